@@ -1,0 +1,508 @@
+//! Randomized fault injection ("chaos"): many seeds, random faults, checkers on every event.
+//!
+//! For each seed a [`FaultMix`] is drawn (loss, duplication, reordering, latency spread) and, as
+//! the run goes, random faults are applied: partitions of several shapes (isolate one node,
+//! minority/majority, several groups), one-way cuts, single-link cuts, held links, crashes and
+//! restarts, pauses and resumes, forced timeouts — each class can be switched off. After the
+//! event budget the faults stop, the network heals, crashed nodes restart, and the protocol must
+//! *settle* (Raft: one leader that everyone follows) within a bound.
+//!
+//! Every run is reproducible: the faults are plain [`Control`]s applied at virtual times, and the
+//! [`SeedReport`] carries them as a [`Scenario`] that replays the run exactly (in the CLI, in a
+//! golden test, or in the browser).
+
+use crate::check::Violation;
+use crate::config::ClusterConfig;
+use crate::control::Control;
+use crate::net::{LatencyDist, NetConfig};
+use crate::node::Node;
+use crate::raft::{Mutant, RaftConfig, RaftNode};
+use crate::rng::SimRng;
+use crate::scenario::{Scenario, TimedAction};
+use crate::sim::{Counters, Simulator};
+use crate::types::{NodeId, Time};
+use crate::view::{NodeStatus, Role};
+use serde::Serialize;
+
+/// Name used for liveness failures in reports.
+pub const LIVENESS: &str = "liveness-after-heal";
+
+/// Which fault classes to inject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FaultClasses {
+    /// Random message loss (0–30%).
+    pub loss: bool,
+    /// Random duplication (0–50%).
+    pub duplication: bool,
+    /// Reordering (0–50%) and a wide latency spread.
+    pub reordering: bool,
+    /// Partitions, cuts (both ways and one-way) and held links.
+    pub partitions: bool,
+    /// Crashes and restarts.
+    pub crashes: bool,
+    /// Pauses and resumes.
+    pub pauses: bool,
+    /// Forced timeouts.
+    pub timeouts: bool,
+}
+
+impl Default for FaultClasses {
+    fn default() -> Self {
+        FaultClasses {
+            loss: true,
+            duplication: true,
+            reordering: true,
+            partitions: true,
+            crashes: true,
+            pauses: true,
+            timeouts: true,
+        }
+    }
+}
+
+/// Settings of a chaos run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChaosOptions {
+    /// Cluster size.
+    pub nodes: usize,
+    /// Events to run with faults active (per seed).
+    pub events: u64,
+    /// Fault classes to inject.
+    pub faults: FaultClasses,
+    /// A deliberately broken protocol variant (needs the `mutants` feature).
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for ChaosOptions {
+    fn default() -> Self {
+        ChaosOptions {
+            nodes: 5,
+            events: 20_000,
+            faults: FaultClasses::default(),
+            mutant: None,
+        }
+    }
+}
+
+/// The outcome of one seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedReport {
+    /// The seed.
+    pub seed: u64,
+    /// Cluster size.
+    pub nodes: usize,
+    /// Events processed (faulty phase plus settling).
+    pub events: u64,
+    /// Safety violations, plus a liveness failure if the cluster did not settle.
+    pub violations: Vec<Violation>,
+    /// What happened, counted.
+    pub counters: Counters,
+    /// How long the cluster took to settle after the heal, if it did.
+    pub settle_ms: Option<u64>,
+    /// Virtual time at the end of the run.
+    pub end: Time,
+    /// The run as a replayable scenario.
+    #[serde(skip)]
+    pub scenario: Scenario,
+}
+
+/// A protocol that chaos can drive.
+pub trait ChaosProtocol: Node {
+    /// The protocol configuration for a chaos run.
+    fn chaos_config(options: &ChaosOptions) -> Self::Config;
+    /// The configuration as scenario JSON.
+    fn config_json(config: &Self::Config) -> serde_json::Value;
+    /// How long after the heal the protocol gets to settle, in ms.
+    fn settle_bound_ms(config: &Self::Config) -> u64;
+    /// Whether the cluster has settled (e.g. one leader everyone follows).
+    fn settled(sim: &Simulator<Self>) -> bool;
+}
+
+impl ChaosProtocol for RaftNode {
+    fn chaos_config(options: &ChaosOptions) -> RaftConfig {
+        RaftConfig {
+            mutant: options.mutant,
+            ..RaftConfig::default()
+        }
+    }
+
+    fn config_json(config: &RaftConfig) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or_default()
+    }
+
+    /// Ten election timeouts (the bound the tests promise).
+    fn settle_bound_ms(config: &RaftConfig) -> u64 {
+        10 * config.election_timeout_max_ms
+    }
+
+    /// Exactly one leader among running nodes, and every running node is in its term and
+    /// follows it.
+    fn settled(sim: &Simulator<RaftNode>) -> bool {
+        let mut leader = None;
+        for i in 0..sim.cluster_size() {
+            let Some(node) = sim.node(NodeId::from_index(i)) else {
+                continue;
+            };
+            if node.role() == Role::Leader {
+                if leader.is_some() {
+                    return false;
+                }
+                leader = Some((NodeId::from_index(i), node.current_term()));
+            }
+        }
+        let Some((id, term)) = leader else {
+            return false;
+        };
+        (0..sim.cluster_size()).all(|i| {
+            sim.node(NodeId::from_index(i))
+                .is_none_or(|n| n.current_term() == term && n.leader() == Some(id))
+        })
+    }
+}
+
+/// The network conditions of one seed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultMix {
+    /// The network parameters during the faulty phase.
+    pub net: NetConfig,
+}
+
+fn draw_mix(rng: &mut SimRng, faults: &FaultClasses) -> FaultMix {
+    let min = rng.range_inclusive(1, 30);
+    let spread = if faults.reordering {
+        rng.range_inclusive(0, 150)
+    } else {
+        rng.range_inclusive(0, 40)
+    };
+    let pct = |rng: &mut SimRng, on: bool, max: u64| {
+        if on {
+            rng.range_inclusive(0, max) as f64 / 100.0
+        } else {
+            0.0
+        }
+    };
+    let loss = pct(rng, faults.loss, 30);
+    let duplicate = pct(rng, faults.duplication, 50);
+    let reorder = pct(rng, faults.reordering, 50);
+    let latency_dist = if rng.chance(0.5) {
+        LatencyDist::Uniform
+    } else {
+        LatencyDist::LongTail
+    };
+    FaultMix {
+        net: NetConfig {
+            latency_min_ms: min,
+            latency_max_ms: min + spread,
+            latency_dist,
+            loss,
+            duplicate,
+            reorder,
+        },
+    }
+}
+
+/// Pick `count` distinct random nodes.
+fn pick_nodes(rng: &mut SimRng, n: usize, count: usize) -> Vec<NodeId> {
+    let mut all: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
+    // Fisher–Yates, first `count` positions.
+    for i in 0..count.min(n) {
+        let j = i + rng.range_inclusive(0, (n - 1 - i) as u64) as usize;
+        all.swap(i, j);
+    }
+    all.truncate(count.min(n));
+    all
+}
+
+fn random_partition(rng: &mut SimRng, n: usize) -> Control {
+    let order = pick_nodes(rng, n, n);
+    let groups = match rng.range_inclusive(0, 2) {
+        // Isolate one node.
+        0 => vec![vec![order[0]]],
+        // Minority / majority.
+        1 => vec![order[..n / 2].to_vec()],
+        // Several groups of random sizes.
+        _ => {
+            let mut groups = Vec::new();
+            let mut rest = &order[..];
+            while !rest.is_empty() {
+                let take = rng.range_inclusive(1, rest.len() as u64) as usize;
+                groups.push(rest[..take].to_vec());
+                rest = &rest[take..];
+            }
+            groups
+        }
+    };
+    Control::Partition { groups }
+}
+
+/// Choose one random fault that is valid in the current state, if the classes allow any.
+fn random_fault<N: Node>(
+    rng: &mut SimRng,
+    sim: &Simulator<N>,
+    faults: &FaultClasses,
+) -> Option<Control> {
+    let n = sim.cluster_size();
+    let with = |status: NodeStatus| -> Vec<NodeId> {
+        (0..n)
+            .map(NodeId::from_index)
+            .filter(|id| sim.status(*id) == status)
+            .collect()
+    };
+    let (up, crashed, paused) = (
+        with(NodeStatus::Up),
+        with(NodeStatus::Crashed),
+        with(NodeStatus::Paused),
+    );
+    let mut options: Vec<(u64, u8)> = Vec::new();
+    if faults.partitions && n > 1 {
+        options.extend([(3, 0), (2, 1), (2, 2), (1, 3), (3, 4), (2, 5)]);
+    }
+    if faults.crashes {
+        if !up.is_empty() {
+            options.push((2, 6));
+        }
+        if !crashed.is_empty() {
+            options.push((3, 7));
+        }
+    }
+    if faults.pauses {
+        if !up.is_empty() {
+            options.push((1, 8));
+        }
+        if !paused.is_empty() {
+            options.push((2, 9));
+        }
+    }
+    if faults.timeouts && !up.is_empty() {
+        options.push((1, 10));
+    }
+    let total: u64 = options.iter().map(|(w, _)| w).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut roll = rng.range_inclusive(0, total - 1);
+    let mut kind = options[0].1;
+    for (w, k) in &options {
+        if roll < *w {
+            kind = *k;
+            break;
+        }
+        roll -= w;
+    }
+    let pick = |rng: &mut SimRng, from: &[NodeId]| {
+        from[rng.range_inclusive(0, from.len() as u64 - 1) as usize]
+    };
+    Some(match kind {
+        0 => random_partition(rng, n),
+        1 => {
+            let p = pick_nodes(rng, n, 2);
+            Control::CutOneWay {
+                from: p[0],
+                to: p[1],
+            }
+        }
+        2 => {
+            let p = pick_nodes(rng, n, 2);
+            Control::Cut { a: p[0], b: p[1] }
+        }
+        3 => {
+            let p = pick_nodes(rng, n, 2);
+            Control::Hold {
+                from: p[0],
+                to: p[1],
+            }
+        }
+        4 => Control::HealAll,
+        5 => {
+            let p = pick_nodes(rng, n, 2);
+            Control::Heal { a: p[0], b: p[1] }
+        }
+        6 => Control::Crash {
+            node: pick(rng, &up),
+        },
+        7 => Control::Restart {
+            node: pick(rng, &crashed),
+        },
+        8 => Control::Pause {
+            node: pick(rng, &up),
+        },
+        9 => Control::Resume {
+            node: pick(rng, &paused),
+        },
+        _ => Control::Timeout {
+            node: pick(rng, &up),
+        },
+    })
+}
+
+/// Random stream of the fault injector (separate from the simulator's own streams).
+const CHAOS_STREAM: u64 = 0xC4A05;
+
+/// Run one seed of chaos against protocol `N`.
+pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedReport {
+    let mut rng = SimRng::new(seed).fork(CHAOS_STREAM);
+    let mix = draw_mix(&mut rng, &options.faults);
+    let config = N::chaos_config(options);
+    let cluster = ClusterConfig {
+        nodes: options.nodes,
+        net: mix.net.clone(),
+        record_trace: false,
+    };
+    let mut scenario = Scenario::new(N::PROTOCOL, seed);
+    scenario.name = format!("chaos seed {seed}");
+    scenario.cluster = ClusterConfig {
+        record_trace: true,
+        ..cluster.clone()
+    };
+    scenario.config = N::config_json(&config);
+
+    let mut violations = Vec::new();
+    let Ok(mut sim) = Simulator::<N>::new(cluster, config.clone(), seed) else {
+        // Options are validated by callers; an invalid cluster yields an empty report.
+        return SeedReport {
+            seed,
+            nodes: options.nodes,
+            events: 0,
+            violations,
+            counters: Counters::default(),
+            settle_ms: None,
+            end: Time::ZERO,
+            scenario,
+        };
+    };
+    let mut apply = |sim: &mut Simulator<N>, at: Time, control: Control| {
+        sim.advance_clock(at);
+        if sim.apply(control.clone()).is_ok() {
+            scenario.actions.push(TimedAction { at, control });
+        }
+    };
+
+    // Faulty phase.
+    let mut next_fault = Time(rng.range_inclusive(100, 1500));
+    while sim.events() < options.events {
+        match sim.next_event_time() {
+            Some(t) if t < next_fault => {
+                sim.step();
+            }
+            _ => {
+                if let Some(control) = random_fault(&mut rng, &sim, &options.faults) {
+                    apply(&mut sim, next_fault, control);
+                }
+                next_fault = next_fault.plus(rng.range_inclusive(50, 2000));
+            }
+        }
+    }
+
+    // Heal: the network comes back, every node runs again, no more random loss.
+    // One millisecond after the last event, so that replaying the scenario (where actions at a
+    // time go before events at that time) orders everything exactly as here.
+    let heal_at = sim.now().plus(1);
+    apply(&mut sim, heal_at, Control::HealAll);
+    let calm = NetConfig {
+        loss: 0.0,
+        ..mix.net.clone()
+    };
+    apply(&mut sim, heal_at, Control::SetNet { net: calm });
+    for i in 0..sim.cluster_size() {
+        let node = NodeId::from_index(i);
+        match sim.status(node) {
+            NodeStatus::Crashed => apply(&mut sim, heal_at, Control::Restart { node }),
+            NodeStatus::Paused => apply(&mut sim, heal_at, Control::Resume { node }),
+            NodeStatus::Up => {}
+        }
+    }
+    let deadline = heal_at.plus(N::settle_bound_ms(&config));
+    let mut settle_ms = None;
+    loop {
+        if N::settled(&sim) {
+            settle_ms = Some(sim.now().0 - heal_at.0);
+            break;
+        }
+        match sim.next_event_time() {
+            Some(t) if t <= deadline => {
+                sim.step();
+            }
+            _ => break,
+        }
+    }
+    violations.extend(sim.violations().iter().cloned());
+    if settle_ms.is_none() {
+        violations.push(Violation {
+            at: sim.now(),
+            event: sim.events(),
+            checker: LIVENESS,
+            node: None,
+            detail: format!(
+                "no stable leader within {} ms after the network healed at t={heal_at}",
+                N::settle_bound_ms(&config)
+            ),
+        });
+    }
+    scenario.until = Some(sim.now());
+    SeedReport {
+        seed,
+        nodes: options.nodes,
+        events: sim.events(),
+        violations,
+        counters: sim.counters().clone(),
+        settle_ms,
+        end: sim.now(),
+        scenario,
+    }
+}
+
+/// Run one Raft seed (convenience for the CLI and tests).
+pub fn run_raft_seed(seed: u64, options: &ChaosOptions) -> SeedReport {
+    run_seed::<RaftNode>(seed, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playground::build;
+
+    #[test]
+    fn a_seed_is_reproducible_and_replays_as_a_scenario() {
+        let options = ChaosOptions {
+            nodes: 3,
+            events: 3000,
+            ..ChaosOptions::default()
+        };
+        let a = run_raft_seed(42, &options);
+        let b = run_raft_seed(42, &options);
+        assert_eq!(a.counters, b.counters);
+        assert_eq!(a.end, b.end);
+        assert!(a.counters.crashes + a.counters.partitions + a.counters.pauses > 0);
+        // The scenario replays the run exactly: same counters after the same number of events.
+        let mut p = build(&a.scenario).unwrap();
+        while p.events() < a.events {
+            assert!(p.step());
+        }
+        assert!(p.refused().is_empty(), "{:?}", p.refused());
+        assert_eq!(*p.counters(), a.counters);
+        assert_eq!(p.now(), a.end);
+    }
+
+    #[test]
+    fn fault_classes_can_be_switched_off() {
+        let options = ChaosOptions {
+            nodes: 5,
+            events: 3000,
+            faults: FaultClasses {
+                loss: false,
+                duplication: false,
+                reordering: false,
+                partitions: false,
+                crashes: false,
+                pauses: false,
+                timeouts: false,
+            },
+            mutant: None,
+        };
+        let r = run_raft_seed(1, &options);
+        let c = &r.counters;
+        assert_eq!(c.crashes + c.partitions + c.pauses + c.forced_timeouts, 0);
+        assert_eq!(c.dropped_lost + c.duplicated, 0);
+        assert!(r.violations.is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! Raft's election-time safety properties (Figure 3 and §5.2), checked after every event.
+//!
+//! All three are *history-based*: they remember what every node did across crashes and
+//! restarts, so a node that forgets its vote after a restart is still caught.
+
+use super::node::RaftNode;
+use crate::check::{Checker, CheckerInfo, Finding};
+use crate::node::Node;
+use crate::types::{NodeId, Time};
+use crate::view::Role;
+use std::collections::BTreeMap;
+
+/// Name of the Election Safety property.
+pub const ELECTION_SAFETY: &str = "election-safety";
+/// Name of the vote safety property.
+pub const VOTE_SAFETY: &str = "vote-safety";
+/// Name of the term monotonicity property.
+pub const TERM_MONOTONIC: &str = "term-monotonic";
+
+const PROPERTIES: &[CheckerInfo] = &[
+    CheckerInfo {
+        name: ELECTION_SAFETY,
+        source: "Raft paper, Figure 3 (Election Safety), §5.2",
+        summary: "at most one leader can be elected in a given term",
+    },
+    CheckerInfo {
+        name: VOTE_SAFETY,
+        source: "Raft paper, Figure 2 (votedFor is persistent), §5.2",
+        summary: "each server grants at most one vote per term, even across restarts",
+    },
+    CheckerInfo {
+        name: TERM_MONOTONIC,
+        source: "Raft paper, Figure 2 (currentTerm is persistent, increases monotonically)",
+        summary: "a server's currentTerm never decreases, even across restarts",
+    },
+];
+
+/// History kept by Raft's checkers.
+#[derive(Clone, Debug, Default)]
+pub struct RaftChecker {
+    /// Term → the node that became leader in it (first one seen).
+    leaders: BTreeMap<u64, NodeId>,
+    /// (voter, term) → candidate voted for (first vote seen).
+    votes: BTreeMap<(NodeId, u64), NodeId>,
+    /// Highest term each node has been seen in.
+    terms: BTreeMap<NodeId, u64>,
+}
+
+impl Checker<RaftNode> for RaftChecker {
+    fn properties() -> &'static [CheckerInfo] {
+        PROPERTIES
+    }
+
+    fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
+        let term = node.current_term();
+
+        let seen = self.terms.entry(id).or_insert(term);
+        if term < *seen {
+            findings.push(Finding {
+                checker: TERM_MONOTONIC,
+                node: Some(id),
+                detail: format!("{id}'s currentTerm went back from {} to {term}", *seen),
+            });
+        }
+        *seen = (*seen).max(term);
+
+        if node.role() == Role::Leader {
+            match self.leaders.get(&term) {
+                Some(other) if *other != id => findings.push(Finding {
+                    checker: ELECTION_SAFETY,
+                    node: Some(id),
+                    detail: format!("{id} and {other} both became leader in term {term}"),
+                }),
+                Some(_) => {}
+                None => {
+                    self.leaders.insert(term, id);
+                }
+            }
+        }
+
+        if let Some(candidate) = node.voted_for() {
+            match self.votes.get(&(id, term)) {
+                Some(earlier) if *earlier != candidate => findings.push(Finding {
+                    checker: VOTE_SAFETY,
+                    node: Some(id),
+                    detail: format!(
+                        "{id} voted for {earlier} and then for {candidate} in term {term}"
+                    ),
+                }),
+                Some(_) => {}
+                None => {
+                    self.votes.insert((id, term), candidate);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::{Durable, RaftConfig};
+
+    fn follower(id: u8, term: u64, voted_for: Option<u8>) -> RaftNode {
+        RaftNode::new(
+            NodeId(id),
+            3,
+            &RaftConfig::default(),
+            Some(Durable {
+                current_term: term,
+                voted_for: voted_for.map(NodeId),
+                log: vec![],
+            }),
+        )
+    }
+
+    #[test]
+    fn double_vote_across_restart_is_caught() {
+        let mut c = RaftChecker::default();
+        let mut f = Vec::new();
+        c.observe(Time(1), NodeId(0), &follower(0, 3, Some(1)), &mut f);
+        assert!(f.is_empty());
+        // After a "restart" that forgot the vote, the node votes again in term 3.
+        c.observe(Time(2), NodeId(0), &follower(0, 3, None), &mut f);
+        assert!(f.is_empty(), "forgetting alone is not a violation");
+        c.observe(Time(3), NodeId(0), &follower(0, 3, Some(2)), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, VOTE_SAFETY);
+        assert_eq!(f[0].detail, "n1 voted for n2 and then for n3 in term 3");
+    }
+
+    #[test]
+    fn term_going_back_is_caught() {
+        let mut c = RaftChecker::default();
+        let mut f = Vec::new();
+        c.observe(Time(1), NodeId(1), &follower(1, 5, None), &mut f);
+        c.observe(Time(2), NodeId(1), &follower(1, 4, None), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, TERM_MONOTONIC);
+    }
+}

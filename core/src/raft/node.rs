@@ -1,0 +1,849 @@
+//! A Raft server as a sans-I/O state machine: leader election (§5.2) and heartbeats.
+//!
+//! Every rule below is from Figure 2 of the paper:
+//! - *All servers*: if an RPC request or response contains term `T > currentTerm`, set
+//!   `currentTerm = T` (and clear `votedFor`), convert to follower.
+//! - *Followers*: if the election timeout elapses without AppendEntries from the current leader
+//!   or granting a vote, convert to candidate.
+//! - *Candidates*: increment `currentTerm`, vote for self, reset the election timer (with a
+//!   freshly randomized timeout, every time), send RequestVote to all others; with votes from a
+//!   majority become leader; on AppendEntries from a leader of the current term become follower.
+//! - *Leaders*: send empty AppendEntries (heartbeats) on election and then periodically.
+//! - *RequestVote*: grant if `term ≥ currentTerm`, `votedFor` is null or the candidate, and the
+//!   candidate's log is at least as up to date as ours (§5.4.1).
+
+use super::msg::{Entry, RaftMsg};
+use super::{Mutant, RaftChecker, RaftConfig};
+use crate::node::{ClientId, Ctx, Node};
+use crate::types::NodeId;
+use crate::view::{Field, NodeView, Role};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Raft's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RaftTimer {
+    /// Followers and candidates: start an election when it fires.
+    Election,
+    /// Leaders: send heartbeats when it fires.
+    Heartbeat,
+}
+
+impl fmt::Display for RaftTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RaftTimer::Election => "election",
+            RaftTimer::Heartbeat => "heartbeat",
+        })
+    }
+}
+
+/// State Raft keeps on stable storage (Figure 2, "Persistent state on all servers").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Durable {
+    /// Latest term this server has seen.
+    pub current_term: u64,
+    /// Candidate that received this server's vote in the current term.
+    pub voted_for: Option<NodeId>,
+    /// Log entries (index 1 is `log[0]`).
+    pub log: Vec<Entry>,
+}
+
+impl Durable {
+    /// Index of the last log entry (0 if empty).
+    pub fn last_log_index(&self) -> u64 {
+        self.log.len() as u64
+    }
+
+    /// Term of the last log entry (0 if empty).
+    pub fn last_log_term(&self) -> u64 {
+        self.log.last().map_or(0, |e| e.term)
+    }
+
+    /// Term of the entry at `index` (1-based), `Some(0)` for index 0, `None` past the end.
+    pub fn term_at(&self, index: u64) -> Option<u64> {
+        if index == 0 {
+            return Some(0);
+        }
+        let i = usize::try_from(index - 1).ok()?;
+        self.log.get(i).map(|e| e.term)
+    }
+
+    /// §5.4.1: is a log ending at `(last_index, last_term)` at least as up to date as ours?
+    /// Later last term wins; with equal last terms, the longer log wins.
+    pub fn is_up_to_date(&self, last_index: u64, last_term: u64) -> bool {
+        let (my_term, my_index) = (self.last_log_term(), self.last_log_index());
+        last_term > my_term || (last_term == my_term && last_index >= my_index)
+    }
+}
+
+/// A client request to a Raft server. (Key-value commands arrive with log replication.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RaftRequest {
+    /// "Who is the leader?" — answered from the server's own knowledge.
+    WhoLeads,
+}
+
+impl fmt::Display for RaftRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RaftRequest::WhoLeads => f.write_str("who-leads"),
+        }
+    }
+}
+
+/// A Raft server's answer to a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RaftReply {
+    /// This server leads the given term.
+    IAmLeader {
+        /// The term it leads.
+        term: u64,
+    },
+    /// This server follows the given leader (the client should go there).
+    Redirect {
+        /// The leader this server last heard from in its current term.
+        leader: NodeId,
+    },
+    /// This server knows no leader for its current term.
+    NoLeader,
+}
+
+impl fmt::Display for RaftReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RaftReply::IAmLeader { term } => write!(f, "leader of term {term}"),
+            RaftReply::Redirect { leader } => write!(f, "redirect to {leader}"),
+            RaftReply::NoLeader => f.write_str("no known leader"),
+        }
+    }
+}
+
+/// One Raft server.
+#[derive(Clone, Debug)]
+pub struct RaftNode {
+    id: NodeId,
+    cluster_size: usize,
+    config: RaftConfig,
+    durable: Durable,
+    role: Role,
+    /// The leader of `current_term`, once heard from.
+    leader: Option<NodeId>,
+    /// Votes received in the current election (candidates only).
+    votes: BTreeSet<NodeId>,
+}
+
+impl RaftNode {
+    /// The persistent state as the node currently holds it.
+    pub fn state(&self) -> &Durable {
+        &self.durable
+    }
+
+    /// The current term.
+    pub fn current_term(&self) -> u64 {
+        self.durable.current_term
+    }
+
+    /// Whom this node voted for in its current term.
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.durable.voted_for
+    }
+
+    /// The leader this node knows of in its current term.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    fn majority(&self) -> usize {
+        self.cluster_size / 2 + 1
+    }
+
+    fn reset_election_timer(&self, ctx: &mut Ctx<'_, Self>) {
+        let timeout = ctx.rng.range_inclusive(
+            self.config.election_timeout_min_ms,
+            self.config.election_timeout_max_ms,
+        );
+        ctx.set_timer(RaftTimer::Election, timeout);
+    }
+
+    /// Adopt a newer term seen in any message (Figure 2, "Rules for Servers").
+    fn adopt_term(&mut self, ctx: &mut Ctx<'_, Self>, term: u64) {
+        if term <= self.durable.current_term {
+            return;
+        }
+        self.durable.current_term = term;
+        self.durable.voted_for = None;
+        self.leader = None;
+        self.votes.clear();
+        if self.role == Role::Leader {
+            ctx.cancel_timer(RaftTimer::Heartbeat);
+            self.reset_election_timer(ctx);
+        }
+        self.role = Role::Follower;
+    }
+
+    fn start_election(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.durable.current_term += 1;
+        self.durable.voted_for = Some(self.id);
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.votes.clear();
+        self.votes.insert(self.id);
+        self.reset_election_timer(ctx);
+        if self.votes.len() >= self.majority() {
+            self.become_leader(ctx);
+            return;
+        }
+        ctx.broadcast(&RaftMsg::RequestVote {
+            term: self.durable.current_term,
+            last_log_index: self.durable.last_log_index(),
+            last_log_term: self.durable.last_log_term(),
+        });
+    }
+
+    fn become_leader(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        ctx.cancel_timer(RaftTimer::Election);
+        let voters: Vec<String> = self.votes.iter().map(|v| v.to_string()).collect();
+        ctx.note(format!(
+            "won term {} with votes from {}",
+            self.durable.current_term,
+            voters.join(",")
+        ));
+        self.votes.clear();
+        self.send_heartbeats(ctx);
+        ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
+    }
+
+    fn send_heartbeats(&self, ctx: &mut Ctx<'_, Self>) {
+        ctx.broadcast(&RaftMsg::AppendEntries {
+            term: self.durable.current_term,
+            prev_log_index: self.durable.last_log_index(),
+            prev_log_term: self.durable.last_log_term(),
+            entries: Vec::new(),
+            leader_commit: 0,
+        });
+    }
+
+    fn on_request_vote(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        from: NodeId,
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    ) {
+        let current = self.durable.current_term;
+        let free = self.durable.voted_for.is_none_or(|v| v == from);
+        let up_to_date = self.durable.is_up_to_date(last_log_index, last_log_term);
+        let granted = term == current && free && up_to_date;
+        if granted {
+            self.durable.voted_for = Some(from);
+            // Granting a vote resets the election timer (Figure 2, Followers).
+            self.reset_election_timer(ctx);
+            ctx.note(format!("votes for {from} in term {current}"));
+        } else if term == current {
+            let why = if !free {
+                format!(
+                    "already voted for {}",
+                    self.durable.voted_for.map_or("?".into(), |v| v.to_string())
+                )
+            } else {
+                "candidate's log is behind".to_string()
+            };
+            ctx.note(format!("refuses vote to {from}: {why}"));
+        }
+        ctx.send(
+            from,
+            RaftMsg::RequestVoteReply {
+                term: current,
+                granted,
+            },
+        );
+    }
+
+    fn on_append_entries(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        from: NodeId,
+        term: u64,
+        prev_log_index: u64,
+        prev_log_term: u64,
+    ) {
+        let current = self.durable.current_term;
+        if term < current {
+            ctx.send(
+                from,
+                RaftMsg::AppendEntriesReply {
+                    term: current,
+                    success: false,
+                    match_index: 0,
+                },
+            );
+            return;
+        }
+        // A leader of our term exists: candidates (and a confused leader) step down.
+        if self.role != Role::Follower {
+            if self.role == Role::Leader {
+                ctx.cancel_timer(RaftTimer::Heartbeat);
+            }
+            self.role = Role::Follower;
+            self.votes.clear();
+        }
+        self.leader = Some(from);
+        self.reset_election_timer(ctx);
+        let success = self.durable.term_at(prev_log_index) == Some(prev_log_term);
+        ctx.send(
+            from,
+            RaftMsg::AppendEntriesReply {
+                term: current,
+                success,
+                match_index: if success { prev_log_index } else { 0 },
+            },
+        );
+    }
+
+    fn mutant(&self) -> Option<Mutant> {
+        if cfg!(feature = "mutants") {
+            self.config.mutant
+        } else {
+            None
+        }
+    }
+}
+
+impl Node for RaftNode {
+    type Msg = RaftMsg;
+    type Timer = RaftTimer;
+    type Request = RaftRequest;
+    type Reply = RaftReply;
+    type Durable = Durable;
+    type Config = RaftConfig;
+    type Checker = RaftChecker;
+
+    const PROTOCOL: &'static str = "raft";
+
+    fn new(
+        id: NodeId,
+        cluster_size: usize,
+        config: &RaftConfig,
+        durable: Option<Durable>,
+    ) -> RaftNode {
+        RaftNode {
+            id,
+            cluster_size,
+            config: config.clone(),
+            durable: durable.unwrap_or_default(),
+            role: Role::Follower,
+            leader: None,
+            votes: BTreeSet::new(),
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.role = Role::Follower;
+        self.reset_election_timer(ctx);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: RaftMsg) {
+        self.adopt_term(ctx, msg.term());
+        match msg {
+            RaftMsg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.on_request_vote(ctx, from, term, last_log_index, last_log_term),
+            RaftMsg::RequestVoteReply { term, granted } => {
+                if self.role == Role::Candidate && term == self.durable.current_term && granted {
+                    self.votes.insert(from);
+                    if self.votes.len() >= self.majority() {
+                        self.become_leader(ctx);
+                    }
+                }
+            }
+            RaftMsg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                ..
+            } => self.on_append_entries(ctx, from, term, prev_log_index, prev_log_term),
+            // Replication progress is tracked once log replication lands; the term rule above
+            // is all an election needs from these replies.
+            RaftMsg::AppendEntriesReply { .. } => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: RaftTimer) {
+        match timer {
+            RaftTimer::Election if self.role != Role::Leader => self.start_election(ctx),
+            RaftTimer::Heartbeat if self.role == Role::Leader => {
+                self.send_heartbeats(ctx);
+                ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, client: ClientId, request: RaftRequest) {
+        match request {
+            RaftRequest::WhoLeads => {
+                let reply = match (self.role, self.leader) {
+                    (Role::Leader, _) => RaftReply::IAmLeader {
+                        term: self.durable.current_term,
+                    },
+                    (_, Some(leader)) => RaftReply::Redirect { leader },
+                    (_, None) => RaftReply::NoLeader,
+                };
+                ctx.reply(client, reply);
+            }
+        }
+    }
+
+    fn durable(&self) -> Durable {
+        let mut d = self.durable.clone();
+        if self.mutant() == Some(Mutant::ForgetVote) {
+            d.voted_for = None;
+        }
+        d
+    }
+
+    fn role(&self) -> Role {
+        self.role
+    }
+
+    fn term(&self) -> Option<u64> {
+        Some(self.durable.current_term)
+    }
+
+    fn timeout_timer(&self) -> Option<RaftTimer> {
+        (self.role != Role::Leader).then_some(RaftTimer::Election)
+    }
+
+    fn view(&self) -> NodeView {
+        let votes = (self.role == Role::Candidate).then(|| (self.votes.len(), self.majority()));
+        let voted = self
+            .durable
+            .voted_for
+            .map_or_else(|| "—".to_string(), |v| v.to_string());
+        let leader = self
+            .leader
+            .map_or_else(|| "—".to_string(), |v| v.to_string());
+        let mut fields = vec![
+            Field::durable("currentTerm", self.durable.current_term),
+            Field::durable("votedFor", voted),
+            Field::durable("log length", self.durable.log.len()),
+            Field::volatile("role", self.role.name()),
+            Field::volatile("leader", leader),
+        ];
+        if let Some((got, need)) = votes {
+            fields.push(Field::volatile("votes", format!("{got}/{need}")));
+        }
+        NodeView {
+            role: self.role,
+            term: Some(self.durable.current_term),
+            leader: self.leader,
+            votes,
+            fields,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Effect;
+    use crate::rng::SimRng;
+    use crate::types::Time;
+
+    type Out = Vec<Effect<RaftMsg, RaftTimer, RaftReply>>;
+
+    fn node(id: u8, durable: Option<Durable>) -> RaftNode {
+        RaftNode::new(NodeId(id), 3, &RaftConfig::default(), durable)
+    }
+
+    /// Run `f` on `node` with a fresh context and return the effects it produced.
+    fn run(node: &mut RaftNode, f: impl FnOnce(&mut RaftNode, &mut Ctx<'_, RaftNode>)) -> Out {
+        let mut rng = SimRng::new(1);
+        let mut out = Vec::new();
+        let mut ctx = Ctx {
+            now: Time(1000),
+            id: node.id,
+            cluster_size: node.cluster_size,
+            rng: &mut rng,
+            out: &mut out,
+        };
+        f(node, &mut ctx);
+        out
+    }
+
+    fn election_timer(after_ms: u64) -> Effect<RaftMsg, RaftTimer, RaftReply> {
+        Effect::SetTimer {
+            timer: RaftTimer::Election,
+            after_ms,
+        }
+    }
+
+    /// The timeout the node's rng (seeded 1 in `run`) draws first.
+    fn first_timeout() -> u64 {
+        SimRng::new(1).range_inclusive(150, 300)
+    }
+
+    #[test]
+    fn start_arms_a_randomized_election_timer() {
+        let mut n = node(0, None);
+        let out = run(&mut n, |n, c| n.on_start(c));
+        assert_eq!(out, vec![election_timer(first_timeout())]);
+        assert_eq!(n.role(), Role::Follower);
+    }
+
+    #[test]
+    fn election_timeout_starts_an_election() {
+        let mut n = node(0, None);
+        let out = run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        let rv = RaftMsg::RequestVote {
+            term: 1,
+            last_log_index: 0,
+            last_log_term: 0,
+        };
+        assert_eq!(
+            out,
+            vec![
+                election_timer(first_timeout()),
+                Effect::Send {
+                    to: NodeId(1),
+                    msg: rv.clone()
+                },
+                Effect::Send {
+                    to: NodeId(2),
+                    msg: rv
+                },
+            ]
+        );
+        assert_eq!(n.role(), Role::Candidate);
+        assert_eq!(n.current_term(), 1);
+        assert_eq!(n.voted_for(), Some(NodeId(0)));
+    }
+
+    #[test]
+    fn election_timeouts_are_rerandomized_each_time() {
+        let mut rng = SimRng::new(3);
+        let mut out = Vec::new();
+        let mut n = node(0, None);
+        let mut timeouts = BTreeSet::new();
+        for _ in 0..20 {
+            let mut ctx = Ctx {
+                now: Time(0),
+                id: NodeId(0),
+                cluster_size: 3,
+                rng: &mut rng,
+                out: &mut out,
+            };
+            n.on_timer(&mut ctx, RaftTimer::Election);
+        }
+        for e in &out {
+            if let Effect::SetTimer { after_ms, .. } = e {
+                assert!((150..=300).contains(after_ms));
+                timeouts.insert(*after_ms);
+            }
+        }
+        assert!(timeouts.len() > 10, "timeouts must vary: {timeouts:?}");
+    }
+
+    #[test]
+    fn grants_vote_once_per_term_and_resets_timer() {
+        let mut n = node(1, None);
+        let rv = RaftMsg::RequestVote {
+            term: 1,
+            last_log_index: 0,
+            last_log_term: 0,
+        };
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(0), rv.clone()));
+        assert_eq!(
+            out,
+            vec![
+                election_timer(first_timeout()),
+                Effect::Note("votes for n1 in term 1".into()),
+                Effect::Send {
+                    to: NodeId(0),
+                    msg: RaftMsg::RequestVoteReply {
+                        term: 1,
+                        granted: true
+                    }
+                },
+            ]
+        );
+        // A second candidate in the same term is refused, and the timer is not reset.
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), rv));
+        assert_eq!(
+            out,
+            vec![
+                Effect::Note("refuses vote to n3: already voted for n1".into()),
+                Effect::Send {
+                    to: NodeId(2),
+                    msg: RaftMsg::RequestVoteReply {
+                        term: 1,
+                        granted: false
+                    }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_vote_to_a_candidate_with_a_stale_log() {
+        let durable = Durable {
+            current_term: 3,
+            voted_for: None,
+            log: vec![
+                Entry {
+                    term: 1,
+                    command: "x".into(),
+                },
+                Entry {
+                    term: 3,
+                    command: "y".into(),
+                },
+            ],
+        };
+        // Longer log but older last term: not up to date.
+        let mut n = node(1, Some(durable));
+        let rv = RaftMsg::RequestVote {
+            term: 4,
+            last_log_index: 5,
+            last_log_term: 2,
+        };
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(0), rv));
+        assert_eq!(
+            out,
+            vec![
+                Effect::Note("refuses vote to n1: candidate's log is behind".into()),
+                Effect::Send {
+                    to: NodeId(0),
+                    msg: RaftMsg::RequestVoteReply {
+                        term: 4,
+                        granted: false
+                    }
+                },
+            ]
+        );
+        assert_eq!(
+            n.current_term(),
+            4,
+            "the newer term is adopted even when refusing"
+        );
+        assert_eq!(n.voted_for(), None);
+        // Same last term and at least as long: up to date.
+        assert!(n.state().is_up_to_date(2, 3));
+        assert!(!n.state().is_up_to_date(1, 3));
+        assert!(n.state().is_up_to_date(1, 4));
+    }
+
+    #[test]
+    fn majority_of_votes_makes_a_leader_that_heartbeats() {
+        let mut n = node(0, None);
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(2),
+                RaftMsg::RequestVoteReply {
+                    term: 1,
+                    granted: true,
+                },
+            )
+        });
+        let hb = RaftMsg::AppendEntries {
+            term: 1,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        };
+        assert_eq!(
+            out,
+            vec![
+                Effect::CancelTimer {
+                    timer: RaftTimer::Election
+                },
+                Effect::Note("won term 1 with votes from n1,n3".into()),
+                Effect::Send {
+                    to: NodeId(1),
+                    msg: hb.clone()
+                },
+                Effect::Send {
+                    to: NodeId(2),
+                    msg: hb
+                },
+                Effect::SetTimer {
+                    timer: RaftTimer::Heartbeat,
+                    after_ms: 50
+                },
+            ]
+        );
+        assert_eq!(n.role(), Role::Leader);
+    }
+
+    #[test]
+    fn a_refused_or_stale_vote_does_not_count() {
+        let mut n = node(0, None);
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election)); // term 2 now
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(1),
+                RaftMsg::RequestVoteReply {
+                    term: 1,
+                    granted: true,
+                },
+            )
+        });
+        assert!(out.is_empty());
+        assert_eq!(n.role(), Role::Candidate);
+    }
+
+    #[test]
+    fn higher_term_makes_a_leader_step_down() {
+        let mut n = node(0, None);
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(1),
+                RaftMsg::RequestVoteReply {
+                    term: 1,
+                    granted: true,
+                },
+            )
+        });
+        assert_eq!(n.role(), Role::Leader);
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(2),
+                RaftMsg::AppendEntriesReply {
+                    term: 5,
+                    success: false,
+                    match_index: 0,
+                },
+            )
+        });
+        assert_eq!(
+            out,
+            vec![
+                Effect::CancelTimer {
+                    timer: RaftTimer::Heartbeat
+                },
+                election_timer(first_timeout()),
+            ]
+        );
+        assert_eq!(n.role(), Role::Follower);
+        assert_eq!(n.current_term(), 5);
+        assert_eq!(n.voted_for(), None);
+    }
+
+    #[test]
+    fn heartbeat_from_current_leader_resets_timer_and_stale_one_is_rejected() {
+        let mut n = node(1, None);
+        let hb = |term| RaftMsg::AppendEntries {
+            term,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        };
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(0), hb(2)));
+        assert_eq!(
+            out,
+            vec![
+                election_timer(first_timeout()),
+                Effect::Send {
+                    to: NodeId(0),
+                    msg: RaftMsg::AppendEntriesReply {
+                        term: 2,
+                        success: true,
+                        match_index: 0
+                    }
+                },
+            ]
+        );
+        assert_eq!(n.leader(), Some(NodeId(0)));
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), hb(1)));
+        assert_eq!(
+            out,
+            vec![Effect::Send {
+                to: NodeId(2),
+                msg: RaftMsg::AppendEntriesReply {
+                    term: 2,
+                    success: false,
+                    match_index: 0
+                }
+            }]
+        );
+        assert_eq!(n.leader(), Some(NodeId(0)));
+    }
+
+    #[test]
+    fn candidate_steps_down_on_same_term_heartbeat_keeping_its_vote() {
+        let mut n = node(0, None);
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(1),
+                RaftMsg::AppendEntries {
+                    term: 1,
+                    prev_log_index: 0,
+                    prev_log_term: 0,
+                    entries: vec![],
+                    leader_commit: 0,
+                },
+            )
+        });
+        assert_eq!(n.role(), Role::Follower);
+        assert_eq!(
+            n.voted_for(),
+            Some(NodeId(0)),
+            "votedFor survives a same-term AE"
+        );
+    }
+
+    #[test]
+    fn single_node_cluster_elects_itself() {
+        let mut n = RaftNode::new(NodeId(0), 1, &RaftConfig::default(), None);
+        let out = run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        assert_eq!(n.role(), Role::Leader);
+        assert!(out.contains(&Effect::SetTimer {
+            timer: RaftTimer::Heartbeat,
+            after_ms: 50
+        }));
+    }
+
+    #[test]
+    fn durable_state_keeps_term_vote_and_log() {
+        let mut n = node(0, None);
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        let d = n.durable();
+        assert_eq!(d.current_term, 1);
+        assert_eq!(d.voted_for, Some(NodeId(0)));
+        let restarted = RaftNode::new(NodeId(0), 3, &RaftConfig::default(), Some(d));
+        assert_eq!(restarted.role(), Role::Follower);
+        assert_eq!(restarted.current_term(), 1);
+        assert_eq!(restarted.voted_for(), Some(NodeId(0)));
+    }
+
+    #[test]
+    fn who_leads_answers() {
+        let mut n = node(1, None);
+        let out = run(&mut n, |n, c| n.on_request(c, 7, RaftRequest::WhoLeads));
+        assert_eq!(
+            out,
+            vec![Effect::Reply {
+                client: 7,
+                reply: RaftReply::NoLeader
+            }]
+        );
+    }
+}

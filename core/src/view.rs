@@ -1,0 +1,185 @@
+//! Plain data for the UI: a [`Snapshot`] of the whole simulation at one instant.
+//!
+//! Views are cheap to build, own their data and carry everything needed to draw a frame:
+//! every in-flight message has `sent_at` and `deliver_at` so the UI can interpolate its position
+//! at any wall-clock moment without asking the simulator again.
+
+use crate::check::Violation;
+use crate::net::LinkState;
+use crate::types::{MsgId, NodeId, Time};
+use serde::Serialize;
+
+/// A node's role, as drawn (shape and label, never colour alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Raft follower.
+    Follower,
+    /// Raft pre-candidate (PreVote phase).
+    PreCandidate,
+    /// Raft candidate.
+    Candidate,
+    /// Raft leader.
+    Leader,
+}
+
+impl Role {
+    /// Lower-case name used in the trace and the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// Whether a node is running, crashed or paused (decided by the simulator, not the node).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeStatus {
+    /// Running normally.
+    Up,
+    /// Crashed: volatile state and timers lost; durable state kept for restart.
+    Crashed,
+    /// Paused: memory kept, nothing processed until resumed (timers fire late).
+    Paused,
+}
+
+/// One labelled value in the inspector.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Field {
+    /// Field name as in the paper (`currentTerm`).
+    pub name: &'static str,
+    /// Rendered value.
+    pub value: String,
+    /// Whether this value survives a crash.
+    pub durable: bool,
+}
+
+impl Field {
+    /// A durable field.
+    pub fn durable(name: &'static str, value: impl ToString) -> Field {
+        Field {
+            name,
+            value: value.to_string(),
+            durable: true,
+        }
+    }
+
+    /// A volatile field.
+    pub fn volatile(name: &'static str, value: impl ToString) -> Field {
+        Field {
+            name,
+            value: value.to_string(),
+            durable: false,
+        }
+    }
+}
+
+/// What a protocol tells the UI about one of its nodes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    /// Role (drawn as outline style + label).
+    pub role: Role,
+    /// Current term, if any.
+    pub term: Option<u64>,
+    /// Who this node believes leads, if anyone.
+    pub leader: Option<NodeId>,
+    /// Votes received / votes needed while campaigning.
+    pub votes: Option<(usize, usize)>,
+    /// Everything else, for the inspector.
+    pub fields: Vec<Field>,
+}
+
+/// An armed timer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimerView {
+    /// The timer's name (`election`, `heartbeat`).
+    pub name: String,
+    /// When it was armed.
+    pub set_at: Time,
+    /// When it will fire (later if the node is paused).
+    pub fires_at: Time,
+}
+
+/// One node as the simulator sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeSnapshot {
+    /// Node id.
+    pub id: NodeId,
+    /// Up, crashed or paused.
+    pub status: NodeStatus,
+    /// The protocol's view of the node (for a crashed node: built from its durable state).
+    pub view: NodeView,
+    /// Armed timers, in name order.
+    pub timers: Vec<TimerView>,
+}
+
+/// Where a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flight {
+    /// On the wire, arriving at `deliver_at`.
+    Flying,
+    /// Arrived at a held link or a paused node and waiting there.
+    Waiting,
+}
+
+/// A message in flight.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MsgView {
+    /// Message id.
+    pub id: MsgId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Message type label.
+    pub kind: &'static str,
+    /// Full one-line description (`term=2 last=3@1`).
+    pub detail: String,
+    /// Whether this is a reply.
+    pub is_reply: bool,
+    /// Granted / refused, for replies that say so.
+    pub outcome: Option<bool>,
+    /// When it left the sender.
+    pub sent_at: Time,
+    /// When it reaches (or reached) the receiver's end of the link.
+    pub deliver_at: Time,
+    /// Flying or waiting.
+    pub flight: Flight,
+    /// Its link was cut while it travelled: it will be dropped on arrival.
+    pub doomed: bool,
+}
+
+/// The state of one directed link `from → to` (only links that are not up are listed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkView {
+    /// Sending end.
+    pub from: NodeId,
+    /// Receiving end.
+    pub to: NodeId,
+    /// Down or held.
+    pub state: LinkState,
+}
+
+/// Everything the UI draws for one instant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Protocol name.
+    pub protocol: &'static str,
+    /// Virtual time of the snapshot.
+    pub now: Time,
+    /// Number of events processed so far.
+    pub events: u64,
+    /// Every node, in id order.
+    pub nodes: Vec<NodeSnapshot>,
+    /// Every message on the wire or waiting, in id order.
+    pub in_flight: Vec<MsgView>,
+    /// Links that are not up.
+    pub links: Vec<LinkView>,
+    /// All violations found so far.
+    pub violations: Vec<Violation>,
+}

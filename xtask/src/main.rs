@@ -1,0 +1,306 @@
+//! `cargo xtask`: developer tasks for netsplit.
+//!
+//! * `setup` installs every external tool (wasm target, wasm-bindgen-cli, Trunk, wasm-pack,
+//!   Chromium + chromedriver, npm packages of `tests/`);
+//! * `serve` runs the web app with `trunk serve`;
+//! * `test` runs the whole CI pipeline and ends with a `N passed, N failed` line;
+//! * `bench` runs the criterion benchmarks of `netsplit-core`.
+//!
+//! The crate has no dependencies: everything is done by running other programs.
+
+mod counts;
+mod error;
+mod lockfile;
+mod process;
+mod steps;
+mod tools;
+
+use std::process::ExitCode;
+
+use error::{Error, Result};
+use process::{describe_status, workspace_root, Cmd};
+use steps::Selection;
+use tools::Tool;
+
+/// Default port of `cargo xtask serve`.
+const DEFAULT_PORT: u16 = 8080;
+/// Address `trunk serve` binds to.
+const SERVE_ADDRESS: &str = "127.0.0.1";
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                 install or update every tool that serve and test need
+  serve [--port N]      build and serve the web app on http://127.0.0.1:N/ (default 8080)
+  test [options]        run the full pipeline (fmt, clippy, native and wasm tests,
+                        release Trunk build, end-to-end tests); prints `N passed, N failed`
+      --only STEP[,STEP]  run only these steps (repeatable)
+      --skip STEP[,STEP]  skip these steps (repeatable)
+      --skip-e2e          same as --skip e2e
+      --list              list the steps and exit
+  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...]
+  help                  show this text
+
+steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
+       trunk-build, e2e   (a prefix before '-' selects a group, e.g. `clippy`, `wasm`)";
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Help,
+    Setup,
+    Serve { port: u16 },
+    Test { selection: Selection, list: bool },
+    Bench { args: Vec<String> },
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse_args(&args).and_then(run) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err}");
+            if err.show_usage {
+                eprintln!("\n{USAGE}");
+            }
+            ExitCode::from(u8::try_from(err.code).unwrap_or(1))
+        }
+    }
+}
+
+/// Parses the arguments after `cargo xtask`.
+fn parse_args(args: &[String]) -> Result<Task> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Error::usage("missing command"));
+    };
+    if rest.iter().any(|a| a == "-h" || a == "--help") && command != "bench" {
+        return Ok(Task::Help);
+    }
+    match command.as_str() {
+        "help" | "-h" | "--help" => Ok(Task::Help),
+        "setup" => {
+            no_more_args("setup", rest)?;
+            Ok(Task::Setup)
+        }
+        "serve" => parse_serve(rest),
+        "test" => parse_test(rest),
+        "bench" => Ok(Task::Bench {
+            args: rest.to_vec(),
+        }),
+        other => Err(Error::usage(format!("unknown command `{other}`"))),
+    }
+}
+
+/// Fails if a command that takes no options got some.
+fn no_more_args(command: &str, rest: &[String]) -> Result<()> {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(Error::usage(format!(
+            "unexpected argument `{arg}` for `{command}`"
+        ))),
+    }
+}
+
+/// Splits `--flag=value` or takes the next argument as the value of `--flag`.
+fn flag_value<'a>(
+    flag: &str,
+    arg: &'a str,
+    iter: &mut impl Iterator<Item = &'a String>,
+) -> Result<Option<&'a str>> {
+    if arg == flag {
+        return iter
+            .next()
+            .map(|v| Some(v.as_str()))
+            .ok_or_else(|| Error::usage(format!("`{flag}` needs a value")));
+    }
+    Ok(arg
+        .strip_prefix(flag)
+        .and_then(|rest| rest.strip_prefix('=')))
+}
+
+fn parse_serve(rest: &[String]) -> Result<Task> {
+    let mut port = DEFAULT_PORT;
+    let mut iter = rest.iter();
+    while let Some(arg) = iter.next() {
+        match flag_value("--port", arg, &mut iter)? {
+            Some(value) => {
+                port = value
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| Error::usage(format!("invalid port `{value}` (1-65535)")))?;
+            }
+            None => return Err(Error::usage(format!("unknown option `{arg}` for `serve`"))),
+        }
+    }
+    Ok(Task::Serve { port })
+}
+
+fn parse_test(rest: &[String]) -> Result<Task> {
+    let mut selection = Selection::default();
+    let mut list = false;
+    let mut iter = rest.iter();
+    let split = |value: &str| -> Vec<String> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    while let Some(arg) = iter.next() {
+        if arg == "--skip-e2e" {
+            selection.skip.push("e2e".to_string());
+        } else if arg == "--list" {
+            list = true;
+        } else if let Some(value) = flag_value("--only", arg, &mut iter)? {
+            selection.only.extend(split(value));
+        } else if let Some(value) = flag_value("--skip", arg, &mut iter)? {
+            selection.skip.extend(split(value));
+        } else {
+            return Err(Error::usage(format!("unknown option `{arg}` for `test`")));
+        }
+    }
+    Ok(Task::Test { selection, list })
+}
+
+/// Executes a task; `Ok` carries the exit code.
+fn run(task: Task) -> Result<ExitCode> {
+    let root = workspace_root();
+    match task {
+        Task::Help => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::Setup => {
+            tools::ensure(&Tool::ALL, &root)?;
+            println!("setup complete");
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::Serve { port } => {
+            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
+            let port = port.to_string();
+            let trunk = Cmd::new("trunk")
+                .args(["serve", "--offline", "--release=false", "--address"])
+                .args([SERVE_ADDRESS, "--port", &port])
+                .dir(&root);
+            println!("==> {}", trunk.display());
+            println!("serving netsplit at http://{SERVE_ADDRESS}:{port}/ (Ctrl-C to stop)");
+            pass_through(&trunk)
+        }
+        Task::Test { selection, list } => {
+            let steps = steps::select(steps::plan(&root), &selection)?;
+            if list {
+                for step in &steps {
+                    println!("{:<15} {}", step.name, step.cmd.display_with_dir());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            tools::ensure(&steps::needed_tools(&steps), &root)?;
+            let outcomes = steps::run_all(&steps);
+            println!("{}", steps::report(&outcomes));
+            let failed = steps::totals(&outcomes).failed > 0 || outcomes.iter().any(|o| !o.ok);
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Task::Bench { args } => {
+            let bench = Cmd::new("cargo")
+                .args(["bench", "-p", "netsplit-core"])
+                .args(args)
+                .dir(&root);
+            println!("==> {}", bench.display());
+            pass_through(&bench)
+        }
+    }
+}
+
+/// Runs a long-lived command with the terminal attached and mirrors its exit code.
+fn pass_through(cmd: &Cmd) -> Result<ExitCode> {
+    let status = cmd
+        .status()
+        .map_err(|err| Error::setup(format!("could not start `{}`: {err}", cmd.display())))?;
+    if status.success() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "xtask: `{}` failed ({})",
+        cmd.display(),
+        describe_status(status)
+    );
+    let code = status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(1);
+    Ok(ExitCode::from(code.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Task> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse_args(&args)
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(parse(&["setup"]).unwrap(), Task::Setup);
+        assert_eq!(parse(&["help"]).unwrap(), Task::Help);
+        assert_eq!(parse(&["test", "--help"]).unwrap(), Task::Help);
+        assert_eq!(
+            parse(&["bench", "--", "--save-baseline", "x"]).unwrap(),
+            Task::Bench {
+                args: vec!["--".into(), "--save-baseline".into(), "x".into()]
+            }
+        );
+        assert!(parse(&[]).unwrap_err().show_usage);
+        assert!(parse(&["deploy"]).unwrap_err().message.contains("deploy"));
+        assert!(parse(&["setup", "--force"]).is_err());
+    }
+
+    #[test]
+    fn serve_port() {
+        assert_eq!(parse(&["serve"]).unwrap(), Task::Serve { port: 8080 });
+        assert_eq!(
+            parse(&["serve", "--port", "9000"]).unwrap(),
+            Task::Serve { port: 9000 }
+        );
+        assert_eq!(
+            parse(&["serve", "--port=1234"]).unwrap(),
+            Task::Serve { port: 1234 }
+        );
+        for bad in [
+            &["serve", "--port"][..],
+            &["serve", "--port", "0"],
+            &["serve", "--port", "70000"],
+            &["serve", "--portx"],
+            &["serve", "9000"],
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.code, error::EXIT_SETUP, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn test_flags() {
+        let Task::Test { selection, list } =
+            parse(&["test", "--skip-e2e", "--only", "clippy,wasm", "--skip=fmt"]).unwrap()
+        else {
+            panic!("expected test task");
+        };
+        assert!(!list);
+        assert_eq!(selection.only, ["clippy", "wasm"]);
+        assert_eq!(selection.skip, ["e2e", "fmt"]);
+        assert!(matches!(
+            parse(&["test", "--list"]).unwrap(),
+            Task::Test { list: true, .. }
+        ));
+        assert!(parse(&["test", "--only"]).is_err());
+        assert!(parse(&["test", "--fast"]).is_err());
+    }
+}
