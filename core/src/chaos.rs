@@ -168,12 +168,11 @@ pub struct FaultMix {
 }
 
 fn draw_mix(rng: &mut SimRng, faults: &FaultClasses) -> FaultMix {
-    let min = rng.range_inclusive(1, 30);
-    let spread = if faults.reordering {
-        rng.range_inclusive(0, 150)
-    } else {
-        rng.range_inclusive(0, 40)
-    };
+    // Raft's timing requirement (§5.6): broadcast time ≪ election timeout. One-way latency
+    // stays ≤ 75 ms so a round trip fits in the 150 ms minimum timeout; reordering still
+    // stretches single messages further during the faulty phase.
+    let min = rng.range_inclusive(1, 25);
+    let spread = rng.range_inclusive(0, 50);
     let pct = |rng: &mut SimRng, on: bool, max: u64| {
         if on {
             rng.range_inclusive(0, max) as f64 / 100.0
@@ -393,13 +392,16 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
         }
     }
 
-    // Heal: the network comes back, every node runs again, no more random loss.
+    // Heal: the network comes back, every node runs again, and the message faults (loss,
+    // duplication, reordering) stop; the drawn latency range stays.
     // One millisecond after the last event, so that replaying the scenario (where actions at a
     // time go before events at that time) orders everything exactly as here.
     let heal_at = sim.now().plus(1);
     apply(&mut sim, heal_at, Control::HealAll);
     let calm = NetConfig {
         loss: 0.0,
+        duplicate: 0.0,
+        reorder: 0.0,
         ..mix.net.clone()
     };
     apply(&mut sim, heal_at, Control::SetNet { net: calm });

@@ -1,0 +1,370 @@
+//! `netsplit chaos`: many seeds of random faults with every checker on.
+
+use clap::Args;
+use netsplit_core::chaos::{run_raft_seed, ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::config::{MAX_NODES, MIN_NODES};
+use netsplit_core::raft::Mutant;
+use netsplit_core::{build, Time};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Arguments of `netsplit chaos`.
+#[derive(Args, Debug)]
+pub struct ChaosArgs {
+    /// Protocol to attack.
+    #[arg(long, default_value = "raft")]
+    protocol: String,
+    /// Number of seeds to run (per cluster size).
+    #[arg(long, default_value_t = 100)]
+    seeds: u64,
+    /// First seed (seeds run are first-seed .. first-seed + seeds).
+    #[arg(long, default_value_t = 0)]
+    first_seed: u64,
+    /// Run exactly this one seed (overrides --seeds and --first-seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Events per seed with faults active (settling after the heal comes on top).
+    #[arg(long, default_value_t = 20_000)]
+    events: u64,
+    /// Cluster sizes, comma-separated (e.g. 3,5).
+    #[arg(long, value_delimiter = ',', default_value = "5")]
+    nodes: Vec<usize>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Run a deliberately broken variant (see --list-mutants; needs a build with
+    /// `--features mutants`).
+    #[arg(long)]
+    mutant: Option<String>,
+    /// List the deliberately broken variants and exit.
+    #[arg(long)]
+    list_mutants: bool,
+    /// Print the full trace of every failing seed (and of --seed).
+    #[arg(long)]
+    trace: bool,
+    /// Write each failing seed's scenario (JSON) into this directory.
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+    /// Switch off random message loss.
+    #[arg(long)]
+    no_loss: bool,
+    /// Switch off message duplication.
+    #[arg(long)]
+    no_duplication: bool,
+    /// Switch off reordering.
+    #[arg(long)]
+    no_reordering: bool,
+    /// Switch off partitions, cuts and held links.
+    #[arg(long)]
+    no_partitions: bool,
+    /// Switch off crashes and restarts.
+    #[arg(long)]
+    no_crashes: bool,
+    /// Switch off pauses.
+    #[arg(long)]
+    no_pauses: bool,
+    /// Switch off forced timeouts.
+    #[arg(long)]
+    no_timeouts: bool,
+}
+
+fn list_mutants() {
+    let state = if cfg!(feature = "mutants") {
+        "compiled in"
+    } else {
+        "not compiled in: build with `cargo run -p netsplit-cli --features mutants -- …`"
+    };
+    crate::outln!("mutants of raft ({state}):");
+    for (_, name, bug) in Mutant::ALL {
+        crate::outln!("  {name:<16} {bug}");
+    }
+}
+
+fn options(args: &ChaosArgs, nodes: usize) -> Result<ChaosOptions, String> {
+    let mutant = match &args.mutant {
+        None => None,
+        Some(name) => {
+            let m = Mutant::by_name(name).ok_or_else(|| {
+                let names: Vec<&str> = Mutant::ALL.iter().map(|(_, n, _)| *n).collect();
+                format!(
+                    "--mutant: unknown mutant {name:?}; known: {}",
+                    names.join(", ")
+                )
+            })?;
+            if !cfg!(feature = "mutants") {
+                return Err(format!(
+                    "--mutant {name}: this build has no mutants; run \
+                     `cargo run -p netsplit-cli --features mutants -- chaos …`"
+                ));
+            }
+            Some(m)
+        }
+    };
+    Ok(ChaosOptions {
+        nodes,
+        events: args.events,
+        faults: FaultClasses {
+            loss: !args.no_loss,
+            duplication: !args.no_duplication,
+            reordering: !args.no_reordering,
+            partitions: !args.no_partitions,
+            crashes: !args.no_crashes,
+            pauses: !args.no_pauses,
+            timeouts: !args.no_timeouts,
+        },
+        mutant,
+    })
+}
+
+fn repro(args: &ChaosArgs, nodes: usize, seed: u64) -> String {
+    let features = if args.mutant.is_some() {
+        " --features mutants"
+    } else {
+        ""
+    };
+    let mut cmd = format!(
+        "cargo run --release -p netsplit-cli{features} -- chaos --protocol {} --nodes {nodes} --events {} --seed {seed} --trace",
+        args.protocol, args.events
+    );
+    if let Some(m) = &args.mutant {
+        cmd.push_str(&format!(" --mutant {m}"));
+    }
+    for (flag, on) in [
+        ("--no-loss", args.no_loss),
+        ("--no-duplication", args.no_duplication),
+        ("--no-reordering", args.no_reordering),
+        ("--no-partitions", args.no_partitions),
+        ("--no-crashes", args.no_crashes),
+        ("--no-pauses", args.no_pauses),
+        ("--no-timeouts", args.no_timeouts),
+    ] {
+        if on {
+            cmd.push(' ');
+            cmd.push_str(flag);
+        }
+    }
+    cmd
+}
+
+/// Run `seeds` over `threads` workers; results come back in seed order whatever the threads.
+fn run_all(seeds: &[u64], options: &ChaosOptions, threads: usize) -> Vec<SeedReport> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(seeds.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(seed) = seeds.get(i) else {
+                    break;
+                };
+                let report = run_raft_seed(*seed, options);
+                if let Ok(mut r) = results.lock() {
+                    r.push(report);
+                }
+            });
+        }
+    });
+    let mut out = results.into_inner().unwrap_or_default();
+    out.sort_by_key(|r| r.seed);
+    out
+}
+
+fn print_trace(report: &SeedReport) {
+    match build(&report.scenario) {
+        Ok(mut p) => {
+            p.run_until(Time(report.end.0), u64::MAX);
+            for i in 0..p.trace_len() {
+                if let Some(l) = p.trace_line(i) {
+                    crate::outln!("{}", l.text);
+                }
+            }
+        }
+        Err(e) => eprintln!("cannot replay seed {}: {e}", report.seed),
+    }
+}
+
+/// `netsplit chaos`.
+pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
+    if args.list_mutants {
+        list_mutants();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.protocol != "raft" {
+        return Err(format!(
+            "--protocol: chaos supports \"raft\" so far, got {:?}",
+            args.protocol
+        ));
+    }
+    if args.nodes.is_empty() {
+        return Err("--nodes: give at least one cluster size".into());
+    }
+    for n in &args.nodes {
+        if !(MIN_NODES..=MAX_NODES).contains(n) {
+            return Err(format!(
+                "--nodes: cluster size must be {MIN_NODES}–{MAX_NODES}, got {n}"
+            ));
+        }
+    }
+    if args.events == 0 || args.events > 100_000_000 {
+        return Err("--events must be between 1 and 100000000".into());
+    }
+    let seeds: Vec<u64> = match args.seed {
+        Some(s) => vec![s],
+        None => {
+            if args.seeds == 0 {
+                return Err("--seeds must be at least 1".into());
+            }
+            (args.first_seed..args.first_seed.saturating_add(args.seeds)).collect()
+        }
+    };
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    if threads == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    if let Some(dir) = &args.save {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("--save: cannot create {}: {e}", dir.display()))?;
+    }
+
+    let mut violations = Vec::new();
+    let mut coverage: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut seeds_with: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut settle: Vec<u64> = Vec::new();
+    let mut total_events = 0;
+    let mut runs = 0;
+    for &nodes in &args.nodes {
+        let opts = options(&args, nodes)?;
+        let reports = run_all(&seeds, &opts, threads);
+        for r in &reports {
+            runs += 1;
+            total_events += r.events;
+            for (name, value) in r.counters.named() {
+                *coverage.entry(name).or_default() += value;
+                if value > 0 {
+                    *seeds_with.entry(name).or_default() += 1;
+                }
+            }
+            if r.counters.became_leader >= 2 {
+                *seeds_with.entry("two_or_more_leaders").or_default() += 1;
+            }
+            settle.extend(r.settle_ms);
+            for v in &r.violations {
+                violations.push(serde_json::json!({
+                    "seed": r.seed,
+                    "nodes": nodes,
+                    "event": v.event,
+                    "at": v.at,
+                    "checker": v.checker,
+                    "node": v.node,
+                    "detail": v.detail,
+                    "repro": repro(&args, nodes, r.seed),
+                }));
+            }
+            let failed = !r.violations.is_empty();
+            if failed {
+                if let Some(dir) = &args.save {
+                    let path = dir.join(format!("raft-n{nodes}-seed{}.json", r.seed));
+                    std::fs::write(&path, r.scenario.to_json())
+                        .map_err(|e| format!("--save: cannot write {}: {e}", path.display()))?;
+                    if !args.json {
+                        crate::outln!("saved {}", path.display());
+                    }
+                }
+            }
+            if args.trace && !args.json && (failed || args.seed.is_some()) {
+                crate::outln!("--- trace of seed {} ({nodes} nodes) ---", r.seed);
+                print_trace(r);
+            }
+        }
+    }
+    settle.sort_unstable();
+    let pct = |p: f64| -> u64 {
+        if settle.is_empty() {
+            0
+        } else {
+            settle[((settle.len() - 1) as f64 * p) as usize]
+        }
+    };
+
+    if args.json {
+        let out = serde_json::json!({
+            "protocol": args.protocol,
+            "nodes": args.nodes,
+            "seeds": seeds.len(),
+            "runs": runs,
+            "events": total_events,
+            "mutant": args.mutant,
+            "violations": violations,
+            "coverage": coverage,
+            "seeds_with": seeds_with,
+            "settle_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": settle.last().copied().unwrap_or(0) },
+        });
+        crate::outln!("{out}");
+    } else {
+        let sizes: Vec<String> = args.nodes.iter().map(|n| n.to_string()).collect();
+        crate::outln!(
+            "netsplit chaos: {} with {} nodes, {} seeds × {} events ({} runs, {} events in all, {threads} threads){}",
+            args.protocol,
+            sizes.join(" and "),
+            seeds.len(),
+            args.events,
+            runs,
+            total_events,
+            args.mutant
+                .as_ref()
+                .map(|m| format!(", mutant {m}"))
+                .unwrap_or_default()
+        );
+        crate::outln!("coverage (total, and runs where it happened):");
+        for (name, total) in &coverage {
+            crate::outln!(
+                "  {name:<26} {total:>12}  {:>6}/{runs}",
+                seeds_with.get(name).copied().unwrap_or(0)
+            );
+        }
+        crate::outln!(
+            "  {:<26} {:>12}  {:>6}/{runs}",
+            "two_or_more_leaders",
+            "",
+            seeds_with.get("two_or_more_leaders").copied().unwrap_or(0)
+        );
+        crate::outln!(
+            "settle after heal: p50 {} ms, p99 {} ms, max {} ms",
+            pct(0.5),
+            pct(0.99),
+            settle.last().copied().unwrap_or(0)
+        );
+        if violations.is_empty() {
+            crate::outln!("violations: none");
+        } else {
+            crate::outln!("violations: {}", violations.len());
+            for v in &violations {
+                crate::outln!(
+                    "  seed {} ({} nodes) event {} t={}: {} — {}\n    repro: {}",
+                    v["seed"],
+                    v["nodes"],
+                    v["event"],
+                    v["at"],
+                    v["checker"].as_str().unwrap_or(""),
+                    v["detail"].as_str().unwrap_or(""),
+                    v["repro"].as_str().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(if violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,168 @@
+//! `netsplit run` and `netsplit bench`.
+
+use crate::duration::parse_ms;
+use clap::Args;
+use netsplit_core::config::ClusterConfig;
+use netsplit_core::raft::{RaftConfig, RaftNode};
+use netsplit_core::scenario::PROTOCOLS;
+use netsplit_core::sim::Simulator;
+use netsplit_core::{build, Scenario, Time};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Arguments of `netsplit run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (JSON) to run; flags below are ignored except --until and --json.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<std::path::PathBuf>,
+    /// Protocol to simulate.
+    #[arg(long, default_value = "raft")]
+    protocol: String,
+    /// Number of nodes (1–9).
+    #[arg(long, default_value_t = 5)]
+    nodes: usize,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Virtual time to run until (e.g. 10s, 500ms, 2m).
+    #[arg(long, value_parser = parse_ms, value_name = "DURATION")]
+    until: Option<u64>,
+    /// Print one JSON object (trace lines, violations, counters, final snapshot).
+    #[arg(long)]
+    json: bool,
+    /// Print only the summary, not the trace.
+    #[arg(long, conflicts_with = "json")]
+    summary: bool,
+}
+
+/// Arguments of `netsplit bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Events per round.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Rounds (the best is reported).
+    #[arg(long, default_value_t = 5)]
+    rounds: u32,
+    /// Record the trace while running (slower; what the UI does).
+    #[arg(long)]
+    trace: bool,
+}
+
+fn load(args: &RunArgs) -> Result<Scenario, String> {
+    if let Some(path) = &args.scenario {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return Scenario::from_json(&text).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    if !PROTOCOLS.contains(&args.protocol.as_str()) {
+        return Err(format!(
+            "unknown protocol {:?}; known: {}",
+            args.protocol,
+            PROTOCOLS.join(", ")
+        ));
+    }
+    let mut s = Scenario::new(&args.protocol, args.seed);
+    s.cluster.nodes = args.nodes;
+    s.validate()
+        .map_err(|e| format!("--nodes: {}", e.message))?;
+    Ok(s)
+}
+
+/// `netsplit run`.
+pub fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let scenario = load(&args)?;
+    let until = Time(args.until.or(scenario.until.map(|t| t.0)).unwrap_or(10_000));
+    let mut p = build(&scenario).map_err(|e| e.to_string())?;
+    p.run_until(until, u64::MAX);
+    let lines: Vec<String> = (0..p.trace_len())
+        .filter_map(|i| p.trace_line(i))
+        .map(|l| l.text)
+        .collect();
+    if args.json {
+        let out = serde_json::json!({
+            "protocol": p.protocol(),
+            "seed": scenario.seed,
+            "until": until,
+            "events": p.events(),
+            "trace_hash": format!("{:016x}", p.trace_hash()),
+            "trace": lines,
+            "violations": p.violations(),
+            "refused": p.refused().iter().map(|(t, m)| serde_json::json!({"at": t, "reason": m})).collect::<Vec<_>>(),
+            "counters": p.counters(),
+            "snapshot": p.snapshot(),
+        });
+        crate::outln!("{out}");
+    } else {
+        if !args.summary {
+            for l in &lines {
+                crate::outln!("{l}");
+            }
+        }
+        for (t, reason) in p.refused() {
+            eprintln!("warning: action at t={t} refused: {reason}");
+        }
+        let snap = p.snapshot();
+        let roles: Vec<String> = snap
+            .nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}:{}{}",
+                    n.id,
+                    n.view.role.name(),
+                    n.view.term.map(|t| format!("@{t}")).unwrap_or_default()
+                )
+            })
+            .collect();
+        crate::outln!(
+            "# end t={} events={} trace_hash={:016x} violations={} nodes: {}",
+            p.now(),
+            p.events(),
+            p.trace_hash(),
+            p.violations().len(),
+            roles.join(" ")
+        );
+        for v in p.violations() {
+            crate::outln!("# VIOLATION t={} {}", v.at, v);
+        }
+    }
+    Ok(if p.violations().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `netsplit bench`.
+pub fn bench(args: BenchArgs) -> Result<ExitCode, String> {
+    if args.events == 0 || args.rounds == 0 {
+        return Err("--events and --rounds must be at least 1".into());
+    }
+    let mut best = f64::MAX;
+    for _ in 0..args.rounds {
+        let cluster = ClusterConfig {
+            nodes: 5,
+            record_trace: args.trace,
+            ..ClusterConfig::default()
+        };
+        let mut sim = Simulator::<RaftNode>::new(cluster, RaftConfig::default(), 7)
+            .map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        let done = sim.run_events(args.events);
+        let secs = start.elapsed().as_secs_f64();
+        if done != args.events {
+            return Err(format!("simulation stopped after {done} events"));
+        }
+        best = best.min(secs);
+    }
+    crate::outln!(
+        "raft 5 nodes{}: {:.2} M events/s (best of {} rounds of {} events)",
+        if args.trace { " with trace" } else { "" },
+        args.events as f64 / best / 1e6,
+        args.rounds,
+        args.events
+    );
+    Ok(ExitCode::SUCCESS)
+}
