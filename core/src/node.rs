@@ -8,6 +8,7 @@
 //! unit tests assert the exact effect list a handler produced.
 
 use crate::check::Checker;
+use crate::config::ConfigError;
 use crate::rng::SimRng;
 use crate::types::{NodeId, Time};
 use crate::view::{NodeView, Role};
@@ -150,6 +151,12 @@ pub trait Node: Clone + Debug + 'static {
 
     /// Short protocol name used in scenario files and the CLI (`"raft"`).
     const PROTOCOL: &'static str;
+
+    /// Check a configuration before any node is built; errors name the field under `path`.
+    fn validate_config(config: &Self::Config, path: &str) -> Result<(), ConfigError> {
+        let _ = (config, path);
+        Ok(())
+    }
 
     /// Build node `id` of a `cluster_size`-node cluster, from its durable state after a restart
     /// (`Some`) or fresh (`None`). No effects yet: [`Node::on_start`] follows immediately.

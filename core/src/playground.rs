@@ -8,11 +8,12 @@
 use crate::check::{Checker, CheckerInfo, Violation};
 use crate::config::ConfigError;
 use crate::control::Control;
+use crate::net::DropReason;
 use crate::node::Node;
 use crate::raft::{RaftConfig, RaftNode};
 use crate::scenario::{Scenario, TimedAction};
 use crate::sim::{ControlError, Counters, RunOutcome, Simulator};
-use crate::trace::Category;
+use crate::trace::{Category, TraceEvent};
 use crate::types::{MsgId, NodeId, Time};
 use crate::view::Snapshot;
 use serde::de::DeserializeOwned;
@@ -31,6 +32,10 @@ pub struct TraceLine {
     pub node: Option<NodeId>,
     /// The message it is about.
     pub msg: Option<MsgId>,
+    /// The directed link `(from, to)` of a message event.
+    pub link: Option<(NodeId, NodeId)>,
+    /// For a drop: why the message was dropped.
+    pub dropped: Option<DropReason>,
     /// The stable text form.
     pub text: String,
 }
@@ -107,7 +112,8 @@ impl<N: Node> Session<N> {
         self.scenario.actions.get(self.next_action).map(|a| a.at)
     }
 
-    /// Apply the next scheduled action (the clock first moves to its time).
+    /// Apply the next scheduled action (the clock first moves to its time; every event due
+    /// before that time has already run).
     fn apply_scheduled(&mut self) {
         let Some(action) = self.scenario.actions.get(self.next_action).cloned() else {
             return;
@@ -120,8 +126,9 @@ impl<N: Node> Session<N> {
         }
     }
 
-    /// Whether the next thing to happen is a scheduled action (actions at time `t` go before
-    /// events at time `t`).
+    /// Whether the next thing to happen is a scheduled action. Actions at time `t` apply
+    /// after every event due before `t` and before any event due at `t`; several actions at
+    /// the same time apply back to back, in order.
     fn action_first(&mut self) -> Option<Time> {
         let action = self.next_action_at()?;
         match self.sim.next_event_time() {
@@ -180,6 +187,14 @@ impl<N: Node> Playground for Session<N> {
     }
 
     fn apply(&mut self, control: Control) -> Result<(), ControlError> {
+        // Finish the current instant (after a single step, events due now may still be
+        // pending). If events already ran at this instant, act one millisecond later: replayed,
+        // an action at `t` goes before the events at `t`, so it must not share their instant.
+        let now = self.sim.now();
+        self.run_until(now, u64::MAX);
+        if self.sim.last_event_at() == Some(now) {
+            self.sim.advance_clock(now.plus(1));
+        }
         self.sim.apply(control.clone())?;
         self.live.push(TimedAction {
             at: self.sim.now(),
@@ -204,6 +219,11 @@ impl<N: Node> Playground for Session<N> {
             category: entry.event.category(),
             node: entry.event.node(),
             msg: entry.event.message(),
+            link: entry.event.link(),
+            dropped: match &entry.event {
+                TraceEvent::Drop { reason, .. } => Some(*reason),
+                _ => None,
+            },
             text: entry.to_string(),
         })
     }
@@ -327,6 +347,24 @@ mod tests {
         p.run_until(Time(3000), u64::MAX);
         q.run_until(Time(3000), u64::MAX);
         assert_eq!(p.trace_hash(), q.trace_hash());
+    }
+
+    #[test]
+    fn live_actions_after_a_single_step_replay_exactly() {
+        for seed in 0..30 {
+            let mut p = build(&Scenario::new("raft", seed)).unwrap();
+            // Step event by event into the middle of a busy instant, then act.
+            for _ in 0..(25 + seed) {
+                p.step();
+            }
+            p.apply(Control::Crash { node: NodeId(0) }).unwrap();
+            p.run_until(Time(p.now().0 + 200), u64::MAX);
+            p.apply(Control::Restart { node: NodeId(0) }).unwrap();
+            p.run_until(Time(4000), u64::MAX);
+            let mut q = build(&p.to_scenario()).unwrap();
+            q.run_until(Time(4000), u64::MAX);
+            assert_eq!(p.trace_hash(), q.trace_hash(), "seed {seed}");
+        }
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub const MAX_ACTIONS: usize = 100_000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimedAction {
-    /// When (virtual ms). Applied before any event scheduled at the same time.
+    /// When (virtual ms). Applied after every event due before `at` and before any event due
+    /// at `at`; actions with the same time apply in order.
     pub at: Time,
     /// What.
     pub control: Control,

@@ -96,8 +96,8 @@ struct Slot<N: Node> {
     timers: BTreeMap<N::Timer, Armed>,
     /// Events that arrived while paused, in arrival order.
     deferred: Vec<Due<N::Timer>>,
-    /// Last role/term seen (to trace changes).
-    last_role: (Role, Option<u64>),
+    /// Last role/term traced (`None` after a restart, so the first role is always traced).
+    last_role: Option<(Role, Option<u64>)>,
 }
 
 /// An input handed to a node.
@@ -285,6 +285,8 @@ pub struct Simulator<N: Node> {
     checker: N::Checker,
     violations: Vec<Violation>,
     counters: Counters,
+    /// Time of the last queued event processed (deliveries and timers, not user actions).
+    last_event_at: Option<Time>,
     effects: Vec<Effect<N::Msg, N::Timer, N::Reply>>,
     findings: Vec<Finding>,
 }
@@ -297,13 +299,14 @@ impl<N: Node> Simulator<N> {
         seed: u64,
     ) -> Result<Simulator<N>, ConfigError> {
         cluster.validate("cluster")?;
+        N::validate_config(&config, "config")?;
         let root = SimRng::new(seed);
         let n = cluster.nodes;
         let slots = (0..n)
             .map(|i| {
                 let id = NodeId::from_index(i);
                 let node = N::new(id, n, &config, None);
-                let last_role = (node.role(), node.term());
+                let last_role = Some((node.role(), node.term()));
                 Slot {
                     status: NodeStatus::Up,
                     node: Some(node),
@@ -330,6 +333,7 @@ impl<N: Node> Simulator<N> {
             checker: N::Checker::default(),
             violations: Vec::new(),
             counters: Counters::default(),
+            last_event_at: None,
             effects: Vec::new(),
             findings: Vec::new(),
         };
@@ -513,8 +517,14 @@ impl<N: Node> Simulator<N> {
             return false;
         };
         self.now = self.now.max(q.at);
+        self.last_event_at = Some(self.now);
         self.process(q.due);
         true
+    }
+
+    /// Time of the last queued event (delivery or timer) processed, if any.
+    pub fn last_event_at(&self) -> Option<Time> {
+        self.last_event_at
     }
 
     /// Process every event due at or before `until`, then set the clock to `until`.
@@ -708,9 +718,9 @@ impl<N: Node> Simulator<N> {
             }
         }
         let role = (node.role(), node.term());
-        let role_changed = role != slot.last_role;
+        let role_changed = slot.last_role != Some(role);
         if role_changed {
-            slot.last_role = role;
+            slot.last_role = Some(role);
         }
         if let Some(ev) = pending_trace {
             self.record(ev);
@@ -883,7 +893,7 @@ impl<N: Node> Simulator<N> {
                     .ok_or_else(|| ControlError(format!("{node} has no durable state")))?;
                 let fresh = N::new(node, self.slots.len(), &self.config, Some(durable));
                 let slot = &mut self.slots[node.index()];
-                slot.last_role = (fresh.role(), fresh.term());
+                slot.last_role = None;
                 slot.node = Some(fresh);
                 slot.status = NodeStatus::Up;
                 self.counters.restarts += 1;
@@ -901,6 +911,7 @@ impl<N: Node> Simulator<N> {
                     if let Due::Deliver(id) = due {
                         if let Some(m) = self.messages.get_mut(&id) {
                             m.flight = Flight::Flying;
+                            m.deliver_at = self.now;
                         }
                     }
                     self.schedule(self.now, due);
@@ -1061,6 +1072,7 @@ impl<N: Node> Simulator<N> {
                     return Err(ControlError(format!("{id} is not in flight")));
                 };
                 self.now = self.now.max(m.deliver_at);
+                self.last_event_at = Some(self.now);
                 self.arrive(id);
             }
             Choice::Drop(id) => {
@@ -1079,6 +1091,7 @@ impl<N: Node> Simulator<N> {
                     return Err(ControlError(format!("{node} has no armed {timer} timer")));
                 };
                 self.now = self.now.max(armed.fires_at);
+                self.last_event_at = Some(self.now);
                 let gen = armed.gen;
                 self.process(Due::Timer { node, timer, gen });
             }

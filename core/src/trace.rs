@@ -7,7 +7,7 @@
 //! ```text
 //! t=152 n1 → n2 m7 RequestVote term=2 last=0@0 (arrives t=181)
 //! t=181 n2 ← n1 m7 RequestVote term=2 last=0@0
-//! t=190 ✗ m9 n3 → n1 AppendEntries term=2 … dropped: link cut in flight
+//! t=190 ✗ m9 n3 → n1 Heartbeat dropped: link cut in flight
 //! ```
 
 use crate::check::Violation;
@@ -197,6 +197,17 @@ impl<N: Node> TraceEvent<N> {
             | TraceEvent::Drop { to, .. } => Some(*to),
             TraceEvent::Control(_) => None,
             TraceEvent::Violation(v) => v.node,
+        }
+    }
+
+    /// The directed link `(from, to)` of a message event.
+    pub fn link(&self) -> Option<(NodeId, NodeId)> {
+        match self {
+            TraceEvent::Send { from, to, .. }
+            | TraceEvent::Deliver { from, to, .. }
+            | TraceEvent::Wait { from, to, .. }
+            | TraceEvent::Drop { from, to, .. } => Some((*from, *to)),
+            _ => None,
         }
     }
 

@@ -15,7 +15,7 @@ use std::fmt;
 pub struct NodeId(pub u8);
 
 impl NodeId {
-    /// Parse the human form `n1`…`n255` (1-based).
+    /// Parse the human form `n1`…`n256` (1-based; index 0–255).
     pub fn parse(text: &str) -> Option<NodeId> {
         let digits = text.strip_prefix('n')?;
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -100,7 +100,7 @@ pub struct TimerView {
     pub name: String,
     /// When it was armed.
     pub set_at: Time,
-    /// When it will fire (later if the node is paused).
+    /// When it is due. A paused node's timers that come due wait and fire on resume.
     pub fires_at: Time,
 }
 

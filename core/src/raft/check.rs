@@ -8,7 +8,7 @@ use crate::check::{Checker, CheckerInfo, Finding};
 use crate::node::Node;
 use crate::types::{NodeId, Time};
 use crate::view::Role;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Name of the Election Safety property.
 pub const ELECTION_SAFETY: &str = "election-safety";
@@ -44,6 +44,27 @@ pub struct RaftChecker {
     votes: BTreeMap<(NodeId, u64), NodeId>,
     /// Highest term each node has been seen in.
     terms: BTreeMap<NodeId, u64>,
+    /// Violations already reported (each is reported once, not after every later event).
+    reported: BTreeSet<(&'static str, NodeId, u64)>,
+}
+
+impl RaftChecker {
+    fn report(
+        &mut self,
+        findings: &mut Vec<Finding>,
+        checker: &'static str,
+        id: NodeId,
+        term: u64,
+        detail: String,
+    ) {
+        if self.reported.insert((checker, id, term)) {
+            findings.push(Finding {
+                checker,
+                node: Some(id),
+                detail,
+            });
+        }
+    }
 }
 
 impl Checker<RaftNode> for RaftChecker {
@@ -54,23 +75,19 @@ impl Checker<RaftNode> for RaftChecker {
     fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
         let term = node.current_term();
 
-        let seen = self.terms.entry(id).or_insert(term);
-        if term < *seen {
-            findings.push(Finding {
-                checker: TERM_MONOTONIC,
-                node: Some(id),
-                detail: format!("{id}'s currentTerm went back from {} to {term}", *seen),
-            });
+        let seen = *self.terms.entry(id).or_insert(term);
+        if term < seen {
+            let detail = format!("{id}'s currentTerm went back from {seen} to {term}");
+            self.report(findings, TERM_MONOTONIC, id, term, detail);
         }
-        *seen = (*seen).max(term);
+        self.terms.insert(id, seen.max(term));
 
         if node.role() == Role::Leader {
-            match self.leaders.get(&term) {
-                Some(other) if *other != id => findings.push(Finding {
-                    checker: ELECTION_SAFETY,
-                    node: Some(id),
-                    detail: format!("{id} and {other} both became leader in term {term}"),
-                }),
+            match self.leaders.get(&term).copied() {
+                Some(other) if other != id => {
+                    let detail = format!("{id} and {other} both became leader in term {term}");
+                    self.report(findings, ELECTION_SAFETY, id, term, detail);
+                }
                 Some(_) => {}
                 None => {
                     self.leaders.insert(term, id);
@@ -79,14 +96,12 @@ impl Checker<RaftNode> for RaftChecker {
         }
 
         if let Some(candidate) = node.voted_for() {
-            match self.votes.get(&(id, term)) {
-                Some(earlier) if *earlier != candidate => findings.push(Finding {
-                    checker: VOTE_SAFETY,
-                    node: Some(id),
-                    detail: format!(
-                        "{id} voted for {earlier} and then for {candidate} in term {term}"
-                    ),
-                }),
+            match self.votes.get(&(id, term)).copied() {
+                Some(earlier) if earlier != candidate => {
+                    let detail =
+                        format!("{id} voted for {earlier} and then for {candidate} in term {term}");
+                    self.report(findings, VOTE_SAFETY, id, term, detail);
+                }
                 Some(_) => {}
                 None => {
                     self.votes.insert((id, term), candidate);
@@ -127,6 +142,9 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].checker, VOTE_SAFETY);
         assert_eq!(f[0].detail, "n1 voted for n2 and then for n3 in term 3");
+        // Reported once, not again after every later event.
+        c.observe(Time(4), NodeId(0), &follower(0, 3, Some(2)), &mut f);
+        assert_eq!(f.len(), 1);
     }
 
     #[test]

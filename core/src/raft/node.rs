@@ -14,6 +14,7 @@
 
 use super::msg::{Entry, RaftMsg};
 use super::{Mutant, RaftChecker, RaftConfig};
+use crate::config::ConfigError;
 use crate::node::{ClientId, Ctx, Node};
 use crate::types::NodeId;
 use crate::view::{Field, NodeView, Role};
@@ -324,6 +325,10 @@ impl Node for RaftNode {
     type Checker = RaftChecker;
 
     const PROTOCOL: &'static str = "raft";
+
+    fn validate_config(config: &RaftConfig, path: &str) -> Result<(), ConfigError> {
+        config.validate(path)
+    }
 
     fn new(
         id: NodeId,

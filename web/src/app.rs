@@ -1,0 +1,429 @@
+//! The page: layout, the animation loop, and the one place where user intents become actions.
+//!
+//! The simulator lives outside Yew's state (in an `Rc<RefCell<Engine>>`); Yew re-renders only
+//! when something happened in the simulation or the UI, never merely because a frame passed.
+//! Per-frame motion (messages, timer arcs) is drawn on a canvas by [`crate::canvas`].
+
+use crate::canvas::{CanvasPainter, DropMark};
+use crate::components::{controls, graph, help, inspector, log, status, topbar};
+use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
+use crate::keys::{command_for, Command};
+use crate::panic;
+use netsplit_core::playground::TraceLine;
+use netsplit_core::trace::Category;
+use netsplit_core::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::{Control, NodeId, Scenario};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Trace lines kept for the event log.
+const LOG_KEEP: usize = 400;
+
+/// Everything the user can ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Play or pause.
+    TogglePlay,
+    /// Process one event.
+    Step,
+    /// Set the speed slider position.
+    SpeedStep(u32),
+    /// Nudge the speed slider.
+    SpeedNudge(i32),
+    /// Select a node (or none).
+    Select(Option<usize>),
+    /// Apply a fault or repair.
+    Control(Control),
+    /// Crash or restart node `i`.
+    CrashOrRestart(usize),
+    /// Pause or resume node `i`.
+    PauseOrResume(usize),
+    /// Force node `i`'s timeout.
+    Timeout(usize),
+    /// Show or hide the shortcut help.
+    ToggleHelp,
+    /// Close overlays.
+    Escape,
+    /// Show or hide a category in the event log.
+    ToggleCategory(Category),
+    /// Start over with this cluster size and seed.
+    Restart {
+        /// Nodes.
+        nodes: usize,
+        /// Seed.
+        seed: u64,
+    },
+    /// Tell the user something (e.g. a form error).
+    Notice(String),
+    /// Jump to the first violation: pause, select its node, highlight its log line.
+    JumpToViolation,
+    /// A link was clicked (shift = one-way).
+    LinkClicked {
+        /// One end.
+        a: usize,
+        /// Other end.
+        b: usize,
+        /// One direction only.
+        one_way: bool,
+    },
+}
+
+/// UI-only state (not part of the simulation).
+#[derive(Clone, Debug, Default)]
+pub struct Ui {
+    /// Selected node.
+    pub selected: Option<usize>,
+    /// Help overlay open.
+    pub help: bool,
+    /// Log categories hidden.
+    pub hidden: BTreeSet<Category>,
+    /// Last message for the user (text, is_error).
+    pub notice: Option<(String, bool)>,
+    /// Highlighted trace line.
+    pub highlight: Option<usize>,
+    /// Current seed.
+    pub seed: u64,
+    /// Current cluster size.
+    pub nodes: usize,
+}
+
+/// The scenario the page opens with: a 5-node Raft cluster.
+pub fn default_scenario(nodes: usize, seed: u64) -> Scenario {
+    let mut s = Scenario::new("raft", seed);
+    s.name = "Raft leader election".into();
+    s.cluster.nodes = nodes;
+    s
+}
+
+/// Shared, mutable state behind the page.
+struct Shared {
+    engine: Engine,
+    snapshot: Rc<Snapshot>,
+    log: Vec<TraceLine>,
+    drops: Vec<DropMark>,
+    ui: Ui,
+}
+
+impl Shared {
+    fn new(nodes: usize, seed: u64) -> Result<Shared, String> {
+        let engine = Engine::new(&default_scenario(nodes, seed), true)?;
+        let snapshot = Rc::new(engine.snapshot());
+        Ok(Shared {
+            engine,
+            snapshot,
+            log: Vec::new(),
+            drops: Vec::new(),
+            ui: Ui {
+                seed,
+                nodes,
+                ..Ui::default()
+            },
+        })
+    }
+
+    /// Pull what changed out of the engine (new trace lines, a fresh snapshot).
+    fn refresh(&mut self, wall_now: f64) {
+        let lines = self.engine.take_new_lines();
+        for l in &lines {
+            if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
+                self.drops.push(DropMark {
+                    from: from.index(),
+                    to: to.index(),
+                    at_send: reason.at_send(),
+                    wall: wall_now,
+                });
+            }
+        }
+        self.log.extend(lines);
+        if self.log.len() > LOG_KEEP {
+            let cut = self.log.len() - LOG_KEEP;
+            self.log.drain(..cut);
+        }
+        self.snapshot = Rc::new(self.engine.snapshot());
+    }
+
+    fn control(&mut self, control: Control) {
+        let label = control.to_string();
+        match self.engine.apply(control) {
+            Ok(()) => self.ui.notice = Some((format!("applied: {label}"), false)),
+            Err(e) => self.ui.notice = Some((format!("cannot {label}: {e}"), true)),
+        }
+    }
+
+    fn node_status(&self, i: usize) -> Option<NodeStatus> {
+        self.snapshot.nodes.get(i).map(|n| n.status)
+    }
+
+    fn handle(&mut self, action: Action, wall_now: f64) {
+        match action {
+            Action::TogglePlay => {
+                let playing = !self.engine.playing();
+                self.engine.set_playing(playing);
+            }
+            Action::Step => {
+                if !self.engine.step() {
+                    self.ui.notice = Some(("nothing left to happen".into(), false));
+                }
+            }
+            Action::SpeedStep(step) => self.engine.set_speed(speed_for_step(step)),
+            Action::SpeedNudge(delta) => {
+                let step = step_for_speed(self.engine.speed()) as i32 + delta;
+                self.engine
+                    .set_speed(speed_for_step(step.clamp(0, SPEED_STEPS as i32) as u32));
+            }
+            Action::Select(sel) => {
+                self.ui.selected = sel.filter(|i| *i < self.snapshot.nodes.len());
+            }
+            Action::Control(c) => self.control(c),
+            Action::CrashOrRestart(i) => {
+                let node = NodeId::from_index(i);
+                match self.node_status(i) {
+                    Some(NodeStatus::Crashed) => self.control(Control::Restart { node }),
+                    Some(_) => self.control(Control::Crash { node }),
+                    None => {}
+                }
+            }
+            Action::PauseOrResume(i) => {
+                let node = NodeId::from_index(i);
+                match self.node_status(i) {
+                    Some(NodeStatus::Paused) => self.control(Control::Resume { node }),
+                    Some(_) => self.control(Control::Pause { node }),
+                    None => {}
+                }
+            }
+            Action::Timeout(i) => self.control(Control::Timeout {
+                node: NodeId::from_index(i),
+            }),
+            Action::ToggleHelp => self.ui.help = !self.ui.help,
+            Action::Notice(text) => self.ui.notice = Some((text, true)),
+            Action::Escape => {
+                if self.ui.help {
+                    self.ui.help = false;
+                } else {
+                    self.ui.selected = None;
+                }
+            }
+            Action::ToggleCategory(c) => {
+                if !self.ui.hidden.remove(&c) {
+                    self.ui.hidden.insert(c);
+                }
+            }
+            Action::Restart { nodes, seed } => match Shared::new(nodes, seed) {
+                Ok(mut fresh) => {
+                    fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+                    fresh.ui.notice = Some((
+                        format!("started a {nodes}-node cluster with seed {seed}"),
+                        false,
+                    ));
+                    *self = fresh;
+                }
+                Err(e) => self.ui.notice = Some((e, true)),
+            },
+            Action::JumpToViolation => {
+                if let Some(v) = self.snapshot.violations.first().cloned() {
+                    self.engine.set_playing(false);
+                    self.ui.selected = v.node.map(|n| n.index());
+                    self.ui.hidden.remove(&Category::Violation);
+                    self.ui.highlight = self
+                        .log
+                        .iter()
+                        .find(|l| l.category == Category::Violation)
+                        .map(|l| l.index);
+                    self.ui.notice = Some((format!("first violation at t={}: {v}", v.at), true));
+                }
+            }
+            Action::LinkClicked { a, b, one_way } => {
+                let (na, nb) = (NodeId::from_index(a), NodeId::from_index(b));
+                let broken = self
+                    .snapshot
+                    .links
+                    .iter()
+                    .any(|l| (l.from == na && l.to == nb) || (l.from == nb && l.to == na));
+                let control = if broken {
+                    Control::Heal { a: na, b: nb }
+                } else if one_way {
+                    // Cut the direction leaving the selected node if it is an end, else a → b.
+                    let (from, to) = if self.ui.selected == Some(b) {
+                        (nb, na)
+                    } else {
+                        (na, nb)
+                    };
+                    Control::CutOneWay { from, to }
+                } else {
+                    Control::Cut { a: na, b: nb }
+                };
+                self.control(control);
+            }
+        }
+        self.refresh(wall_now);
+        panic::remember_scenario(&self.engine.scenario());
+    }
+}
+
+fn wall_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The whole page.
+#[function_component(App)]
+pub fn app() -> Html {
+    let shared = use_mut_ref(|| Shared::new(5, 7).expect("the default scenario is valid"));
+    let update = use_force_update();
+    let canvas_ref = use_node_ref();
+
+    let dispatch = {
+        let shared = shared.clone();
+        let update = update.clone();
+        Callback::from(move |action: Action| {
+            shared.borrow_mut().handle(action, wall_now());
+            update.force_update();
+        })
+    };
+
+    // The animation loop: tick the engine, re-render only on change, paint the canvas.
+    {
+        let shared = shared.clone();
+        let update = update.clone();
+        let canvas_ref = canvas_ref.clone();
+        use_effect_with((), move |_| {
+            let painter = Rc::new(RefCell::new(CanvasPainter::default()));
+            let handle: Rc<RefCell<Option<gloo::render::AnimationFrame>>> =
+                Rc::new(RefCell::new(None));
+            let last = Rc::new(RefCell::new(None::<f64>));
+            fn schedule(
+                handle: Rc<RefCell<Option<gloo::render::AnimationFrame>>>,
+                frame: Rc<dyn Fn(f64)>,
+            ) {
+                let next = frame.clone();
+                let h = gloo::render::request_animation_frame(move |t| next(t));
+                *handle.borrow_mut() = Some(h);
+            }
+            let frame: Rc<RefCell<Option<Rc<dyn Fn(f64)>>>> = Rc::new(RefCell::new(None));
+            let frame_for_closure = frame.clone();
+            let handle_for_closure = handle.clone();
+            let f: Rc<dyn Fn(f64)> = Rc::new(move |t: f64| {
+                let dt = last.borrow().map_or(0.0, |l| t - l);
+                *last.borrow_mut() = Some(t);
+                let changed = {
+                    let mut s = shared.borrow_mut();
+                    let changed = s.engine.tick(dt);
+                    if changed {
+                        s.refresh(t);
+                    }
+                    changed
+                };
+                if changed {
+                    update.force_update();
+                }
+                if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
+                    let mut s = shared.borrow_mut();
+                    s.drops.retain(|d| t - d.wall < crate::canvas::DROP_FADE_MS);
+                    let s = &*s;
+                    painter
+                        .borrow_mut()
+                        .paint(&canvas, &s.snapshot, s.engine.vt(), &s.drops, t);
+                }
+                if let Some(next) = frame_for_closure.borrow().clone() {
+                    schedule(handle_for_closure.clone(), next);
+                }
+            });
+            *frame.borrow_mut() = Some(f.clone());
+            schedule(handle.clone(), f);
+            move || {
+                // Break the cycle and cancel the pending frame.
+                frame.borrow_mut().take();
+                handle.borrow_mut().take();
+            }
+        });
+    }
+
+    // Keyboard shortcuts on the whole document (not while typing in a field).
+    {
+        let dispatch = dispatch.clone();
+        let shared = shared.clone();
+        use_effect_with((), move |_| {
+            let document = gloo::utils::document();
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener = gloo::events::EventListener::new_with_options(
+                &document,
+                "keydown",
+                options,
+                move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
+                    }
+                    let typing = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
+                        .unwrap_or(false);
+                    if typing && e.key() != "Escape" {
+                        return;
+                    }
+                    let Some(cmd) = command_for(&e.key()) else {
+                        return;
+                    };
+                    let selected = shared.borrow().ui.selected;
+                    let action = match cmd {
+                        Command::TogglePlay => Some(Action::TogglePlay),
+                        Command::Step => Some(Action::Step),
+                        Command::Slower => Some(Action::SpeedNudge(-5)),
+                        Command::Faster => Some(Action::SpeedNudge(5)),
+                        Command::Select(i) => Some(Action::Select(Some(i))),
+                        Command::CrashOrRestart => selected.map(Action::CrashOrRestart),
+                        Command::PauseOrResume => selected.map(Action::PauseOrResume),
+                        Command::Timeout => selected.map(Action::Timeout),
+                        Command::HealAll => Some(Action::Control(Control::HealAll)),
+                        Command::Help => Some(Action::ToggleHelp),
+                        Command::Escape => Some(Action::Escape),
+                    };
+                    if let Some(action) = action {
+                        // Space would also scroll the page or press a focused button.
+                        e.prevent_default();
+                        dispatch.emit(action);
+                    }
+                },
+            );
+            move || drop(listener)
+        });
+    }
+
+    let s = shared.borrow();
+    let snap = s.snapshot.clone();
+    let leader = snap
+        .nodes
+        .iter()
+        .find(|n| n.status != NodeStatus::Crashed && n.view.role == Role::Leader)
+        .map(|n| n.id);
+    html! {
+        <div class="app">
+            { topbar::view(&s.ui, &dispatch) }
+            <main class="stage" aria-label="Cluster">
+                { graph::view(&snap, s.ui.selected, &dispatch, &canvas_ref) }
+                { status::legend() }
+            </main>
+            <aside class="inspector" aria-label="Inspector">
+                { inspector::view(&snap, s.ui.selected, leader, &dispatch) }
+            </aside>
+            <section class="time" aria-label="Time and events">
+                { controls::view(&s.engine, &snap, leader, &dispatch) }
+                { log::view(&s.log, &s.ui, &dispatch) }
+            </section>
+            <footer class="status" aria-label="Status">
+                { status::view(&snap, s.engine.playground().properties(), &s.ui, &s.log, &dispatch) }
+            </footer>
+            { if s.ui.help { help::view(&dispatch) } else { html!{} } }
+        </div>
+    }
+}
+
+/// Number of speed slider steps (re-exported for components).
+pub const SPEED_MAX_STEP: u32 = SPEED_STEPS;

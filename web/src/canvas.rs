@@ -1,0 +1,280 @@
+//! The per-frame layer: in-flight messages, election-timer arcs and fading drop marks, painted
+//! on a `<canvas>` over the SVG graph. Nothing here touches Yew; nothing in the SVG changes per
+//! frame.
+
+use crate::layout::{lane, lerp, progress, remaining, ring, Fit, Pt, NODE_R};
+use netsplit_core::view::{Flight, MsgView, NodeStatus, Snapshot};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// How long a drop mark stays visible (wall ms).
+pub const DROP_FADE_MS: f64 = 1500.0;
+/// Sideways offset of a message lane from the link's centre line.
+const LANE_OFFSET: f64 = 7.0;
+
+/// A recently dropped message, drawn as a fading "×" where it died.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropMark {
+    /// Sender index.
+    pub from: usize,
+    /// Receiver index.
+    pub to: usize,
+    /// Died at the sender's end (never left) rather than on arrival.
+    pub at_send: bool,
+    /// Wall time of the drop (ms, `performance.now()`).
+    pub wall: f64,
+}
+
+/// Colours for light and dark themes (Okabe–Ito).
+struct Palette {
+    vote: &'static str,
+    append: &'static str,
+    other: &'static str,
+    ink: &'static str,
+    muted: &'static str,
+    bad: &'static str,
+}
+
+const LIGHT: Palette = Palette {
+    vote: "#E69F00",
+    append: "#0072B2",
+    other: "#CC79A7",
+    ink: "#1d2330",
+    muted: "#8a93a6",
+    bad: "#D55E00",
+};
+
+const DARK: Palette = Palette {
+    vote: "#E69F00",
+    append: "#56B4E9",
+    other: "#CC79A7",
+    ink: "#e8ecf4",
+    muted: "#7d869a",
+    bad: "#E88A4A",
+};
+
+/// Short on-canvas label and glyph of a message kind.
+pub fn abbreviation(kind: &str) -> &'static str {
+    match kind {
+        "RequestVote" | "RequestVoteReply" => "RV",
+        "Heartbeat" => "HB",
+        "AppendEntries" | "AppendEntriesReply" => "AE",
+        _ => "·",
+    }
+}
+
+/// Paints one frame; remembers the canvas size and user preferences between frames.
+#[derive(Default)]
+pub struct CanvasPainter {
+    size: (u32, u32),
+    dpr: f64,
+    dark: bool,
+    reduced_motion: bool,
+    checked_prefs_at: f64,
+}
+
+fn media(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+impl CanvasPainter {
+    fn prepare(&mut self, canvas: &HtmlCanvasElement, wall: f64) {
+        if wall - self.checked_prefs_at > 1000.0 || self.dpr == 0.0 {
+            self.checked_prefs_at = wall;
+            self.dark = media("(prefers-color-scheme: dark)");
+            self.reduced_motion = media("(prefers-reduced-motion: reduce)");
+        }
+        let dpr = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(1.0);
+        let w = (f64::from(canvas.client_width()) * dpr).round() as u32;
+        let h = (f64::from(canvas.client_height()) * dpr).round() as u32;
+        if (w, h) != self.size || dpr != self.dpr {
+            canvas.set_width(w);
+            canvas.set_height(h);
+            self.size = (w, h);
+            self.dpr = dpr;
+        }
+    }
+
+    /// Paint the frame for virtual time `vt`.
+    pub fn paint(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        snap: &Snapshot,
+        vt: f64,
+        drops: &[DropMark],
+        wall: f64,
+    ) {
+        self.prepare(canvas, wall);
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        let (w, h) = self.size;
+        ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
+        ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
+        let fit = Fit::new(f64::from(w) / self.dpr, f64::from(h) / self.dpr);
+        let k = fit.scale * self.dpr;
+        ctx.set_transform(k, 0.0, 0.0, k, fit.dx * self.dpr, fit.dy * self.dpr)
+            .ok();
+        let pal = if self.dark { &DARK } else { &LIGHT };
+        let pts = ring(snap.nodes.len());
+        self.paint_timers(&ctx, snap, &pts, vt, pal);
+        ctx.set_font("600 11px system-ui, sans-serif");
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("middle");
+        for m in &snap.in_flight {
+            self.paint_message(&ctx, m, &pts, vt, pal);
+        }
+        for d in drops {
+            paint_drop(&ctx, d, &pts, wall, pal);
+        }
+    }
+
+    fn paint_timers(
+        &self,
+        ctx: &CanvasRenderingContext2d,
+        snap: &Snapshot,
+        pts: &[Pt],
+        vt: f64,
+        pal: &Palette,
+    ) {
+        ctx.set_line_width(4.0);
+        ctx.set_line_cap("round");
+        for n in &snap.nodes {
+            if n.status != NodeStatus::Up {
+                continue;
+            }
+            let Some(timer) = n.timers.iter().find(|t| t.name == "election") else {
+                continue;
+            };
+            let left = remaining(timer.set_at.0 as f64, timer.fires_at.0 as f64, vt);
+            let p = pts[n.id.index()];
+            let start = -std::f64::consts::FRAC_PI_2;
+            ctx.set_stroke_style_str(pal.muted);
+            ctx.begin_path();
+            ctx.arc(
+                p.x,
+                p.y,
+                NODE_R + 8.0,
+                start,
+                start + left * std::f64::consts::TAU,
+            )
+            .ok();
+            ctx.stroke();
+        }
+        ctx.set_line_cap("butt");
+    }
+
+    fn paint_message(
+        &self,
+        ctx: &CanvasRenderingContext2d,
+        m: &MsgView,
+        pts: &[Pt],
+        vt: f64,
+        pal: &Palette,
+    ) {
+        let (Some(a), Some(b)) = (pts.get(m.from.index()), pts.get(m.to.index())) else {
+            return;
+        };
+        let (start, end) = lane(*a, *b, LANE_OFFSET);
+        let mut f = match m.flight {
+            Flight::Waiting => 1.0,
+            Flight::Flying => progress(m.sent_at.0 as f64, m.deliver_at.0 as f64, vt),
+        };
+        if self.reduced_motion {
+            // No motion: the message sits at one end, then the other.
+            f = if f < 0.5 { 0.0 } else { 1.0 };
+        }
+        let p = lerp(start, end, f);
+        let color = match m.kind {
+            "RequestVote" | "RequestVoteReply" => pal.vote,
+            "Heartbeat" | "AppendEntries" | "AppendEntriesReply" => pal.append,
+            _ => pal.other,
+        };
+        ctx.set_global_alpha(if m.doomed { 0.35 } else { 1.0 });
+        let r = 7.0;
+        ctx.begin_path();
+        if m.kind.starts_with("RequestVote") {
+            // Votes are diamonds; replication traffic is round.
+            ctx.move_to(p.x, p.y - r * 1.25);
+            ctx.line_to(p.x + r * 1.25, p.y);
+            ctx.line_to(p.x, p.y + r * 1.25);
+            ctx.line_to(p.x - r * 1.25, p.y);
+            ctx.close_path();
+        } else {
+            ctx.arc(p.x, p.y, r, 0.0, std::f64::consts::TAU).ok();
+        }
+        if m.is_reply {
+            // Replies are hollow, with a tick or a cross.
+            ctx.set_fill_style_str(if self.dark { "#151a24" } else { "#ffffff" });
+            ctx.fill();
+            ctx.set_line_width(2.5);
+            ctx.set_stroke_style_str(color);
+            ctx.stroke();
+            if let Some(ok) = m.outcome {
+                ctx.set_fill_style_str(if ok { pal.ink } else { pal.bad });
+                ctx.fill_text(if ok { "✓" } else { "✗" }, p.x, p.y + 0.5)
+                    .ok();
+            }
+        } else {
+            ctx.set_fill_style_str(color);
+            ctx.fill();
+        }
+        ctx.set_fill_style_str(pal.ink);
+        ctx.fill_text(abbreviation(m.kind), p.x, p.y - 15.0).ok();
+        if m.doomed {
+            ctx.set_fill_style_str(pal.bad);
+            ctx.fill_text("×", p.x + 11.0, p.y + 9.0).ok();
+        }
+        if m.flight == Flight::Waiting {
+            ctx.fill_text("⏸", p.x + 12.0, p.y + 10.0).ok();
+        }
+        ctx.set_global_alpha(1.0);
+    }
+}
+
+fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &[Pt], wall: f64, pal: &Palette) {
+    let (Some(a), Some(b)) = (pts.get(d.from), pts.get(d.to)) else {
+        return;
+    };
+    let (start, end) = lane(*a, *b, LANE_OFFSET);
+    let p = lerp(start, end, if d.at_send { 0.12 } else { 0.88 });
+    let age = ((wall - d.wall) / DROP_FADE_MS).clamp(0.0, 1.0);
+    ctx.set_global_alpha(1.0 - age);
+    ctx.set_stroke_style_str(pal.bad);
+    ctx.set_line_width(2.5);
+    let s = 5.0;
+    ctx.begin_path();
+    ctx.move_to(p.x - s, p.y - s);
+    ctx.line_to(p.x + s, p.y + s);
+    ctx.move_to(p.x + s, p.y - s);
+    ctx.line_to(p.x - s, p.y + s);
+    ctx.stroke();
+    ctx.set_global_alpha(1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviation;
+
+    #[test]
+    fn every_raft_message_has_a_label() {
+        for kind in [
+            "RequestVote",
+            "RequestVoteReply",
+            "Heartbeat",
+            "AppendEntries",
+            "AppendEntriesReply",
+        ] {
+            assert_ne!(abbreviation(kind), "·", "{kind}");
+        }
+    }
+}

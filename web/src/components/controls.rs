@@ -1,0 +1,83 @@
+//! Playback controls (play/pause, step, speed) and the partition presets.
+
+use crate::app::{Action, SPEED_MAX_STEP};
+use crate::engine::{speed_label, step_for_speed, Engine};
+use crate::partition::{presets, Preset};
+use netsplit_core::view::Snapshot;
+use netsplit_core::{Control, NodeId};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// The control bar.
+pub fn view(
+    engine: &Engine,
+    snap: &Snapshot,
+    leader: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let playing = engine.playing();
+    let on_play = dispatch.reform(|_| Action::TogglePlay);
+    let on_step = dispatch.reform(|_| Action::Step);
+    let on_speed = dispatch.reform(|e: InputEvent| {
+        let v = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.value().parse::<u32>().ok())
+            .unwrap_or(0);
+        Action::SpeedStep(v)
+    });
+    let on_preset = {
+        let dispatch = dispatch.clone();
+        let options = presets(snap.nodes.len(), leader);
+        Callback::from(move |e: Event| {
+            let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            else {
+                return;
+            };
+            let idx = sel.selected_index();
+            sel.set_selected_index(0);
+            if idx > 0 {
+                if let Some(p) = options.get(idx as usize - 1) {
+                    dispatch.emit(Action::Control(p.control.clone()));
+                }
+            }
+        })
+    };
+    let options: Vec<Preset> = presets(snap.nodes.len(), leader);
+    let on_heal = dispatch.reform(|_| Action::Control(Control::HealAll));
+    let speed = engine.speed();
+    let seconds = engine.vt() / 1000.0;
+    html! {
+        <div class="controls" role="toolbar" aria-label="Playback">
+            <button class="btn primary play" onclick={on_play} aria-keyshortcuts="Space"
+                aria-label={if playing { "Pause (Space)" } else { "Play (Space)" }}>
+                {if playing { "❚❚ Pause" } else { "▶ Play" }}
+            </button>
+            <button class="btn" onclick={on_step} aria-keyshortcuts="." title="Process the next event (.)">
+                {"Step ▸|"}
+            </button>
+            <label class="speed">
+                <span>{"Speed"}</span>
+                <input type="range" min="0" max={SPEED_MAX_STEP.to_string()} step="1"
+                    value={step_for_speed(speed).to_string()} oninput={on_speed}
+                    aria-label="Simulation speed (logarithmic)" aria-valuetext={speed_label(speed)} />
+                <output>{speed_label(speed)}</output>
+            </label>
+            <span class="clock" aria-label="Virtual time">{format!("t = {seconds:.3} s")}</span>
+            if engine.behind() {
+                <span class="behind" role="status">{"⚠ can't keep up at this speed"}</span>
+            }
+            <span class="spacer"></span>
+            <label class="split">
+                <span class="visually-hidden">{"Split the network"}</span>
+                <select onchange={on_preset} aria-label="Split the network into groups">
+                    <option value="" selected=true>{"Split network…"}</option>
+                    { for options.iter().map(|p| html! { <option>{p.label.clone()}</option> }) }
+                </select>
+            </label>
+            <button class="btn" onclick={on_heal} aria-keyshortcuts="h">{"Heal all"}<kbd>{"h"}</kbd></button>
+        </div>
+    }
+}

@@ -1,0 +1,264 @@
+//! The cluster drawing: links and nodes in SVG (re-rendered only when the simulation changes),
+//! with the canvas for moving messages stacked on top.
+
+use crate::app::Action;
+use crate::layout::{ring, Pt, NODE_R, VIEW};
+use netsplit_core::net::LinkState;
+use netsplit_core::view::{NodeSnapshot, NodeStatus, Role, Snapshot};
+use netsplit_core::NodeId;
+use yew::prelude::*;
+
+/// How a pair of nodes is connected, from both directions' states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pair {
+    /// Both directions up.
+    Up,
+    /// Both directions down.
+    Cut,
+    /// Only `a → b` works (the other direction is down).
+    OnlyAtoB,
+    /// Only `b → a` works.
+    OnlyBtoA,
+    /// At least one direction held (and none down).
+    Held,
+}
+
+/// Classify the pair `(a, b)` from the snapshot's abnormal links.
+pub fn pair_state(snap: &Snapshot, a: NodeId, b: NodeId) -> Pair {
+    let state = |from: NodeId, to: NodeId| {
+        snap.links
+            .iter()
+            .find(|l| l.from == from && l.to == to)
+            .map_or(LinkState::Up, |l| l.state)
+    };
+    match (state(a, b), state(b, a)) {
+        (LinkState::Up, LinkState::Up) => Pair::Up,
+        (LinkState::Down, LinkState::Down) => Pair::Cut,
+        (LinkState::Down, _) => Pair::OnlyBtoA,
+        (_, LinkState::Down) => Pair::OnlyAtoB,
+        _ => Pair::Held,
+    }
+}
+
+/// Plain-words description of a pair (tooltips and screen readers).
+pub fn pair_label(a: NodeId, b: NodeId, pair: Pair) -> String {
+    match pair {
+        Pair::Up => format!("link {a} ↔ {b}: up. Click to cut, shift-click to cut one way"),
+        Pair::Cut => format!("link {a} ↔ {b}: cut. Click to heal"),
+        Pair::OnlyAtoB => format!("link {a} ↔ {b}: only {a} → {b} works. Click to heal"),
+        Pair::OnlyBtoA => format!("link {a} ↔ {b}: only {b} → {a} works. Click to heal"),
+        Pair::Held => format!("link {a} ↔ {b}: held (messages wait). Click to heal"),
+    }
+}
+
+fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Action>) -> Html {
+    let (na, nb) = (NodeId::from_index(a), NodeId::from_index(b));
+    let pair = pair_state(snap, na, nb);
+    let (pa, pb) = (pts[a], pts[b]);
+    let class = match pair {
+        Pair::Up => "link up",
+        Pair::Cut => "link cut",
+        Pair::OnlyAtoB | Pair::OnlyBtoA => "link oneway",
+        Pair::Held => "link held",
+    };
+    // One-way: draw from the live sender to the live receiver so the arrowhead shows direction.
+    let (from, to) = if pair == Pair::OnlyBtoA {
+        (pb, pa)
+    } else {
+        (pa, pb)
+    };
+    let marker = matches!(pair, Pair::OnlyAtoB | Pair::OnlyBtoA).then_some("url(#arrow)");
+    let mid = Pt {
+        x: (pa.x + pb.x) / 2.0,
+        y: (pa.y + pb.y) / 2.0,
+    };
+    let glyph = match pair {
+        Pair::Up => None,
+        Pair::Cut | Pair::OnlyAtoB | Pair::OnlyBtoA => Some("✂"),
+        Pair::Held => Some("⏸"),
+    };
+    let onclick = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            dispatch.emit(Action::LinkClicked {
+                a,
+                b,
+                one_way: e.shift_key(),
+            })
+        })
+    };
+    let label = pair_label(na, nb, pair);
+    html! {
+        <g class={class} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
+            <line class="link-line" x1={from.x.to_string()} y1={from.y.to_string()}
+                x2={to.x.to_string()} y2={to.y.to_string()} marker-end={marker} />
+            if let Some(g) = glyph {
+                <g class="link-mark" transform={format!("translate({:.1},{:.1})", mid.x, mid.y)}>
+                    <circle r="11" />
+                    <text text-anchor="middle" dominant-baseline="central">{g}</text>
+                </g>
+            }
+            <line class="link-hit" x1={pa.x.to_string()} y1={pa.y.to_string()}
+                x2={pb.x.to_string()} y2={pb.y.to_string()} onclick={onclick}>
+                <title>{label}</title>
+            </line>
+        </g>
+    }
+}
+
+/// Describe a node for screen readers and tooltips.
+pub fn node_label(n: &NodeSnapshot) -> String {
+    let mut s = format!("{}", n.id);
+    match n.status {
+        NodeStatus::Crashed => s.push_str(", crashed"),
+        NodeStatus::Paused => s.push_str(", paused"),
+        NodeStatus::Up => {}
+    }
+    s.push_str(&format!(", {}", n.view.role.name()));
+    if let Some(t) = n.view.term {
+        s.push_str(&format!(", term {t}"));
+    }
+    if let Some((got, need)) = n.view.votes {
+        s.push_str(&format!(", {got} of {need} votes"));
+    }
+    s
+}
+
+fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) -> Html {
+    let i = n.id.index();
+    let role = match n.view.role {
+        Role::Leader => "leader",
+        Role::Candidate => "candidate",
+        Role::PreCandidate => "precandidate",
+        Role::Follower => "follower",
+    };
+    let status = match n.status {
+        NodeStatus::Up => "up",
+        NodeStatus::Crashed => "crashed",
+        NodeStatus::Paused => "paused",
+    };
+    let tint = n.view.term.map_or(0, |t| t % 6);
+    let class = classes!(
+        "node",
+        format!("role-{role}"),
+        format!("status-{status}"),
+        format!("tint-{tint}"),
+        selected.then_some("selected")
+    );
+    let onclick = dispatch.reform(move |_: MouseEvent| Action::Select(Some(i)));
+    let onkeydown = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                dispatch.emit(Action::Select(Some(i)));
+            }
+        })
+    };
+    let term = n.view.term.map(|t| format!("T{t}")).unwrap_or_default();
+    let sub = match (n.status, n.view.role, n.view.votes) {
+        (NodeStatus::Crashed, _, _) => "crashed".to_string(),
+        (NodeStatus::Paused, _, _) => "paused".to_string(),
+        (_, Role::Candidate, Some((got, need))) => format!("votes {got}/{need}"),
+        (_, r, _) => r.name().to_string(),
+    };
+    let r = NODE_R;
+    html! {
+        <g class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
+            tabindex="0" role="button" aria-pressed={selected.to_string()}
+            aria-label={node_label(n)} data-node={n.id.to_string()} data-role={role}
+            data-status={status} data-term={n.view.term.unwrap_or(0).to_string()}
+            onclick={onclick} onkeydown={onkeydown}>
+            <title>{node_label(n)}</title>
+            <circle class="halo" r={(r + 14.0).to_string()} />
+            <circle class="body" r={r.to_string()} />
+            <text class="name" y="-6" text-anchor="middle">{n.id.to_string()}</text>
+            <text class="term" y="14" text-anchor="middle">{term}</text>
+            <text class="sub" y={(r + 26.0).to_string()} text-anchor="middle">{sub}</text>
+            if n.view.role == Role::Leader && n.status != NodeStatus::Crashed {
+                <g class="crown" transform={format!("translate(0,{:.1})", -r - 16.0)} aria-hidden="true">
+                    <path d="M-13,6 L-13,-5 L-6.5,1 L0,-8 L6.5,1 L13,-5 L13,6 Z" />
+                    <text y="3" text-anchor="middle">{"L"}</text>
+                </g>
+            }
+            if n.status == NodeStatus::Crashed {
+                <g class="cross" aria-hidden="true">
+                    <line x1="-20" y1="-20" x2="20" y2="20" />
+                    <line x1="20" y1="-20" x2="-20" y2="20" />
+                </g>
+            }
+            if n.status == NodeStatus::Paused {
+                <g class="pause" transform={format!("translate({:.1},{:.1})", r * 0.72, -r * 0.72)} aria-hidden="true">
+                    <circle r="11" />
+                    <rect x="-5" y="-6" width="3.5" height="12" />
+                    <rect x="1.5" y="-6" width="3.5" height="12" />
+                </g>
+            }
+        </g>
+    }
+}
+
+/// The graph: SVG links and nodes, plus the canvas for motion.
+pub fn view(
+    snap: &Snapshot,
+    selected: Option<usize>,
+    dispatch: &Callback<Action>,
+    canvas_ref: &NodeRef,
+) -> Html {
+    let n = snap.nodes.len();
+    let pts = ring(n);
+    let links: Html = (0..n)
+        .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
+        .map(|(a, b)| link(snap, &pts, a, b, dispatch))
+        .collect();
+    let nodes: Html = snap
+        .nodes
+        .iter()
+        .map(|nd| {
+            node(
+                nd,
+                pts[nd.id.index()],
+                selected == Some(nd.id.index()),
+                dispatch,
+            )
+        })
+        .collect();
+    let view_box = format!("0 0 {VIEW} {VIEW}");
+    html! {
+        <div class="graph">
+            <svg class="graph-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
+                role="group" aria-label="Cluster graph: nodes on a ring, links between them">
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7"
+                        markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
+                    </marker>
+                </defs>
+                <g class="links">{links}</g>
+                <g class="nodes">{nodes}</g>
+            </svg>
+            <canvas class="graph-canvas" ref={canvas_ref.clone()} aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netsplit_core::{build, Control, Scenario};
+
+    #[test]
+    fn pair_states_follow_the_network() {
+        let mut p = build(&Scenario::new("raft", 1)).unwrap();
+        let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
+        p.apply(Control::CutOneWay { from: a, to: b }).unwrap();
+        p.apply(Control::Cut { a: b, b: c }).unwrap();
+        let snap = p.snapshot();
+        assert_eq!(pair_state(&snap, a, b), Pair::OnlyBtoA);
+        assert_eq!(pair_state(&snap, b, a), Pair::OnlyAtoB);
+        assert_eq!(pair_state(&snap, b, c), Pair::Cut);
+        assert_eq!(pair_state(&snap, a, c), Pair::Up);
+        p.apply(Control::Hold { from: a, to: c }).unwrap();
+        assert_eq!(pair_state(&p.snapshot(), a, c), Pair::Held);
+        assert!(pair_label(a, b, Pair::OnlyBtoA).contains("only n2 → n1"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The inspector: the selected node in full, durable versus volatile state, and its actions.
+
+use crate::app::Action;
+use crate::components::graph::{pair_label, pair_state, Pair};
+use netsplit_core::view::{NodeStatus, Snapshot};
+use netsplit_core::{Control, NodeId};
+use yew::prelude::*;
+
+fn button(
+    label: &str,
+    key: &str,
+    action: Action,
+    dispatch: &Callback<Action>,
+    disabled: bool,
+) -> Html {
+    let onclick = dispatch.reform(move |_| action.clone());
+    html! {
+        <button class="btn" {onclick} {disabled} aria-keyshortcuts={key.to_string()}>
+            {label}<kbd>{key}</kbd>
+        </button>
+    }
+}
+
+/// The inspector panel.
+pub fn view(
+    snap: &Snapshot,
+    selected: Option<usize>,
+    leader: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(n) = selected.and_then(|i| snap.nodes.get(i)) else {
+        let lead = leader.map_or("no leader yet".to_string(), |l| format!("{l} leads"));
+        return html! {
+            <div class="inspector-empty">
+                <h2>{"Inspector"}</h2>
+                <p class="lead-line">{lead}</p>
+                <p>{"Select a node (click it, or press 1–9) to see its state and act on it: crash, restart, pause, force an election."}</p>
+                <p>{"Click a link to cut or heal it; shift-click cuts one direction."}</p>
+            </div>
+        };
+    };
+    let i = n.id.index();
+    let crashed = n.status == NodeStatus::Crashed;
+    let paused = n.status == NodeStatus::Paused;
+    let status = match n.status {
+        NodeStatus::Up => "running",
+        NodeStatus::Crashed => "crashed",
+        NodeStatus::Paused => "paused",
+    };
+    let fields: Html = n
+        .view
+        .fields
+        .iter()
+        .map(|f| {
+            let lost = crashed && !f.durable;
+            let kind = if f.durable { "durable" } else { "volatile" };
+            let value = if lost { "lost".to_string() } else { f.value.clone() };
+            html! {
+                <tr class={classes!(kind, lost.then_some("lost"))}>
+                    <th scope="row">{f.name}</th>
+                    <td class="value">{value}</td>
+                    <td class="kind">
+                        <span class="tag" title={if f.durable { "survives a crash (on disk)" } else { "lost on crash (in memory)" }}>
+                            {if f.durable { "■ durable" } else { "□ volatile" }}
+                        </span>
+                    </td>
+                </tr>
+            }
+        })
+        .collect();
+    let timers: Html = if crashed {
+        html! { <p class="muted">{"No timers: a crashed node's timers are gone."}</p> }
+    } else {
+        n.timers
+            .iter()
+            .map(|t| html! { <li>{format!("{} fires at t={} (armed at t={})", t.name, t.fires_at, t.set_at)}</li> })
+            .collect::<Html>()
+    };
+    let links: Html = snap
+        .nodes
+        .iter()
+        .filter(|o| o.id != n.id)
+        .map(|o| {
+            let (a, b) = (n.id, o.id);
+            let pair = pair_state(snap, a, b);
+            let up = pair == Pair::Up;
+            let text = match pair {
+                Pair::Up => "up",
+                Pair::Cut => "cut",
+                Pair::OnlyAtoB => "outgoing only",
+                Pair::OnlyBtoA => "incoming only",
+                Pair::Held => "held",
+            };
+            let cut = dispatch.reform(move |_| Action::Control(Control::Cut { a, b }));
+            let cut_out = dispatch.reform(move |_| Action::Control(Control::CutOneWay { from: a, to: b }));
+            let heal = dispatch.reform(move |_| Action::Control(Control::Heal { a, b }));
+            html! {
+                <li title={pair_label(a, b, pair)}>
+                    <span class="peer">{format!("{a} ↔ {b}")}</span>
+                    <span class={classes!("link-state", (!up).then_some("bad"))}>{text}</span>
+                    if up {
+                        <button class="btn small" onclick={cut} aria-label={format!("cut link {a} to {b}")}>{"cut"}</button>
+                        <button class="btn small" onclick={cut_out} aria-label={format!("cut {a} → {b} only")}>{"cut →"}</button>
+                    } else {
+                        <button class="btn small" onclick={heal} aria-label={format!("heal link {a} to {b}")}>{"heal"}</button>
+                    }
+                </li>
+            }
+        })
+        .collect();
+    html! {
+        <div class="inspector-node" data-inspecting={n.id.to_string()}>
+            <h2>
+                <span class="node-title">{n.id.to_string()}</span>
+                <span class={classes!("pill", format!("status-{status}"))}>{status}</span>
+                <span class="pill">{n.view.role.name()}</span>
+            </h2>
+            if crashed {
+                <p class="explain">{"Crashed: memory (volatile state) and timers are lost. What is on disk (durable) is kept and used on restart."}</p>
+            }
+            if paused {
+                <p class="explain">{"Paused: keeps its memory but processes nothing. Messages and timers wait and are handled, late, on resume."}</p>
+            }
+            <div class="actions" role="group" aria-label={format!("Actions for {}", n.id)}>
+                { button(if crashed { "Restart" } else { "Crash" }, "c", Action::CrashOrRestart(i), dispatch, false) }
+                { button(if paused { "Resume" } else { "Pause" }, "p", Action::PauseOrResume(i), dispatch, crashed) }
+                { button("Force timeout", "t", Action::Timeout(i), dispatch, crashed || paused) }
+            </div>
+            <table class="fields">
+                <caption>{"State"}</caption>
+                <tbody>{fields}</tbody>
+            </table>
+            <h3>{"Timers"}</h3>
+            <ul class="timers">{timers}</ul>
+            <h3>{"Links"}</h3>
+            <ul class="peers">{links}</ul>
+        </div>
+    }
+}

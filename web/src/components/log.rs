@@ -1,0 +1,74 @@
+//! The event log: newest at the bottom, filterable by category, each line selects its node.
+
+use crate::app::{Action, Ui};
+use netsplit_core::playground::TraceLine;
+use netsplit_core::trace::Category;
+use yew::prelude::*;
+
+/// Filter chips: label and the categories they cover.
+pub const FILTERS: &[(&str, &[Category])] = &[
+    (
+        "messages",
+        &[Category::Send, Category::Deliver, Category::Wait],
+    ),
+    ("drops", &[Category::Drop]),
+    ("timers", &[Category::Timer]),
+    ("roles", &[Category::Role, Category::Start]),
+    ("notes", &[Category::Note, Category::Client]),
+    ("faults", &[Category::Fault]),
+    ("violations", &[Category::Violation]),
+];
+
+/// Lines shown at most (the log keeps more for jumping).
+const SHOW: usize = 200;
+
+/// The log panel.
+pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
+    let chips: Html = FILTERS
+        .iter()
+        .map(|(label, cats)| {
+            let on = !cats.iter().all(|c| ui.hidden.contains(c));
+            let cats: Vec<Category> = cats.to_vec();
+            let dispatch = dispatch.clone();
+            let onclick = Callback::from(move |_| {
+                for c in &cats {
+                    dispatch.emit(Action::ToggleCategory(*c));
+                }
+            });
+            html! {
+                <button class={classes!("chip", on.then_some("on"))} aria-pressed={on.to_string()} {onclick}>
+                    {if on { "✓ " } else { "" }}{*label}
+                </button>
+            }
+        })
+        .collect();
+    let visible: Vec<&TraceLine> = lines
+        .iter()
+        .filter(|l| !ui.hidden.contains(&l.category))
+        .collect();
+    let start = visible.len().saturating_sub(SHOW);
+    let rows: Html = visible[start..]
+        .iter()
+        .map(|l| {
+            let node = l.node.map(|n| n.index());
+            let onclick = dispatch.reform(move |_| Action::Select(node));
+            let cat = format!("{:?}", l.category).to_lowercase();
+            let hl = ui.highlight == Some(l.index);
+            html! {
+                <li class={classes!("line", format!("cat-{}", cat), hl.then_some("highlight"))}
+                    data-category={cat.clone()} {onclick}>{l.text.clone()}</li>
+            }
+        })
+        .collect();
+    html! {
+        <div class="log">
+            <div class="log-head">
+                <h2>{"Events"}</h2>
+                <div class="chips" role="group" aria-label="Show event kinds">{chips}</div>
+            </div>
+            <div class="log-scroll" tabindex="0" aria-label="Event log">
+                <ol class="log-lines">{rows}</ol>
+            </div>
+        </div>
+    }
+}

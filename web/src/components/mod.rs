@@ -1,0 +1,10 @@
+//! View pieces of the page. Each is a thin function from state to `Html`; every decision lives
+//! in [`crate::app::Shared::handle`] or in the pure modules.
+
+pub mod controls;
+pub mod graph;
+pub mod help;
+pub mod inspector;
+pub mod log;
+pub mod status;
+pub mod topbar;

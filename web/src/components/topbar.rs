@@ -1,0 +1,102 @@
+//! Top bar: product name, protocol, cluster size, seed, help.
+
+use crate::app::{Action, Ui};
+use netsplit_core::config::{MAX_NODES, MIN_NODES};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+fn input_value(e: &Event) -> Option<String> {
+    let target = e.target()?;
+    if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+        return Some(i.value());
+    }
+    target
+        .dyn_ref::<web_sys::HtmlSelectElement>()
+        .map(|s| s.value())
+}
+
+/// Parse the seed field: a whole number, or a clear error.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("seed must be a whole number from 0 to {}", u64::MAX))
+}
+
+/// The top bar.
+pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
+    let nodes = ui.nodes;
+    let seed = ui.seed;
+    let on_nodes = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            if let Some(n) = input_value(&e).and_then(|v| v.parse::<usize>().ok()) {
+                dispatch.emit(Action::Restart { nodes: n, seed });
+            }
+        })
+    };
+    let on_seed = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            if let Some(text) = input_value(&e) {
+                match parse_seed(&text) {
+                    Ok(seed) => dispatch.emit(Action::Restart { nodes, seed }),
+                    Err(msg) => dispatch.emit(Action::Notice(msg)),
+                }
+            }
+        })
+    };
+    let on_new_seed = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| {
+            let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
+            dispatch.emit(Action::Restart { nodes, seed });
+        })
+    };
+    let on_help = dispatch.reform(|_| Action::ToggleHelp);
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">{"⟂"}</span>
+                <span class="name">{"netsplit"}</span>
+                <span class="tagline">{"distributed protocols, under a microscope"}</span>
+            </div>
+            <div class="setup">
+                <label>{"Protocol "}
+                    <select aria-label="Protocol">
+                        <option value="raft" selected=true>{"Raft · leader election"}</option>
+                    </select>
+                </label>
+                <label>{"Nodes "}
+                    <select aria-label="Number of nodes" onchange={on_nodes}>
+                        { for (MIN_NODES..=MAX_NODES).map(|n| html! {
+                            <option value={n.to_string()} selected={n == nodes}>{n}</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{"Seed "}
+                    <input class="seed" type="text" inputmode="numeric" aria-label="Seed"
+                        value={seed.to_string()} onchange={on_seed} />
+                </label>
+                <button class="btn ghost" onclick={on_new_seed} title="Start over with a random seed">
+                    {"New seed"}
+                </button>
+                <button class="btn ghost round" onclick={on_help} aria-label="Keyboard shortcuts (?)"
+                    title="Keyboard shortcuts (?)">{"?"}</button>
+            </div>
+        </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_seed;
+
+    #[test]
+    fn seeds_are_validated() {
+        assert_eq!(parse_seed(" 42 "), Ok(42));
+        assert!(parse_seed("-1").is_err());
+        assert!(parse_seed("abc").is_err());
+        assert!(parse_seed("").is_err());
+        assert!(parse_seed("18446744073709551616").is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! Keyboard shortcuts: one table used by the key handler and the help overlay.
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Play or pause.
+    TogglePlay,
+    /// Process one event.
+    Step,
+    /// Halve-ish the speed (one slider step down… several).
+    Slower,
+    /// Speed up.
+    Faster,
+    /// Select node `i` (0-based).
+    Select(usize),
+    /// Crash the selected node, or restart it if crashed.
+    CrashOrRestart,
+    /// Pause the selected node, or resume it.
+    PauseOrResume,
+    /// Force the selected node's election timeout.
+    Timeout,
+    /// Heal every link.
+    HealAll,
+    /// Show or hide the shortcuts.
+    Help,
+    /// Close overlays / clear selection.
+    Escape,
+}
+
+/// The shortcut table: key label, description, command (for `1`–`9` the command is for `1`).
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    (".", "process one event"),
+    ("[ / ]", "slower / faster"),
+    ("1 – 9", "select node n1 … n9"),
+    ("c", "crash / restart the selected node"),
+    ("p", "pause / resume the selected node"),
+    ("t", "force the selected node's election timeout"),
+    ("h", "heal every link"),
+    ("?", "show / hide this help"),
+    ("Esc", "close help, clear the selection"),
+];
+
+/// Map a `KeyboardEvent.key` value to a command.
+pub fn command_for(key: &str) -> Option<Command> {
+    Some(match key {
+        " " | "Spacebar" => Command::TogglePlay,
+        "." => Command::Step,
+        "[" => Command::Slower,
+        "]" => Command::Faster,
+        "c" | "C" => Command::CrashOrRestart,
+        "p" | "P" => Command::PauseOrResume,
+        "t" | "T" => Command::Timeout,
+        "h" | "H" => Command::HealAll,
+        "?" => Command::Help,
+        "Escape" => Command::Escape,
+        k if k.len() == 1 => {
+            let d = k.chars().next()?.to_digit(10)?;
+            if d == 0 {
+                return None;
+            }
+            Command::Select(d as usize - 1)
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_map_to_commands() {
+        assert_eq!(command_for(" "), Some(Command::TogglePlay));
+        assert_eq!(command_for("."), Some(Command::Step));
+        assert_eq!(command_for("3"), Some(Command::Select(2)));
+        assert_eq!(command_for("9"), Some(Command::Select(8)));
+        assert_eq!(command_for("0"), None);
+        assert_eq!(command_for("C"), Some(Command::CrashOrRestart));
+        assert_eq!(command_for("x"), None);
+        assert_eq!(command_for("Enter"), None);
+        assert_eq!(command_for("?"), Some(Command::Help));
+    }
+}
