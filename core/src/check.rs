@@ -54,7 +54,7 @@ pub struct Finding {
 }
 
 /// The bundle of invariant checkers of one protocol.
-pub trait Checker<N: Node + ?Sized>: Clone + fmt::Debug + Default {
+pub trait Checker<N: Node>: Clone + fmt::Debug + Default {
     /// The properties this bundle checks.
     fn properties() -> &'static [CheckerInfo];
 

@@ -66,7 +66,7 @@ pub enum Effect<M, T, R> {
 }
 
 /// The world as a node sees it while handling one input.
-pub struct Ctx<'a, N: Node + ?Sized> {
+pub struct Ctx<'a, N: Node> {
     /// The current virtual time.
     pub now: Time,
     /// This node's id.
@@ -79,7 +79,7 @@ pub struct Ctx<'a, N: Node + ?Sized> {
     pub out: &'a mut Vec<Effect<N::Msg, N::Timer, N::Reply>>,
 }
 
-impl<N: Node + ?Sized> Ctx<'_, N> {
+impl<N: Node> Ctx<'_, N> {
     /// Send `msg` to `to`.
     pub fn send(&mut self, to: NodeId, msg: N::Msg) {
         self.out.push(Effect::Send { to, msg });

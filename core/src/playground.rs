@@ -169,13 +169,7 @@ impl<N: Node> Playground for Session<N> {
 
     fn run_until(&mut self, until: Time, max_events: u64) -> RunOutcome {
         let mut done = 0;
-        loop {
-            let Some(next) = self.next_time() else {
-                break;
-            };
-            if next > until {
-                break;
-            }
+        while self.next_time().is_some_and(|next| next <= until) {
             if done >= max_events {
                 return RunOutcome::Capped;
             }

@@ -7,6 +7,7 @@
 use crate::canvas::{CanvasPainter, DropMark};
 use crate::components::{controls, graph, help, inspector, log, status, topbar};
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
+use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
 use crate::panic;
 use netsplit_core::playground::TraceLine;
@@ -21,6 +22,9 @@ use yew::prelude::*;
 
 /// Trace lines kept for the event log.
 const LOG_KEEP: usize = 400;
+/// Routine changes (messages, timers) re-render the DOM at most this often (wall ms); the canvas
+/// still moves every frame. Role, status, link and violation changes render at once.
+const RENDER_INTERVAL_MS: f64 = 100.0;
 
 /// Everything the user can ask for.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,6 +109,34 @@ struct Shared {
     log: Vec<TraceLine>,
     drops: Vec<DropMark>,
     ui: Ui,
+    /// What the DOM shows that matters at a glance (roles, terms, statuses, links, violations).
+    signature: Signature,
+    /// The DOM is behind the simulation.
+    dirty: bool,
+    /// Wall time of the last DOM render.
+    rendered_at: f64,
+}
+
+/// The at-a-glance state: when it changes, the DOM renders at once.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Signature {
+    nodes: Vec<(NodeStatus, Role, Option<u64>)>,
+    links: usize,
+    violations: usize,
+}
+
+impl Signature {
+    fn of(snap: &Snapshot) -> Signature {
+        Signature {
+            nodes: snap
+                .nodes
+                .iter()
+                .map(|n| (n.status, n.view.role, n.view.term))
+                .collect(),
+            links: snap.links.len(),
+            violations: snap.violations.len(),
+        }
+    }
 }
 
 impl Shared {
@@ -113,7 +145,10 @@ impl Shared {
         let snapshot = Rc::new(engine.snapshot());
         Ok(Shared {
             engine,
+            signature: Signature::of(&snapshot),
             snapshot,
+            dirty: false,
+            rendered_at: 0.0,
             log: Vec::new(),
             drops: Vec::new(),
             ui: Ui {
@@ -124,8 +159,24 @@ impl Shared {
         })
     }
 
+    /// Whether the DOM should render now: at once for at-a-glance changes, else throttled.
+    fn should_render(&mut self, wall_now: f64) -> bool {
+        let signature = Signature::of(&self.snapshot);
+        let urgent = signature != self.signature;
+        let due = self.dirty && wall_now - self.rendered_at >= RENDER_INTERVAL_MS;
+        if urgent || due {
+            self.signature = signature;
+            self.dirty = false;
+            self.rendered_at = wall_now;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Pull what changed out of the engine (new trace lines, a fresh snapshot).
     fn refresh(&mut self, wall_now: f64) {
+        self.dirty = true;
         let lines = self.engine.take_new_lines();
         for l in &lines {
             if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
@@ -280,7 +331,13 @@ pub fn app() -> Html {
         let shared = shared.clone();
         let update = update.clone();
         Callback::from(move |action: Action| {
-            shared.borrow_mut().handle(action, wall_now());
+            let now = wall_now();
+            let mut s = shared.borrow_mut();
+            s.handle(action, now);
+            // User actions always render at once.
+            s.should_render(now);
+            s.dirty = false;
+            drop(s);
             update.force_update();
         })
     };
@@ -291,54 +348,30 @@ pub fn app() -> Html {
         let update = update.clone();
         let canvas_ref = canvas_ref.clone();
         use_effect_with((), move |_| {
-            let painter = Rc::new(RefCell::new(CanvasPainter::default()));
-            let handle: Rc<RefCell<Option<gloo::render::AnimationFrame>>> =
-                Rc::new(RefCell::new(None));
-            let last = Rc::new(RefCell::new(None::<f64>));
-            fn schedule(
-                handle: Rc<RefCell<Option<gloo::render::AnimationFrame>>>,
-                frame: Rc<dyn Fn(f64)>,
-            ) {
-                let next = frame.clone();
-                let h = gloo::render::request_animation_frame(move |t| next(t));
-                *handle.borrow_mut() = Some(h);
-            }
-            let frame: Rc<RefCell<Option<Rc<dyn Fn(f64)>>>> = Rc::new(RefCell::new(None));
-            let frame_for_closure = frame.clone();
-            let handle_for_closure = handle.clone();
-            let f: Rc<dyn Fn(f64)> = Rc::new(move |t: f64| {
+            let painter = RefCell::new(CanvasPainter::default());
+            let last = RefCell::new(None::<f64>);
+            let frames = FrameLoop::start(move |t: f64| {
                 let dt = last.borrow().map_or(0.0, |l| t - l);
                 *last.borrow_mut() = Some(t);
-                let changed = {
+                let render = {
                     let mut s = shared.borrow_mut();
-                    let changed = s.engine.tick(dt);
-                    if changed {
+                    if s.engine.tick(dt) {
                         s.refresh(t);
                     }
-                    changed
+                    s.drops.retain(|d| t - d.wall < crate::canvas::DROP_FADE_MS);
+                    s.should_render(t)
                 };
-                if changed {
+                if render {
                     update.force_update();
                 }
                 if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
-                    let mut s = shared.borrow_mut();
-                    s.drops.retain(|d| t - d.wall < crate::canvas::DROP_FADE_MS);
-                    let s = &*s;
+                    let s = shared.borrow();
                     painter
                         .borrow_mut()
                         .paint(&canvas, &s.snapshot, s.engine.vt(), &s.drops, t);
                 }
-                if let Some(next) = frame_for_closure.borrow().clone() {
-                    schedule(handle_for_closure.clone(), next);
-                }
             });
-            *frame.borrow_mut() = Some(f.clone());
-            schedule(handle.clone(), f);
-            move || {
-                // Break the cycle and cancel the pending frame.
-                frame.borrow_mut().take();
-                handle.borrow_mut().take();
-            }
+            move || drop(frames)
         });
     }
 

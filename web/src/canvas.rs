@@ -66,6 +66,7 @@ pub fn abbreviation(kind: &str) -> &'static str {
 /// Paints one frame; remembers the canvas size and user preferences between frames.
 #[derive(Default)]
 pub struct CanvasPainter {
+    ctx: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     size: (u32, u32),
     dpr: f64,
     dark: bool,
@@ -109,14 +110,19 @@ impl CanvasPainter {
         wall: f64,
     ) {
         self.prepare(canvas, wall);
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
+        let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
+        if fresh {
+            self.ctx = canvas
+                .get_context("2d")
+                .ok()
+                .flatten()
+                .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+                .map(|ctx| (canvas.clone(), ctx));
+        }
+        let Some((_, ctx)) = &self.ctx else {
             return;
         };
+        let ctx = ctx.clone();
         let (w, h) = self.size;
         ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
         ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));

@@ -10,6 +10,7 @@ pub mod app;
 pub mod canvas;
 pub mod components;
 pub mod engine;
+pub mod frame_loop;
 pub mod keys;
 pub mod layout;
 pub mod panic;

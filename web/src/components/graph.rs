@@ -89,7 +89,7 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
     };
     let label = pair_label(na, nb, pair);
     html! {
-        <g class={class} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
+        <g key={format!("{na}-{nb}")} class={class} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
             <line class="link-line" x1={from.x.to_string()} y1={from.y.to_string()}
                 x2={to.x.to_string()} y2={to.y.to_string()} marker-end={marker} />
             if let Some(g) = glyph {
@@ -163,7 +163,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     };
     let r = NODE_R;
     html! {
-        <g class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
+        <g key={n.id.to_string()} class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
             tabindex="0" role="button" aria-pressed={selected.to_string()}
             aria-label={node_label(n)} data-node={n.id.to_string()} data-role={role}
             data-status={status} data-term={n.view.term.unwrap_or(0).to_string()}

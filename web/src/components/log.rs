@@ -55,7 +55,7 @@ pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
             let cat = format!("{:?}", l.category).to_lowercase();
             let hl = ui.highlight == Some(l.index);
             html! {
-                <li class={classes!("line", format!("cat-{}", cat), hl.then_some("highlight"))}
+                <li key={l.index} class={classes!("line", format!("cat-{}", cat), hl.then_some("highlight"))}
                     data-category={cat.clone()} {onclick}>{l.text.clone()}</li>
             }
         })
