@@ -25,6 +25,7 @@ pub mod chaos;
 pub mod check;
 pub mod config;
 pub mod control;
+pub mod inflight;
 pub mod net;
 pub mod node;
 pub mod playground;

@@ -14,6 +14,7 @@ use crate::check::{Checker, Finding, Violation};
 use crate::config::{ClusterConfig, ConfigError};
 use crate::control::Control;
 use crate::net::{DropReason, Fate, LinkState, Network};
+use crate::inflight::InFlightTable;
 use crate::node::{ClientId, Ctx, Effect, Message, Node};
 use crate::rng::SimRng;
 use crate::trace::{Fnv64, TraceEntry, TraceEvent};
@@ -276,7 +277,7 @@ pub struct Simulator<N: Node> {
     seq: u64,
     next_msg: u64,
     queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
-    messages: BTreeMap<MsgId, InFlight<N::Msg>>,
+    messages: InFlightTable<InFlight<N::Msg>>,
     /// Messages waiting at held links, in arrival order.
     held: Vec<MsgId>,
     slots: Vec<Slot<N>>,
@@ -326,7 +327,7 @@ impl<N: Node> Simulator<N> {
             seq: 0,
             next_msg: 0,
             queue: BinaryHeap::new(),
-            messages: BTreeMap::new(),
+            messages: InFlightTable::default(),
             held: Vec::new(),
             slots,
             trace: Vec::new(),
@@ -453,7 +454,7 @@ impl<N: Node> Simulator<N> {
             .messages
             .iter()
             .map(|(id, m)| MsgView {
-                id: *id,
+                id,
                 from: m.from,
                 to: m.to,
                 kind: m.msg.kind(),
@@ -488,7 +489,7 @@ impl<N: Node> Simulator<N> {
         match due {
             Due::Deliver(id) => self
                 .messages
-                .get(id)
+                .get(*id)
                 .is_some_and(|m| m.flight == Flight::Flying),
             Due::Timer { node, timer, gen } => self.slots[node.index()]
                 .timers
@@ -587,7 +588,7 @@ impl<N: Node> Simulator<N> {
 
     /// A message reaches the receiving end of its link.
     fn arrive(&mut self, id: MsgId) {
-        let Some(m) = self.messages.get(&id) else {
+        let Some(m) = self.messages.get(id) else {
             return;
         };
         let (from, to, doomed) = (m.from, m.to, m.doomed);
@@ -607,7 +608,7 @@ impl<N: Node> Simulator<N> {
                 self.slots[to.index()].deferred.push(Due::Deliver(id));
             }
             NodeStatus::Up => {
-                let Some(m) = self.messages.remove(&id) else {
+                let Some(m) = self.messages.remove(id) else {
                     return;
                 };
                 self.counters.delivered += 1;
@@ -625,7 +626,7 @@ impl<N: Node> Simulator<N> {
     }
 
     fn wait(&mut self, id: MsgId, reason: &'static str) {
-        let Some(m) = self.messages.get_mut(&id) else {
+        let Some(m) = self.messages.get_mut(id) else {
             return;
         };
         m.flight = Flight::Waiting;
@@ -640,7 +641,7 @@ impl<N: Node> Simulator<N> {
     }
 
     fn drop_message(&mut self, id: MsgId, reason: DropReason) {
-        let Some(m) = self.messages.remove(&id) else {
+        let Some(m) = self.messages.remove(id) else {
             return;
         };
         self.counters.count_drop(reason);
@@ -877,7 +878,7 @@ impl<N: Node> Simulator<N> {
                     return refuse(format!("{node} has no timeout to force right now"));
                 }
             }
-            Control::DropMessage { id } if !self.messages.contains_key(id) => {
+            Control::DropMessage { id } if !self.messages.contains(*id) => {
                 return refuse(format!("message {id} is not in flight"));
             }
             _ => {}
@@ -909,7 +910,7 @@ impl<N: Node> Simulator<N> {
                 let deferred = std::mem::take(&mut slot.deferred);
                 for due in deferred {
                     if let Due::Deliver(id) = due {
-                        if let Some(m) = self.messages.get_mut(&id) {
+                        if let Some(m) = self.messages.get_mut(id) {
                             m.flight = Flight::Flying;
                             m.deliver_at = self.now;
                         }
@@ -999,14 +1000,14 @@ impl<N: Node> Simulator<N> {
         }
         let held = std::mem::take(&mut self.held);
         for id in held {
-            let Some(m) = self.messages.get(&id) else {
+            let Some(m) = self.messages.get(id) else {
                 continue;
             };
             match self.net.link(m.from, m.to) {
                 LinkState::Held => self.held.push(id),
                 LinkState::Down => self.drop_message(id, DropReason::LinkCutInFlight),
                 LinkState::Up => {
-                    if let Some(m) = self.messages.get_mut(&id) {
+                    if let Some(m) = self.messages.get_mut(id) {
                         m.flight = Flight::Flying;
                         m.deliver_at = self.now;
                     }
@@ -1040,10 +1041,10 @@ impl<N: Node> Simulator<N> {
     /// message, fire each armed timer of a running node.
     pub fn enabled(&self) -> Vec<Choice<N::Timer>> {
         let mut out = Vec::new();
-        for (id, m) in &self.messages {
+        for (id, m) in self.messages.iter() {
             if m.flight == Flight::Flying {
-                out.push(Choice::Deliver(*id));
-                out.push(Choice::Drop(*id));
+                out.push(Choice::Deliver(id));
+                out.push(Choice::Drop(id));
             }
         }
         for (i, slot) in self.slots.iter().enumerate() {
@@ -1066,7 +1067,7 @@ impl<N: Node> Simulator<N> {
             Choice::Deliver(id) => {
                 let Some(m) = self
                     .messages
-                    .get(&id)
+                    .get(id)
                     .filter(|m| m.flight == Flight::Flying)
                 else {
                     return Err(ControlError(format!("{id} is not in flight")));
@@ -1076,7 +1077,7 @@ impl<N: Node> Simulator<N> {
                 self.arrive(id);
             }
             Choice::Drop(id) => {
-                if !self.messages.contains_key(&id) {
+                if !self.messages.contains(id) {
                     return Err(ControlError(format!("{id} is not in flight")));
                 }
                 self.drop_message(id, DropReason::DroppedByUser);

@@ -4,7 +4,7 @@
 //!   Chromium + chromedriver, npm packages of `tests/`);
 //! * `serve` runs the web app with `trunk serve`;
 //! * `test` runs the whole CI pipeline and ends with a `N passed, N failed` line;
-//! * `bench` runs the criterion benchmarks of `netsplit-core`.
+//! * `bench` runs the criterion benchmarks of `netsplit-core`, then the same workload in wasm.
 //!
 //! The crate has no dependencies: everything is done by running other programs.
 
@@ -39,7 +39,7 @@ commands:
       --skip STEP[,STEP]  skip these steps (repeatable)
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
-  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...]
+  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], then the wasm benchmark (Node.js)
   help                  show this text
 
 steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
@@ -208,12 +208,39 @@ fn run(task: Task) -> Result<ExitCode> {
             })
         }
         Task::Bench { args } => {
-            let bench = Cmd::new("cargo")
+            // Native: criterion. WebAssembly: the same workload in release mode under Node.js
+            // (wasm-bindgen-test-runner), printing events per second.
+            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen], &root)?;
+            let native = Cmd::new("cargo")
                 .args(["bench", "-p", "netsplit-core"])
                 .args(args)
                 .dir(&root);
-            println!("==> {}", bench.display());
-            pass_through(&bench)
+            println!("==> {}", native.display());
+            let code = pass_through(&native)?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            let wasm = Cmd::new("cargo")
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "netsplit-core",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--test",
+                    "wasm_bench",
+                    "--",
+                    "--include-ignored",
+                    "--nocapture",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                )
+                .dir(&root);
+            println!("==> {}", wasm.display());
+            pass_through(&wasm)
         }
     }
 }

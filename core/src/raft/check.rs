@@ -42,8 +42,12 @@ pub struct RaftChecker {
     leaders: BTreeMap<u64, NodeId>,
     /// (voter, term) → candidate voted for (first vote seen).
     votes: BTreeMap<(NodeId, u64), NodeId>,
-    /// Highest term each node has been seen in.
-    terms: BTreeMap<NodeId, u64>,
+    /// Highest term each node has been seen in (by node index).
+    terms: Vec<u64>,
+    /// Last (term, candidate) vote and last term led, per node: unchanged state needs no
+    /// history lookup (this runs after every event).
+    last_vote: Vec<Option<(u64, NodeId)>>,
+    last_led: Vec<Option<u64>>,
     /// Violations already reported (each is reported once, not after every later event).
     reported: BTreeSet<(&'static str, NodeId, u64)>,
 }
@@ -74,15 +78,22 @@ impl Checker<RaftNode> for RaftChecker {
 
     fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
         let term = node.current_term();
+        let i = id.index();
+        if self.terms.len() <= i {
+            self.terms.resize(i + 1, 0);
+            self.last_vote.resize(i + 1, None);
+            self.last_led.resize(i + 1, None);
+        }
 
-        let seen = *self.terms.entry(id).or_insert(term);
+        let seen = self.terms[i];
         if term < seen {
             let detail = format!("{id}'s currentTerm went back from {seen} to {term}");
             self.report(findings, TERM_MONOTONIC, id, term, detail);
         }
-        self.terms.insert(id, seen.max(term));
+        self.terms[i] = seen.max(term);
 
-        if node.role() == Role::Leader {
+        if node.role() == Role::Leader && self.last_led[i] != Some(term) {
+            self.last_led[i] = Some(term);
             match self.leaders.get(&term).copied() {
                 Some(other) if other != id => {
                     let detail = format!("{id} and {other} both became leader in term {term}");
@@ -95,7 +106,9 @@ impl Checker<RaftNode> for RaftChecker {
             }
         }
 
-        if let Some(candidate) = node.voted_for() {
+        let vote = node.voted_for().map(|c| (term, c));
+        if let Some((_, candidate)) = vote.filter(|v| self.last_vote[i] != Some(*v)) {
+            self.last_vote[i] = vote;
             match self.votes.get(&(id, term)).copied() {
                 Some(earlier) if earlier != candidate => {
                     let detail =
