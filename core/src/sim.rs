@@ -13,8 +13,8 @@
 use crate::check::{Checker, Finding, Violation};
 use crate::config::{ClusterConfig, ConfigError};
 use crate::control::Control;
-use crate::net::{DropReason, Fate, LinkState, Network};
 use crate::inflight::InFlightTable;
+use crate::net::{DropReason, Fate, LinkState, Network};
 use crate::node::{ClientId, Ctx, Effect, Message, Node};
 use crate::rng::SimRng;
 use crate::trace::{Fnv64, TraceEntry, TraceEvent};
@@ -1065,11 +1065,7 @@ impl<N: Node> Simulator<N> {
     pub fn choose(&mut self, choice: Choice<N::Timer>) -> Result<(), ControlError> {
         match choice {
             Choice::Deliver(id) => {
-                let Some(m) = self
-                    .messages
-                    .get(id)
-                    .filter(|m| m.flight == Flight::Flying)
-                else {
+                let Some(m) = self.messages.get(id).filter(|m| m.flight == Flight::Flying) else {
                     return Err(ControlError(format!("{id} is not in flight")));
                 };
                 self.now = self.now.max(m.deliver_at);

@@ -181,9 +181,10 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
                 </g>
             }
             if n.status == NodeStatus::Crashed {
-                <g class="cross" aria-hidden="true">
-                    <line x1="-20" y1="-20" x2="20" y2="20" />
-                    <line x1="20" y1="-20" x2="-20" y2="20" />
+                <g class="cross" transform={format!("translate({:.1},{:.1})", r * 0.72, -r * 0.72)} aria-hidden="true">
+                    <circle r="12" />
+                    <line x1="-5" y1="-5" x2="5" y2="5" />
+                    <line x1="5" y1="-5" x2="-5" y2="5" />
                 </g>
             }
             if n.status == NodeStatus::Paused {
