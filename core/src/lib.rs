@@ -26,6 +26,7 @@ pub mod check;
 pub mod config;
 pub mod control;
 pub mod inflight;
+pub mod linearizability;
 pub mod net;
 pub mod node;
 pub mod playground;
