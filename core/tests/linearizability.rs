@@ -98,7 +98,10 @@ fn linearized_history(rng: &mut SimRng, shape: &Shape) -> Vec<Event> {
             let point = if rng.chance(0.3) {
                 None
             } else {
-                Some((invoked_at + rng.range_inclusive(0, 3 * shape.duration + 3), tie))
+                Some((
+                    invoked_at + rng.range_inclusive(0, 3 * shape.duration + 3),
+                    tie,
+                ))
             };
             planned.push((Event::indeterminate(client as u32, op, invoked_at), point));
         } else {
@@ -278,13 +281,18 @@ fn a_big_concurrent_history_checks_within_budget() {
                     .iter()
                     .filter(|o| {
                         o.invoked_at <= e.invoked_at
-                            && o.returned.as_ref().is_none_or(|(at, _)| *at >= e.invoked_at)
+                            && o.returned
+                                .as_ref()
+                                .is_none_or(|(at, _)| *at >= e.invoked_at)
                     })
                     .count()
             })
             .max()
             .unwrap_or(0);
-        assert!(most_in_flight >= 8, "seed {seed}: only {most_in_flight} concurrent");
+        assert!(
+            most_in_flight >= 8,
+            "seed {seed}: only {most_in_flight} concurrent"
+        );
         assert_eq!(
             check(&history, 1_000_000),
             Ok(Verdict::Linearizable),
@@ -302,15 +310,8 @@ fn a_big_history_with_one_stale_read_is_caught() {
         .filter_map(|e| e.returned.as_ref().map(|(at, _)| *at))
         .max()
         .unwrap_or(0);
-    let mut store = BTreeMap::new();
-    let last = history
-        .iter()
-        .filter(|e| e.returned.is_some())
-        .map(|e| apply(&mut store, &e.op))
-        .count();
-    assert!(last > 0);
-    // No write is in flight at `end + 1` except indeterminate ones; read a value that no
-    // operation ever wrote, so it cannot be explained by any of them.
+    // Nothing ever wrote this value, so no order can explain the read; proving that means
+    // exhausting the search, which the memo cache keeps affordable.
     history.push(Event::completed(
         99,
         Op::Get { key: "x".into() },
