@@ -377,6 +377,13 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
     };
 
     // Faulty phase.
+    // Fault tempo: a third of the seeds get dense faults (crash and restart inside one
+    // election round), the rest a calmer pace that lets elections finish in between.
+    let (gap_min, gap_max) = if rng.chance(1.0 / 3.0) {
+        (10, 300)
+    } else {
+        (50, 2000)
+    };
     let mut next_fault = Time(rng.range_inclusive(100, 1500));
     while sim.events() < options.events {
         match sim.next_event_time() {
@@ -387,7 +394,7 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
                 if let Some(control) = random_fault(&mut rng, &sim, &options.faults) {
                     apply(&mut sim, next_fault, control);
                 }
-                next_fault = next_fault.plus(rng.range_inclusive(50, 2000));
+                next_fault = next_fault.plus(rng.range_inclusive(gap_min, gap_max));
             }
         }
     }

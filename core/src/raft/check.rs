@@ -1,11 +1,19 @@
-//! Raft's election-time safety properties (Figure 3 and §5.2), checked after every event.
+//! Raft's safety properties (Figure 3 of the paper), checked after every event.
 //!
-//! All three are *history-based*: they remember what every node did across crashes and
-//! restarts, so a node that forgets its vote after a restart is still caught.
+//! All are *history-based*: they remember what every node did across crashes and restarts, so
+//! a node that forgets its vote after a restart is still caught.
+//!
+//! The log properties rest on a **hash chain**: for every node the checker keeps
+//! `chain[i] = H(chain[i-1], term_i, command_i)` of its log as last observed. Equal chains at an
+//! index mean identical prefixes, so "same index and term ⇒ identical prefix" (Log Matching),
+//! "the committed prefix is in every new leader's log" (Leader Completeness) and "every applied
+//! sequence is a prefix of one canonical sequence" (State Machine Safety) are O(1) comparisons.
+//! Chains are extended incrementally; a node's truncation counter tells when to rebuild one.
 
 use super::node::RaftNode;
 use crate::check::{Checker, CheckerInfo, Finding};
 use crate::node::Node;
+use crate::trace::Fnv64;
 use crate::types::{NodeId, Time};
 use crate::view::Role;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +24,16 @@ pub const ELECTION_SAFETY: &str = "election-safety";
 pub const VOTE_SAFETY: &str = "vote-safety";
 /// Name of the term monotonicity property.
 pub const TERM_MONOTONIC: &str = "term-monotonic";
+/// Name of the Leader Append-Only property.
+pub const LEADER_APPEND_ONLY: &str = "leader-append-only";
+/// Name of the Log Matching property.
+pub const LOG_MATCHING: &str = "log-matching";
+/// Name of the Leader Completeness property.
+pub const LEADER_COMPLETENESS: &str = "leader-completeness";
+/// Name of the State Machine Safety property.
+pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
+/// Name of the committed-is-durable property.
+pub const COMMITTED_DURABLE: &str = "committed-durable";
 
 const PROPERTIES: &[CheckerInfo] = &[
     CheckerInfo {
@@ -33,7 +51,52 @@ const PROPERTIES: &[CheckerInfo] = &[
         source: "Raft paper, Figure 2 (currentTerm is persistent, increases monotonically)",
         summary: "a server's currentTerm never decreases, even across restarts",
     },
+    CheckerInfo {
+        name: LEADER_APPEND_ONLY,
+        source: "Raft paper, Figure 3 (Leader Append-Only), §5.3",
+        summary: "a leader never overwrites or deletes entries in its log; it only appends",
+    },
+    CheckerInfo {
+        name: LOG_MATCHING,
+        source: "Raft paper, Figure 3 (Log Matching), §5.3",
+        summary: "if two logs hold an entry with the same index and term, the logs are identical up to it",
+    },
+    CheckerInfo {
+        name: LEADER_COMPLETENESS,
+        source: "Raft paper, Figure 3 (Leader Completeness), §5.4",
+        summary: "a committed entry is in the log of every leader of a later term",
+    },
+    CheckerInfo {
+        name: STATE_MACHINE_SAFETY,
+        source: "Raft paper, Figure 3 (State Machine Safety), §5.4.3",
+        summary: "no two servers commit or apply different entries at the same index; lastApplied ≤ commitIndex",
+    },
+    CheckerInfo {
+        name: COMMITTED_DURABLE,
+        source: "Raft paper, §5.4 (an entry is committed once stored on a majority)",
+        summary: "the committed prefix only grows and stays durably stored on a majority",
+    },
 ];
+
+/// One link of a hash chain (64-bit FNV-1a over the previous link, the term and the command).
+fn link(prev: u64, term: u64, command: &str) -> u64 {
+    let mut h = Fnv64::default();
+    h.write(&prev.to_le_bytes());
+    h.write(&term.to_le_bytes());
+    h.write(command.as_bytes());
+    h.finish()
+}
+
+/// What the checker knows of one node's log.
+#[derive(Clone, Debug, Default)]
+struct LogTrack {
+    /// `chain[i]` covers entries `1..=i+1`.
+    chain: Vec<u64>,
+    /// The node's truncation counter when `chain` was last brought up to date.
+    truncations: Option<u64>,
+    /// While leading: (term, log length, chain at that length) at the last observation.
+    leading: Option<(u64, usize, u64)>,
+}
 
 /// History kept by Raft's checkers.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +113,15 @@ pub struct RaftChecker {
     last_led: Vec<Option<u64>>,
     /// Violations already reported (each is reported once, not after every later event).
     reported: BTreeSet<(&'static str, NodeId, u64)>,
+    /// Per node: the log as a hash chain.
+    logs: Vec<LogTrack>,
+    /// (index, term) → chain first seen there (Log Matching).
+    seen: BTreeMap<(u64, u64), u64>,
+    /// The canonical committed prefix, as a hash chain (`committed[i]` covers 1..=i+1).
+    committed: Vec<u64>,
+    /// The term in which each committed index was first seen committed (by its leader, which
+    /// always learns first). Non-decreasing.
+    committed_in: Vec<u64>,
 }
 
 impl RaftChecker {
@@ -67,6 +139,168 @@ impl RaftChecker {
                 node: Some(id),
                 detail,
             });
+        }
+    }
+}
+
+impl RaftChecker {
+    /// Bring node `i`'s chain up to date and check Log Matching on the new links. Returns
+    /// whether entries the checker had seen were removed or replaced.
+    fn track_log(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) -> bool {
+        let i = id.index();
+        if self.logs.len() <= i {
+            self.logs.resize_with(i + 1, LogTrack::default);
+        }
+        let log = node.log();
+        let track = &mut self.logs[i];
+        let valid = if track.truncations == Some(node.truncations()) {
+            track.chain.len().min(log.len())
+        } else {
+            0
+        };
+        // Only after a truncation can known links change: keep the old ones to compare.
+        let before = if valid < track.chain.len() {
+            track.chain.split_off(valid)
+        } else {
+            Vec::new()
+        };
+        track.truncations = Some(node.truncations());
+        let mut fresh = Vec::new();
+        for (k, e) in log.iter().enumerate().skip(valid) {
+            let prev = if k == 0 { 0 } else { track.chain[k - 1] };
+            let h = link(prev, e.term, &e.command);
+            track.chain.push(h);
+            fresh.push((k as u64 + 1, e.term, h));
+        }
+        let replaced = before
+            .iter()
+            .zip(track.chain.iter().skip(valid))
+            .any(|(a, b)| a != b);
+        let shrunk = replaced || track.chain.len() < valid + before.len();
+        for (index, term, h) in fresh {
+            match self.seen.get(&(index, term)).copied() {
+                Some(other) if other != h => {
+                    let detail = format!(
+                        "{id}'s log differs from another log before index {index}, although both hold an entry of term {term} there"
+                    );
+                    self.report(findings, LOG_MATCHING, id, index, detail);
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert((index, term), h);
+                }
+            }
+        }
+        shrunk
+    }
+
+    /// Leader Append-Only, Leader Completeness, State Machine Safety, committed-is-durable.
+    fn check_log(
+        &mut self,
+        id: NodeId,
+        node: &RaftNode,
+        shrunk: bool,
+        findings: &mut Vec<Finding>,
+    ) {
+        let i = id.index();
+        // Borrow the chain out (O(1)) so the rest of the checker can be updated meanwhile.
+        let chain = std::mem::take(&mut self.logs[i].chain);
+        self.check_chain(id, node, &chain, shrunk, findings);
+        self.logs[i].chain = chain;
+    }
+
+    fn check_chain(
+        &mut self,
+        id: NodeId,
+        node: &RaftNode,
+        chain: &[u64],
+        shrunk: bool,
+        findings: &mut Vec<Finding>,
+    ) {
+        let i = id.index();
+        let term = node.current_term();
+        let at = |k: usize| {
+            if k == 0 {
+                Some(0)
+            } else {
+                chain.get(k - 1).copied()
+            }
+        };
+
+        // Leader Append-Only, and Leader Completeness when a leadership begins.
+        let leading = (node.role() == Role::Leader).then_some(term);
+        match (self.logs[i].leading, leading) {
+            (Some((t, len, h)), Some(now)) if t == now && at(len) != Some(h) => {
+                let detail = format!(
+                    "{id}, leader of term {t}, removed or changed entries at or before index {len}"
+                );
+                self.report(findings, LEADER_APPEND_ONLY, id, t, detail);
+            }
+            (Some((t, _, _)), Some(now)) if t == now => {}
+            (_, Some(now)) => {
+                // Only entries committed in *earlier* terms must be there (a stale candidate
+                // may still win an old term after later terms committed more).
+                let k = self.committed_in.partition_point(|t| *t < now);
+                if k > 0 && at(k) != Some(self.committed[k - 1]) {
+                    let detail = format!(
+                        "{id} became leader of term {now} without the committed entry at index {k}"
+                    );
+                    self.report(findings, LEADER_COMPLETENESS, id, now, detail);
+                }
+            }
+            _ => {}
+        }
+        self.logs[i].leading = leading.map(|t| (t, chain.len(), at(chain.len()).unwrap_or(0)));
+
+        // State Machine Safety: what this node committed and applied agrees with everyone.
+        let commit = usize::try_from(node.commit_index()).unwrap_or(usize::MAX);
+        let applied = usize::try_from(node.last_applied()).unwrap_or(usize::MAX);
+        if applied > commit {
+            let detail = format!("{id} applied index {applied} beyond its commitIndex {commit}");
+            self.report(findings, STATE_MACHINE_SAFETY, id, applied as u64, detail);
+        }
+        let upto = commit.min(chain.len());
+        let shared = upto.min(self.committed.len());
+        if shared > 0 && chain[shared - 1] != self.committed[shared - 1] {
+            let detail = format!(
+                "{id} committed a different entry than another server at or before index {shared}"
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, shared as u64, detail);
+            return;
+        }
+        if commit > chain.len() {
+            let detail = format!(
+                "{id}'s commitIndex {commit} is beyond its log ({} entries): it would apply entries it does not hold",
+                chain.len()
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, commit as u64, detail);
+        }
+        let grew = upto > self.committed.len();
+        if grew {
+            let from = self.committed.len();
+            self.committed.extend_from_slice(&chain[from..upto]);
+            self.committed_in.resize(upto, term);
+        }
+        // Committed is durable: the committed prefix stays on a majority of (durable) logs.
+        if grew || shrunk {
+            let k = self.committed.len();
+            if k > 0 {
+                let want = self.committed[k - 1];
+                let others = self
+                    .logs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, t)| *j != i && t.chain.get(k - 1) == Some(&want))
+                    .count();
+                let holders = others + usize::from(chain.get(k - 1) == Some(&want));
+                let majority = node.cluster_size() / 2 + 1;
+                if holders < majority {
+                    let detail = format!(
+                        "committed index {k} is stored on {holders} servers, fewer than a majority ({majority})"
+                    );
+                    self.report(findings, COMMITTED_DURABLE, id, k as u64, detail);
+                }
+            }
         }
     }
 }
@@ -121,6 +355,9 @@ impl Checker<RaftNode> for RaftChecker {
                 }
             }
         }
+
+        let shrunk = self.track_log(id, node, findings);
+        self.check_log(id, node, shrunk, findings);
     }
 }
 

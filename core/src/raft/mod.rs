@@ -26,15 +26,38 @@ use serde::{Deserialize, Serialize};
 pub enum Mutant {
     /// `votedFor` is not persisted: after a crash a node may vote twice in one term.
     ForgetVote,
+    /// A follower clears `votedFor` on an AppendEntries of its current term.
+    ClearVoteOnAppend,
+    /// A follower truncates its log even where a (stale) AppendEntries matches it.
+    TruncateOnMatch,
+    /// A follower sets `commitIndex = leaderCommit` without the `min(…, last new index)`.
+    CommitBeyondNew,
 }
 
 impl Mutant {
     /// Every mutant, with its name and the bug it re-introduces.
-    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[(
-        Mutant::ForgetVote,
-        "forget-vote",
-        "votedFor is not persisted, so a restarted node can vote twice in one term",
-    )];
+    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+        (
+            Mutant::ForgetVote,
+            "forget-vote",
+            "votedFor is not persisted, so a restarted node can vote twice in one term",
+        ),
+        (
+            Mutant::ClearVoteOnAppend,
+            "clear-vote-on-append",
+            "votedFor is cleared on a same-term AppendEntries, so a node can vote twice",
+        ),
+        (
+            Mutant::TruncateOnMatch,
+            "truncate-on-match",
+            "the log is truncated at a matching (non-conflicting) stale AppendEntries",
+        ),
+        (
+            Mutant::CommitBeyondNew,
+            "commit-beyond-new",
+            "commitIndex = leaderCommit without min(…, index of last new entry)",
+        ),
+    ];
 
     /// Look a mutant up by name.
     pub fn by_name(name: &str) -> Option<Mutant> {
@@ -55,6 +78,8 @@ pub struct RaftConfig {
     pub election_timeout_max_ms: u64,
     /// Interval between leader heartbeats, ms.
     pub heartbeat_ms: u64,
+    /// Most entries in one AppendEntries.
+    pub max_batch: usize,
     /// A deliberately broken variant (needs the `mutants` feature).
     pub mutant: Option<Mutant>,
 }
@@ -65,6 +90,7 @@ impl Default for RaftConfig {
             election_timeout_min_ms: 150,
             election_timeout_max_ms: 300,
             heartbeat_ms: 50,
+            max_batch: 16,
             mutant: None,
         }
     }
@@ -102,6 +128,12 @@ impl RaftConfig {
                      beat faster than followers time out",
                     self.heartbeat_ms
                 ),
+            ));
+        }
+        if self.max_batch == 0 || self.max_batch > 1024 {
+            return Err(ConfigError::new(
+                format!("{path}.max_batch"),
+                format!("must be between 1 and 1024, got {}", self.max_batch),
             ));
         }
         if self.mutant.is_some() && !cfg!(feature = "mutants") {

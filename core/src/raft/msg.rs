@@ -53,6 +53,11 @@ pub enum RaftMsg {
         success: bool,
         /// Highest index known to match the leader's log on success.
         match_index: u64,
+        /// On a mismatch: where the leader should retry from (fast backtracking, §5.3): the
+        /// first index of the conflicting term, or one past the follower's last entry.
+        conflict_index: u64,
+        /// On a mismatch: the term of the follower's entry at `prev_log_index`, if it has one.
+        conflict_term: Option<u64>,
     },
 }
 
@@ -121,11 +126,15 @@ impl fmt::Display for RaftMsg {
                 term,
                 success,
                 match_index,
+                conflict_index,
+                conflict_term,
             } => {
                 if *success {
                     write!(f, "term={term} ok match={match_index}")
+                } else if let Some(t) = conflict_term {
+                    write!(f, "term={term} mismatch retry={conflict_index} conflict-term={t}")
                 } else {
-                    write!(f, "term={term} mismatch")
+                    write!(f, "term={term} mismatch retry={conflict_index}")
                 }
             }
         }

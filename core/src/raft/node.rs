@@ -133,7 +133,22 @@ pub struct RaftNode {
     leader: Option<NodeId>,
     /// Votes received in the current election (candidates only).
     votes: BTreeSet<NodeId>,
+    /// Highest log index known to be committed (volatile).
+    commit_index: u64,
+    /// Highest log index applied to the state machine (volatile).
+    last_applied: u64,
+    /// Leaders: for each server, the index of the next entry to send it.
+    next_index: Vec<u64>,
+    /// Leaders: for each server, the highest index known to be replicated on it.
+    match_index: Vec<u64>,
+    /// How many times the log was truncated since this node (re)started: lets checkers follow
+    /// the log incrementally (append-only between truncations).
+    truncations: u64,
 }
+
+/// The command a new leader appends at the start of its term (§8): committing it commits
+/// everything before it, and lets the leader learn its commit index.
+pub const NOOP: &str = "no-op";
 
 impl RaftNode {
     /// The persistent state as the node currently holds it.
@@ -156,8 +171,42 @@ impl RaftNode {
         self.leader
     }
 
+    /// Highest index this node knows to be committed.
+    pub fn commit_index(&self) -> u64 {
+        self.commit_index
+    }
+
+    /// Highest index this node has applied to its state machine.
+    pub fn last_applied(&self) -> u64 {
+        self.last_applied
+    }
+
+    /// The log (index 1 is element 0).
+    pub fn log(&self) -> &[Entry] {
+        &self.durable.log
+    }
+
+    /// How many times the log was truncated since the node (re)started.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
+    /// Leaders: `matchIndex` for every server (this node's own entry is its last index).
+    pub fn match_indexes(&self) -> &[u64] {
+        &self.match_index
+    }
+
+    /// Number of servers in the cluster.
+    pub fn cluster_size(&self) -> usize {
+        self.cluster_size
+    }
+
     fn majority(&self) -> usize {
         self.cluster_size / 2 + 1
+    }
+
+    fn last_index(&self) -> u64 {
+        self.durable.last_log_index()
     }
 
     fn reset_election_timer(&self, ctx: &mut Ctx<'_, Self>) {
@@ -214,18 +263,79 @@ impl RaftNode {
             voters.join(",")
         ));
         self.votes.clear();
-        self.send_heartbeats(ctx);
+        self.durable.log.push(Entry {
+            term: self.durable.current_term,
+            command: NOOP.to_string(),
+        });
+        let last = self.last_index();
+        self.next_index = vec![last; self.cluster_size];
+        self.match_index = vec![0; self.cluster_size];
+        self.match_index[self.id.index()] = last;
+        self.advance_commit();
+        self.replicate(ctx);
         ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
     }
 
-    fn send_heartbeats(&self, ctx: &mut Ctx<'_, Self>) {
-        ctx.broadcast(&RaftMsg::AppendEntries {
-            term: self.durable.current_term,
-            prev_log_index: self.durable.last_log_index(),
-            prev_log_term: self.durable.last_log_term(),
-            entries: Vec::new(),
-            leader_commit: 0,
-        });
+    /// Send every follower the entries it lacks (at most `max_batch`), or a heartbeat.
+    fn replicate(&self, ctx: &mut Ctx<'_, Self>) {
+        for peer in ctx.peers() {
+            self.send_append(ctx, peer);
+        }
+    }
+
+    fn send_append(&self, ctx: &mut Ctx<'_, Self>, peer: NodeId) {
+        let next = self.next_index[peer.index()].clamp(1, self.last_index() + 1);
+        let prev_log_index = next - 1;
+        let prev_log_term = self.durable.term_at(prev_log_index).unwrap_or(0);
+        let from = usize::try_from(prev_log_index).unwrap_or(usize::MAX);
+        let entries: Vec<Entry> = self
+            .durable
+            .log
+            .iter()
+            .skip(from)
+            .take(self.config.max_batch)
+            .cloned()
+            .collect();
+        ctx.send(
+            peer,
+            RaftMsg::AppendEntries {
+                term: self.durable.current_term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit: self.commit_index,
+            },
+        );
+    }
+
+    /// Leaders: commit the highest index stored on a majority — counting replicas only for
+    /// entries of the current term (§5.4.2, Figure 8); earlier entries commit with them.
+    fn advance_commit(&mut self) {
+        let term = self.durable.current_term;
+        let mut n = self.last_index();
+        while n > self.commit_index {
+            let entry_term = self.durable.term_at(n).unwrap_or(0);
+            if entry_term < term {
+                // Entries of earlier terms are never committed by counting.
+                break;
+            }
+            if entry_term == term {
+                let stored = self.match_index.iter().filter(|m| **m >= n).count();
+                if stored >= self.majority() {
+                    self.commit_index = n;
+                    break;
+                }
+            }
+            n -= 1;
+        }
+        self.apply_committed();
+    }
+
+    /// Apply committed entries, in order, to the state machine.
+    fn apply_committed(&mut self) {
+        let target = self.commit_index.min(self.last_index());
+        // The state machine arrives with client commands; no-ops change nothing.
+        self.last_applied = self.last_applied.max(target);
     }
 
     fn on_request_vote(
@@ -265,6 +375,7 @@ impl RaftNode {
         );
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_append_entries(
         &mut self,
         ctx: &mut Ctx<'_, Self>,
@@ -272,17 +383,24 @@ impl RaftNode {
         term: u64,
         prev_log_index: u64,
         prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
     ) {
         let current = self.durable.current_term;
-        if term < current {
+        let refuse = |ctx: &mut Ctx<'_, Self>, conflict_index: u64, conflict_term: Option<u64>| {
             ctx.send(
                 from,
                 RaftMsg::AppendEntriesReply {
                     term: current,
                     success: false,
                     match_index: 0,
+                    conflict_index,
+                    conflict_term,
                 },
             );
+        };
+        if term < current {
+            refuse(ctx, 0, None);
             return;
         }
         // A leader of our term exists: candidates (and a confused leader) step down.
@@ -293,17 +411,103 @@ impl RaftNode {
             self.role = Role::Follower;
             self.votes.clear();
         }
+        if self.mutant() == Some(Mutant::ClearVoteOnAppend) {
+            self.durable.voted_for = None;
+        }
         self.leader = Some(from);
         self.reset_election_timer(ctx);
-        let success = self.durable.term_at(prev_log_index) == Some(prev_log_term);
+
+        // Consistency check (Figure 2, AppendEntries rule 2), with a hint for fast backtracking.
+        match self.durable.term_at(prev_log_index) {
+            None => {
+                refuse(ctx, self.last_index() + 1, None);
+                return;
+            }
+            Some(t) if t != prev_log_term => {
+                let first = (1..=prev_log_index)
+                    .find(|i| self.durable.term_at(*i) == Some(t))
+                    .unwrap_or(prev_log_index);
+                ctx.note(format!(
+                    "log mismatch at {prev_log_index}: has term {t}, leader has {prev_log_term}"
+                ));
+                refuse(ctx, first, Some(t));
+                return;
+            }
+            Some(_) => {}
+        }
+        // Rules 3 and 4: drop a conflicting suffix, append what is new. An entry we already
+        // hold (same index and term) is kept — a stale, shorter AppendEntries must not truncate.
+        let last_new = prev_log_index + entries.len() as u64;
+        let mut index = prev_log_index;
+        for entry in entries {
+            index += 1;
+            let i = usize::try_from(index - 1).unwrap_or(usize::MAX);
+            match self.durable.term_at(index) {
+                Some(t) if t == entry.term && self.mutant() != Some(Mutant::TruncateOnMatch) => {}
+                Some(_) => {
+                    ctx.note(format!("truncates its log from index {index}"));
+                    self.durable.log.truncate(i);
+                    self.truncations += 1;
+                    self.durable.log.push(entry);
+                }
+                None => self.durable.log.push(entry),
+            }
+        }
+        // Rule 5: commitIndex = min(leaderCommit, index of last new entry) — never lowered:
+        // a heartbeat whose prevLogIndex trails our commit index must not move it back.
+        if leader_commit > self.commit_index {
+            let learned = if self.mutant() == Some(Mutant::CommitBeyondNew) {
+                leader_commit
+            } else {
+                leader_commit.min(last_new)
+            };
+            self.commit_index = self.commit_index.max(learned);
+            self.apply_committed();
+        }
         ctx.send(
             from,
             RaftMsg::AppendEntriesReply {
                 term: current,
-                success,
-                match_index: if success { prev_log_index } else { 0 },
+                success: true,
+                match_index: last_new,
+                conflict_index: 0,
+                conflict_term: None,
             },
         );
+    }
+
+    fn on_append_reply(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        from: NodeId,
+        success: bool,
+        match_index: u64,
+        conflict_index: u64,
+        conflict_term: Option<u64>,
+    ) {
+        let f = from.index();
+        if success {
+            self.match_index[f] = self.match_index[f].max(match_index);
+            self.next_index[f] = self.next_index[f].max(self.match_index[f] + 1);
+            self.advance_commit();
+            if self.next_index[f] <= self.last_index() {
+                self.send_append(ctx, from);
+            }
+            return;
+        }
+        // Fast backtracking: skip the follower's whole conflicting term at once.
+        let retry = match conflict_term {
+            Some(t) => (1..=self.last_index())
+                .rev()
+                .find(|i| self.durable.term_at(*i) == Some(t))
+                .map_or(conflict_index, |i| i + 1),
+            None => conflict_index,
+        };
+        let next = retry.clamp(self.match_index[f] + 1, self.last_index() + 1);
+        if next != self.next_index[f] {
+            self.next_index[f] = next;
+            self.send_append(ctx, from);
+        }
     }
 
     fn mutant(&self) -> Option<Mutant> {
@@ -344,6 +548,11 @@ impl Node for RaftNode {
             role: Role::Follower,
             leader: None,
             votes: BTreeSet::new(),
+            commit_index: 0,
+            last_applied: 0,
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            truncations: 0,
         }
     }
 
@@ -372,11 +581,35 @@ impl Node for RaftNode {
                 term,
                 prev_log_index,
                 prev_log_term,
-                ..
-            } => self.on_append_entries(ctx, from, term, prev_log_index, prev_log_term),
-            // Replication progress is tracked once log replication lands; the term rule above
-            // is all an election needs from these replies.
-            RaftMsg::AppendEntriesReply { .. } => {}
+                entries,
+                leader_commit,
+            } => self.on_append_entries(
+                ctx,
+                from,
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            ),
+            RaftMsg::AppendEntriesReply {
+                term,
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+            } => {
+                if self.role == Role::Leader && term == self.durable.current_term {
+                    self.on_append_reply(
+                        ctx,
+                        from,
+                        success,
+                        match_index,
+                        conflict_index,
+                        conflict_term,
+                    );
+                }
+            }
         }
     }
 
@@ -384,7 +617,7 @@ impl Node for RaftNode {
         match timer {
             RaftTimer::Election if self.role != Role::Leader => self.start_election(ctx),
             RaftTimer::Heartbeat if self.role == Role::Leader => {
-                self.send_heartbeats(ctx);
+                self.replicate(ctx);
                 ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
             }
             _ => {}
@@ -438,12 +671,34 @@ impl Node for RaftNode {
         let mut fields = vec![
             Field::durable("currentTerm", self.durable.current_term),
             Field::durable("votedFor", voted),
-            Field::durable("log length", self.durable.log.len()),
+            Field::durable(
+                "log",
+                format!(
+                    "{} entries, last {}@{}",
+                    self.durable.log.len(),
+                    self.durable.last_log_index(),
+                    self.durable.last_log_term()
+                ),
+            ),
+            Field::volatile("commitIndex", self.commit_index),
+            Field::volatile("lastApplied", self.last_applied),
             Field::volatile("role", self.role.name()),
             Field::volatile("leader", leader),
         ];
         if let Some((got, need)) = votes {
             fields.push(Field::volatile("votes", format!("{got}/{need}")));
+        }
+        if self.role == Role::Leader {
+            let list = |v: &[u64]| {
+                v.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != self.id.index())
+                    .map(|(i, x)| format!("{}:{x}", NodeId::from_index(i)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            fields.push(Field::volatile("nextIndex", list(&self.next_index)));
+            fields.push(Field::volatile("matchIndex", list(&self.match_index)));
         }
         NodeView {
             role: self.role,
@@ -646,7 +901,7 @@ mod tests {
     }
 
     #[test]
-    fn majority_of_votes_makes_a_leader_that_heartbeats() {
+    fn majority_of_votes_makes_a_leader_that_replicates_a_noop() {
         let mut n = node(0, None);
         run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
         let out = run(&mut n, |n, c| {
@@ -663,7 +918,10 @@ mod tests {
             term: 1,
             prev_log_index: 0,
             prev_log_term: 0,
-            entries: vec![],
+            entries: vec![Entry {
+                term: 1,
+                command: NOOP.into(),
+            }],
             leader_commit: 0,
         };
         assert_eq!(
@@ -688,6 +946,211 @@ mod tests {
             ]
         );
         assert_eq!(n.role(), Role::Leader);
+    }
+
+    fn entry(term: u64) -> Entry {
+        Entry {
+            term,
+            command: format!("c{term}"),
+        }
+    }
+
+    fn append(term: u64, prev: (u64, u64), entries: Vec<Entry>, commit: u64) -> RaftMsg {
+        RaftMsg::AppendEntries {
+            term,
+            prev_log_index: prev.0,
+            prev_log_term: prev.1,
+            entries,
+            leader_commit: commit,
+        }
+    }
+
+    fn replies(out: &Out) -> Vec<RaftMsg> {
+        out.iter()
+            .filter_map(|e| match e {
+                Effect::Send { msg, .. } => Some(msg.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn follower_appends_and_commits_at_most_its_last_new_entry() {
+        let mut n = node(1, None);
+        let out = run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(1, (0, 0), vec![entry(1), entry(1)], 5))
+        });
+        assert_eq!(n.log().len(), 2);
+        // leaderCommit is 5 but only 2 entries are known to match: commit min(5, 2).
+        assert_eq!(n.commit_index(), 2);
+        assert_eq!(n.last_applied(), 2);
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::AppendEntriesReply {
+                term: 1,
+                success: true,
+                match_index: 2,
+                conflict_index: 0,
+                conflict_term: None,
+            }]
+        );
+    }
+
+    #[test]
+    fn mismatch_replies_with_backtracking_hints() {
+        let durable = Durable {
+            current_term: 3,
+            voted_for: None,
+            log: vec![entry(1), entry(2), entry(2), entry(2)],
+        };
+        let mut n = node(1, Some(durable));
+        // Leader thinks index 4 has term 3: we have term 2 there, first index of term 2 is 2.
+        let out = run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(3, (4, 3), vec![], 0))
+        });
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::AppendEntriesReply {
+                term: 3,
+                success: false,
+                match_index: 0,
+                conflict_index: 2,
+                conflict_term: Some(2),
+            }]
+        );
+        // Past our end: retry from one past our last entry.
+        let out = run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(3, (9, 3), vec![], 0))
+        });
+        assert!(matches!(
+            replies(&out)[0],
+            RaftMsg::AppendEntriesReply {
+                success: false,
+                conflict_index: 5,
+                conflict_term: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn conflicting_suffix_is_replaced_but_a_stale_matching_append_truncates_nothing() {
+        let durable = Durable {
+            current_term: 3,
+            voted_for: None,
+            log: vec![entry(1), entry(2), entry(2)],
+        };
+        let mut n = node(1, Some(durable));
+        run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(3, (1, 1), vec![entry(3), entry(3)], 0))
+        });
+        let terms: Vec<u64> = n.log().iter().map(|e| e.term).collect();
+        assert_eq!(terms, vec![1, 3, 3]);
+        // A delayed copy of an older, shorter AppendEntries must not cut the log.
+        run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(3, (1, 1), vec![entry(3)], 0))
+        });
+        assert_eq!(n.log().len(), 3);
+    }
+
+    /// A leader of term `term` whose log holds `log`, in a 3-node cluster.
+    fn leader_with(log: Vec<Entry>, term: u64) -> RaftNode {
+        let mut n = node(
+            0,
+            Some(Durable {
+                current_term: term - 1,
+                voted_for: None,
+                log,
+            }),
+        );
+        run(&mut n, |n, c| n.on_timer(c, RaftTimer::Election));
+        run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(1),
+                RaftMsg::RequestVoteReply {
+                    term,
+                    granted: true,
+                },
+            )
+        });
+        assert_eq!(n.role(), Role::Leader);
+        n
+    }
+
+    fn ok(term: u64, m: u64) -> RaftMsg {
+        RaftMsg::AppendEntriesReply {
+            term,
+            success: true,
+            match_index: m,
+            conflict_index: 0,
+            conflict_term: None,
+        }
+    }
+
+    #[test]
+    fn previous_term_entries_are_not_committed_by_counting() {
+        // Figure 8: the leader of term 4 holds an entry of term 2 at index 2 (its no-op is 3).
+        let mut n = leader_with(vec![entry(1), entry(2)], 4);
+        assert_eq!(n.log().len(), 3);
+        // A majority stores index 2 (a term-2 entry): still not committed.
+        run(&mut n, |n, c| n.on_message(c, NodeId(1), ok(4, 2)));
+        assert_eq!(n.commit_index(), 0);
+        // Once the term-4 no-op is on a majority, everything up to it commits.
+        run(&mut n, |n, c| n.on_message(c, NodeId(1), ok(4, 3)));
+        assert_eq!(n.commit_index(), 3);
+        assert_eq!(n.match_indexes()[1], 3);
+    }
+
+    #[test]
+    fn leader_backtracks_over_a_whole_conflicting_term() {
+        let mut n = leader_with(vec![entry(1), entry(1), entry(2)], 3);
+        // The follower has term 5 entries from index 2 on (a term the leader never had).
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(2),
+                RaftMsg::AppendEntriesReply {
+                    term: 3,
+                    success: false,
+                    match_index: 0,
+                    conflict_index: 2,
+                    conflict_term: Some(5),
+                },
+            )
+        });
+        match &replies(&out)[..] {
+            [RaftMsg::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            }] => {
+                assert_eq!(*prev_log_index, 1);
+                assert_eq!(entries.len(), 3);
+            }
+            other => panic!("expected one retry, got {other:?}"),
+        }
+        // The follower holds term 1 at the conflict: skip to after the leader's last term-1.
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(2),
+                RaftMsg::AppendEntriesReply {
+                    term: 3,
+                    success: false,
+                    match_index: 0,
+                    conflict_index: 1,
+                    conflict_term: Some(1),
+                },
+            )
+        });
+        assert!(matches!(
+            replies(&out)[..],
+            [RaftMsg::AppendEntries {
+                prev_log_index: 2,
+                ..
+            }]
+        ));
     }
 
     #[test]
@@ -732,6 +1195,8 @@ mod tests {
                     term: 5,
                     success: false,
                     match_index: 0,
+                    conflict_index: 0,
+                    conflict_term: None,
                 },
             )
         });
@@ -769,7 +1234,9 @@ mod tests {
                     msg: RaftMsg::AppendEntriesReply {
                         term: 2,
                         success: true,
-                        match_index: 0
+                        match_index: 0,
+                        conflict_index: 0,
+                        conflict_term: None,
                     }
                 },
             ]
@@ -783,7 +1250,9 @@ mod tests {
                 msg: RaftMsg::AppendEntriesReply {
                     term: 2,
                     success: false,
-                    match_index: 0
+                    match_index: 0,
+                    conflict_index: 0,
+                    conflict_term: None,
                 }
             }]
         );
