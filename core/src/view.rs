@@ -78,6 +78,33 @@ impl Field {
     }
 }
 
+/// One entry of a replicated log, as drawn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogCell {
+    /// 1-based index.
+    pub index: u64,
+    /// Term (or epoch) that created it.
+    pub term: u64,
+    /// Short label of the command.
+    pub label: String,
+}
+
+/// The tail of a node's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogView {
+    /// The last entries (at most [`LogView::TAIL`]), oldest first.
+    pub tail: Vec<LogCell>,
+    /// Index of the last entry.
+    pub last_index: u64,
+    /// Highest index the node knows to be committed.
+    pub commit_index: u64,
+}
+
+impl LogView {
+    /// How many entries a view carries.
+    pub const TAIL: usize = 24;
+}
+
 /// What a protocol tells the UI about one of its nodes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
@@ -91,6 +118,8 @@ pub struct NodeView {
     pub votes: Option<(usize, usize)>,
     /// Everything else, for the inspector.
     pub fields: Vec<Field>,
+    /// The replicated log's tail, for protocols that have one.
+    pub log: Option<LogView>,
 }
 
 /// An armed timer.

@@ -17,7 +17,7 @@ use super::{Mutant, RaftChecker, RaftConfig};
 use crate::config::ConfigError;
 use crate::node::{ClientId, Ctx, Node};
 use crate::types::NodeId;
-use crate::view::{Field, NodeView, Role};
+use crate::view::{Field, LogCell, LogView, NodeView, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -674,8 +674,13 @@ impl Node for RaftNode {
             Field::durable(
                 "log",
                 format!(
-                    "{} entries, last {}@{}",
+                    "{} {}, last {}@{}",
                     self.durable.log.len(),
+                    if self.durable.log.len() == 1 {
+                        "entry"
+                    } else {
+                        "entries"
+                    },
                     self.durable.last_log_index(),
                     self.durable.last_log_term()
                 ),
@@ -700,12 +705,30 @@ impl Node for RaftNode {
             fields.push(Field::volatile("nextIndex", list(&self.next_index)));
             fields.push(Field::volatile("matchIndex", list(&self.match_index)));
         }
+        let skip = self.durable.log.len().saturating_sub(LogView::TAIL);
+        let tail = self
+            .durable
+            .log
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .map(|(i, e)| LogCell {
+                index: i as u64 + 1,
+                term: e.term,
+                label: e.command.clone(),
+            })
+            .collect();
         NodeView {
             role: self.role,
             term: Some(self.durable.current_term),
             leader: self.leader,
             votes,
             fields,
+            log: Some(LogView {
+                tail,
+                last_index: self.last_index(),
+                commit_index: self.commit_index,
+            }),
         }
     }
 }

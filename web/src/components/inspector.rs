@@ -2,7 +2,7 @@
 
 use crate::app::Action;
 use crate::components::graph::{pair_label, pair_state, Pair};
-use netsplit_core::view::{NodeStatus, Snapshot};
+use netsplit_core::view::{LogView, NodeStatus, Snapshot};
 use netsplit_core::{Control, NodeId};
 use yew::prelude::*;
 
@@ -18,6 +18,43 @@ fn button(
         <button class="btn" {onclick} {disabled} aria-keyshortcuts={key.to_string()}>
             {label}<kbd>{key}</kbd>
         </button>
+    }
+}
+
+/// A node's log tail as a strip of cells: committed cells solid, uncommitted ones dashed and
+/// hatched (never hue alone), each labelled with its term.
+pub fn log_strip(log: &LogView) -> Html {
+    let earlier = log.last_index.saturating_sub(log.tail.len() as u64);
+    let cells: Html = log
+        .tail
+        .iter()
+        .map(|c| {
+            let committed = c.index <= log.commit_index;
+            let title = format!(
+                "index {} · term {} · {} · {}",
+                c.index,
+                c.term,
+                c.label,
+                if committed { "committed" } else { "not committed" }
+            );
+            html! {
+                <li key={c.index} class={classes!("cell", if committed { "committed" } else { "uncommitted" })}
+                    title={title.clone()} aria-label={title}>{c.term}</li>
+            }
+        })
+        .collect();
+    html! {
+        <div class="log-view">
+            <ol class="log-strip" aria-label="Log tail">
+                if earlier > 0 {
+                    <li class="cell more" aria-label={format!("{earlier} earlier entries")}>{format!("+{earlier}")}</li>
+                }
+                {cells}
+            </ol>
+            <p class="muted">
+                {format!("{} entries · commitIndex {} · solid = committed, dashed = not yet", log.last_index, log.commit_index)}
+            </p>
+        </div>
     }
 }
 
@@ -130,6 +167,10 @@ pub fn view(
                 <caption>{"State"}</caption>
                 <tbody>{fields}</tbody>
             </table>
+            if let Some(log) = &n.view.log {
+                <h3>{"Log"}</h3>
+                { log_strip(log) }
+            }
             <h3>{"Timers"}</h3>
             <ul class="timers">{timers}</ul>
             <h3>{"Links"}</h3>
