@@ -51,6 +51,9 @@ pub struct ChaosArgs {
     /// Write each failing seed's scenario (JSON) into this directory.
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
+    /// Where the playground is served, for the share links printed with failures.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080/")]
+    link_base: String,
     /// Switch off random message loss.
     #[arg(long)]
     no_loss: bool,
@@ -258,8 +261,15 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
                 *seeds_with.entry("two_or_more_leaders").or_default() += 1;
             }
             settle.extend(r.settle_ms);
+            let link = if r.violations.is_empty() {
+                String::new()
+            } else {
+                netsplit_core::link::url(&args.link_base, &r.scenario)
+                    .unwrap_or_else(|e| format!("(no link: {e}; use --save)"))
+            };
             for v in &r.violations {
                 violations.push(serde_json::json!({
+                    "link": link,
                     "seed": r.seed,
                     "nodes": nodes,
                     "event": v.event,
@@ -350,14 +360,15 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
             crate::outln!("violations: {}", violations.len());
             for v in &violations {
                 crate::outln!(
-                    "  seed {} ({} nodes) event {} t={}: {} — {}\n    repro: {}",
+                    "  seed {} ({} nodes) event {} t={}: {} — {}\n    repro: {}\n    open:  {}",
                     v["seed"],
                     v["nodes"],
                     v["event"],
                     v["at"],
                     v["checker"].as_str().unwrap_or(""),
                     v["detail"].as_str().unwrap_or(""),
-                    v["repro"].as_str().unwrap_or("")
+                    v["repro"].as_str().unwrap_or(""),
+                    v["link"].as_str().unwrap_or(""),
                 );
             }
         }

@@ -27,6 +27,7 @@ pub mod config;
 pub mod control;
 pub mod inflight;
 pub mod linearizability;
+pub mod link;
 pub mod net;
 pub mod node;
 pub mod playground;

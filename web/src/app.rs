@@ -62,6 +62,12 @@ pub enum Action {
     },
     /// Tell the user something (e.g. a form error).
     Notice(String),
+    /// Make a share link of the current moment (pauses) and show it.
+    Share,
+    /// Close the share dialog.
+    CloseShare,
+    /// The URL fragment changed (a link was pasted into this tab).
+    OpenFragment(String),
     /// Jump to the first violation: pause, select its node, highlight its log line.
     JumpToViolation,
     /// A link was clicked (shift = one-way).
@@ -88,6 +94,8 @@ pub struct Ui {
     pub notice: Option<(String, bool)>,
     /// Highlighted trace line.
     pub highlight: Option<usize>,
+    /// The share link on display, if the share dialog is open.
+    pub share: Option<String>,
     /// Current seed.
     pub seed: u64,
     /// Current cluster size.
@@ -141,7 +149,45 @@ impl Signature {
 
 impl Shared {
     fn new(nodes: usize, seed: u64) -> Result<Shared, String> {
-        let engine = Engine::new(&default_scenario(nodes, seed), true)?;
+        Shared::with_engine(Engine::new(&default_scenario(nodes, seed), true)?)
+    }
+
+    /// Open a share link's fragment, or the default cluster (with the reason) if it is bad.
+    fn from_fragment(fragment: &str) -> Shared {
+        let opened = netsplit_core::link::decode(fragment)
+            .map_err(|e| format!("cannot open this link: {e}"))
+            .and_then(|s| Engine::open(&s).map(|e| (s, e)));
+        let (shared, notice) = match opened {
+            Ok((scenario, engine)) => match Shared::with_engine(engine) {
+                Ok(shared) => {
+                    let at = scenario.until.map_or(0, |t| t.0);
+                    (
+                        Ok(shared),
+                        (
+                            format!("opened a shared scenario at t={at} ms (paused)"),
+                            false,
+                        ),
+                    )
+                }
+                Err(e) => (Err(()), (e, true)),
+            },
+            Err(e) => (Err(()), (e, true)),
+        };
+        let mut shared =
+            shared.unwrap_or_else(|()| Shared::new(5, 7).expect("the default scenario is valid"));
+        shared.ui.notice = Some(notice);
+        shared
+    }
+
+    fn with_engine(engine: Engine) -> Result<Shared, String> {
+        let scenario = engine.scenario();
+        let (nodes, seed) = (scenario.cluster.nodes, scenario.seed);
+        let mut log = Vec::new();
+        let mut engine = engine;
+        log.extend(engine.take_new_lines());
+        if log.len() > LOG_KEEP {
+            log.drain(..log.len() - LOG_KEEP);
+        }
         let snapshot = Rc::new(engine.snapshot());
         Ok(Shared {
             engine,
@@ -149,7 +195,7 @@ impl Shared {
             snapshot,
             dirty: false,
             rendered_at: 0.0,
-            log: Vec::new(),
+            log,
             drops: Vec::new(),
             ui: Ui {
                 seed,
@@ -249,9 +295,32 @@ impl Shared {
                 node: NodeId::from_index(i),
             }),
             Action::ToggleHelp => self.ui.help = !self.ui.help,
+            Action::Share => {
+                self.engine.pause_at_clock();
+                let base = web_sys::window()
+                    .and_then(|w| w.location().href().ok())
+                    .unwrap_or_default();
+                match netsplit_core::link::url(&base, &self.engine.share()) {
+                    Ok(link) => {
+                        if let Some(fragment) = link.split('#').nth(1) {
+                            set_fragment(fragment);
+                        }
+                        self.ui.share = Some(link);
+                    }
+                    Err(e) => self.ui.notice = Some((format!("cannot share: {e}"), true)),
+                }
+            }
+            Action::CloseShare => self.ui.share = None,
+            Action::OpenFragment(fragment) => {
+                let hidden = std::mem::take(&mut self.ui.hidden);
+                *self = Shared::from_fragment(&fragment);
+                self.ui.hidden = hidden;
+            }
             Action::Notice(text) => self.ui.notice = Some((text, true)),
             Action::Escape => {
-                if self.ui.help {
+                if self.ui.share.is_some() {
+                    self.ui.share = None;
+                } else if self.ui.help {
                     self.ui.help = false;
                 } else {
                     self.ui.selected = None;
@@ -314,6 +383,26 @@ impl Shared {
     }
 }
 
+/// Put `fragment` in the address bar without reloading or adding a history entry.
+fn set_fragment(fragment: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        );
+    }
+}
+
+/// The current URL fragment, without `#` (empty if none).
+fn current_fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+        .trim_start_matches('#')
+        .to_string()
+}
+
 fn wall_now() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
@@ -323,7 +412,14 @@ fn wall_now() -> f64 {
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let shared = use_mut_ref(|| Shared::new(5, 7).expect("the default scenario is valid"));
+    let shared = use_mut_ref(|| {
+        let fragment = current_fragment();
+        if fragment.is_empty() {
+            Shared::new(5, 7).expect("the default scenario is valid")
+        } else {
+            Shared::from_fragment(&fragment)
+        }
+    });
     let update = use_force_update();
     let canvas_ref = use_node_ref();
 
@@ -375,6 +471,28 @@ pub fn app() -> Html {
         });
     }
 
+    // A link pasted into this tab's address bar opens like a fresh page would.
+    {
+        let dispatch = dispatch.clone();
+        let shared = shared.clone();
+        use_effect_with((), move |_| {
+            let window = gloo::utils::window();
+            let listener = gloo::events::EventListener::new(&window, "hashchange", move |_| {
+                let fragment = current_fragment();
+                let ours = shared
+                    .borrow()
+                    .ui
+                    .share
+                    .as_ref()
+                    .is_some_and(|l| l.ends_with(&fragment));
+                if !fragment.is_empty() && !ours {
+                    dispatch.emit(Action::OpenFragment(fragment));
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
     // Keyboard shortcuts on the whole document (not while typing in a field).
     {
         let dispatch = dispatch.clone();
@@ -416,6 +534,7 @@ pub fn app() -> Html {
                         Command::Timeout => selected.map(Action::Timeout),
                         Command::HealAll => Some(Action::Control(Control::HealAll)),
                         Command::Help => Some(Action::ToggleHelp),
+                        Command::Share => Some(Action::Share),
                         Command::Escape => Some(Action::Escape),
                     };
                     if let Some(action) = action {
@@ -454,6 +573,7 @@ pub fn app() -> Html {
                 { status::view(&snap, s.engine.playground().properties(), &s.ui, &s.log, &dispatch) }
             </footer>
             { if s.ui.help { help::view(&dispatch) } else { html!{} } }
+            { s.ui.share.as_ref().map(|link| help::share(link, &dispatch)).unwrap_or_default() }
         </div>
     }
 }

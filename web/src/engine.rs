@@ -72,6 +72,42 @@ impl Engine {
         })
     }
 
+    /// Open a shared scenario: replay it up to its `until` time and pause there, so the
+    /// viewer sees exactly the state the sender saw. Without `until` it starts playing.
+    pub fn open(scenario: &Scenario) -> Result<Engine, String> {
+        let mut engine = Engine::new(scenario, scenario.until.is_none())?;
+        if let Some(until) = scenario.until {
+            engine.playground.run_until(until, u64::MAX);
+            engine.vt = until.0 as f64;
+        }
+        Ok(engine)
+    }
+
+    /// Pause exactly at the simulator's clock (dropping the fraction of a millisecond the
+    /// animation may be ahead), so what is shown is what a share link reproduces.
+    pub fn pause_at_clock(&mut self) {
+        self.set_playing(false);
+        self.vt = self.playground.now().0 as f64;
+    }
+
+    /// The session as a share-able scenario: everything so far, ending now.
+    pub fn share(&self) -> Scenario {
+        let mut s = self.playground.to_scenario();
+        s.until = Some(self.playground.now());
+        s
+    }
+
+    /// A fingerprint of the current state (what is drawn), for comparing two pages.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = netsplit_core::trace::Fnv64::default();
+        h.write(
+            serde_json::to_string(&self.snapshot())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.finish()
+    }
+
     /// Virtual time on screen (fractional ms).
     pub fn vt(&self) -> f64 {
         self.vt
@@ -217,6 +253,32 @@ mod tests {
             .filter(|n| n.view.role == Role::Leader)
             .count();
         assert_eq!(leaders, 1);
+    }
+
+    #[test]
+    fn a_shared_scenario_opens_at_the_same_state() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..40 {
+            e.tick(16.0);
+        }
+        e.apply(Control::Crash {
+            node: netsplit_core::NodeId(1),
+        })
+        .unwrap();
+        for _ in 0..40 {
+            e.tick(16.0);
+        }
+        let shared = e.share();
+        let fragment = netsplit_core::link::encode(&shared).unwrap();
+        let opened = Engine::open(&netsplit_core::link::decode(&fragment).unwrap()).unwrap();
+        assert!(!opened.playing());
+        assert_eq!(opened.playground().now(), e.playground().now());
+        assert_eq!(opened.fingerprint(), e.fingerprint());
+        assert_eq!(
+            opened.playground().trace_hash(),
+            e.playground().trace_hash()
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum Command {
     Timeout,
     /// Heal every link.
     HealAll,
+    /// Make a share link of this moment.
+    Share,
     /// Show or hide the shortcuts.
     Help,
     /// Close overlays / clear selection.
@@ -37,6 +39,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("p", "pause / resume the selected node"),
     ("t", "force the selected node's election timeout"),
     ("h", "heal every link"),
+    ("s", "share a link to this exact moment"),
     ("?", "show / hide this help"),
     ("Esc", "close help, clear the selection"),
 ];
@@ -52,6 +55,7 @@ pub fn command_for(key: &str) -> Option<Command> {
         "p" | "P" => Command::PauseOrResume,
         "t" | "T" => Command::Timeout,
         "h" | "H" => Command::HealAll,
+        "s" | "S" => Command::Share,
         "?" => Command::Help,
         "Escape" => Command::Escape,
         k if k.len() == 1 => {

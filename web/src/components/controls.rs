@@ -65,7 +65,10 @@ pub fn view(
                     aria-label="Simulation speed (logarithmic)" aria-valuetext={speed_label(speed)} />
                 <output>{speed_label(speed)}</output>
             </label>
-            <span class="clock" aria-label="Virtual time">{format!("t = {seconds:.3} s")}</span>
+            <span class="clock" aria-label="Virtual time"
+                data-fingerprint={(!playing).then(|| format!("{:016x}", engine.fingerprint()))}>
+                {format!("t = {seconds:.3} s")}
+            </span>
             if engine.behind() {
                 <span class="behind" role="status">{"⚠ can't keep up at this speed"}</span>
             }

@@ -2,7 +2,55 @@
 
 use crate::app::Action;
 use crate::keys::SHORTCUTS;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Copy `text` to the clipboard (best effort: the link is also selected in the field).
+fn copy(text: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).ok();
+    let write = clipboard
+        .as_ref()
+        .and_then(|c| js_sys::Reflect::get(c, &"writeText".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let (Some(clipboard), Some(write)) = (clipboard, write) {
+        let _ = write.call1(&clipboard, &text.into());
+    }
+}
+
+/// The share dialog: the link to this exact moment, ready to copy.
+pub fn share(link: &str, dispatch: &Callback<Action>) -> Html {
+    let close = dispatch.reform(|_| Action::CloseShare);
+    let on_copy = {
+        let link = link.to_string();
+        Callback::from(move |_| copy(&link))
+    };
+    let select = Callback::from(|e: FocusEvent| {
+        if let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.select();
+        }
+    });
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
+            <div class="dialog">
+                <h2 id="share-title">{"Share this moment"}</h2>
+                <p class="muted">{"The link holds the whole scenario — seed, cluster, network and every action so far. Opening it replays to this exact time and pauses there."}</p>
+                <input class="share-link" type="text" readonly=true value={link.to_string()}
+                    aria-label="Share link" onfocus={select} autofocus=true />
+                <div class="dialog-actions">
+                    <button class="btn primary" onclick={on_copy}>{"Copy link"}</button>
+                    <button class="btn" onclick={close}>{"Close"}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
 
 /// The overlay.
 pub fn view(dispatch: &Callback<Action>) -> Html {

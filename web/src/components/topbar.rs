@@ -80,6 +80,8 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                 <button class="btn ghost" onclick={on_new_seed} title="Start over with a random seed">
                     {"New seed"}
                 </button>
+                <button class="btn ghost share" onclick={dispatch.reform(|_| Action::Share)}
+                    aria-keyshortcuts="s" title="Share a link to this exact moment (s)">{"Share"}</button>
                 <button class="btn ghost round" onclick={on_help} aria-label="Keyboard shortcuts (?)"
                     title="Keyboard shortcuts (?)">{"?"}</button>
             </div>
