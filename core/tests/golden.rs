@@ -1,0 +1,112 @@
+//! Golden scenarios: every `tests/scenarios/*.json` runs to its `until` time with no violation
+//! and no refused action, and its trace must equal the recorded `*.trace` file. The named
+//! scenarios also state their expected outcome below. (The page's gallery loads the same files.)
+//!
+//! After a deliberate change, re-bless the traces with
+//! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test golden`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use netsplit_core::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::{build, Playground, Scenario, Time};
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
+}
+
+fn load(name: &str) -> Scenario {
+    let path = dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("scenario file");
+    Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn run_to(s: &Scenario, t: u64) -> Box<dyn Playground> {
+    let mut p = build(s).expect("valid scenario");
+    p.run_until(Time(t), u64::MAX);
+    p
+}
+
+fn leaders(snap: &Snapshot) -> Vec<(String, u64)> {
+    snap.nodes
+        .iter()
+        .filter(|n| n.status == NodeStatus::Up && n.view.role == Role::Leader)
+        .map(|n| (n.id.to_string(), n.view.term.unwrap_or(0)))
+        .collect()
+}
+
+#[test]
+fn every_scenario_matches_its_golden_trace() {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir())
+        .expect("scenario dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for path in names {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let s = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let until = s.until.expect("golden scenarios say how long they run").0;
+        let p = run_to(&s, until);
+        assert!(p.violations().is_empty(), "{}: {:?}", path.display(), p.violations());
+        assert!(p.refused().is_empty(), "{}: {:?}", path.display(), p.refused());
+        let trace: String = (0..p.trace_len())
+            .filter_map(|i| p.trace_line(i))
+            .map(|l| l.text + "\n")
+            .collect();
+        let golden = path.with_extension("trace");
+        if std::env::var_os("NETSPLIT_BLESS").is_some() {
+            std::fs::write(&golden, &trace).expect("write golden trace");
+            continue;
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_default();
+        if want != trace {
+            let line = want
+                .lines()
+                .zip(trace.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.lines().count().min(trace.lines().count()));
+            panic!(
+                "{}: trace differs from {} at line {} (re-bless with NETSPLIT_BLESS=1 if intended; \
+                 repro: cargo run -p netsplit-cli -- run --scenario {})\n  want: {:?}\n  got:  {:?}",
+                path.display(),
+                golden.display(),
+                line + 1,
+                path.display(),
+                want.lines().nth(line),
+                trace.lines().nth(line)
+            );
+        }
+    }
+}
+
+#[test]
+fn leader_crash_elects_a_new_leader_and_the_old_one_rejoins() {
+    let s = load("raft-leader-crash");
+    let before = run_to(&s, 999).snapshot();
+    assert_eq!(leaders(&before), vec![("n3".to_string(), 2)]);
+    let during = run_to(&s, 2999).snapshot();
+    let l = leaders(&during);
+    assert_eq!(l.len(), 1);
+    assert!(l[0].0 != "n3" && l[0].1 > 2, "a new leader of a later term: {l:?}");
+    let after = run_to(&s, 5000).snapshot();
+    let n3 = &after.nodes[2];
+    assert_eq!(n3.view.role, Role::Follower);
+    assert_eq!(n3.view.term, Some(l[0].1), "the restarted node adopted the new term");
+}
+
+#[test]
+fn a_minority_leader_commits_nothing_and_steps_down_after_the_heal() {
+    let s = load("raft-minority-leader");
+    let during = run_to(&s, 2999).snapshot();
+    let l = leaders(&during);
+    assert!(l.contains(&("n3".to_string(), 2)), "n3 still thinks it leads term 2: {l:?}");
+    let new = l.iter().find(|(n, _)| n != "n3").expect("the majority elected a leader");
+    assert!(new.1 > 2);
+    let commit = |snap: &Snapshot, id: usize| snap.nodes[id].view.log.as_ref().map_or(0, |g| g.commit_index);
+    let stale_commit = commit(&during, 2);
+    let after = run_to(&s, 5000).snapshot();
+    assert_eq!(after.nodes[2].view.role, Role::Follower);
+    assert!(commit(&after, 2) > stale_commit, "n3 catches up on what the majority committed");
+    assert_eq!(leaders(&after).len(), 1);
+}
