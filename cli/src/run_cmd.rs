@@ -13,7 +13,8 @@ use std::time::Instant;
 /// Arguments of `netsplit run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scenario file (JSON) to run; flags below are ignored except --until and --json.
+    /// Scenario file (JSON) to run, or `gallery:NAME` for a built-in one; flags below are
+    /// ignored except --until, --json and --summary.
     #[arg(long, value_name = "FILE")]
     scenario: Option<std::path::PathBuf>,
     /// Protocol to simulate.
@@ -52,6 +53,9 @@ pub struct BenchArgs {
 
 fn load(args: &RunArgs) -> Result<Scenario, String> {
     if let Some(path) = &args.scenario {
+        if let Some(name) = path.to_str().and_then(|p| p.strip_prefix("gallery:")) {
+            return netsplit_core::gallery::load(name).map_err(|e| e.to_string());
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         return Scenario::from_json(&text).map_err(|e| format!("{}: {e}", path.display()));

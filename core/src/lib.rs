@@ -25,6 +25,7 @@ pub mod chaos;
 pub mod check;
 pub mod config;
 pub mod control;
+pub mod gallery;
 pub mod inflight;
 pub mod linearizability;
 pub mod link;

@@ -48,8 +48,18 @@ fn every_scenario_matches_its_golden_trace() {
         let s = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let until = s.until.expect("golden scenarios say how long they run").0;
         let p = run_to(&s, until);
-        assert!(p.violations().is_empty(), "{}: {:?}", path.display(), p.violations());
-        assert!(p.refused().is_empty(), "{}: {:?}", path.display(), p.refused());
+        assert!(
+            p.violations().is_empty(),
+            "{}: {:?}",
+            path.display(),
+            p.violations()
+        );
+        assert!(
+            p.refused().is_empty(),
+            "{}: {:?}",
+            path.display(),
+            p.refused()
+        );
         let trace: String = (0..p.trace_len())
             .filter_map(|i| p.trace_line(i))
             .map(|l| l.text + "\n")
@@ -88,11 +98,18 @@ fn leader_crash_elects_a_new_leader_and_the_old_one_rejoins() {
     let during = run_to(&s, 2999).snapshot();
     let l = leaders(&during);
     assert_eq!(l.len(), 1);
-    assert!(l[0].0 != "n3" && l[0].1 > 2, "a new leader of a later term: {l:?}");
+    assert!(
+        l[0].0 != "n3" && l[0].1 > 2,
+        "a new leader of a later term: {l:?}"
+    );
     let after = run_to(&s, 5000).snapshot();
     let n3 = &after.nodes[2];
     assert_eq!(n3.view.role, Role::Follower);
-    assert_eq!(n3.view.term, Some(l[0].1), "the restarted node adopted the new term");
+    assert_eq!(
+        n3.view.term,
+        Some(l[0].1),
+        "the restarted node adopted the new term"
+    );
 }
 
 #[test]
@@ -100,13 +117,28 @@ fn a_minority_leader_commits_nothing_and_steps_down_after_the_heal() {
     let s = load("raft-minority-leader");
     let during = run_to(&s, 2999).snapshot();
     let l = leaders(&during);
-    assert!(l.contains(&("n3".to_string(), 2)), "n3 still thinks it leads term 2: {l:?}");
-    let new = l.iter().find(|(n, _)| n != "n3").expect("the majority elected a leader");
+    assert!(
+        l.contains(&("n3".to_string(), 2)),
+        "n3 still thinks it leads term 2: {l:?}"
+    );
+    let new = l
+        .iter()
+        .find(|(n, _)| n != "n3")
+        .expect("the majority elected a leader");
     assert!(new.1 > 2);
-    let commit = |snap: &Snapshot, id: usize| snap.nodes[id].view.log.as_ref().map_or(0, |g| g.commit_index);
+    let commit = |snap: &Snapshot, id: usize| {
+        snap.nodes[id]
+            .view
+            .log
+            .as_ref()
+            .map_or(0, |g| g.commit_index)
+    };
     let stale_commit = commit(&during, 2);
     let after = run_to(&s, 5000).snapshot();
     assert_eq!(after.nodes[2].view.role, Role::Follower);
-    assert!(commit(&after, 2) > stale_commit, "n3 catches up on what the majority committed");
+    assert!(
+        commit(&after, 2) > stale_commit,
+        "n3 catches up on what the majority committed"
+    );
     assert_eq!(leaders(&after).len(), 1);
 }

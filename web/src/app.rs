@@ -64,6 +64,8 @@ pub enum Action {
     Notice(String),
     /// Make a share link of the current moment (pauses) and show it.
     Share,
+    /// Load a scenario from the built-in gallery.
+    OpenGallery(&'static str),
     /// Close the share dialog.
     CloseShare,
     /// The URL fragment changed (a link was pasted into this tab).
@@ -96,6 +98,8 @@ pub struct Ui {
     pub highlight: Option<usize>,
     /// The share link on display, if the share dialog is open.
     pub share: Option<String>,
+    /// Name of the gallery scenario running, if one is.
+    pub scenario_name: Option<String>,
     /// Current seed.
     pub seed: u64,
     /// Current cluster size.
@@ -311,6 +315,21 @@ impl Shared {
                 }
             }
             Action::CloseShare => self.ui.share = None,
+            Action::OpenGallery(id) => {
+                let opened = netsplit_core::gallery::load(id)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| Engine::new(&s, true).map(|e| (s, e)))
+                    .and_then(|(s, e)| Shared::with_engine(e).map(|sh| (s, sh)));
+                match opened {
+                    Ok((scenario, mut fresh)) => {
+                        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+                        fresh.ui.notice = Some((scenario.description.clone(), false));
+                        fresh.ui.scenario_name = Some(scenario.name.clone());
+                        *self = fresh;
+                    }
+                    Err(e) => self.ui.notice = Some((e, true)),
+                }
+            }
             Action::OpenFragment(fragment) => {
                 let hidden = std::mem::take(&mut self.ui.hidden);
                 *self = Shared::from_fragment(&fragment);
@@ -566,7 +585,7 @@ pub fn app() -> Html {
                 { inspector::view(&snap, s.ui.selected, leader, &dispatch) }
             </aside>
             <section class="time" aria-label="Time and events">
-                { controls::view(&s.engine, &snap, leader, &dispatch) }
+                { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }
                 { log::view(&s.log, &s.ui, &dispatch) }
             </section>
             <footer class="status" aria-label="Status">

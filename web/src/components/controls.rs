@@ -13,6 +13,7 @@ pub fn view(
     engine: &Engine,
     snap: &Snapshot,
     leader: Option<NodeId>,
+    scenario: Option<&str>,
     dispatch: &Callback<Action>,
 ) -> Html {
     let playing = engine.playing();
@@ -69,6 +70,9 @@ pub fn view(
                 data-fingerprint={(!playing).then(|| format!("{:016x}", engine.fingerprint()))}>
                 {format!("t = {seconds:.3} s")}
             </span>
+            if let Some(name) = scenario {
+                <span class="scenario-name" title="Running a scenario from the gallery">{name}</span>
+            }
             if engine.behind() {
                 <span class="behind" role="status">{"⚠ can't keep up at this speed"}</span>
             }

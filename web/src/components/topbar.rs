@@ -2,6 +2,7 @@
 
 use crate::app::{Action, Ui};
 use netsplit_core::config::{MAX_NODES, MIN_NODES};
+use netsplit_core::gallery;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -53,6 +54,26 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
         })
     };
     let on_help = dispatch.reform(|_| Action::ToggleHelp);
+    let on_gallery = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            else {
+                return;
+            };
+            let idx = sel.selected_index();
+            sel.set_selected_index(0);
+            if let Some((id, _, _)) = usize::try_from(idx - 1)
+                .ok()
+                .and_then(|i| gallery::ALL.get(i))
+            {
+                dispatch.emit(Action::OpenGallery(id));
+            }
+        })
+    };
+
     html! {
         <header class="topbar">
             <div class="brand">
@@ -64,6 +85,13 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                 <label>{"Protocol "}
                     <select aria-label="Protocol">
                         <option value="raft" selected=true>{"Raft · leader election"}</option>
+                    </select>
+                </label>
+                <label>
+                    <span class="visually-hidden">{"Scenario gallery"}</span>
+                    <select class="gallery" aria-label="Scenario gallery" onchange={on_gallery}>
+                        <option selected=true>{"Scenarios…"}</option>
+                        { for gallery::ALL.iter().map(|(_, title, _)| html! { <option>{*title}</option> }) }
                     </select>
                 </label>
                 <label>{"Nodes "}

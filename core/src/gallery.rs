@@ -1,0 +1,53 @@
+//! The built-in gallery: named scenarios, compiled into the binary.
+//!
+//! The files live in `core/tests/scenarios/`, where `tests/golden.rs` runs each one and checks
+//! its trace and its promised outcome; the page's gallery and `netsplit run --scenario
+//! gallery:NAME` load the very same documents.
+
+use crate::config::ConfigError;
+use crate::scenario::Scenario;
+
+/// Every named scenario: (id, title — equal to the document's `name`, JSON document).
+pub const ALL: &[(&str, &str, &str)] = &[
+    (
+        "raft-leader-crash",
+        "Raft: the leader crashes",
+        include_str!("../tests/scenarios/raft-leader-crash.json"),
+    ),
+    (
+        "raft-minority-leader",
+        "Raft: a leader cut off in a minority",
+        include_str!("../tests/scenarios/raft-minority-leader.json"),
+    ),
+];
+
+/// Load a named scenario.
+pub fn load(id: &str) -> Result<Scenario, ConfigError> {
+    let (_, _, json) = ALL.iter().find(|(name, _, _)| *name == id).ok_or_else(|| {
+        let names: Vec<&str> = ALL.iter().map(|(n, _, _)| *n).collect();
+        ConfigError::new(
+            "(gallery)",
+            format!("no scenario {id:?}; the gallery has: {}", names.join(", ")),
+        )
+    })?;
+    Scenario::from_json(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_gallery_scenario_loads_and_has_a_name() {
+        for (id, title, _) in ALL {
+            let s = load(id).unwrap();
+            assert_eq!(s.name, *title, "{id}");
+            assert!(!s.name.is_empty() && !s.description.is_empty(), "{id}");
+            assert!(s.until.is_some(), "{id}");
+        }
+        assert!(load("nope")
+            .unwrap_err()
+            .message
+            .contains("raft-leader-crash"));
+    }
+}
