@@ -85,6 +85,24 @@ pub fn plan(root: &Path) -> Vec<Step> {
             &[],
         ),
         step(
+            "clippy-wasm",
+            Kind::Check,
+            cargo(&[
+                "clippy",
+                "-p",
+                "netsplit-core",
+                "-p",
+                "netsplit-web",
+                "--all-targets",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            &[Tool::WasmTarget],
+        ),
+        step(
             "native",
             Kind::CargoTest,
             cargo(&["test", "--workspace"]),
@@ -370,6 +388,7 @@ mod tests {
                 "fmt",
                 "clippy",
                 "clippy-mutants",
+                "clippy-wasm",
                 "native",
                 "native-mutants",
                 "wasm-build",
@@ -378,7 +397,7 @@ mod tests {
                 "e2e"
             ]
         );
-        let e2e = &plan[8];
+        let e2e = &plan[9];
         assert!(e2e.cmd.display().contains("NETSPLIT_DIST=/repo/dist"));
         assert_eq!(
             e2e.requires,
@@ -392,7 +411,13 @@ mod tests {
         let only = select(all(), &sel(&["clippy", "wasm"], &[])).unwrap();
         assert_eq!(
             names(&only),
-            ["clippy", "clippy-mutants", "wasm-build", "wasm-test"]
+            [
+                "clippy",
+                "clippy-mutants",
+                "clippy-wasm",
+                "wasm-build",
+                "wasm-test"
+            ]
         );
         let skip = select(all(), &sel(&[], &["e2e", "native-mutants"])).unwrap();
         assert!(!names(&skip).contains(&"e2e"));
