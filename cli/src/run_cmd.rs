@@ -78,6 +78,12 @@ fn load(args: &RunArgs) -> Result<Scenario, String> {
 pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     let scenario = load(&args)?;
     let until = Time(args.until.or(scenario.until.map(|t| t.0)).unwrap_or(10_000));
+    if until.0 > netsplit_core::scenario::MAX_TIME_MS {
+        return Err(format!(
+            "--until: at most {} ms (one hour) of virtual time",
+            netsplit_core::scenario::MAX_TIME_MS
+        ));
+    }
     let mut p = build(&scenario).map_err(|e| e.to_string())?;
     p.run_until(until, u64::MAX);
     let lines: Vec<String> = (0..p.trace_len())

@@ -188,6 +188,10 @@ impl<N: Node> Playground for Session<N> {
         self.run_until(now, u64::MAX);
         if self.sim.last_event_at() == Some(now) {
             self.sim.advance_clock(now.plus(1));
+            // Scheduled actions at that millisecond come first, as they will in the replay.
+            while self.next_action_at().is_some_and(|a| a <= self.sim.now()) {
+                self.apply_scheduled();
+            }
         }
         self.sim.apply(control.clone())?;
         self.live.push(TimedAction {

@@ -32,6 +32,9 @@ pub const VERSION: u32 = 1;
 pub const MAX_BYTES: usize = 256 * 1024;
 /// Largest accepted action log.
 pub const MAX_ACTIONS: usize = 100_000;
+/// Latest virtual time a scenario may mention (`until`, action times): one hour. Opening a
+/// scenario replays it up to `until`, so this bounds the work a link or a file can ask for.
+pub const MAX_TIME_MS: u64 = 3_600_000;
 
 /// A user action at a virtual time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,8 +156,23 @@ impl Scenario {
                 ),
             ));
         }
+        if let Some(until) = self.until.filter(|t| t.0 > MAX_TIME_MS) {
+            return Err(ConfigError::new(
+                "until",
+                format!("{until} ms is beyond the {MAX_TIME_MS} ms (one hour) a scenario may run"),
+            ));
+        }
         let mut last = Time::ZERO;
         for (i, a) in self.actions.iter().enumerate() {
+            if a.at.0 > MAX_TIME_MS {
+                return Err(ConfigError::new(
+                    format!("actions[{i}].at"),
+                    format!(
+                        "{} ms is beyond the {MAX_TIME_MS} ms (one hour) a scenario may run",
+                        a.at
+                    ),
+                ));
+            }
             if a.at < last {
                 return Err(ConfigError::new(
                     format!("actions[{i}].at"),
@@ -276,6 +294,9 @@ mod tests {
             .message
             .contains("not valid JSON"));
         assert_eq!(Scenario::from_json("[]").unwrap_err().path, "(document)");
+        let mut s = sample();
+        s.until = Some(Time(MAX_TIME_MS + 1));
+        assert_eq!(s.validate().unwrap_err().path, "until");
         let big = " ".repeat(MAX_BYTES + 1);
         assert!(Scenario::from_json(&big)
             .unwrap_err()

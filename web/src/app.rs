@@ -129,7 +129,8 @@ struct Shared {
     rendered_at: f64,
 }
 
-/// The at-a-glance state: when it changes, the DOM renders at once.
+/// The at-a-glance state: when it changes, the DOM renders at once. Terms count only for
+/// leaders: an isolated node bumping its term every election timeout is routine.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Signature {
     nodes: Vec<(NodeStatus, Role, Option<u64>)>,
@@ -143,7 +144,12 @@ impl Signature {
             nodes: snap
                 .nodes
                 .iter()
-                .map(|n| (n.status, n.view.role, n.view.term))
+                .map(|n| {
+                    let term = (n.view.role == Role::Leader)
+                        .then_some(n.view.term)
+                        .flatten();
+                    (n.status, n.view.role, term)
+                })
                 .collect(),
             links: snap.links.len(),
             violations: snap.violations.len(),

@@ -87,7 +87,11 @@ impl Engine {
     /// animation may be ahead), so what is shown is what a share link reproduces.
     pub fn pause_at_clock(&mut self) {
         self.set_playing(false);
-        self.vt = self.playground.now().0 as f64;
+        // Finish the current instant (after a single step or a capped frame some events due
+        // now may still wait): a replay to `until` runs all of them.
+        let now = self.playground.now();
+        self.playground.run_until(now, u64::MAX);
+        self.vt = now.0 as f64;
     }
 
     /// The session as a share-able scenario: everything so far, ending now.

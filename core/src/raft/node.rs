@@ -487,10 +487,13 @@ impl RaftNode {
     ) {
         let f = from.index();
         if success {
+            let advanced = match_index > self.match_index[f];
             self.match_index[f] = self.match_index[f].max(match_index);
             self.next_index[f] = self.next_index[f].max(self.match_index[f] + 1);
             self.advance_commit();
-            if self.next_index[f] <= self.last_index() {
+            // Send the rest at once only on real progress: a duplicated or stale reply must
+            // not start a second stream of AppendEntries (heartbeats retransmit anyway).
+            if advanced && self.next_index[f] <= self.last_index() {
                 self.send_append(ctx, from);
             }
             return;
