@@ -9,6 +9,7 @@
 //! The crate has no dependencies: everything is done by running other programs.
 
 mod counts;
+mod csp;
 mod error;
 mod lockfile;
 mod process;
@@ -40,6 +41,8 @@ commands:
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
   bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], then the wasm benchmark (Node.js)
+  setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk)
+  csp [DIR]             write a strict Content-Security-Policy into DIR/index.html (Trunk runs it on release builds)
   help                  show this text
 
 steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
@@ -50,9 +53,11 @@ steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-tes
 enum Task {
     Help,
     Setup,
+    SetupWeb,
     Serve { port: u16 },
     Test { selection: Selection, list: bool },
     Bench { args: Vec<String> },
+    Csp { dir: Option<String> },
 }
 
 fn main() -> ExitCode {
@@ -83,10 +88,17 @@ fn parse_args(args: &[String]) -> Result<Task> {
             no_more_args("setup", rest)?;
             Ok(Task::Setup)
         }
+        "setup-web" => {
+            no_more_args("setup-web", rest)?;
+            Ok(Task::SetupWeb)
+        }
         "serve" => parse_serve(rest),
         "test" => parse_test(rest),
         "bench" => Ok(Task::Bench {
             args: rest.to_vec(),
+        }),
+        "csp" => Ok(Task::Csp {
+            dir: rest.first().cloned(),
         }),
         other => Err(Error::usage(format!("unknown command `{other}`"))),
     }
@@ -178,6 +190,11 @@ fn run(task: Task) -> Result<ExitCode> {
             println!("setup complete");
             Ok(ExitCode::SUCCESS)
         }
+        Task::SetupWeb => {
+            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
+            println!("web build tools ready");
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Serve { port } => {
             tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
             let port = port.to_string();
@@ -206,6 +223,10 @@ fn run(task: Task) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Task::Csp { dir } => {
+            csp::run(dir.as_deref())?;
+            Ok(ExitCode::SUCCESS)
         }
         Task::Bench { args } => {
             // Native: criterion. WebAssembly: the same workload in release mode under Node.js
