@@ -165,19 +165,20 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     html! {
         <g key={n.id.to_string()} class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
             tabindex="0" role="button" aria-pressed={selected.to_string()}
-            aria-label={node_label(n)} data-node={n.id.to_string()} data-role={role}
+            data-node={n.id.to_string()} data-role={role}
             data-status={status} data-term={n.view.term.unwrap_or(0).to_string()}
             onclick={onclick} onkeydown={onkeydown}>
+            // An SVG element's <title> is its accessible name (and its tooltip); the glyph's
+            // own text is for the eyes only.
             <title>{node_label(n)}</title>
             <circle class="halo" r={(r + 14.0).to_string()} />
             <circle class="body" r={r.to_string()} />
-            <text class="name" y="-6" text-anchor="middle">{n.id.to_string()}</text>
-            <text class="term" y="14" text-anchor="middle">{term}</text>
-            <text class="sub" y={(r + 26.0).to_string()} text-anchor="middle">{sub}</text>
+            <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+            <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
+            <text class="sub" y={(r + 26.0).to_string()} text-anchor="middle" aria-hidden="true">{sub}</text>
             if n.view.role == Role::Leader && n.status != NodeStatus::Crashed {
                 <g class="crown" transform={format!("translate(0,{:.1})", -r - 16.0)} aria-hidden="true">
                     <path d="M-13,6 L-13,-5 L-6.5,1 L0,-8 L6.5,1 L13,-5 L13,6 Z" />
-                    <text y="3" text-anchor="middle">{"L"}</text>
                 </g>
             }
             if n.status == NodeStatus::Crashed {

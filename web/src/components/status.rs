@@ -52,7 +52,7 @@ pub fn view(
         .unwrap_or_default();
     html! {
         <div class="status-inner">
-            <div class="badges" aria-label="Safety properties">{badges}</div>
+            <div class="badges" role="group" aria-label="Safety properties" tabindex="0">{badges}</div>
             {notice}
             <span class="violations-count" data-violations={snap.violations.len().to_string()}>
                 {if snap.violations.is_empty() { "all properties hold".to_string() } else { format!("{} violation(s)", snap.violations.len()) }}
