@@ -1,6 +1,7 @@
 //! Playback controls (play/pause, step, speed) and the partition presets.
 
 use crate::app::{Action, SPEED_MAX_STEP};
+use crate::components::menu;
 use crate::engine::{speed_label, step_for_speed, Engine};
 use crate::partition::{presets, Preset};
 use netsplit_core::view::Snapshot;
@@ -31,18 +32,8 @@ pub fn view(
         let dispatch = dispatch.clone();
         let options = presets(snap.nodes.len(), leader);
         Callback::from(move |e: Event| {
-            let Some(sel) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-            else {
-                return;
-            };
-            let idx = sel.selected_index();
-            sel.set_selected_index(0);
-            if idx > 0 {
-                if let Some(p) = options.get(idx as usize - 1) {
-                    dispatch.emit(Action::Control(p.control.clone()));
-                }
+            if let Some(p) = menu::picked(&e).and_then(|i| options.get(i)) {
+                dispatch.emit(Action::Control(p.control.clone()));
             }
         })
     };

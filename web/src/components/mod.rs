@@ -6,5 +6,6 @@ pub mod graph;
 pub mod help;
 pub mod inspector;
 pub mod log;
+pub mod menu;
 pub mod status;
 pub mod topbar;

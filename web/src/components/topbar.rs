@@ -1,6 +1,7 @@
 //! Top bar: product name, protocol, cluster size, seed, help.
 
 use crate::app::{Action, Ui};
+use crate::components::menu;
 use netsplit_core::config::{MAX_NODES, MIN_NODES};
 use netsplit_core::gallery;
 use wasm_bindgen::JsCast;
@@ -57,18 +58,7 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
     let on_gallery = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
-            let Some(sel) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-            else {
-                return;
-            };
-            let idx = sel.selected_index();
-            sel.set_selected_index(0);
-            if let Some((id, _, _)) = usize::try_from(idx - 1)
-                .ok()
-                .and_then(|i| gallery::ALL.get(i))
-            {
+            if let Some((id, _, _)) = menu::picked(&e).and_then(|i| gallery::ALL.get(i)) {
                 dispatch.emit(Action::OpenGallery(id));
             }
         })
