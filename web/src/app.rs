@@ -5,7 +5,7 @@
 //! Per-frame motion (messages, timer arcs) is drawn on a canvas by [`crate::canvas`].
 
 use crate::canvas::{CanvasPainter, DropMark};
-use crate::components::{controls, graph, help, inspector, log, status, topbar};
+use crate::components::{controls, exchange, graph, help, inspector, log, status, topbar};
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
@@ -68,6 +68,16 @@ pub enum Action {
     OpenGallery(&'static str),
     /// Close the share dialog.
     CloseShare,
+    /// Show the session as a scenario file.
+    Export,
+    /// Show the import dialog.
+    ShowImport,
+    /// Open this scenario text (pasted or read from a file).
+    ImportText(String),
+    /// Importing failed before parsing (file too big or unreadable).
+    ImportFailed(String),
+    /// Close the export/import dialogs.
+    CloseDialogs,
     /// The URL fragment changed (a link was pasted into this tab).
     OpenFragment(String),
     /// Jump to the first violation: pause, select its node, highlight its log line.
@@ -100,6 +110,10 @@ pub struct Ui {
     pub share: Option<String>,
     /// Name of the gallery scenario running, if one is.
     pub scenario_name: Option<String>,
+    /// The export dialog: scenario JSON and its download URL.
+    pub export: Option<(String, String)>,
+    /// The import dialog is open (with the last error, if any).
+    pub import: Option<Option<String>>,
     /// Current seed.
     pub seed: u64,
     /// Current cluster size.
@@ -127,6 +141,8 @@ struct Shared {
     dirty: bool,
     /// Wall time of the last DOM render.
     rendered_at: f64,
+    /// Keeps the export download URL alive (revoked when replaced or dropped).
+    export_url: Option<gloo::file::ObjectUrl>,
 }
 
 /// The at-a-glance state: when it changes, the DOM renders at once. Terms count only for
@@ -205,6 +221,7 @@ impl Shared {
             snapshot,
             dirty: false,
             rendered_at: 0.0,
+            export_url: None,
             log,
             drops: Vec::new(),
             ui: Ui {
@@ -321,6 +338,37 @@ impl Shared {
                 }
             }
             Action::CloseShare => self.ui.share = None,
+            Action::Export => {
+                self.engine.pause_at_clock();
+                let json = self.engine.share().to_json();
+                let blob =
+                    gloo::file::Blob::new_with_options(json.as_str(), Some("application/json"));
+                let url = gloo::file::ObjectUrl::from(blob);
+                self.ui.export = Some((json, url.to_string()));
+                self.export_url = Some(url);
+            }
+            Action::ShowImport => self.ui.import = Some(None),
+            Action::ImportFailed(e) => self.ui.import = Some(Some(e)),
+            Action::ImportText(text) => {
+                let opened = netsplit_core::Scenario::from_json(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| Engine::open(&s).map(|e| (s, e)))
+                    .and_then(|(s, e)| Shared::with_engine(e).map(|sh| (s, sh)));
+                match opened {
+                    Ok((scenario, mut fresh)) => {
+                        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+                        let at = scenario.until.map_or(0, |t| t.0);
+                        fresh.ui.notice =
+                            Some((format!("imported “{}” at t={at} ms", scenario.name), false));
+                        *self = fresh;
+                    }
+                    Err(e) => self.ui.import = Some(Some(format!("cannot open it: {e}"))),
+                }
+            }
+            Action::CloseDialogs => {
+                self.ui.export = None;
+                self.ui.import = None;
+            }
             Action::OpenGallery(id) => {
                 let opened = netsplit_core::gallery::load(id)
                     .map_err(|e| e.to_string())
@@ -343,7 +391,10 @@ impl Shared {
             }
             Action::Notice(text) => self.ui.notice = Some((text, true)),
             Action::Escape => {
-                if self.ui.share.is_some() {
+                if self.ui.export.is_some() || self.ui.import.is_some() {
+                    self.ui.export = None;
+                    self.ui.import = None;
+                } else if self.ui.share.is_some() {
                     self.ui.share = None;
                 } else if self.ui.help {
                     self.ui.help = false;
@@ -447,6 +498,7 @@ pub fn app() -> Html {
     });
     let update = use_force_update();
     let canvas_ref = use_node_ref();
+    let pending_read: exchange::PendingRead = use_mut_ref(|| None);
 
     let dispatch = {
         let shared = shared.clone();
@@ -599,6 +651,8 @@ pub fn app() -> Html {
             </footer>
             { if s.ui.help { help::view(&dispatch) } else { html!{} } }
             { s.ui.share.as_ref().map(|link| help::share(link, &dispatch)).unwrap_or_default() }
+            { s.ui.export.as_ref().map(|(json, url)| exchange::export(json, url, &dispatch)).unwrap_or_default() }
+            { s.ui.import.as_ref().map(|e| exchange::import(e.as_deref(), &pending_read, &dispatch)).unwrap_or_default() }
         </div>
     }
 }

@@ -2,6 +2,7 @@
 //! in [`crate::app::Shared::handle`] or in the pure modules.
 
 pub mod controls;
+pub mod exchange;
 pub mod graph;
 pub mod help;
 pub mod inspector;

@@ -98,6 +98,10 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                 <button class="btn ghost" onclick={on_new_seed} title="Start over with a random seed">
                     {"New seed"}
                 </button>
+                <button class="btn ghost" onclick={dispatch.reform(|_| Action::ShowImport)}
+                    title="Open a scenario file or pasted scenario">{"Import"}</button>
+                <button class="btn ghost" onclick={dispatch.reform(|_| Action::Export)}
+                    title="This session as a scenario file">{"Export"}</button>
                 <button class="btn ghost share" onclick={dispatch.reform(|_| Action::Share)}
                     aria-keyshortcuts="s" title="Share a link to this exact moment (s)">{"Share"}</button>
                 <button class="btn ghost round" onclick={on_help} aria-label="Keyboard shortcuts (?)"
