@@ -67,6 +67,9 @@ pub fn abbreviation(kind: &str) -> &'static str {
 #[derive(Default)]
 pub struct CanvasPainter {
     ctx: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
+    /// Text labels rendered once into small canvases (drawing an image is much cheaper than
+    /// shaping text every frame), by (text, colour, device pixel ratio).
+    sprites: std::collections::BTreeMap<(&'static str, &'static str), HtmlCanvasElement>,
     size: (u32, u32),
     dpr: f64,
     dark: bool,
@@ -80,7 +83,39 @@ fn media(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Side of a label sprite, in drawing units.
+const SPRITE: f64 = 22.0;
+
 impl CanvasPainter {
+    /// Draw `text` centred at `(x, y)` in `color`, from the sprite cache.
+    fn label(
+        &mut self,
+        ctx: &CanvasRenderingContext2d,
+        text: &'static str,
+        color: &'static str,
+        x: f64,
+        y: f64,
+    ) {
+        let scale = self.dpr.max(1.0) * 2.0;
+        if !self.sprites.contains_key(&(text, color)) {
+            let Some(sprite) = make_sprite(text, color, scale) else {
+                ctx.fill_text(text, x, y).ok();
+                return;
+            };
+            self.sprites.insert((text, color), sprite);
+        }
+        if let Some(sprite) = self.sprites.get(&(text, color)) {
+            ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                sprite,
+                x - SPRITE / 2.0,
+                y - SPRITE / 2.0,
+                SPRITE,
+                SPRITE,
+            )
+            .ok();
+        }
+    }
+
     fn prepare(&mut self, canvas: &HtmlCanvasElement, wall: f64) {
         if wall - self.checked_prefs_at > 1000.0 || self.dpr == 0.0 {
             self.checked_prefs_at = wall;
@@ -92,6 +127,9 @@ impl CanvasPainter {
             .max(1.0);
         let w = (f64::from(canvas.client_width()) * dpr).round() as u32;
         let h = (f64::from(canvas.client_height()) * dpr).round() as u32;
+        if dpr != self.dpr {
+            self.sprites.clear();
+        }
         if (w, h) != self.size || dpr != self.dpr {
             canvas.set_width(w);
             canvas.set_height(h);
@@ -180,7 +218,7 @@ impl CanvasPainter {
     }
 
     fn paint_message(
-        &self,
+        &mut self,
         ctx: &CanvasRenderingContext2d,
         m: &MsgView,
         pts: &[Pt],
@@ -226,25 +264,49 @@ impl CanvasPainter {
             ctx.set_stroke_style_str(color);
             ctx.stroke();
             if let Some(ok) = m.outcome {
-                ctx.set_fill_style_str(if ok { pal.ink } else { pal.bad });
-                ctx.fill_text(if ok { "✓" } else { "✗" }, p.x, p.y + 0.5)
-                    .ok();
+                let (mark, color) = if ok {
+                    ("✓", pal.ink)
+                } else {
+                    ("✗", pal.bad)
+                };
+                self.label(ctx, mark, color, p.x, p.y + 0.5);
             }
         } else {
             ctx.set_fill_style_str(color);
             ctx.fill();
         }
         ctx.set_fill_style_str(pal.ink);
-        ctx.fill_text(abbreviation(m.kind), p.x, p.y - 15.0).ok();
+        self.label(ctx, abbreviation(m.kind), pal.ink, p.x, p.y - 15.0);
         if m.doomed {
             ctx.set_fill_style_str(pal.bad);
-            ctx.fill_text("×", p.x + 11.0, p.y + 9.0).ok();
+            self.label(ctx, "×", pal.bad, p.x + 11.0, p.y + 9.0);
         }
         if m.flight == Flight::Waiting {
-            ctx.fill_text("⏸", p.x + 12.0, p.y + 10.0).ok();
+            self.label(ctx, "⏸", pal.ink, p.x + 12.0, p.y + 10.0);
         }
         ctx.set_global_alpha(1.0);
     }
+}
+
+/// Render `text` once into a small canvas at `scale` device pixels per drawing unit.
+fn make_sprite(text: &str, color: &str, scale: f64) -> Option<HtmlCanvasElement> {
+    let canvas: HtmlCanvasElement = web_sys::window()?
+        .document()?
+        .create_element("canvas")
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let px = (SPRITE * scale).ceil() as u32;
+    canvas.set_width(px);
+    canvas.set_height(px);
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.scale(scale, scale).ok()?;
+    ctx.set_font("600 11px system-ui, sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_fill_style_str(color);
+    ctx.fill_text(text, SPRITE / 2.0, SPRITE / 2.0).ok()?;
+    Some(canvas)
 }
 
 fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &[Pt], wall: f64, pal: &Palette) {
