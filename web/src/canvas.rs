@@ -97,23 +97,26 @@ impl CanvasPainter {
         y: f64,
     ) {
         let scale = self.dpr.max(1.0) * 2.0;
-        if !self.sprites.contains_key(&(text, color)) {
-            let Some(sprite) = make_sprite(text, color, scale) else {
-                ctx.fill_text(text, x, y).ok();
-                return;
-            };
-            self.sprites.insert((text, color), sprite);
-        }
-        if let Some(sprite) = self.sprites.get(&(text, color)) {
-            ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
-                sprite,
-                x - SPRITE / 2.0,
-                y - SPRITE / 2.0,
-                SPRITE,
-                SPRITE,
-            )
-            .ok();
-        }
+        let sprite = match self.sprites.entry((text, color)) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                match make_sprite(text, color, scale) {
+                    Some(sprite) => e.insert(sprite),
+                    None => {
+                        ctx.fill_text(text, x, y).ok();
+                        return;
+                    }
+                }
+            }
+        };
+        ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+            sprite,
+            x - SPRITE / 2.0,
+            y - SPRITE / 2.0,
+            SPRITE,
+            SPRITE,
+        )
+        .ok();
     }
 
     fn prepare(&mut self, canvas: &HtmlCanvasElement, wall: f64) {
