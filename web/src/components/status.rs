@@ -68,7 +68,7 @@ pub fn legend() -> Html {
         <details class="legend">
             <summary>{"Legend"}</summary>
             <ul>
-                <li><span class="lg lg-leader"></span>{"leader: thick outline, crown \"L\""}</li>
+                <li><span class="lg lg-leader"></span>{"leader: thick outline and a crown"}</li>
                 <li><span class="lg lg-candidate"></span>{"candidate: dashed outline, vote count"}</li>
                 <li><span class="lg lg-follower"></span>{"follower: thin outline"}</li>
                 <li>{"✗ crashed · ⏸ paused · T3 = term 3 (fill tint changes with the term)"}</li>
