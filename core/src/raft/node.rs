@@ -1128,23 +1128,21 @@ mod tests {
         assert_eq!(n.match_indexes()[1], 3);
     }
 
+    fn mismatch(term: u64, conflict_index: u64, conflict_term: u64) -> RaftMsg {
+        RaftMsg::AppendEntriesReply {
+            term,
+            success: false,
+            match_index: 0,
+            conflict_index,
+            conflict_term: Some(conflict_term),
+        }
+    }
+
     #[test]
     fn leader_backtracks_over_a_whole_conflicting_term() {
         let mut n = leader_with(vec![entry(1), entry(1), entry(2)], 3);
         // The follower has term 5 entries from index 2 on (a term the leader never had).
-        let out = run(&mut n, |n, c| {
-            n.on_message(
-                c,
-                NodeId(2),
-                RaftMsg::AppendEntriesReply {
-                    term: 3,
-                    success: false,
-                    match_index: 0,
-                    conflict_index: 2,
-                    conflict_term: Some(5),
-                },
-            )
-        });
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), mismatch(3, 2, 5)));
         match &replies(&out)[..] {
             [RaftMsg::AppendEntries {
                 prev_log_index,
@@ -1157,19 +1155,7 @@ mod tests {
             other => panic!("expected one retry, got {other:?}"),
         }
         // The follower holds term 1 at the conflict: skip to after the leader's last term-1.
-        let out = run(&mut n, |n, c| {
-            n.on_message(
-                c,
-                NodeId(2),
-                RaftMsg::AppendEntriesReply {
-                    term: 3,
-                    success: false,
-                    match_index: 0,
-                    conflict_index: 1,
-                    conflict_term: Some(1),
-                },
-            )
-        });
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), mismatch(3, 1, 1)));
         assert!(matches!(
             replies(&out)[..],
             [RaftMsg::AppendEntries {

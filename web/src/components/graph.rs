@@ -124,6 +124,37 @@ pub fn node_label(n: &NodeSnapshot) -> String {
     s
 }
 
+/// The corner badge of a node that is not running: ✗ crashed, ⏸ paused (shape, not hue).
+fn status_badge(status: NodeStatus, r: f64) -> Html {
+    let inner = match status {
+        NodeStatus::Up => return html! {},
+        NodeStatus::Crashed => html! {
+            <>
+                <circle r="12" />
+                <line x1="-5" y1="-5" x2="5" y2="5" />
+                <line x1="5" y1="-5" x2="-5" y2="5" />
+            </>
+        },
+        NodeStatus::Paused => html! {
+            <>
+                <circle r="11" />
+                <rect x="-5" y="-6" width="3.5" height="12" />
+                <rect x="1.5" y="-6" width="3.5" height="12" />
+            </>
+        },
+    };
+    let class = if status == NodeStatus::Crashed {
+        "cross"
+    } else {
+        "pause"
+    };
+    html! {
+        <g class={class} transform={format!("translate({:.1},{:.1})", r * 0.72, -r * 0.72)} aria-hidden="true">
+            {inner}
+        </g>
+    }
+}
+
 fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) -> Html {
     let i = n.id.index();
     let role = match n.view.role {
@@ -181,20 +212,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
                     <path d="M-13,6 L-13,-5 L-6.5,1 L0,-8 L6.5,1 L13,-5 L13,6 Z" />
                 </g>
             }
-            if n.status == NodeStatus::Crashed {
-                <g class="cross" transform={format!("translate({:.1},{:.1})", r * 0.72, -r * 0.72)} aria-hidden="true">
-                    <circle r="12" />
-                    <line x1="-5" y1="-5" x2="5" y2="5" />
-                    <line x1="5" y1="-5" x2="-5" y2="5" />
-                </g>
-            }
-            if n.status == NodeStatus::Paused {
-                <g class="pause" transform={format!("translate({:.1},{:.1})", r * 0.72, -r * 0.72)} aria-hidden="true">
-                    <circle r="11" />
-                    <rect x="-5" y="-6" width="3.5" height="12" />
-                    <rect x="1.5" y="-6" width="3.5" height="12" />
-                </g>
-            }
+            { status_badge(n.status, r) }
         </g>
     }
 }
