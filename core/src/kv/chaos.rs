@@ -1,0 +1,1 @@
+//! Chaos for the store (filled in below).

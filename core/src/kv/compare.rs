@@ -1,0 +1,1 @@
+//! The CAP table (filled in below).
