@@ -183,8 +183,11 @@ impl Scenario {
                 ));
             }
             last = a.at;
-            a.control
-                .validate(self.cluster.nodes, &format!("actions[{i}].control"))?;
+            a.control.validate(
+                self.cluster.nodes,
+                self.cluster.clients,
+                &format!("actions[{i}].control"),
+            )?;
         }
         Ok(())
     }

@@ -21,6 +21,8 @@ pub enum Role {
     Candidate,
     /// Raft leader.
     Leader,
+    /// A simulated client (outside the cluster).
+    Client,
 }
 
 impl Role {
@@ -31,6 +33,7 @@ impl Role {
             Role::PreCandidate => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
+            Role::Client => "client",
         }
     }
 }
