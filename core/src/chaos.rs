@@ -144,6 +144,7 @@ pub fn run_protocol_seed(
 ) -> Result<SeedReport, String> {
     match protocol {
         "raft" => Ok(run_seed::<RaftNode>(seed, options)),
+        "kv" => Ok(run_seed::<crate::kv::KvNode>(seed, options)),
         other => Err(unknown_protocol(other)),
     }
 }
@@ -152,12 +153,13 @@ pub fn run_protocol_seed(
 pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static str)>, String> {
     match protocol {
         "raft" => Ok(RaftNode::mutants()),
+        "kv" => Ok(crate::kv::KvNode::mutants()),
         other => Err(unknown_protocol(other)),
     }
 }
 
 /// Protocols chaos can drive.
-pub const PROTOCOLS: &[&str] = &["raft"];
+pub const PROTOCOLS: &[&str] = &["raft", "kv"];
 
 fn unknown_protocol(name: &str) -> String {
     format!(
@@ -516,7 +518,7 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
             checker: LIVENESS,
             node: None,
             detail: format!(
-                "no stable leader within {} ms after the network healed at t={heal_at}",
+                "not settled (Raft: one stable leader; kv: converged replicas) within {} ms after the network healed at t={heal_at}",
                 N::settle_bound_ms(&config)
             ),
         });

@@ -23,6 +23,8 @@ pub enum Role {
     Leader,
     /// A simulated client (outside the cluster).
     Client,
+    /// A leaderless replica (Dynamo-style store): every server is a peer.
+    Replica,
 }
 
 impl Role {
@@ -34,6 +36,7 @@ impl Role {
             Role::Candidate => "candidate",
             Role::Leader => "leader",
             Role::Client => "client",
+            Role::Replica => "replica",
         }
     }
 }

@@ -446,7 +446,7 @@ pub fn settled_state(sim: &Simulator<KvNode>, key: &str) -> Option<KeyState> {
 /// Node ids of the client actors of `sim` (those that exist, in order).
 pub fn client_ids(sim: &Simulator<KvNode>, clients: usize) -> Vec<NodeId> {
     (0..clients)
-        .map(|k| NodeId((128 + k) as u8))
+        .map(NodeId::client)
         .filter(|c| sim.node(*c).is_some())
         .collect()
 }

@@ -60,6 +60,9 @@ pub struct KvDurable {
     pub store: Store,
     /// Pending hinted handoffs: (replica it is for, key).
     pub hints: BTreeSet<(NodeId, String)>,
+    /// How many times the server started (operation numbers carry it, so replies to an
+    /// earlier incarnation's operations are never mistaken for current ones).
+    pub boots: u64,
 }
 
 /// How a failure detector sees a peer.
@@ -141,6 +144,7 @@ pub struct ServerStats {
 pub struct Server {
     store: Store,
     hints: BTreeSet<(NodeId, String)>,
+    boots: u64,
     started: Time,
     last_heard: Vec<Option<Time>>,
     ops: BTreeMap<u64, PendingOp>,
@@ -204,11 +208,6 @@ pub struct KvNode {
     config: KvConfig,
     ring: Ring,
     kind: Kind,
-}
-
-/// Whether `id` names a client actor (ids from 128 up).
-pub fn is_client(id: NodeId) -> bool {
-    id.0 >= 128
 }
 
 impl KvNode {
@@ -496,6 +495,7 @@ impl KvNode {
                 if sloppy { " and no fallback is reachable" } else { "" }
             );
             // A write is refused before anything is stored.
+            ctx.count("insufficient_replicas");
             self.answer(
                 ctx,
                 &origin,
@@ -708,6 +708,7 @@ impl KvNode {
                     if let Some(s) = self.server() {
                         s.stats.read_repairs += 1;
                     }
+                    ctx.count("read_repairs");
                 }
             }
             if let Some(s) = self.server() {
@@ -799,7 +800,7 @@ impl KvNode {
     fn server_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: KvMsg) {
         let cluster = ctx.cluster_size;
         let me = self.id;
-        if !is_client(from) {
+        if !from.is_client() {
             if let Some(s) = self.server() {
                 if let Some(slot) = s.last_heard.get_mut(from.index()) {
                     *slot = Some(ctx.now);
@@ -873,6 +874,7 @@ impl KvNode {
                     if let Some(s) = self.server() {
                         if s.hints.remove(&(from, key)) {
                             s.stats.hints_delivered += 1;
+                            ctx.count("hints_delivered");
                         }
                     }
                 }
@@ -918,6 +920,9 @@ impl KvNode {
                     .collect();
                 if let Some(s) = self.server() {
                     s.stats.ae_keys_sent += states.len() as u64;
+                }
+                if !states.is_empty() {
+                    ctx.count("ae_keys_sent");
                 }
                 if !states.is_empty() || !want.is_empty() {
                     self.send(ctx, from, KvMsg::AeSync { states, want });
@@ -988,6 +993,12 @@ impl KvNode {
 
     fn client_finish(&mut self, ctx: &mut Ctx<'_, Self>, reply: KvReply) {
         let now = ctx.now;
+        match &reply {
+            KvReply::Written { .. } => ctx.count("writes_acked"),
+            KvReply::Read { values, .. } if values.len() > 1 => ctx.count("siblings_read"),
+            KvReply::Read { .. } => ctx.count("reads_ok"),
+            KvReply::Failed { .. } => ctx.count("ops_failed"),
+        }
         let Some(c) = self.client() else {
             return;
         };
@@ -1016,7 +1027,7 @@ impl KvNode {
             reason,
             unknown: false,
         };
-        let problem = if request.node.index() >= ctx.cluster_size || is_client(request.node) {
+        let problem = if request.node.index() >= ctx.cluster_size || request.node.is_client() {
             Some(format!("{} is not a server of this cluster", request.node))
         } else {
             request
@@ -1068,9 +1079,9 @@ impl Node for KvNode {
 
     fn new(id: NodeId, cluster_size: usize, config: &KvConfig, durable: Option<KvDurable>) -> Self {
         let ring = Ring::new(cluster_size, config.vnodes);
-        let kind = if is_client(id) {
+        let kind = if id.is_client() {
             Kind::Client(Box::new(Client {
-                index: usize::from(id.0) - 128,
+                index: id.client_index().unwrap_or_default(),
                 queue: VecDeque::new(),
                 current: None,
                 next_req: 1,
@@ -1081,6 +1092,7 @@ impl Node for KvNode {
             Kind::Server(Box::new(Server {
                 store: d.store,
                 hints: d.hints,
+                boots: d.boots,
                 started: Time::ZERO,
                 last_heard: vec![None; cluster_size],
                 ops: BTreeMap::new(),
@@ -1110,6 +1122,10 @@ impl Node for KvNode {
             return;
         };
         s.started = now;
+        // Operation numbers must never repeat across restarts: a reply to an operation of an
+        // earlier incarnation may still be on the wire. The boot count is durable.
+        s.boots += 1;
+        s.next_op = ((s.boots - 1) << 32) + 1;
         ctx.broadcast(&KvMsg::Heartbeat);
         ctx.set_timer(KvTimer::Heartbeat, hb);
         // Spread the nodes' rounds so they do not all start at once.
@@ -1180,13 +1196,24 @@ impl Node for KvNode {
             Kind::Server(s) => KvDurable {
                 store: s.store.clone(),
                 hints: s.hints.clone(),
+                boots: s.boots,
             },
             Kind::Client(_) => KvDurable::default(),
         }
     }
 
     fn role(&self) -> Role {
-        Role::Follower
+        match self.kind {
+            Kind::Server(_) => Role::Replica,
+            Kind::Client(_) => Role::Client,
+        }
+    }
+
+    fn parse_request(node: NodeId, text: &str) -> Result<KvRequest, String> {
+        Ok(KvRequest {
+            node,
+            op: KvOp::parse(text)?,
+        })
     }
 
     fn view(&self) -> NodeView {
