@@ -34,8 +34,8 @@ fn pick<'a, T>(rng: &mut SimRng, from: &'a [T]) -> &'a T {
     &from[rng.range_inclusive(0, from.len() as u64 - 1) as usize]
 }
 
-/// A random operation for client `client` (index) given its history.
-pub fn random_op(rng: &mut SimRng, node: &KvNode, writes_allowed: bool) -> String {
+/// A random operation for a client, given its history (writes may supersede its last read).
+pub fn random_op(rng: &mut SimRng, node: &KvNode) -> String {
     let key = *pick(rng, KEYS);
     let level = *pick(
         rng,
@@ -43,12 +43,12 @@ pub fn random_op(rng: &mut SimRng, node: &KvNode, writes_allowed: bool) -> Strin
             "local", "eventual", "eventual", "strong", "strong", "n=3 r=1", "n=3 r=3",
         ],
     );
-    if !writes_allowed || rng.chance(0.45) {
+    if rng.chance(0.45) {
         let level = level.replace("w=", "r=");
         return format!("get {key} {level}");
     }
     let level = level.replace("r=", "w=");
-    let value = format!("v{}", node.history().len() + 1);
+    let value = format!("{}.{}", node.id(), node.history().len() + 1);
     let sloppy = if rng.chance(0.3) { " sloppy" } else { "" };
     // Read-modify-write half the time: supersede what this client last read of the key.
     let last_ctx = node.history().iter().rev().find_map(|r| match &r.reply {
@@ -56,7 +56,7 @@ pub fn random_op(rng: &mut SimRng, node: &KvNode, writes_allowed: bool) -> Strin
         _ => None,
     });
     let ctx = match last_ctx {
-        Some(c) if !c.is_empty() && rng.chance(0.5) => format!(" ctx={c}"),
+        Some(c) if !c.is_empty() && rng.chance(0.7) => format!(" ctx={c}"),
         _ => String::new(),
     };
     format!("put {key} {value} {level}{sloppy}{ctx}")
@@ -95,8 +95,12 @@ impl ChaosProtocol for KvNode {
     }
 
     /// An idle client reads or writes a random key through a random server. Once the faults
-    /// are over, clients only read (quiescence: convergence is about the writes that were).
+    /// are over the clients fall silent: convergence must then come from hinted handoff and
+    /// anti-entropy alone (reads would repair replicas and hide a broken anti-entropy).
     fn client_op(rng: &mut SimRng, sim: &Simulator<KvNode>) -> Option<Control> {
+        if calm(sim) {
+            return None;
+        }
         let idle: Vec<NodeId> = client_ids(sim, sim.cluster().clients)
             .into_iter()
             .filter(|c| sim.node(*c).is_some_and(|n| n.idle()))
@@ -107,7 +111,7 @@ impl ChaosProtocol for KvNode {
         let client = *pick(rng, &idle);
         let node =
             NodeId::from_index(rng.range_inclusive(0, sim.cluster_size() as u64 - 1) as usize);
-        let op = random_op(rng, sim.node(client)?, !calm(sim));
+        let op = random_op(rng, sim.node(client)?);
         Some(Control::Submit { client, node, op })
     }
 
