@@ -330,7 +330,7 @@ pub struct LevelStats {
     pub reads: u64,
     /// Writes acknowledged.
     pub writes: u64,
-    /// Reads missing a write acknowledged (to anyone) before the read began.
+    /// Reads missing a write acknowledged (to anyone) before the read was sent.
     pub stale_reads: u64,
     /// Reads missing the same client's own earlier acknowledged write.
     pub read_your_writes: u64,
@@ -339,7 +339,7 @@ pub struct LevelStats {
     /// Acknowledged writes neither present nor superseded at the end (LWW, or a level that
     /// cannot promise durability).
     pub lost_writes: u64,
-    /// Latencies of successful operations, ms (sorted).
+    /// Latencies of successful operations from send to answer, ms (sorted).
     pub latencies: Vec<u64>,
 }
 
@@ -390,8 +390,7 @@ pub fn analyze(
             continue;
         }
         s.ok += 1;
-        s.latencies
-            .push(rec.completed.0.saturating_sub(rec.invoked.0));
+        s.latencies.push(rec.completed.0.saturating_sub(rec.sent.0));
         let key = rec.op.key();
         match &rec.op {
             KvOp::Put { .. } => {
@@ -407,7 +406,7 @@ pub fn analyze(
                 let Some(ctx) = read_ctx(rec) else {
                     continue;
                 };
-                let before = |w: &OpRecord| w.op.key() == key && w.completed < rec.invoked;
+                let before = |w: &OpRecord| w.op.key() == key && w.completed < rec.sent;
                 if writes.iter().any(|(w, d)| before(w) && !ctx.covers(*d)) {
                     s.stale_reads += 1;
                 }
@@ -420,7 +419,7 @@ pub fn analyze(
                 let earlier_read_not_covered = history.iter().any(|r| {
                     r.client == rec.client
                         && r.op.key() == key
-                        && r.completed < rec.invoked
+                        && r.completed < rec.sent
                         && read_ctx(r).is_some_and(|c| !c.le(ctx))
                 });
                 if earlier_read_not_covered {

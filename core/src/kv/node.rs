@@ -135,7 +135,9 @@ pub struct ServerStats {
     pub ae_rounds: u64,
     /// Key states sent by anti-entropy.
     pub ae_keys_sent: u64,
-    /// Messages sent on the request path (replica reads/writes, acks, client replies).
+    /// Messages sent on the request path: replica reads and writes, acks, read repairs,
+    /// handoffs (asynchronous replication and hints) and client replies — not heartbeats or
+    /// anti-entropy.
     pub request_msgs: u64,
 }
 
@@ -168,6 +170,8 @@ pub struct OpRecord {
     pub op: KvOp,
     /// When it was submitted.
     pub invoked: Time,
+    /// When the client sent it (after any queueing behind its earlier operations).
+    pub sent: Time,
     /// When the answer (or the timeout) came.
     pub completed: Time,
     /// The answer.
@@ -180,6 +184,7 @@ struct Current {
     client: ClientId,
     request: KvRequest,
     invoked: Time,
+    sent: Time,
 }
 
 /// A client actor.
@@ -338,6 +343,8 @@ impl KvNode {
                     | KvMsg::Get { .. }
                     | KvMsg::GetReply { .. }
                     | KvMsg::ReadRepair { .. }
+                    | KvMsg::Handoff { .. }
+                    | KvMsg::HandoffAck { .. }
                     | KvMsg::ClientReply { .. }
             ) {
                 s.stats.request_msgs += 1;
@@ -867,7 +874,7 @@ impl KvNode {
             KvMsg::Handoff { key, state } => {
                 self.absorb(&key, &state);
                 let digest = state.digest();
-                ctx.send(from, KvMsg::HandoffAck { key, digest });
+                self.send(ctx, from, KvMsg::HandoffAck { key, digest });
             }
             KvMsg::HandoffAck { key, digest } => {
                 if self.local_state(&key).digest() == digest {
@@ -980,12 +987,33 @@ impl KvNode {
         let req = c.next_req;
         c.next_req += 1;
         let to = request.node;
+        let mut request = request;
+        if let KvOp::Put {
+            key,
+            ctx: wctx,
+            ctx_last: last @ true,
+            ..
+        } = &mut request.op
+        {
+            // Read-modify-write: supersede what this client last read of the key.
+            *wctx = c
+                .history
+                .iter()
+                .rev()
+                .find_map(|r| match &r.reply {
+                    KvReply::Read { key: k, ctx, .. } if k == key => Some(ctx.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            *last = false;
+        }
         let op = request.op.clone();
         c.current = Some(Current {
             req,
             client,
             request,
             invoked,
+            sent: ctx.now,
         });
         ctx.send(to, KvMsg::ClientOp { req, op });
         ctx.set_timer(KvTimer::ClientWait(req), timeout);
@@ -1011,6 +1039,7 @@ impl KvNode {
             node: cur.request.node,
             op: cur.request.op,
             invoked: cur.invoked,
+            sent: cur.sent,
             completed: now,
             reply: reply.clone(),
         });
@@ -1051,6 +1080,7 @@ impl KvNode {
                 node: request.node,
                 op: request.op.clone(),
                 invoked: now,
+                sent: now,
                 completed: now,
                 reply: reply.clone(),
             });

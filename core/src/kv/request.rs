@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! get KEY [local|eventual|strong] [n=N] [r=R] [sloppy|strict]
-//! put KEY VALUE [local|eventual|strong] [n=N] [w=W] [ctx=n1:2,n2:1] [sloppy|strict]
+//! put KEY VALUE [local|eventual|strong] [n=N] [w=W] [ctx=n1:2,n2:1 | ctx=last] [sloppy|strict]
 //! ```
 //! Without a level the request is STRONG (majority of N); `n=`/`r=`/`w=` alone make a custom
-//! quorum. Bad input gets a clear error, never a panic.
+//! quorum. `ctx=last` makes the client write back the context of its own last read of the key
+//! (read-modify-write). Bad input gets a clear error, never a panic.
 
 use super::clock::{Dot, VersionVector};
 use super::{MAX_KEY_LEN, MAX_VALUE_LEN};
@@ -146,6 +147,8 @@ pub enum KvOp {
         value: String,
         /// The causal context this write supersedes (from an earlier read); empty = blind.
         ctx: VersionVector,
+        /// `ctx=last`: the client fills `ctx` in from its last read of the key before sending.
+        ctx_last: bool,
         /// Consistency.
         consistency: Consistency,
     },
@@ -200,6 +203,7 @@ impl KvOp {
         let mut level: Option<Level> = None;
         let mut ctx = VersionVector::new();
         let mut seen_ctx = false;
+        let mut ctx_last = false;
         for word in words {
             let lower = word.to_ascii_lowercase();
             let set_level = |l: Level, level: &mut Option<Level>| match level {
@@ -231,7 +235,11 @@ impl KvOp {
                             return Err("ctx= given twice".into());
                         }
                         seen_ctx = true;
-                        ctx = VersionVector::parse(&word[4..])?;
+                        if v == "last" {
+                            ctx_last = true;
+                        } else {
+                            ctx = VersionVector::parse(&word[4..])?;
+                        }
                         continue;
                     }
                     let num: usize = v
@@ -281,6 +289,7 @@ impl KvOp {
                 key: key.to_string(),
                 value,
                 ctx,
+                ctx_last,
                 consistency: c,
             },
             None => KvOp::Get {
@@ -315,10 +324,13 @@ impl fmt::Display for KvOp {
                 key,
                 value,
                 ctx,
+                ctx_last,
                 consistency,
             } => {
                 write!(f, "put {key} {value} {consistency}")?;
-                if !ctx.is_empty() {
+                if *ctx_last {
+                    f.write_str(" ctx=last")?;
+                } else if !ctx.is_empty() {
                     write!(f, " ctx={ctx}")?;
                 }
                 Ok(())
@@ -450,6 +462,9 @@ mod tests {
         let op = KvOp::parse("put k v ctx=n1:2,n2:1 sloppy").unwrap();
         assert_eq!(op.to_string(), "put k v strong sloppy ctx=n1:2,n2:1");
         assert_eq!(KvOp::parse(&op.to_string()).unwrap(), op);
+        let op = KvOp::parse("put k v eventual ctx=last").unwrap();
+        assert!(matches!(op, KvOp::Put { ctx_last: true, .. }));
+        assert_eq!(op.to_string(), "put k v eventual ctx=last");
         let op = KvOp::parse("get k").unwrap();
         assert_eq!(op.consistency().level, Level::Strong);
         assert_eq!(op.consistency().resolve(3, 5), Ok((3, 2, 2)));
