@@ -111,6 +111,20 @@ impl LogView {
     pub const TAIL: usize = 24;
 }
 
+/// A titled table of text cells: protocol-specific state in a generic shape (a replica's keys,
+/// a failure detector's view, a client's finished operations…), drawn as-is by the UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ViewTable {
+    /// Title, e.g. `"Keys"`.
+    pub title: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows of cells (each as long as `columns`).
+    pub rows: Vec<Vec<String>>,
+    /// Whether the contents survive a crash.
+    pub durable: bool,
+}
+
 /// What a protocol tells the UI about one of its nodes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
@@ -126,6 +140,8 @@ pub struct NodeView {
     pub fields: Vec<Field>,
     /// The replicated log's tail, for protocols that have one.
     pub log: Option<LogView>,
+    /// Protocol-specific tables (empty for protocols that need none).
+    pub tables: Vec<ViewTable>,
 }
 
 /// An armed timer.

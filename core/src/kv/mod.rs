@@ -11,6 +11,8 @@
 //! - [`check`]: the checkers (dot uniqueness, bounded siblings, no lost acknowledged write,
 //!   convergence) and the history analysis (stale reads, session anomalies, LWW losses).
 //! - [`compare`]: the CAP table — one seed, one fault schedule, three consistency levels.
+//! - [`view`]: what the UI shows (keys with siblings and clocks, failure-detector views, hints,
+//!   client results) as generic tables.
 //!
 //! Quorum modes are labelled "quorum", never "linearizable": there is no read write-back.
 
@@ -23,6 +25,7 @@ pub mod node;
 pub mod request;
 pub mod ring;
 pub mod store;
+pub mod view;
 
 pub use check::KvChecker;
 pub use msg::KvMsg;

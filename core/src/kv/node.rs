@@ -19,9 +19,9 @@ use super::ring::Ring;
 use super::store::{bucket_digests, bucket_of, KeyState, Store};
 use super::{ConflictMode, KvChecker, KvConfig, Mutant};
 use crate::config::ConfigError;
-use crate::node::{ClientId, Ctx, Message, Node};
+use crate::node::{ClientId, Ctx, Node};
 use crate::types::{NodeId, Time};
-use crate::view::{Field, NodeView, Role};
+use crate::view::{NodeView, Role};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -148,6 +148,8 @@ pub struct Server {
     hints: BTreeSet<(NodeId, String)>,
     boots: u64,
     started: Time,
+    /// Time of the last event handled.
+    now: Time,
     last_heard: Vec<Option<Time>>,
     ops: BTreeMap<u64, PendingOp>,
     next_op: u64,
@@ -323,6 +325,12 @@ impl KvNode {
     /// This node's own clock (virtual time plus its configured skew), for LWW timestamps.
     pub fn clock(&self, now: Time) -> i64 {
         now.0 as i64 + self.config.skew(self.id.index())
+    }
+
+    fn touch(&mut self, now: Time) {
+        if let Some(s) = self.server() {
+            s.now = now;
+        }
     }
 
     fn server(&mut self) -> Option<&mut Server> {
@@ -1124,6 +1132,7 @@ impl Node for KvNode {
                 hints: d.hints,
                 boots: d.boots,
                 started: Time::ZERO,
+                now: Time::ZERO,
                 last_heard: vec![None; cluster_size],
                 ops: BTreeMap::new(),
                 next_op: 1,
@@ -1152,6 +1161,7 @@ impl Node for KvNode {
             return;
         };
         s.started = now;
+        s.now = now;
         // Operation numbers must never repeat across restarts: a reply to an operation of an
         // earlier incarnation may still be on the wire. The boot count is durable.
         s.boots += 1;
@@ -1165,6 +1175,7 @@ impl Node for KvNode {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: KvMsg) {
+        self.touch(ctx.now);
         match &self.kind {
             Kind::Server(_) => self.server_message(ctx, from, msg),
             Kind::Client(_) => {
@@ -1182,6 +1193,7 @@ impl Node for KvNode {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: KvTimer) {
+        self.touch(ctx.now);
         match timer {
             KvTimer::Heartbeat => {
                 ctx.broadcast(&KvMsg::Heartbeat);
@@ -1215,6 +1227,7 @@ impl Node for KvNode {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, client: ClientId, request: KvRequest) {
+        self.touch(ctx.now);
         match &self.kind {
             Kind::Client(_) => self.client_request(ctx, client, request),
             Kind::Server(_) => self.coordinate(ctx, Origin::Direct(client), request.op),
@@ -1247,29 +1260,7 @@ impl Node for KvNode {
     }
 
     fn view(&self) -> NodeView {
-        let mut fields = Vec::new();
-        match &self.kind {
-            Kind::Server(s) => {
-                for (k, st) in &s.store {
-                    fields.push(Field::durable("key", format!("{k} = {}", st.compact())));
-                }
-                let hints: Vec<String> = s.hints.iter().map(|(n, k)| format!("{k}→{n}")).collect();
-                fields.push(Field::durable("hints", hints.join(" ")));
-                fields.push(Field::volatile("ops in progress", s.ops.len()));
-            }
-            Kind::Client(c) => {
-                fields.push(Field::volatile("done", c.history.len()));
-                fields.push(Field::volatile("queued", c.queue.len()));
-            }
-        }
-        NodeView {
-            role: self.role(),
-            term: None,
-            leader: None,
-            votes: None,
-            fields,
-            log: None,
-        }
+        super::view::node_view(self)
     }
 }
 
@@ -1286,8 +1277,24 @@ impl KvNode {
         }
     }
 
-    /// The message kind's name (for counting in reports).
-    pub fn kind_of(msg: &KvMsg) -> &'static str {
-        msg.kind()
+    /// Time of the last event this server handled (its failure detector's "now" for views).
+    pub fn last_event(&self) -> Time {
+        match &self.kind {
+            Kind::Server(s) => s.now,
+            Kind::Client(_) => Time::ZERO,
+        }
+    }
+
+    /// Operations a client has queued or in progress.
+    pub fn pending_ops(&self) -> Vec<String> {
+        match &self.kind {
+            Kind::Client(c) => c
+                .current
+                .iter()
+                .map(|cur| format!("{} (sent)", cur.request))
+                .chain(c.queue.iter().map(|(_, r, _)| format!("{r} (queued)")))
+                .collect(),
+            Kind::Server(s) => s.ops.values().map(|o| o.key.clone()).collect(),
+        }
     }
 }

@@ -737,6 +737,7 @@ impl Node for RaftNode {
                 last_index: self.last_index(),
                 commit_index: self.commit_index,
             }),
+            tables: Vec::new(),
         }
     }
 }
