@@ -641,6 +641,9 @@ pub fn app() -> Html {
             </main>
             <aside class="inspector" aria-label="Inspector">
                 { inspector::view(&snap, s.ui.selected, leader, &dispatch) }
+                if snap.protocol == "kv" {
+                    <crate::components::kv::KvPanel snap={snap.clone()} dispatch={dispatch.clone()} />
+                }
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }

@@ -99,6 +99,10 @@ pub fn node_view(node: &KvNode) -> NodeView {
         }
         fields.push(Field::volatile("ops in progress", node.pending_ops().len()));
         fields.push(Field::durable("conflict mode", node.mode().name()));
+        fields.push(Field::durable(
+            "ring positions per node",
+            node.config().vnodes,
+        ));
     } else {
         let rows = node
             .history()

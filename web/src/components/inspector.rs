@@ -167,6 +167,7 @@ pub fn view(
                 <caption>{"State"}</caption>
                 <tbody>{fields}</tbody>
             </table>
+            { crate::components::tables::view(&n.view.tables, crashed) }
             if let Some(log) = &n.view.log {
                 <h3>{"Log"}</h3>
                 { log_strip(log) }
