@@ -382,3 +382,148 @@ fn direct_requests_reject_bad_consistency_clearly() {
         "{r:?}"
     );
 }
+
+fn client_node(config: &KvConfig) -> KvNode {
+    let mut c = KvNode::new(NodeId::client(0), 5, config, None);
+    handle(&mut c, 0, |c, ctx| c.on_start(ctx));
+    c
+}
+
+#[test]
+fn a_client_runs_one_operation_at_a_time_and_writes_back_its_last_read_context() {
+    let config = KvConfig::default();
+    let mut c = client_node(&config);
+    let out = handle(&mut c, 10, |c, ctx| {
+        c.on_request(ctx, 0, req(1, "get k strong"))
+    });
+    assert_eq!(sends(&out), vec!["ClientGet→n2".to_string()]);
+    assert!(out.contains(&Effect::SetTimer {
+        timer: KvTimer::ClientWait(1),
+        after_ms: config.client_timeout_ms
+    }));
+    // A second operation queues behind the first.
+    let out = handle(&mut c, 11, |c, ctx| {
+        c.on_request(ctx, 0, req(2, "put k v strong ctx=last"))
+    });
+    assert!(sends(&out).is_empty());
+    assert!(!c.idle());
+    let mut ctx_vv = VersionVector::new();
+    ctx_vv.raise(n(3), 4);
+    let answer = KvReply::Read {
+        key: "k".into(),
+        values: vec![],
+        ctx: ctx_vv.clone(),
+        answered: vec![n(1)],
+    };
+    let out = handle(&mut c, 50, |c, ctx| {
+        c.on_message(
+            ctx,
+            n(1),
+            KvMsg::ClientReply {
+                req: 1,
+                reply: answer.clone(),
+            },
+        )
+    });
+    // The answer goes to the history and the trace; the queued write goes out with ctx=n4:4.
+    assert_eq!(replies(&out), vec![answer]);
+    let sent = out.iter().find_map(|e| match e {
+        Effect::Send {
+            to,
+            msg: KvMsg::ClientOp { req, op },
+        } => Some((*to, *req, op.clone())),
+        _ => None,
+    });
+    let (to, r, op) = sent.expect("the queued put is sent");
+    assert_eq!((to, r), (n(2), 2));
+    assert!(
+        matches!(op, KvOp::Put { ref ctx, ctx_last: false, .. } if *ctx == ctx_vv),
+        "{op}"
+    );
+    assert_eq!(c.history().len(), 1);
+    assert_eq!(c.history()[0].sent, Time(10));
+    // A late duplicate of the first answer is ignored; a timeout ends the second operation.
+    let out = handle(&mut c, 60, |c, ctx| {
+        c.on_message(
+            ctx,
+            n(1),
+            KvMsg::ClientReply {
+                req: 1,
+                reply: KvReply::Failed {
+                    key: "k".into(),
+                    reason: "x".into(),
+                    unknown: false,
+                },
+            },
+        )
+    });
+    assert!(replies(&out).is_empty());
+    let out = handle(&mut c, 3000, |c, ctx| {
+        c.on_timer(ctx, KvTimer::ClientWait(2))
+    });
+    let r = replies(&out);
+    assert!(
+        matches!(&r[0], KvReply::Failed { unknown: true, reason, .. } if reason.contains("no answer from n3")),
+        "{r:?}"
+    );
+    assert!(c.idle());
+}
+
+#[test]
+fn a_client_refuses_what_the_cluster_cannot_serve_without_sending() {
+    let mut c = client_node(&KvConfig::default());
+    let out = handle(&mut c, 1, |c, ctx| {
+        c.on_request(ctx, 0, req(0, "put k v n=6"))
+    });
+    assert!(sends(&out).is_empty());
+    assert!(
+        matches!(&replies(&out)[0], KvReply::Failed { reason, .. } if reason.contains("N=6 exceeds the cluster size")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn submitted_commands_are_parsed_and_typos_change_nothing() {
+    let cluster = ClusterConfig {
+        nodes: 5,
+        clients: 2,
+        ..ClusterConfig::default()
+    };
+    let mut s = Simulator::<KvNode>::new(cluster, KvConfig::default(), 9).unwrap();
+    s.run_until(Time(300));
+    for (bad, why) in [
+        ("put k", "missing value"),
+        ("get  ", "missing key"),
+        ("put k v n=2 w=3", "W=3 exceeds N=2"),
+        ("frobnicate", "unknown operation"),
+    ] {
+        let e = s
+            .apply(Control::Submit {
+                client: NodeId::client(0),
+                node: n(0),
+                op: bad.into(),
+            })
+            .unwrap_err();
+        assert!(e.0.contains(why), "{bad:?}: {e}");
+    }
+    let submit = |s: &mut Simulator<KvNode>, op: &str| {
+        s.apply(Control::Submit {
+            client: NodeId::client(1),
+            node: n(2),
+            op: op.into(),
+        })
+        .unwrap();
+        let t = s.now();
+        s.run_until(t.plus(1000));
+    };
+    submit(&mut s, "put k hello strong");
+    submit(&mut s, "get k eventual");
+    let h = s.node(NodeId::client(1)).unwrap().history().to_vec();
+    assert_eq!(h.len(), 2);
+    assert!(matches!(h[0].reply, KvReply::Written { .. }));
+    let KvReply::Read { values, .. } = &h[1].reply else {
+        panic!("{}", h[1].reply)
+    };
+    assert_eq!(values[0].1, "hello");
+    assert!(s.violations().is_empty());
+}
