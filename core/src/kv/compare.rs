@@ -356,6 +356,23 @@ mod tests {
     }
 
     #[test]
+    fn set_mode_keeps_every_acknowledged_write() {
+        let o = CompareOptions {
+            conflict: ConflictMode::Set,
+            loss: 0.05,
+            ..CompareOptions::default()
+        };
+        let t = compare(&o).unwrap();
+        assert!(
+            t.rows
+                .iter()
+                .all(|r| r.violations == 0 && r.lost_writes == 0),
+            "{}",
+            t.to_text()
+        );
+    }
+
+    #[test]
     fn bad_options_are_refused() {
         let o = CompareOptions {
             nodes: 2,

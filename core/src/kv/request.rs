@@ -477,6 +477,22 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics_and_printing_round_trips(text in "\\PC{0,60}") {
+            if let Ok(op) = KvOp::parse(&text) {
+                proptest::prop_assert_eq!(KvOp::parse(&op.to_string()), Ok(op));
+            }
+        }
+
+        #[test]
+        fn command_shaped_input_never_panics(
+            verb in "(put|get|PUT|del)", key in "[a-zé=]{0,4}", rest in "( (n|r|w|ctx)=[0-9a-z:,é]{0,6}| strong| local| sloppy){0,4}",
+        ) {
+            let _ = KvOp::parse(&format!("{verb} {key} v{rest}"));
+        }
+    }
+
     #[test]
     fn bad_input_gets_clear_errors() {
         let cases = [
