@@ -4,6 +4,15 @@
 use super::*;
 
 impl KvNode {
+    /// Bucket digests of the keys this server and `peer` both replicate.
+    fn digests_with(&self, peer: NodeId, cluster: usize) -> Vec<u64> {
+        let me = self.id;
+        match self.store() {
+            Some(store) => bucket_digests(store, |k| self.shared(k, me, peer, cluster)),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether both `a` and `b` replicate `key` (anti-entropy compares only those keys).
     pub(super) fn shared(&self, key: &str, a: NodeId, b: NodeId, cluster: usize) -> bool {
         let reps = self.ring.replicas(key, self.n(cluster));
@@ -33,11 +42,7 @@ impl KvNode {
         let Some(peer) = peer else {
             return;
         };
-        let me = self.id;
-        let buckets = {
-            let store = self.store().cloned().unwrap_or_default();
-            bucket_digests(&store, |k| self.shared(k, me, peer, cluster))
-        };
+        let buckets = self.digests_with(peer, cluster);
         if let Some(s) = self.server() {
             s.stats.ae_rounds += 1;
         }
@@ -165,10 +170,7 @@ impl KvNode {
                 if self.skips(from, cluster) || self.skips(me, cluster) {
                     return;
                 }
-                let mine = {
-                    let store = self.store().cloned().unwrap_or_default();
-                    bucket_digests(&store, |k| self.shared(k, me, from, cluster))
-                };
+                let mine = self.digests_with(from, cluster);
                 let differ: Vec<usize> = (0..mine.len())
                     .filter(|i| buckets.get(*i) != mine.get(*i))
                     .collect();
