@@ -8,5 +8,6 @@ pub mod help;
 pub mod inspector;
 pub mod log;
 pub mod menu;
+pub mod raft_panel;
 pub mod status;
 pub mod topbar;
