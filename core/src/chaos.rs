@@ -676,7 +676,6 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
                     _ => break,
                 }
             }
-            sim.advance_clock(end);
             if let Some(why) = N::probe_verdict(&before, &sim) {
                 violations.push(Violation {
                     at: sim.now(),

@@ -9,6 +9,7 @@ pub mod inspector;
 pub mod kv;
 pub mod log;
 pub mod menu;
+pub mod raft_panel;
 pub mod status;
 pub mod tables;
 pub mod topbar;
