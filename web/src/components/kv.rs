@@ -44,7 +44,14 @@ fn setter(state: &UseStateHandle<String>) -> Callback<Event> {
 }
 
 /// The command text the form describes.
-pub fn command(kind: &str, key: &str, value: &str, level: &str, sloppy: bool, ctx_last: bool) -> String {
+pub fn command(
+    kind: &str,
+    key: &str,
+    value: &str,
+    level: &str,
+    sloppy: bool,
+    ctx_last: bool,
+) -> String {
     let mut op = if kind == "put" {
         format!("put {key} {value} {level}")
     } else {
@@ -60,11 +67,19 @@ pub fn command(kind: &str, key: &str, value: &str, level: &str, sloppy: bool, ct
 }
 
 fn servers(snap: &Snapshot) -> Vec<NodeId> {
-    snap.nodes.iter().filter(|n| !n.id.is_client()).map(|n| n.id).collect()
+    snap.nodes
+        .iter()
+        .filter(|n| !n.id.is_client())
+        .map(|n| n.id)
+        .collect()
 }
 
 fn clients(snap: &Snapshot) -> Vec<NodeId> {
-    snap.nodes.iter().filter(|n| n.view.role == Role::Client).map(|n| n.id).collect()
+    snap.nodes
+        .iter()
+        .filter(|n| n.view.role == Role::Client)
+        .map(|n| n.id)
+        .collect()
 }
 
 /// The ring as SVG: each node's positions as ticks, each stored key as a dot with its replicas.
@@ -102,7 +117,12 @@ fn ring(snap: &Snapshot) -> Html {
         .flat_map(|n| n.view.tables.iter())
         .filter(|t| t.title == "Keys")
         .flat_map(|t| t.rows.iter())
-        .filter_map(|row| Some((row.first()?.clone(), row.get(1)?.split(" (").next()?.to_string())))
+        .filter_map(|row| {
+            Some((
+                row.first()?.clone(),
+                row.get(1)?.split(" (").next()?.to_string(),
+            ))
+        })
         .collect();
     keys.sort();
     keys.dedup();
@@ -138,13 +158,20 @@ fn ring(snap: &Snapshot) -> Html {
 /// Failure detectors as a matrix: row = observer, column = peer.
 fn detectors(snap: &Snapshot) -> Html {
     let servers = servers(snap);
-    let head: Html = servers.iter().map(|s| html! { <th scope="col">{s.to_string()}</th> }).collect();
+    let head: Html = servers
+        .iter()
+        .map(|s| html! { <th scope="col">{s.to_string()}</th> })
+        .collect();
     let rows: Html = snap
         .nodes
         .iter()
         .filter(|n| !n.id.is_client())
         .map(|n| {
-            let fd = n.view.tables.iter().find(|t| t.title.starts_with("Failure detector"));
+            let fd = n
+                .view
+                .tables
+                .iter()
+                .find(|t| t.title.starts_with("Failure detector"));
             let cells: Html = servers
                 .iter()
                 .map(|p| {
@@ -232,7 +259,14 @@ pub fn kv_panel(props: &KvProps) -> Html {
     let cap_seed = use_state(|| "1".to_string());
     let cap_mode = use_state(|| "siblings".to_string());
 
-    let text = command(&kind, &key, &value, &level, *sloppy == "true", *ctx_last == "true");
+    let text = command(
+        &kind,
+        &key,
+        &value,
+        &level,
+        *sloppy == "true",
+        *ctx_last == "true",
+    );
     let on_submit = {
         let dispatch = props.dispatch.clone();
         let (client, node, text) = ((*client).clone(), (*node).clone(), text.clone());
@@ -376,10 +410,16 @@ mod tests {
 
     #[test]
     fn the_form_builds_commands_the_store_parses() {
-        for (kind, level, sloppy, last) in [("put", "strong", false, true), ("get", "n=3 r=1", true, false)] {
+        for (kind, level, sloppy, last) in [
+            ("put", "strong", false, true),
+            ("get", "n=3 r=1", true, false),
+        ] {
             let text = command(kind, "cart", "book", level, sloppy, last);
             netsplit_core::kv::request::KvOp::parse(&text).unwrap();
         }
-        assert_eq!(command("get", "k", "", "eventual", false, true), "get k eventual");
+        assert_eq!(
+            command("get", "k", "", "eventual", false, true),
+            "get k eventual"
+        );
     }
 }
