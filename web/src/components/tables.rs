@@ -5,7 +5,11 @@ use yew::prelude::*;
 
 /// One table. `lost` greys out volatile tables of a crashed node.
 pub fn table(t: &ViewTable, lost: bool) -> Html {
-    let head: Html = t.columns.iter().map(|c| html! { <th scope="col">{c}</th> }).collect();
+    let head: Html = t
+        .columns
+        .iter()
+        .map(|c| html! { <th scope="col">{c}</th> })
+        .collect();
     let body: Html = if t.rows.is_empty() {
         html! { <tr><td class="muted" colspan={t.columns.len().max(1).to_string()}>{"(empty)"}</td></tr> }
     } else {
@@ -14,7 +18,11 @@ pub fn table(t: &ViewTable, lost: bool) -> Html {
             .map(|r| html! { <tr>{ for r.iter().map(|c| html! { <td>{c}</td> }) }</tr> })
             .collect()
     };
-    let kind = if t.durable { "■ durable" } else { "□ volatile" };
+    let kind = if t.durable {
+        "■ durable"
+    } else {
+        "□ volatile"
+    };
     html! {
         <table class={classes!("ptable", (lost && !t.durable).then_some("lost"))}>
             <caption>{&t.title}<span class="tag">{kind}</span></caption>
