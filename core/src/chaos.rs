@@ -536,9 +536,18 @@ const CHAOS_STREAM: u64 = 0xC4A05;
 
 /// Run one seed of chaos against protocol `N`.
 pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedReport {
+    run_seed_with::<N>(seed, options, N::chaos_config(options))
+}
+
+/// Run one seed of chaos against protocol `N` with an explicit protocol configuration (e.g.
+/// another conflict mode of the store than [`ChaosProtocol::chaos_config`] picks).
+pub fn run_seed_with<N: ChaosProtocol>(
+    seed: u64,
+    options: &ChaosOptions,
+    config: N::Config,
+) -> SeedReport {
     let mut rng = SimRng::new(seed).fork(CHAOS_STREAM);
     let mix = draw_mix(&mut rng, &options.faults);
-    let config = N::chaos_config(options);
     let cluster = ClusterConfig {
         nodes: options.nodes,
         clients: options.clients,

@@ -120,3 +120,36 @@ fn five_nodes_no_violation_and_convergence_in_every_seed() {
     }
     assert!(low.is_empty(), "coverage below floor: {low:?}");
 }
+
+#[test]
+fn lww_and_set_modes_converge_under_the_same_chaos() {
+    use netsplit_core::chaos::{run_seed_with, ChaosProtocol};
+    use netsplit_core::kv::{ConflictMode, KvConfig, KvNode};
+    let options = ChaosOptions {
+        nodes: 5,
+        events: EVENTS,
+        clients: 3,
+        ..ChaosOptions::default()
+    };
+    let seeds = (seeds() / 5).max(1);
+    for (mode, skew) in [
+        (ConflictMode::Lww, vec![0, -300, 200, 0, -100]),
+        (ConflictMode::Set, Vec::new()),
+    ] {
+        let config = KvConfig {
+            conflict: mode,
+            clock_skew_ms: skew,
+            ..KvNode::chaos_config(&options)
+        };
+        for seed in 0..seeds {
+            let r = run_seed_with::<KvNode>(seed, &options, config.clone());
+            assert!(
+                r.violations.is_empty(),
+                "{} mode, seed {seed}: {:?}",
+                mode.name(),
+                r.violations
+            );
+        }
+        println!("{} mode: {seeds} seeds, no violation", mode.name());
+    }
+}
