@@ -1118,7 +1118,7 @@ impl<N: Node> Simulator<N> {
         let mut out = Vec::new();
         for (id, m) in self.messages.iter() {
             if m.flight == Flight::Flying {
-                let what = format!("{} → {} {}", m.from, m.to, m.msg);
+                let what = format!("{} → {} {} {}", m.from, m.to, m.msg.kind(), m.msg);
                 out.push(Pick {
                     due: m.deliver_at,
                     label: format!("deliver {id} {what}"),

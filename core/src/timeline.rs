@@ -250,7 +250,12 @@ impl Timeline {
     /// before it and replay, or run forward if `t` is ahead.
     pub fn seek(&mut self, t: Time) {
         let t = Time(t.0.min(MAX_TIME_MS));
-        if t < self.pg.now() {
+        // Start from the latest checkpoint at or before `t` unless the current state is
+        // already between it and `t`.
+        let b = self.branch();
+        let i = b.checkpoints.partition_point(|c| c.at <= t);
+        let best = b.checkpoints[i.saturating_sub(1)].at;
+        if t < self.pg.now() || best > self.pg.now() {
             self.restore_at(t);
         } else {
             self.run_until(t, u64::MAX);

@@ -40,7 +40,7 @@ commands:
       --skip STEP[,STEP]  skip these steps (repeatable)
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
-  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], then the wasm benchmark (Node.js)
+  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
   setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk)
   csp [DIR]             write a strict Content-Security-Policy into DIR/index.html (Trunk runs it on release builds)
   help                  show this text
@@ -241,6 +241,25 @@ fn run(task: Task) -> Result<ExitCode> {
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
+            // Timeline seek times (10-minute run), natively; the wasm run below repeats them.
+            let seek = Cmd::new("cargo")
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "netsplit-core",
+                    "--test",
+                    "seek_bench",
+                    "--",
+                    "--include-ignored",
+                    "--nocapture",
+                ])
+                .dir(&root);
+            println!("==> {}", seek.display());
+            let code = pass_through(&seek)?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
             let wasm = Cmd::new("cargo")
                 .args([
                     "test",
@@ -251,6 +270,8 @@ fn run(task: Task) -> Result<ExitCode> {
                     "wasm32-unknown-unknown",
                     "--test",
                     "wasm_bench",
+                    "--test",
+                    "seek_bench",
                     "--",
                     "--include-ignored",
                     "--nocapture",

@@ -9,4 +9,5 @@ pub mod inspector;
 pub mod log;
 pub mod menu;
 pub mod status;
+pub mod timeline;
 pub mod topbar;
