@@ -473,7 +473,7 @@ impl Shared {
             }
         }
         self.refresh(wall_now);
-        panic::remember_scenario(&self.engine.scenario());
+        panic::remember_scenario(&self.engine.share());
     }
 }
 

@@ -20,6 +20,8 @@ pub mod timebar;
 /// Mount the app into the page's `#app` element (or `<body>`).
 pub fn start() {
     panic::install();
+    #[cfg(debug_assertions)]
+    panic::install_debug_trigger();
     let root = gloo::utils::document().get_element_by_id("app");
     match root {
         Some(el) => {

@@ -46,7 +46,7 @@ commands:
   help                  show this text
 
 steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
-       trunk-build, e2e   (a prefix before '-' selects a group, e.g. `clippy`, `wasm`)";
+       trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]

@@ -12,6 +12,9 @@ use yew::prelude::*;
 
 /// Manual mode lists at most this many rows.
 const PICK_ROWS: usize = 40;
+/// While playing, the bar shows time to this resolution (ms), so it re-renders a few times
+/// per second at most instead of with every DOM update of the page.
+const PLAYING_RESOLUTION_MS: u64 = 100;
 
 /// One mark as drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +30,7 @@ pub struct Mark {
 }
 
 /// What the bar shows (plain data, so the bar re-renders only when it changes).
-#[derive(Properties, Clone, PartialEq)]
+#[derive(Properties, Clone)]
 pub struct Props {
     /// Time shown (ms).
     pub now: u64,
@@ -47,6 +50,17 @@ pub struct Props {
     pub dispatch: Callback<Action>,
 }
 
+/// Everything but `dispatch`: the page makes a new callback each render, but every one of them
+/// does the same (they share the page's state), so a new one alone is no reason to re-render.
+impl PartialEq for Props {
+    fn eq(&self, o: &Self) -> bool {
+        (self.now, self.end, self.selected, self.in_past) == (o.now, o.end, o.selected, o.in_past)
+            && self.marks == o.marks
+            && self.branches == o.branches
+            && self.picks == o.picks
+    }
+}
+
 /// The bar for the engine's current state.
 pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
     let marks = engine
@@ -62,9 +76,14 @@ pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
             }
         })
         .collect();
+    let (mut now, mut end) = (engine.playground().now().0, engine.end().0);
+    if engine.playing() {
+        now -= now % PLAYING_RESOLUTION_MS;
+        end -= end % PLAYING_RESOLUTION_MS;
+    }
     let props = Props {
-        now: engine.playground().now().0,
-        end: engine.end().0,
+        now,
+        end,
         marks,
         selected: engine.selected_mark(),
         branches: engine.branches(),
