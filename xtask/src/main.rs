@@ -15,6 +15,7 @@ mod lockfile;
 mod process;
 mod steps;
 mod tools;
+mod wasm_opt;
 
 use std::process::ExitCode;
 
@@ -41,8 +42,10 @@ commands:
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
   bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
-  setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk)
-  csp [DIR]             write a strict Content-Security-Policy into DIR/index.html (Trunk runs it on release builds)
+  setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk, npm Binaryen)
+  csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
+  wasm-opt [DIR]        shrink DIR's wasm with Binaryen -Oz, fix its integrity hash
+  post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
   help                  show this text
 
 steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
@@ -58,6 +61,8 @@ enum Task {
     Test { selection: Selection, list: bool },
     Bench { args: Vec<String> },
     Csp { dir: Option<String> },
+    WasmOpt { dir: Option<String> },
+    PostBuild,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +105,13 @@ fn parse_args(args: &[String]) -> Result<Task> {
         "csp" => Ok(Task::Csp {
             dir: rest.first().cloned(),
         }),
+        "wasm-opt" => Ok(Task::WasmOpt {
+            dir: rest.first().cloned(),
+        }),
+        "post-build" => {
+            no_more_args("post-build", rest)?;
+            Ok(Task::PostBuild)
+        }
         other => Err(Error::usage(format!("unknown command `{other}`"))),
     }
 }
@@ -191,7 +203,16 @@ fn run(task: Task) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Task::SetupWeb => {
-            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
+            // npm: Binaryen's wasm-opt for the release build's size (see wasm_opt.rs).
+            tools::ensure(
+                &[
+                    Tool::WasmTarget,
+                    Tool::WasmBindgen,
+                    Tool::Trunk,
+                    Tool::NpmDeps,
+                ],
+                &root,
+            )?;
             println!("web build tools ready");
             Ok(ExitCode::SUCCESS)
         }
@@ -226,6 +247,17 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Csp { dir } => {
             csp::run(dir.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::WasmOpt { dir } => {
+            wasm_opt::run(dir.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::PostBuild => {
+            // One hook, in order: Trunk starts the hooks of a stage all at once, and both
+            // of these rewrite index.html.
+            wasm_opt::run(None)?;
+            csp::run(None)?;
             Ok(ExitCode::SUCCESS)
         }
         Task::Bench { args } => {

@@ -152,7 +152,13 @@ pub fn plan(root: &Path) -> Vec<Step> {
             Cmd::new("trunk")
                 .args(["build", "--release", "--offline"])
                 .dir(root),
-            &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk],
+            // npm: Binaryen's wasm-opt, run by the post-build hook.
+            &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::Trunk,
+                Tool::NpmDeps,
+            ],
         ),
         // A debug build too: only it carries the debug-only hooks (the panic e2e test).
         step(
