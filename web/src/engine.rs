@@ -484,6 +484,91 @@ mod tests {
     }
 
     #[test]
+    fn seeking_back_and_forth_shows_the_same_state_and_restarts_the_log() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..200 {
+            e.tick(16.0);
+        }
+        e.take_new_lines();
+        e.set_playing(false);
+        let end = e.end().0;
+        e.time(TimeAction::Seek(1_234)).unwrap();
+        assert!(!e.playing());
+        assert_eq!(e.playground().now(), Time(1_234));
+        assert_eq!(e.vt(), 1_234.0);
+        let at = e.fingerprint();
+        assert!(e.take_jumped(), "the log starts over after a jump");
+        assert!(!e.take_jumped());
+        let lines = e.take_new_lines();
+        assert!(!lines.is_empty() && lines.len() <= LOG_AFTER_JUMP);
+        assert!(lines.iter().all(|l| l.at <= Time(1_234)));
+        e.time(TimeAction::Seek(end)).unwrap();
+        e.time(TimeAction::SeekBy(-(end as i64 - 1_234))).unwrap();
+        assert_eq!(e.fingerprint(), at);
+        // Past the end is clamped; before the start too.
+        e.time(TimeAction::Seek(u64::MAX)).unwrap();
+        assert_eq!(e.playground().now().0, end);
+        e.time(TimeAction::SeekBy(-1_000_000)).unwrap();
+        assert_eq!(e.playground().now(), Time(0));
+        assert!(
+            e.time(TimeAction::StepBack).is_err(),
+            "nothing before the start"
+        );
+    }
+
+    #[test]
+    fn marks_branches_and_manual_mode() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..100 {
+            e.tick(16.0);
+        }
+        let node = netsplit_core::NodeId(1);
+        assert_eq!(e.apply(Control::Crash { node }).unwrap(), Edited::InPlace);
+        for _ in 0..100 {
+            e.tick(16.0);
+        }
+        assert_eq!(e.marks().len(), 1);
+        // Moving the mark forks a branch; the selection follows the mark.
+        e.time(TimeAction::SelectMark(Some(0))).unwrap();
+        let note = e
+            .time(TimeAction::NudgeMark { index: 0, by: 500 })
+            .unwrap()
+            .unwrap();
+        assert!(note.contains("new branch 2"), "{note}");
+        assert_eq!(e.selected_mark(), Some(0));
+        assert_eq!(e.branches().len(), 2);
+        assert!(e.time(TimeAction::NudgeMark { index: 3, by: 1 }).is_err());
+        e.time(TimeAction::RemoveMark(0)).unwrap();
+        assert!(e.marks().is_empty());
+        assert_eq!(e.selected_mark(), None);
+        assert_eq!(e.branches().len(), 3);
+        // Branch 1 still has its crash.
+        e.time(TimeAction::Switch(0)).unwrap();
+        assert_eq!(e.marks().len(), 1);
+        assert!(e.time(TimeAction::Switch(9)).is_err());
+        // Manual mode lists picks; applying one records it; playing ends manual mode.
+        e.time(TimeAction::Seek(500)).unwrap();
+        e.time(TimeAction::SetManual(true)).unwrap();
+        let pick = e.picks().unwrap()[0].control.clone();
+        e.apply(pick).unwrap();
+        assert!(e.picks().is_some());
+        assert_eq!(e.branches().len(), 4, "a pick in the past forks too");
+        assert_eq!(
+            e.marks().len(),
+            1,
+            "the crash came later: not on the new branch"
+        );
+        e.set_playing(true);
+        assert!(e.picks().is_none());
+        // The session with its picks replays exactly.
+        let mut again = Engine::open(&e.share()).unwrap();
+        assert_eq!(again.fingerprint(), e.fingerprint());
+        assert!(again.tick(16.0) || !again.playing());
+    }
+
+    #[test]
     fn event_budget_marks_the_engine_behind() {
         let mut e = engine();
         e.set_speed(MAX_SPEED);
