@@ -46,6 +46,8 @@ pub struct Props {
     pub picks: Option<(Vec<PickRow>, usize)>,
     /// Showing a past moment (acting forks).
     pub in_past: bool,
+    /// Time flows (the bar shows tenths of a second).
+    pub playing: bool,
     /// Where actions go.
     pub dispatch: Callback<Action>,
 }
@@ -54,7 +56,13 @@ pub struct Props {
 /// does the same (they share the page's state), so a new one alone is no reason to re-render.
 impl PartialEq for Props {
     fn eq(&self, o: &Self) -> bool {
-        (self.now, self.end, self.selected, self.in_past) == (o.now, o.end, o.selected, o.in_past)
+        (
+            self.now,
+            self.end,
+            self.selected,
+            self.in_past,
+            self.playing,
+        ) == (o.now, o.end, o.selected, o.in_past, o.playing)
             && self.marks == o.marks
             && self.branches == o.branches
             && self.picks == o.picks
@@ -89,6 +97,7 @@ pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
         branches: engine.branches(),
         picks: engine.picks().map(|p| pick_rows(p, PICK_ROWS)),
         in_past: engine.timeline().in_past(),
+        playing: engine.playing(),
         dispatch: dispatch.clone(),
     };
     html! { <TimelineBar ..props /> }
@@ -309,7 +318,13 @@ pub fn timeline_bar(p: &Props) -> Html {
                         aria-label="Virtual time: drag, arrows (Shift: 1 s), Home, End"
                         aria-valuetext={format!("{} of {}", seconds(p.now), seconds(p.end))} />
                 </div>
-                <span class="tl-time">{format!("{} / {}", seconds(p.now), seconds(p.end))}</span>
+                <span class="tl-time">{
+                    if p.playing {
+                        format!("{:.1} s / {:.1} s", p.now as f64 / 1000.0, p.end as f64 / 1000.0)
+                    } else {
+                        format!("{} / {}", seconds(p.now), seconds(p.end))
+                    }
+                }</span>
             </div>
             <div class="tl-tools">
                 <label class="tl-branch">
