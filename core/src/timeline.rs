@@ -300,8 +300,6 @@ impl Timeline {
     /// Apply a user action now. In the past this forks a new branch first (returned as
     /// [`Edited::Forked`]); a refused action changes nothing.
     pub fn apply(&mut self, control: Control) -> Result<Edited, ControlError> {
-        // Finish the current instant (as the session would), so the applied actions are
-        // exactly the prefix of the schedule up to now.
         let now = self.pg.now();
         if !self.in_past() {
             self.pg.apply(control)?;
@@ -310,6 +308,8 @@ impl Timeline {
             self.branch_mut().edit_of = None;
             return Ok(Edited::InPlace);
         }
+        // On a copy first: a refused action must not fork. Finish the current instant (as the
+        // session would), so the applied actions are exactly the schedule's prefix up to now.
         let mut trial = self.pg.clone_box();
         trial.run_until(now, u64::MAX);
         let applied = trial.applied_actions();
