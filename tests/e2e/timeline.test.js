@@ -84,6 +84,21 @@ test('rewind, step back, edit marks, branch and pick events by hand', async () =
   await page.keyboard.press('ArrowRight');
   assert.equal(Number(await page.getAttribute('.tl-mark', 'data-at')), movedAt + 100);
   assert.equal(await branchCount(page), 2, 'moving the same mark again stays on its branch');
+  // Dragging it with the pointer moves it too (same branch: the same mark again).
+  const box = await page.locator('.tl-mark').boundingBox();
+  const track = await page.locator('.tl-markbox').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  const span = Number(await page.getAttribute('.tl-slider', 'max'));
+  await page.mouse.move(track.x + track.width * 0.3, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await until(page, (was) => Number(document.querySelector('.tl-mark').dataset.at) !== was, 'the mark dragged', 5000, movedAt + 100);
+  const dropped = Number(await page.getAttribute('.tl-mark', 'data-at'));
+  assert.ok(Math.abs(dropped - 0.3 * span) <= 0.02 * span, `dropped at ${dropped} of ${span}`);
+  // The moved mark is the selected one, its editor showing the new time.
+  assert.equal(await page.getAttribute('.tl-mark', 'aria-pressed'), 'true');
+  assert.match(await page.textContent('.tl-edit-what'), new RegExp(`at ${Math.floor(dropped / 1000)}\\.`));
+  assert.equal(await branchCount(page), 2);
   await page.focus('.tl-mark');
   await page.keyboard.press('Delete');
   await until(page, () => document.querySelectorAll('.tl-mark').length === 0, 'the mark removed');

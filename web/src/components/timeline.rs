@@ -127,6 +127,8 @@ pub fn timeline_bar(p: &Props) -> Html {
     let track = use_node_ref();
     // A mark being dragged: (index, preview time).
     let drag = use_state(|| None::<(usize, u64)>);
+    // The click that ends a drag must not select the mark's old index.
+    let dragged = use_mut_ref(|| false);
     let time = {
         let d = p.dispatch.clone();
         Callback::from(move |a: TimeAction| d.emit(Action::Time(a)))
@@ -163,7 +165,15 @@ pub fn timeline_bar(p: &Props) -> Html {
             _ => m.at,
         };
         let selected = p.selected == Some(i);
-        let on_click = time.reform(move |_| TimeAction::SelectMark(Some(i)));
+        let on_click = {
+            let time = time.clone();
+            let dragged = dragged.clone();
+            Callback::from(move |_: MouseEvent| {
+                if !std::mem::take(&mut *dragged.borrow_mut()) {
+                    time.emit(TimeAction::SelectMark(Some(i)));
+                }
+            })
+        };
         let on_key = {
             let time = time.clone();
             Callback::from(move |e: KeyboardEvent| {
@@ -200,6 +210,7 @@ pub fn timeline_bar(p: &Props) -> Html {
         };
         let on_up = {
             let drag = drag.clone();
+            let dragged = dragged.clone();
             let time = time.clone();
             let orig = m.at;
             Callback::from(move |_: PointerEvent| {
@@ -207,6 +218,7 @@ pub fn timeline_bar(p: &Props) -> Html {
                     drag.set(None);
                     // A click without movement only selects (onclick does that).
                     if d == i && t != orig {
+                        *dragged.borrow_mut() = true;
                         time.emit(TimeAction::MoveMark { index: i, to: t });
                     }
                 }
