@@ -78,6 +78,21 @@ pub fn percent(t: u64, end: u64) -> f64 {
     }
 }
 
+/// For marks at `percents` (time-ordered), how far to shift each one sideways so marks that
+/// would sit on top of each other stay visible and clickable: the n-th mark of a run whose
+/// neighbours are closer than `min_gap` percent gets shift n (in mark widths).
+pub fn lanes(percents: &[f64], min_gap: f64) -> Vec<usize> {
+    let mut out = Vec::with_capacity(percents.len());
+    for (i, p) in percents.iter().enumerate() {
+        let lane = match i.checked_sub(1) {
+            Some(j) if p - percents[j] < min_gap => out[j] + 1,
+            _ => 0,
+        };
+        out.push(lane);
+    }
+    out
+}
+
 /// The time under a pointer at `x` on a track spanning `left..left + width` pixels.
 pub fn time_at(x: f64, left: f64, width: f64, end: u64) -> u64 {
     if width.is_nan() || width <= 0.0 || !x.is_finite() {
@@ -208,6 +223,15 @@ mod tests {
         assert_eq!(time_at(5.0, 0.0, 0.0, 1000), 0);
         assert_eq!(seconds(12_345), "12.345 s");
         assert_eq!(seconds(7), "0.007 s");
+    }
+
+    #[test]
+    fn close_marks_fan_out() {
+        assert_eq!(lanes(&[], 2.0), Vec::<usize>::new());
+        assert_eq!(
+            lanes(&[10.0, 10.0, 11.0, 30.0, 31.5, 90.0], 2.0),
+            vec![0, 1, 2, 0, 1, 0]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::app::Action;
 use crate::engine::Engine;
-use crate::timebar::{self, mark_key, mark_style, percent, pick_rows, seconds, slider_key};
+use crate::timebar::{self, lanes, mark_key, mark_style, percent, pick_rows, seconds, slider_key};
 use crate::timebar::{PickRow, TimeAction};
 use netsplit_core::timeline::BranchInfo;
 use wasm_bindgen::JsCast;
@@ -159,11 +159,20 @@ pub fn timeline_bar(p: &Props) -> Html {
     let manual = p.picks.is_some();
     let on_manual = time.reform(move |_: Event| TimeAction::SetManual(!manual));
 
+    // Marks closer than about a mark's width fan out to the right.
+    let shifts = lanes(
+        &p.marks
+            .iter()
+            .map(|m| percent(m.at, end))
+            .collect::<Vec<_>>(),
+        2.0,
+    );
     let marks = p.marks.iter().enumerate().map(|(i, m)| {
         let at = match *drag {
             Some((d, preview)) if d == i => preview,
             _ => m.at,
         };
+        let shift = format!("translate({},0)", 14 * shifts.get(i).copied().unwrap_or(0));
         let selected = p.selected == Some(i);
         let on_click = {
             let time = time.clone();
@@ -239,8 +248,10 @@ pub fn timeline_bar(p: &Props) -> Html {
                 onclick={on_click} onkeydown={on_key}
                 onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up}>
                 <title>{label}</title>
-                <rect x="-10" y="1" width="20" height="18" rx="5" />
-                <text x="0" y="14.5" text-anchor="middle">{m.glyph}</text>
+                <g transform={shift}>
+                    <rect x="-10" y="1" width="20" height="18" rx="5" />
+                    <text x="0" y="14.5" text-anchor="middle">{m.glyph}</text>
+                </g>
             </svg>
         }
     });
