@@ -230,8 +230,9 @@ fn run(task: Task) -> Result<ExitCode> {
         Task::Test { selection, list } => {
             let steps = steps::select(steps::plan(&root), &selection)?;
             if list {
+                let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
                 for step in &steps {
-                    println!("{:<15} {}", step.name, step.cmd.display_with_dir());
+                    println!("{:<width$} {}", step.name, step.cmd.display_with_dir());
                 }
                 return Ok(ExitCode::SUCCESS);
             }
