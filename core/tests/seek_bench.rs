@@ -14,6 +14,46 @@ use netsplit_core::{build, NodeId, Scenario, Time};
 const RUN_MS: u64 = 600_000;
 const SEEKS: usize = 300;
 
+/// Natively, a counting allocator: live heap bytes, to show what the checkpoints cost.
+#[cfg(not(target_arch = "wasm32"))]
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub struct Counting;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+    // SAFETY: forwards to the system allocator; only counts.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+            // SAFETY: same contract as ours.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            // SAFETY: same contract as ours.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Counting = Counting;
+
+    /// Live heap bytes.
+    pub fn live() -> Option<usize> {
+        Some(LIVE.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod heap {
+    /// Not counted in wasm.
+    pub fn live() -> Option<usize> {
+        None
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn now_ms() -> f64 {
     use std::sync::OnceLock;
@@ -90,9 +130,17 @@ fn report(name: &str, s: &Stats) -> String {
 /// Runs the workload and returns the report lines.
 fn measure() -> Vec<String> {
     let mut out = Vec::new();
+    // The same run without a timeline, for the memory comparison.
+    let heap0 = heap::live();
+    let mut plain = build(&scenario()).expect("valid scenario");
+    plain.run_until(Time(RUN_MS), u64::MAX);
+    let plain_bytes = heap::live().zip(heap0).map(|(a, b)| a.saturating_sub(b));
+    drop(plain);
+    let heap0 = heap::live();
     let start = now_ms();
     let mut tl = Timeline::new(build(&scenario()).expect("valid scenario"));
     tl.run_until(Time(RUN_MS), u64::MAX);
+    let tl_bytes = heap::live().zip(heap0).map(|(a, b)| a.saturating_sub(b));
     let p = tl.playground();
     out.push(format!(
         "run 10 min: {:.1} ms wall, {} steps, {} events, {} trace lines, {} checkpoints",
@@ -102,6 +150,16 @@ fn measure() -> Vec<String> {
         p.trace_len(),
         tl.checkpoints()
     ));
+    if let (Some(plain), Some(with)) = (plain_bytes, tl_bytes) {
+        let per = (with.saturating_sub(plain)) / tl.checkpoints().max(1);
+        out.push(format!(
+            "heap: {:.1} MB without a timeline, {:.1} MB with {} checkpoints ({:.1} KB each)",
+            plain as f64 / 1e6,
+            with as f64 / 1e6,
+            tl.checkpoints(),
+            per as f64 / 1e3
+        ));
+    }
     // Deterministic scattered targets (an LCG), each a seek plus the snapshot the page draws.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut seeks = Vec::with_capacity(SEEKS);
