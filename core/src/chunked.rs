@@ -57,9 +57,17 @@ impl<T> ChunkedLog<T> {
 
     /// Append an entry. Never copies entries: a tail shared with a clone is frozen first.
     pub fn push(&mut self, entry: T) {
-        if self.tail.len() >= CHUNK || Arc::get_mut(&mut self.tail).is_none() {
+        let shared = Arc::get_mut(&mut self.tail).is_none();
+        if self.tail.len() >= CHUNK || shared {
             let len = self.len();
-            let full = std::mem::replace(&mut self.tail, Arc::new(Vec::new()));
+            // Clones tend to come at a steady pace (checkpoints): size the next tail like the
+            // last one, so the chunk frozen at the next clone wastes little capacity.
+            let hint = if shared {
+                (self.tail.len() + self.tail.len() / 8).min(CHUNK)
+            } else {
+                0
+            };
+            let full = std::mem::replace(&mut self.tail, Arc::new(Vec::with_capacity(hint)));
             if !full.is_empty() {
                 self.frozen.push((self.tail_start, full));
             }
