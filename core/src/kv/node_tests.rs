@@ -298,11 +298,11 @@ fn sim(config: KvConfig, seed: u64) -> Simulator<KvNode> {
 fn last_reply(sim: &Simulator<KvNode>) -> KvReply {
     sim.trace()
         .iter()
-        .rev()
-        .find_map(|e| match &e.event {
+        .filter_map(|e| match &e.event {
             TraceEvent::Reply { reply, .. } => Some(reply.clone()),
             _ => None,
         })
+        .last()
         .expect("a reply")
 }
 
