@@ -23,6 +23,7 @@
 
 pub mod chaos;
 pub mod check;
+pub mod commit;
 pub mod config;
 pub mod control;
 pub mod gallery;

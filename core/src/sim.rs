@@ -731,7 +731,7 @@ impl<N: Node> Simulator<N> {
                 Role::Candidate => self.counters.became_candidate += 1,
                 Role::PreCandidate => self.counters.became_pre_candidate += 1,
                 Role::Leader => self.counters.became_leader += 1,
-                Role::Follower => {}
+                Role::Follower | Role::Coordinator | Role::Participant => {}
             }
             self.record(TraceEvent::Role {
                 node: id,

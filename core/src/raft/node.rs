@@ -732,6 +732,8 @@ impl Node for RaftNode {
                 last_index: self.last_index(),
                 commit_index: self.commit_index,
             }),
+            lists: Vec::new(),
+            badge: None,
         }
     }
 }
