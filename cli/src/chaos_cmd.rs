@@ -1,9 +1,10 @@
 //! `netsplit chaos`: many seeds of random faults with every checker on.
 
 use clap::Args;
-use netsplit_core::chaos::{run_raft_seed, ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::chaos::{
+    protocol_mutants, run_protocol_seed, ChaosOptions, FaultClasses, SeedReport, PROTOCOLS,
+};
 use netsplit_core::config::{MAX_NODES, MIN_NODES};
-use netsplit_core::raft::Mutant;
 use netsplit_core::{build, Time};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use std::sync::Mutex;
 /// Arguments of `netsplit chaos`.
 #[derive(Args, Debug)]
 pub struct ChaosArgs {
-    /// Protocol to attack.
+    /// Protocol to attack: raft (more as they land; an unknown name lists them).
     #[arg(long, default_value = "raft")]
     protocol: String,
     /// Number of seeds to run (per cluster size).
@@ -42,6 +43,9 @@ pub struct ChaosArgs {
     /// `--features mutants`).
     #[arg(long)]
     mutant: Option<String>,
+    /// Simulated clients issuing commands throughout (0–8).
+    #[arg(long, default_value_t = 3)]
+    clients: usize,
     /// List the deliberately broken variants and exit.
     #[arg(long)]
     list_mutants: bool,
@@ -77,38 +81,45 @@ pub struct ChaosArgs {
     no_timeouts: bool,
 }
 
-fn list_mutants() {
+fn list_mutants(protocol: &str) -> Result<(), String> {
     let state = if cfg!(feature = "mutants") {
         "compiled in"
     } else {
         "not compiled in: build with `cargo run -p netsplit-cli --features mutants -- …`"
     };
-    crate::outln!("mutants of raft ({state}):");
-    for (_, name, bug) in Mutant::ALL {
-        crate::outln!("  {name:<16} {bug}");
+    let mutants = protocol_mutants(protocol).map_err(|e| format!("--protocol: {e}"))?;
+    crate::outln!("mutants of {protocol} ({state}):");
+    for (name, bug) in mutants {
+        crate::outln!("  {name:<28} {bug}");
     }
+    Ok(())
 }
 
 fn options(args: &ChaosArgs, nodes: usize) -> Result<ChaosOptions, String> {
-    let mutant = match &args.mutant {
-        None => None,
-        Some(name) => {
-            let m = Mutant::by_name(name).ok_or_else(|| {
-                let names: Vec<&str> = Mutant::ALL.iter().map(|(_, n, _)| *n).collect();
-                format!(
-                    "--mutant: unknown mutant {name:?}; known: {}",
-                    names.join(", ")
-                )
-            })?;
-            if !cfg!(feature = "mutants") {
-                return Err(format!(
-                    "--mutant {name}: this build has no mutants; run \
-                     `cargo run -p netsplit-cli --features mutants -- chaos …`"
-                ));
-            }
-            Some(m)
+    let known = protocol_mutants(&args.protocol).map_err(|e| format!("--protocol: {e}"))?;
+    if let Some(name) = &args.mutant {
+        if !known.iter().any(|(n, _)| n == name) {
+            let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "--mutant: unknown mutant {name:?} of {}; known: {}",
+                args.protocol,
+                names.join(", ")
+            ));
         }
-    };
+        if !cfg!(feature = "mutants") {
+            return Err(format!(
+                "--mutant {name}: this build has no mutants; run \
+                 `cargo run -p netsplit-cli --features mutants -- chaos …`"
+            ));
+        }
+    }
+    if args.clients > netsplit_core::config::MAX_CLIENTS {
+        return Err(format!(
+            "--clients: at most {} simulated clients, got {}",
+            netsplit_core::config::MAX_CLIENTS,
+            args.clients
+        ));
+    }
     Ok(ChaosOptions {
         nodes,
         events: args.events,
@@ -121,7 +132,8 @@ fn options(args: &ChaosArgs, nodes: usize) -> Result<ChaosOptions, String> {
             pauses: !args.no_pauses,
             timeouts: !args.no_timeouts,
         },
-        mutant,
+        clients: args.clients,
+        mutant: args.mutant.clone(),
     })
 }
 
@@ -132,8 +144,8 @@ fn repro(args: &ChaosArgs, nodes: usize, seed: u64) -> String {
         ""
     };
     let mut cmd = format!(
-        "cargo run --release -p netsplit-cli{features} -- chaos --protocol {} --nodes {nodes} --events {} --seed {seed} --trace",
-        args.protocol, args.events
+        "cargo run --release -p netsplit-cli{features} -- chaos --protocol {} --nodes {nodes} --clients {} --events {} --seed {seed} --trace",
+        args.protocol, args.clients, args.events
     );
     if let Some(m) = &args.mutant {
         cmd.push_str(&format!(" --mutant {m}"));
@@ -156,7 +168,12 @@ fn repro(args: &ChaosArgs, nodes: usize, seed: u64) -> String {
 }
 
 /// Run `seeds` over `threads` workers; results come back in seed order whatever the threads.
-fn run_all(seeds: &[u64], options: &ChaosOptions, threads: usize) -> Vec<SeedReport> {
+fn run_all(
+    protocol: &str,
+    seeds: &[u64],
+    options: &ChaosOptions,
+    threads: usize,
+) -> Vec<SeedReport> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(seeds.len()));
     std::thread::scope(|scope| {
@@ -166,7 +183,10 @@ fn run_all(seeds: &[u64], options: &ChaosOptions, threads: usize) -> Vec<SeedRep
                 let Some(seed) = seeds.get(i) else {
                     break;
                 };
-                let report = run_raft_seed(*seed, options);
+                // The protocol name is checked before any seed runs.
+                let Ok(report) = run_protocol_seed(protocol, *seed, options) else {
+                    break;
+                };
                 if let Ok(mut r) = results.lock() {
                     r.push(report);
                 }
@@ -194,15 +214,16 @@ fn print_trace(report: &SeedReport) {
 
 /// `netsplit chaos`.
 pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
-    if args.list_mutants {
-        list_mutants();
-        return Ok(ExitCode::SUCCESS);
-    }
-    if args.protocol != "raft" {
+    if !PROTOCOLS.contains(&args.protocol.as_str()) {
         return Err(format!(
-            "--protocol: chaos supports \"raft\" so far, got {:?}",
-            args.protocol
+            "--protocol: unknown protocol {:?}; chaos knows: {}",
+            args.protocol,
+            PROTOCOLS.join(", ")
         ));
+    }
+    if args.list_mutants {
+        list_mutants(&args.protocol)?;
+        return Ok(ExitCode::SUCCESS);
     }
     if args.nodes.is_empty() {
         return Err("--nodes: give at least one cluster size".into());
@@ -247,7 +268,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
     let mut runs = 0;
     for &nodes in &args.nodes {
         let opts = options(&args, nodes)?;
-        let reports = run_all(&seeds, &opts, threads);
+        let reports = run_all(&args.protocol, &seeds, &opts, threads);
         for r in &reports {
             runs += 1;
             total_events += r.events;
@@ -283,7 +304,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
             let failed = !r.violations.is_empty();
             if failed {
                 if let Some(dir) = &args.save {
-                    let path = dir.join(format!("raft-n{nodes}-seed{}.json", r.seed));
+                    let path = dir.join(format!("{}-n{nodes}-seed{}.json", args.protocol, r.seed));
                     std::fs::write(&path, r.scenario.to_json())
                         .map_err(|e| format!("--save: cannot write {}: {e}", path.display()))?;
                     if !args.json {

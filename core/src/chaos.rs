@@ -12,6 +12,7 @@
 //! golden test, or in the browser).
 
 use crate::check::Violation;
+use crate::commit::{CommitConfig, CommitNode, Variant};
 use crate::config::ClusterConfig;
 use crate::control::Control;
 use crate::net::{LatencyDist, NetConfig};
@@ -69,8 +70,10 @@ pub struct ChaosOptions {
     pub events: u64,
     /// Fault classes to inject.
     pub faults: FaultClasses,
-    /// A deliberately broken protocol variant (needs the `mutants` feature).
-    pub mutant: Option<Mutant>,
+    /// Simulated clients issuing commands throughout the run (for protocols that take them).
+    pub clients: usize,
+    /// A deliberately broken protocol variant, by name (needs the `mutants` feature).
+    pub mutant: Option<String>,
 }
 
 impl Default for ChaosOptions {
@@ -79,6 +82,7 @@ impl Default for ChaosOptions {
             nodes: 5,
             events: 20_000,
             faults: FaultClasses::default(),
+            clients: 3,
             mutant: None,
         }
     }
@@ -116,14 +120,77 @@ pub trait ChaosProtocol: Node {
     fn settle_bound_ms(config: &Self::Config) -> u64;
     /// Whether the cluster has settled (e.g. one leader everyone follows).
     fn settled(sim: &Simulator<Self>) -> bool;
+    /// The protocol's deliberately broken variants: (name, the bug it re-introduces).
+    fn mutants() -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+    /// A random client command to submit now (`Control::Submit`), or `None` to skip this turn.
+    fn client_op(rng: &mut SimRng, sim: &Simulator<Self>) -> Option<Control> {
+        let _ = (rng, sim);
+        None
+    }
+    /// Checks that need the whole run (client-history linearizability, convergence…), run once
+    /// at the end.
+    fn final_check(sim: &Simulator<Self>) -> Vec<Violation> {
+        let _ = sim;
+        Vec::new()
+    }
+    /// What is still unsettled, for the liveness failure's message.
+    fn unsettled(sim: &Simulator<Self>) -> String {
+        let _ = sim;
+        "no stable leader".to_string()
+    }
+}
+
+/// Run one seed of the protocol named `protocol` (as in scenario files).
+pub fn run_protocol_seed(
+    protocol: &str,
+    seed: u64,
+    options: &ChaosOptions,
+) -> Result<SeedReport, String> {
+    match protocol {
+        "raft" => Ok(run_seed::<RaftNode>(seed, options)),
+        "2pc" => Ok(run_seed::<CommitNode>(seed, options)),
+        "3pc" => {
+            let config = CommitConfig {
+                variant: Variant::ThreePhase,
+                ..CommitNode::chaos_config(options)
+            };
+            Ok(run_seed_with::<CommitNode>(seed, options, config))
+        }
+        other => Err(unknown_protocol(other)),
+    }
+}
+
+/// The deliberately broken variants of the protocol named `protocol`.
+pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static str)>, String> {
+    match protocol {
+        "raft" => Ok(RaftNode::mutants()),
+        "2pc" | "3pc" => Ok(CommitNode::mutants()),
+        other => Err(unknown_protocol(other)),
+    }
+}
+
+/// Protocols chaos can drive.
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc"];
+
+fn unknown_protocol(name: &str) -> String {
+    format!(
+        "unknown protocol {name:?}; chaos knows: {}",
+        PROTOCOLS.join(", ")
+    )
 }
 
 impl ChaosProtocol for RaftNode {
     fn chaos_config(options: &ChaosOptions) -> RaftConfig {
         RaftConfig {
-            mutant: options.mutant,
+            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
             ..RaftConfig::default()
         }
+    }
+
+    fn mutants() -> Vec<(&'static str, &'static str)> {
+        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
     }
 
     fn config_json(config: &RaftConfig) -> serde_json::Value {
@@ -339,11 +406,21 @@ const CHAOS_STREAM: u64 = 0xC4A05;
 
 /// Run one seed of chaos against protocol `N`.
 pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedReport {
+    run_seed_with::<N>(seed, options, N::chaos_config(options))
+}
+
+/// Run one seed of chaos against protocol `N` with an explicit configuration (e.g. a variant
+/// of the protocol that the options cannot name).
+pub fn run_seed_with<N: ChaosProtocol>(
+    seed: u64,
+    options: &ChaosOptions,
+    config: N::Config,
+) -> SeedReport {
     let mut rng = SimRng::new(seed).fork(CHAOS_STREAM);
     let mix = draw_mix(&mut rng, &options.faults);
-    let config = N::chaos_config(options);
     let cluster = ClusterConfig {
         nodes: options.nodes,
+        clients: options.clients,
         net: mix.net.clone(),
         record_trace: false,
     };
@@ -385,10 +462,20 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
         (50, 2000)
     };
     let mut next_fault = Time(rng.range_inclusive(100, 1500));
+    // Clients submit a command every 10–150 ms of virtual time (each client actor paces its own
+    // commands; the protocol may skip a turn).
+    let mut next_op = Time(rng.range_inclusive(50, 300));
     while sim.events() < options.events {
+        let next_action = next_fault.min(next_op);
         match sim.next_event_time() {
-            Some(t) if t < next_fault => {
+            Some(t) if t < next_action => {
                 sim.step();
+            }
+            _ if next_op < next_fault => {
+                if let Some(control) = N::client_op(&mut rng, &sim) {
+                    apply(&mut sim, next_op, control);
+                }
+                next_op = next_op.plus(rng.range_inclusive(10, 150));
             }
             _ => {
                 if let Some(control) = random_fault(&mut rng, &sim, &options.faults) {
@@ -423,19 +510,29 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
     }
     let deadline = heal_at.plus(N::settle_bound_ms(&config));
     let mut settle_ms = None;
+    // Clients keep going after the heal (a new command must commit for Raft to count as
+    // settled).
+    next_op = next_op.max(heal_at.plus(1));
     loop {
         if N::settled(&sim) {
             settle_ms = Some(sim.now().0 - heal_at.0);
             break;
         }
         match sim.next_event_time() {
-            Some(t) if t <= deadline => {
+            Some(t) if t <= deadline && t < next_op => {
                 sim.step();
+            }
+            _ if next_op <= deadline => {
+                if let Some(control) = N::client_op(&mut rng, &sim) {
+                    apply(&mut sim, next_op, control);
+                }
+                next_op = next_op.plus(rng.range_inclusive(10, 150));
             }
             _ => break,
         }
     }
     violations.extend(sim.violations().iter().cloned());
+    violations.extend(N::final_check(&sim));
     if settle_ms.is_none() {
         violations.push(Violation {
             at: sim.now(),
@@ -443,7 +540,8 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
             checker: LIVENESS,
             node: None,
             detail: format!(
-                "no stable leader within {} ms after the network healed at t={heal_at}",
+                "{} within {} ms after the network healed at t={heal_at}",
+                N::unsettled(&sim),
                 N::settle_bound_ms(&config)
             ),
         });
@@ -555,6 +653,7 @@ mod tests {
                 pauses: false,
                 timeouts: false,
             },
+            clients: 0,
             mutant: None,
         };
         let r = run_raft_seed(1, &options);

@@ -8,6 +8,8 @@ use std::fmt;
 pub const MIN_NODES: usize = 1;
 /// Largest supported cluster (the UI's ring and keyboard shortcuts `1`–`9` assume this).
 pub const MAX_NODES: usize = 9;
+/// Most simulated clients.
+pub const MAX_CLIENTS: usize = 8;
 
 /// A configuration problem: which field (as a dotted path) and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +44,10 @@ impl std::error::Error for ConfigError {}
 pub struct ClusterConfig {
     /// Number of nodes, 1–9.
     pub nodes: usize,
+    /// Number of simulated clients (`c1`…), 0–8. Clients sit outside the cluster: they talk to
+    /// servers over the network but are never partitioned, crashed or paused.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub clients: usize,
     /// Network parameters.
     pub net: NetConfig,
     /// Whether to keep the full trace in memory (the UI and golden tests do; chaos runs don't).
@@ -52,10 +58,15 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             nodes: 5,
+            clients: 0,
             net: NetConfig::default(),
             record_trace: true,
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ClusterConfig {
@@ -68,6 +79,12 @@ impl ClusterConfig {
                     "must be between {MIN_NODES} and {MAX_NODES}, got {}",
                     self.nodes
                 ),
+            ));
+        }
+        if self.clients > MAX_CLIENTS {
+            return Err(ConfigError::new(
+                format!("{path}.clients"),
+                format!("must be at most {MAX_CLIENTS}, got {}", self.clients),
             ));
         }
         self.net.validate(&format!("{path}.net"))

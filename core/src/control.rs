@@ -84,13 +84,37 @@ pub enum Control {
         /// New parameters.
         net: NetConfig,
     },
+    /// A simulated client starts an operation: `op` is a protocol command in its text form
+    /// (Raft: `put x 1`, `get x`, `cas x 1 2`, `delete x`), sent first to server `node`.
+    Submit {
+        /// The client (`c1`, `c2`, …).
+        client: NodeId,
+        /// The server the client contacts first.
+        node: NodeId,
+        /// The command, as text.
+        op: String,
+    },
 }
 
+/// Longest accepted client command text.
+pub const MAX_OP_LEN: usize = 1024;
+
 impl Control {
-    /// Check node ids against the cluster size and parameters for sanity.
-    pub fn validate(&self, cluster_size: usize, path: &str) -> Result<(), ConfigError> {
+    /// Check node ids against the cluster size (`cluster_size` servers, `clients` simulated
+    /// clients) and parameters for sanity.
+    pub fn validate(
+        &self,
+        cluster_size: usize,
+        clients: usize,
+        path: &str,
+    ) -> Result<(), ConfigError> {
         let check = |n: NodeId, field: &str| {
-            if n.index() < cluster_size {
+            if n.is_client() {
+                Err(ConfigError::new(
+                    format!("{path}.{field}"),
+                    format!("{n} is a client; this needs a server (n1…n{cluster_size})"),
+                ))
+            } else if n.index() < cluster_size {
                 Ok(())
             } else {
                 Err(ConfigError::new(
@@ -132,6 +156,38 @@ impl Control {
             }
             Control::HealAll | Control::DropMessage { .. } => Ok(()),
             Control::SetNet { net } => net.validate(&format!("{path}.net")),
+            Control::Submit { client, node, op } => {
+                match client.client_index() {
+                    Some(k) if k < clients => {}
+                    _ => {
+                        return Err(ConfigError::new(
+                            format!("{path}.client"),
+                            if clients == 0 {
+                                format!("no client {client}: this cluster has no simulated clients (set cluster.clients)")
+                            } else {
+                                format!("no client {client}: the clients are c1…c{clients}")
+                            },
+                        ))
+                    }
+                }
+                check(*node, "node")?;
+                if op.trim().is_empty() {
+                    return Err(ConfigError::new(
+                        format!("{path}.op"),
+                        "the command is empty",
+                    ));
+                }
+                if op.len() > MAX_OP_LEN {
+                    return Err(ConfigError::new(
+                        format!("{path}.op"),
+                        format!(
+                            "the command is {} bytes; at most {MAX_OP_LEN} allowed",
+                            op.len()
+                        ),
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -169,6 +225,9 @@ impl fmt::Display for Control {
             Control::Hold { from, to } => write!(f, "hold {from} → {to}"),
             Control::HealAll => write!(f, "heal all"),
             Control::DropMessage { id } => write!(f, "drop {id}"),
+            Control::Submit { client, node, op } => {
+                write!(f, "{client} submits \"{op}\" to {node}")
+            }
             Control::SetNet { net } => write!(
                 f,
                 "set network latency={}..{}ms loss={} dup={} reorder={}",
@@ -193,18 +252,49 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(Control::Crash { node: NodeId(5) }.validate(5, "a").is_err());
+        assert!(Control::Crash { node: NodeId(5) }
+            .validate(5, 0, "a")
+            .is_err());
         let dup = Control::Partition {
             groups: vec![vec![NodeId(0), NodeId(1)], vec![NodeId(1)]],
         };
-        let e = dup.validate(3, "actions[0]").unwrap_err();
+        let e = dup.validate(3, 0, "actions[0]").unwrap_err();
         assert_eq!(e.path, "actions[0].groups[1][0]");
         assert!(Control::Cut {
             a: NodeId(1),
             b: NodeId(1)
         }
-        .validate(3, "x")
+        .validate(3, 0, "x")
         .is_err());
-        assert!(Control::HealAll.validate(3, "x").is_ok());
+        assert!(Control::HealAll.validate(3, 0, "x").is_ok());
+        let submit = |client: NodeId, node: NodeId, op: &str| Control::Submit {
+            client,
+            node,
+            op: op.to_string(),
+        };
+        let ok = submit(NodeId::client(1), NodeId(2), "put x 1");
+        assert!(ok.validate(3, 2, "x").is_ok());
+        let e = ok.validate(3, 1, "a").unwrap_err();
+        assert_eq!(e.path, "a.client");
+        assert!(e.message.contains("c1…c1"), "{e}");
+        assert!(ok
+            .validate(3, 0, "a")
+            .unwrap_err()
+            .message
+            .contains("no simulated clients"));
+        let e = submit(NodeId::client(0), NodeId::client(1), "get x")
+            .validate(3, 2, "a")
+            .unwrap_err();
+        assert_eq!(e.path, "a.node");
+        assert!(e.message.contains("is a client"), "{e}");
+        let e = submit(NodeId::client(0), NodeId(0), "  ")
+            .validate(3, 2, "a")
+            .unwrap_err();
+        assert_eq!(e.path, "a.op");
+        let json = serde_json::to_string(&ok).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"submit","client":"c2","node":"n3","op":"put x 1"}"#
+        );
     }
 }

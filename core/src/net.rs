@@ -162,6 +162,8 @@ impl DropReason {
 #[derive(Clone, Debug)]
 pub struct Network {
     n: usize,
+    /// Servers plus clients.
+    total: usize,
     links: Vec<LinkState>,
     /// Latest arrival time handed out per link (for FIFO order).
     last_arrival: Vec<Time>,
@@ -170,19 +172,32 @@ pub struct Network {
 }
 
 impl Network {
-    /// A fully connected network of `n` nodes.
-    pub fn new(n: usize, config: NetConfig, rng: SimRng) -> Network {
+    /// A fully connected network of `n` servers and `clients` simulated clients. Links between
+    /// servers can be cut, held and partitioned; links to and from clients are always up (the
+    /// clients sit outside the cluster) but lose, duplicate, delay and reorder messages like any
+    /// other link.
+    pub fn new(n: usize, clients: usize, config: NetConfig, rng: SimRng) -> Network {
+        let total = n + clients;
         Network {
             n,
-            links: vec![LinkState::Up; n * n],
-            last_arrival: vec![Time::ZERO; n * n],
+            total,
+            links: vec![LinkState::Up; total * total],
+            last_arrival: vec![Time::ZERO; total * total],
             config,
             rng,
         }
     }
 
+    /// Position of an endpoint: servers first, then clients.
+    fn endpoint(&self, id: NodeId) -> usize {
+        match id.client_index() {
+            Some(k) => self.n + k,
+            None => id.index(),
+        }
+    }
+
     fn idx(&self, from: NodeId, to: NodeId) -> usize {
-        from.index() * self.n + to.index()
+        self.endpoint(from) * self.total + self.endpoint(to)
     }
 
     /// Number of nodes.
@@ -211,14 +226,20 @@ impl Network {
         self.links[i] = state;
     }
 
-    /// Every link that is not up, in `(from, to)` order.
+    /// Every link that is not up, in `(from, to)` order (only server links can be).
     pub fn abnormal_links(&self) -> impl Iterator<Item = (NodeId, NodeId, LinkState)> + '_ {
-        let n = self.n;
+        let (n, total) = (self.n, self.total);
         self.links
             .iter()
             .enumerate()
-            .filter(|(_, s)| **s != LinkState::Up)
-            .map(move |(i, s)| (NodeId::from_index(i / n), NodeId::from_index(i % n), *s))
+            .filter(move |(i, s)| **s != LinkState::Up && i / total < n && i % total < n)
+            .map(move |(i, s)| {
+                (
+                    NodeId::from_index(i / total),
+                    NodeId::from_index(i % total),
+                    *s,
+                )
+            })
     }
 
     /// Decide the fate of each copy of a message sent now on `from → to`: one entry, or two when
@@ -303,7 +324,7 @@ mod tests {
     use super::*;
 
     fn net(config: NetConfig) -> Network {
-        Network::new(3, config, SimRng::new(1))
+        Network::new(3, 0, config, SimRng::new(1))
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub enum Effect<M, T, R> {
     },
     /// A human-readable remark for the trace ("granted vote to n3").
     Note(String),
+    /// Bump the protocol's named coverage counter (e.g. `"snapshots_installed"`), reported with
+    /// the simulator's [`crate::sim::Counters`] so chaos runs can prove what was exercised.
+    Count(&'static str),
 }
 
 /// The world as a node sees it while handling one input.
@@ -71,7 +74,8 @@ pub struct Ctx<'a, N: Node> {
     pub now: Time,
     /// This node's id.
     pub id: NodeId,
-    /// Number of nodes in the cluster (ids are `0..cluster_size`).
+    /// Number of servers in the cluster (ids `0..cluster_size`). Simulated clients (ids from
+    /// [`crate::types::CLIENT_BASE`]) are not counted.
     pub cluster_size: usize,
     /// This node's own random stream (forked from the simulation seed).
     pub rng: &'a mut SimRng,
@@ -95,7 +99,7 @@ impl<N: Node> Ctx<'_, N> {
         }
     }
 
-    /// Every other node's id, in id order.
+    /// Every other server's id, in id order (for a client: every server).
     pub fn peers(&self) -> impl Iterator<Item = NodeId> + 'static {
         let me = self.id;
         (0..self.cluster_size)
@@ -121,6 +125,11 @@ impl<N: Node> Ctx<'_, N> {
     /// Leave a human-readable remark in the trace.
     pub fn note(&mut self, text: impl Into<String>) {
         self.out.push(Effect::Note(text.into()));
+    }
+
+    /// Bump the protocol coverage counter `name`.
+    pub fn count(&mut self, name: &'static str) {
+        self.out.push(Effect::Count(name));
     }
 
     /// Majority size for this cluster (`n / 2 + 1`).
@@ -156,6 +165,13 @@ pub trait Node: Clone + Debug + 'static {
     fn validate_config(config: &Self::Config, path: &str) -> Result<(), ConfigError> {
         let _ = (config, path);
         Ok(())
+    }
+
+    /// Parse a client command typed by a user (`Control::Submit`), to be sent first to server
+    /// `node`. Errors say what is wrong in plain words.
+    fn parse_request(node: NodeId, text: &str) -> Result<Self::Request, String> {
+        let _ = (node, text);
+        Err("this protocol takes no client commands".to_string())
     }
 
     /// Build node `id` of a `cluster_size`-node cluster, from its durable state after a restart

@@ -80,7 +80,7 @@ pub struct Scenario {
 }
 
 /// Protocols this build knows.
-pub const PROTOCOLS: &[&str] = &["raft"];
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc"];
 
 impl Scenario {
     /// A scenario with default configuration and no actions.
@@ -183,8 +183,11 @@ impl Scenario {
                 ));
             }
             last = a.at;
-            a.control
-                .validate(self.cluster.nodes, &format!("actions[{i}].control"))?;
+            a.control.validate(
+                self.cluster.nodes,
+                self.cluster.clients,
+                &format!("actions[{i}].control"),
+            )?;
         }
         Ok(())
     }

@@ -215,6 +215,8 @@ pub struct Counters {
     pub forced_timeouts: u64,
     /// Client requests handled.
     pub requests: u64,
+    /// Protocol-specific coverage counters ([`crate::node::Effect::Count`]), by name.
+    pub protocol: BTreeMap<&'static str, u64>,
 }
 
 impl Counters {
@@ -246,6 +248,14 @@ impl Counters {
             ("forced_timeouts", self.forced_timeouts),
             ("requests", self.requests),
         ]
+        .into_iter()
+        .chain(self.protocol.iter().map(|(k, v)| (*k, *v)))
+        .collect()
+    }
+
+    /// The protocol coverage counter `name` (0 if it never moved).
+    pub fn protocol(&self, name: &str) -> u64 {
+        self.protocol.get(name).copied().unwrap_or(0)
     }
 
     fn count_drop(&mut self, reason: DropReason) {
@@ -268,6 +278,23 @@ pub enum RunOutcome {
     Capped,
 }
 
+/// Where node `id` lives in the slot table: servers first, then clients.
+fn slot_index(servers: usize, id: NodeId) -> usize {
+    match id.client_index() {
+        Some(k) => servers + k,
+        None => id.index(),
+    }
+}
+
+/// The node living in slot `i` (inverse of [`slot_index`]).
+fn slot_id(servers: usize, i: usize) -> NodeId {
+    if i < servers {
+        NodeId::from_index(i)
+    } else {
+        NodeId::client(i - servers)
+    }
+}
+
 /// A deterministic simulation of one protocol on one cluster.
 #[derive(Clone, Debug)]
 pub struct Simulator<N: Node> {
@@ -280,7 +307,10 @@ pub struct Simulator<N: Node> {
     messages: InFlightTable<InFlight<N::Msg>>,
     /// Messages waiting at held links, in arrival order.
     held: Vec<MsgId>,
+    /// Servers first (`n1…`), then simulated clients (`c1…`).
     slots: Vec<Slot<N>>,
+    /// Number of servers.
+    servers: usize,
     net: Network,
     trace: Vec<TraceEntry<N>>,
     checker: N::Checker,
@@ -303,16 +333,16 @@ impl<N: Node> Simulator<N> {
         N::validate_config(&config, "config")?;
         let root = SimRng::new(seed);
         let n = cluster.nodes;
-        let slots = (0..n)
+        let slots = (0..n + cluster.clients)
             .map(|i| {
-                let id = NodeId::from_index(i);
+                let id = slot_id(n, i);
                 let node = N::new(id, n, &config, None);
                 let last_role = Some((node.role(), node.term()));
                 Slot {
                     status: NodeStatus::Up,
                     node: Some(node),
                     durable: None,
-                    rng: root.fork(NODE_STREAM_BASE + i as u64),
+                    rng: root.fork(NODE_STREAM_BASE + u64::from(id.0)),
                     timers: BTreeMap::new(),
                     deferred: Vec::new(),
                     last_role,
@@ -320,7 +350,13 @@ impl<N: Node> Simulator<N> {
             })
             .collect();
         let mut sim = Simulator {
-            net: Network::new(n, cluster.net.clone(), root.fork(NET_STREAM)),
+            net: Network::new(
+                n,
+                cluster.clients,
+                cluster.net.clone(),
+                root.fork(NET_STREAM),
+            ),
+            servers: n,
             cluster,
             config,
             now: Time::ZERO,
@@ -338,8 +374,8 @@ impl<N: Node> Simulator<N> {
             effects: Vec::new(),
             findings: Vec::new(),
         };
-        for i in 0..n {
-            sim.dispatch(NodeId::from_index(i), Input::Start { restart: false });
+        for i in 0..sim.slots.len() {
+            sim.dispatch(slot_id(n, i), Input::Start { restart: false });
         }
         Ok(sim)
     }
@@ -353,7 +389,7 @@ impl<N: Node> Simulator<N> {
 
     /// Number of nodes.
     pub fn cluster_size(&self) -> usize {
-        self.slots.len()
+        self.servers
     }
 
     /// The cluster configuration.
@@ -368,12 +404,14 @@ impl<N: Node> Simulator<N> {
 
     /// The live node `id` (`None` while it is crashed).
     pub fn node(&self, id: NodeId) -> Option<&N> {
-        self.slots.get(id.index()).and_then(|s| s.node.as_ref())
+        self.slots
+            .get(slot_index(self.servers, id))
+            .and_then(|s| s.node.as_ref())
     }
 
     /// Status of node `id`.
     pub fn status(&self, id: NodeId) -> NodeStatus {
-        self.slots[id.index()].status
+        self.slots[slot_index(self.servers, id)].status
     }
 
     /// The network.
@@ -435,7 +473,7 @@ impl<N: Node> Simulator<N> {
                     (None, None) => unreachable!("a crashed node always keeps its durable state"),
                 };
                 NodeSnapshot {
-                    id: NodeId::from_index(i),
+                    id: slot_id(self.servers, i),
                     status: slot.status,
                     view,
                     timers: slot
@@ -491,7 +529,7 @@ impl<N: Node> Simulator<N> {
                 .messages
                 .get(*id)
                 .is_some_and(|m| m.flight == Flight::Flying),
-            Due::Timer { node, timer, gen } => self.slots[node.index()]
+            Due::Timer { node, timer, gen } => self.slots[slot_index(self.servers, *node)]
                 .timers
                 .get(timer)
                 .is_some_and(|a| a.gen == *gen),
@@ -569,11 +607,15 @@ impl<N: Node> Simulator<N> {
         match due {
             Due::Deliver(id) => self.arrive(id),
             Due::Timer { node, timer, .. } => {
-                if self.slots[node.index()].status == NodeStatus::Paused {
-                    self.slots[node.index()].deferred.push(due);
+                if self.slots[slot_index(self.servers, node)].status == NodeStatus::Paused {
+                    self.slots[slot_index(self.servers, node)]
+                        .deferred
+                        .push(due);
                     return;
                 }
-                self.slots[node.index()].timers.remove(&timer);
+                self.slots[slot_index(self.servers, node)]
+                    .timers
+                    .remove(&timer);
                 self.counters.timers_fired += 1;
                 self.dispatch(
                     node,
@@ -601,11 +643,13 @@ impl<N: Node> Simulator<N> {
             self.held.push(id);
             return;
         }
-        match self.slots[to.index()].status {
+        match self.slots[slot_index(self.servers, to)].status {
             NodeStatus::Crashed => self.drop_message(id, DropReason::ReceiverCrashed),
             NodeStatus::Paused => {
                 self.wait(id, "receiver paused");
-                self.slots[to.index()].deferred.push(Due::Deliver(id));
+                self.slots[slot_index(self.servers, to)]
+                    .deferred
+                    .push(Due::Deliver(id));
             }
             NodeStatus::Up => {
                 let Some(m) = self.messages.remove(id) else {
@@ -677,8 +721,8 @@ impl<N: Node> Simulator<N> {
         self.counters.events += 1;
         let record = self.cluster.record_trace;
         let mut out = std::mem::take(&mut self.effects);
-        let cluster_size = self.slots.len();
-        let slot = &mut self.slots[id.index()];
+        let cluster_size = self.servers;
+        let slot = &mut self.slots[slot_index(self.servers, id)];
         let Some(node) = slot.node.as_mut() else {
             self.effects = out;
             return;
@@ -731,7 +775,7 @@ impl<N: Node> Simulator<N> {
                 Role::Candidate => self.counters.became_candidate += 1,
                 Role::PreCandidate => self.counters.became_pre_candidate += 1,
                 Role::Leader => self.counters.became_leader += 1,
-                Role::Follower | Role::Coordinator | Role::Participant => {}
+                Role::Follower | Role::Client | Role::Coordinator | Role::Participant => {}
             }
             self.record(TraceEvent::Role {
                 node: id,
@@ -747,7 +791,7 @@ impl<N: Node> Simulator<N> {
     }
 
     fn check(&mut self, id: NodeId) {
-        let Some(node) = self.slots[id.index()].node.as_ref() else {
+        let Some(node) = self.slots[slot_index(self.servers, id)].node.as_ref() else {
             return;
         };
         self.checker.observe(self.now, id, node, &mut self.findings);
@@ -771,7 +815,7 @@ impl<N: Node> Simulator<N> {
                 self.seq += 1;
                 let gen = self.seq;
                 let fires_at = self.now.plus(after_ms);
-                self.slots[id.index()].timers.insert(
+                self.slots[slot_index(self.servers, id)].timers.insert(
                     timer,
                     Armed {
                         gen,
@@ -789,7 +833,9 @@ impl<N: Node> Simulator<N> {
                 );
             }
             Effect::CancelTimer { timer } => {
-                self.slots[id.index()].timers.remove(&timer);
+                self.slots[slot_index(self.servers, id)]
+                    .timers
+                    .remove(&timer);
             }
             Effect::Reply { client, reply } => self.record(TraceEvent::Reply {
                 node: id,
@@ -797,6 +843,7 @@ impl<N: Node> Simulator<N> {
                 reply,
             }),
             Effect::Note(text) => self.record(TraceEvent::Note { node: id, text }),
+            Effect::Count(name) => *self.counters.protocol.entry(name).or_default() += 1,
         }
     }
 
@@ -854,7 +901,7 @@ impl<N: Node> Simulator<N> {
     /// Apply a user action now. Invalid actions (unknown node, restarting a running node…) are
     /// refused with a message and change nothing.
     pub fn apply(&mut self, control: Control) -> Result<(), ControlError> {
-        control.validate(self.slots.len(), "control")?;
+        control.validate(self.servers, self.cluster.clients, "control")?;
         let refuse = |msg: String| Err(ControlError(msg));
         // Validate state-dependent preconditions before recording anything.
         match &control {
@@ -883,17 +930,37 @@ impl<N: Node> Simulator<N> {
             }
             _ => {}
         }
+        // A client command is parsed before anything is recorded: a typo changes nothing.
+        let submitted = match &control {
+            Control::Submit { client, node, op } => {
+                let request = N::parse_request(*node, op).map_err(ControlError)?;
+                Some((*client, request))
+            }
+            _ => None,
+        };
         self.record(TraceEvent::Control(control.clone()));
+        if let Some((client, request)) = submitted {
+            self.counters.requests += 1;
+            let k = client.client_index().unwrap_or_default();
+            self.dispatch(
+                client,
+                Input::Request {
+                    client: ClientId::try_from(k).unwrap_or_default(),
+                    request,
+                },
+            );
+            return Ok(());
+        }
         match control {
             Control::Crash { node } => self.crash(node),
             Control::Restart { node } => {
-                let slot = &mut self.slots[node.index()];
+                let slot = &mut self.slots[slot_index(self.servers, node)];
                 let (durable, _) = slot
                     .durable
                     .take()
                     .ok_or_else(|| ControlError(format!("{node} has no durable state")))?;
-                let fresh = N::new(node, self.slots.len(), &self.config, Some(durable));
-                let slot = &mut self.slots[node.index()];
+                let fresh = N::new(node, self.servers, &self.config, Some(durable));
+                let slot = &mut self.slots[slot_index(self.servers, node)];
                 slot.last_role = None;
                 slot.node = Some(fresh);
                 slot.status = NodeStatus::Up;
@@ -901,11 +968,11 @@ impl<N: Node> Simulator<N> {
                 self.dispatch(node, Input::Start { restart: true });
             }
             Control::Pause { node } => {
-                self.slots[node.index()].status = NodeStatus::Paused;
+                self.slots[slot_index(self.servers, node)].status = NodeStatus::Paused;
                 self.counters.pauses += 1;
             }
             Control::Resume { node } => {
-                let slot = &mut self.slots[node.index()];
+                let slot = &mut self.slots[slot_index(self.servers, node)];
                 slot.status = NodeStatus::Up;
                 // Everything that waited is handled now, in the order it came due (not queued
                 // behind later traffic that happens to be due at this same instant).
@@ -925,7 +992,9 @@ impl<N: Node> Simulator<N> {
             }
             Control::Timeout { node } => {
                 if let Some(timer) = self.node(node).and_then(|n| n.timeout_timer()) {
-                    self.slots[node.index()].timers.remove(&timer);
+                    self.slots[slot_index(self.servers, node)]
+                        .timers
+                        .remove(&timer);
                     self.counters.forced_timeouts += 1;
                     self.dispatch(
                         node,
@@ -970,19 +1039,20 @@ impl<N: Node> Simulator<N> {
             }
             Control::DropMessage { id } => self.drop_message(id, DropReason::DroppedByUser),
             Control::SetNet { net } => self.net.set_config(net),
+            Control::Submit { .. } => {}
         }
         Ok(())
     }
 
     fn crash(&mut self, id: NodeId) {
-        let slot = &mut self.slots[id.index()];
+        let slot = &mut self.slots[slot_index(self.servers, id)];
         let Some(node) = slot.node.take() else {
             return;
         };
         let durable = node.durable();
         // What a restart would recover: shown in the UI while the node is down.
-        let recovered = N::new(id, self.slots.len(), &self.config, Some(durable.clone()));
-        let slot = &mut self.slots[id.index()];
+        let recovered = N::new(id, self.servers, &self.config, Some(durable.clone()));
+        let slot = &mut self.slots[slot_index(self.servers, id)];
         slot.durable = Some((durable, recovered.view()));
         slot.status = NodeStatus::Crashed;
         slot.timers.clear();
@@ -1031,7 +1101,7 @@ impl<N: Node> Simulator<N> {
         client: ClientId,
         request: N::Request,
     ) -> Result<(), ControlError> {
-        if node.index() >= self.slots.len() {
+        if node.is_client() || node.index() >= self.servers {
             return Err(ControlError(format!("no node {node}")));
         }
         if self.status(node) != NodeStatus::Up {
@@ -1058,7 +1128,7 @@ impl<N: Node> Simulator<N> {
             if slot.status == NodeStatus::Up {
                 for timer in slot.timers.keys() {
                     out.push(Choice::Fire {
-                        node: NodeId::from_index(i),
+                        node: slot_id(self.servers, i),
                         timer: *timer,
                     });
                 }
@@ -1086,7 +1156,7 @@ impl<N: Node> Simulator<N> {
                 self.drop_message(id, DropReason::DroppedByUser);
             }
             Choice::Fire { node, timer } => {
-                let slot = &self.slots[node.index()];
+                let slot = &self.slots[slot_index(self.servers, node)];
                 let Some(armed) = slot
                     .timers
                     .get(&timer)

@@ -6,26 +6,49 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Identity of a node in the cluster. Node ids are dense: `0..node_count`.
+/// Identity of a node in the cluster or of a simulated client.
 ///
-/// Shown to people 1-based (`n1`, `n2`, …) because that is how the UI and the docs number nodes.
-///
-/// In scenario files a node is written the same way, as the string `"n1"`…`"n9"`.
+/// Servers are dense: `0..node_count`, shown to people 1-based (`n1`, `n2`, …) because that is
+/// how the UI and the docs number nodes. Simulated clients live outside the cluster and take the
+/// ids from [`CLIENT_BASE`] up, shown as `c1`, `c2`, … In scenario files both are written the
+/// same way, as strings (`"n1"`, `"c2"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u8);
 
+/// The first client id: client `k` (0-based) is `NodeId(CLIENT_BASE + k)`, written `c{k+1}`.
+pub const CLIENT_BASE: u8 = 128;
+
 impl NodeId {
-    /// Parse the human form `n1`…`n256` (1-based; index 0–255).
+    /// Parse the human form: `n1`…`n128` for servers, `c1`…`c128` for clients (1-based).
     pub fn parse(text: &str) -> Option<NodeId> {
-        let digits = text.strip_prefix('n')?;
+        let (base, digits) = match text.as_bytes().first() {
+            Some(b'n') => (0u16, &text[1..]),
+            Some(b'c') => (u16::from(CLIENT_BASE), &text[1..]),
+            _ => return None,
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let number: u16 = digits.parse().ok()?;
-        if number == 0 {
+        if number == 0 || number > u16::from(CLIENT_BASE) {
             return None;
         }
-        u8::try_from(number - 1).ok().map(NodeId)
+        u8::try_from(base + number - 1).ok().map(NodeId)
+    }
+
+    /// Simulated client `k` (0-based).
+    pub fn client(k: usize) -> NodeId {
+        NodeId(CLIENT_BASE + u8::try_from(k).expect("client index fits"))
+    }
+
+    /// Whether this id names a simulated client rather than a server.
+    pub fn is_client(self) -> bool {
+        self.0 >= CLIENT_BASE
+    }
+
+    /// For a client, its 0-based client index.
+    pub fn client_index(self) -> Option<usize> {
+        self.is_client().then(|| usize::from(self.0 - CLIENT_BASE))
     }
 }
 
@@ -40,7 +63,7 @@ impl<'de> Deserialize<'de> for NodeId {
         let text = String::deserialize(d)?;
         NodeId::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "invalid node {text:?}: nodes are written \"n1\", \"n2\", …"
+                "invalid node {text:?}: nodes are written \"n1\", \"n2\", …, clients \"c1\", …"
             ))
         })
     }
@@ -62,7 +85,10 @@ impl NodeId {
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "n{}", u32::from(self.0) + 1)
+        match self.client_index() {
+            Some(k) => write!(f, "c{}", k + 1),
+            None => write!(f, "n{}", u32::from(self.0) + 1),
+        }
     }
 }
 
@@ -116,7 +142,14 @@ mod tests {
         assert_eq!(NodeId(0).to_string(), "n1");
         assert_eq!(NodeId::parse("n1"), Some(NodeId(0)));
         assert_eq!(NodeId::parse("n9"), Some(NodeId(8)));
-        for bad in ["", "n", "n0", "1", "n-1", "nx", "n257", "N1", "n1 "] {
+        assert_eq!(NodeId::client(0).to_string(), "c1");
+        assert_eq!(NodeId::parse("c2"), Some(NodeId::client(1)));
+        assert_eq!(NodeId::client(1).client_index(), Some(1));
+        assert!(!NodeId(127).is_client());
+        assert_eq!(NodeId::parse("n128"), Some(NodeId(127)));
+        for bad in [
+            "", "n", "n0", "1", "n-1", "nx", "n129", "n257", "N1", "n1 ", "c0", "c", "c129",
+        ] {
             assert_eq!(NodeId::parse(bad), None, "{bad:?}");
         }
         let json = serde_json::to_string(&NodeId(2)).unwrap();

@@ -21,6 +21,8 @@ pub enum Role {
     Candidate,
     /// Raft leader.
     Leader,
+    /// A simulated client (outside the cluster).
+    Client,
     /// Atomic commit coordinator (transaction manager).
     Coordinator,
     /// Atomic commit participant (resource manager).
@@ -35,6 +37,7 @@ impl Role {
             Role::PreCandidate => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
+            Role::Client => "client",
             Role::Coordinator => "coordinator",
             Role::Participant => "participant",
         }

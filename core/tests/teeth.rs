@@ -11,10 +11,14 @@ use netsplit_core::raft::Mutant;
 const BUDGET: u64 = 200;
 
 fn first_catch(mutant: Mutant, nodes: usize) -> Option<(u64, String)> {
+    let name = Mutant::ALL
+        .iter()
+        .find(|(m, _, _)| *m == mutant)
+        .map(|(_, n, _)| n.to_string());
     let options = ChaosOptions {
         nodes,
         events: 20_000,
-        mutant: Some(mutant),
+        mutant: name,
         ..ChaosOptions::default()
     };
     (0..BUDGET).find_map(|seed| {

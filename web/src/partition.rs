@@ -76,7 +76,7 @@ mod tests {
         for n in 2..=9 {
             for leader in [None, Some(NodeId(1))] {
                 for p in presets(n, leader) {
-                    p.control.validate(n, "preset").unwrap();
+                    p.control.validate(n, 0, "preset").unwrap();
                     let count: usize = groups(&p).iter().map(|g| g.len()).sum();
                     assert_eq!(count, n, "{}", p.label);
                 }

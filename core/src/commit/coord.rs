@@ -23,6 +23,7 @@ impl CommitNode {
             })
             .collect();
         for (txn, writers) in open {
+            ctx.count("coordinator_recoveries");
             ctx.note(format!(
                 "recovery: log has commit {txn} without end record: resending Commit"
             ));
@@ -138,7 +139,8 @@ impl CommitNode {
             }
             return;
         };
-        if !v.spec.parts.contains_key(&from) {
+        if !v.spec.parts.contains_key(&from) || v.votes.contains_key(&from) {
+            // Not a participant, or a duplicate: the first vote counts.
             return;
         }
         v.votes.insert(from, vote);
@@ -179,6 +181,7 @@ impl CommitNode {
                 });
                 self.remember(txn, Outcome::Abort, "no record: presumed abort".into());
             }
+            ctx.count("presumed_aborts");
             ctx.note(format!("no record of {txn}: presumed abort"));
             ctx.send(to, CommitMsg::Abort { txn });
         }
@@ -226,6 +229,7 @@ impl CommitNode {
             return;
         };
         ctx.cancel_timer(CommitTimer::Votes(txn));
+        ctx.count("aborts");
         self.audit.push(Audit::Decided {
             txn,
             outcome: Outcome::Abort,
@@ -248,6 +252,7 @@ impl CommitNode {
             return;
         };
         ctx.cancel_timer(CommitTimer::Votes(txn));
+        ctx.count("commits");
         if writers.is_empty() {
             // Everyone only read: nothing to make durable, no phase two.
             self.audit.push(Audit::Decided {
@@ -374,6 +379,7 @@ impl CommitNode {
                     self.do_commit(ctx, txn);
                     return;
                 }
+                ctx.count("phase_two_resends");
                 for w in f.writers.iter().filter(|w| !f.acked.contains(w)) {
                     ctx.send(*w, CommitMsg::Commit { txn });
                 }

@@ -28,6 +28,7 @@
 //!   the two server roles' handlers.
 //! - [`check`]: atomicity, validity, irrevocability, no unilateral abort.
 
+pub mod chaos;
 pub mod check;
 pub mod coord;
 pub mod msg;

@@ -246,6 +246,8 @@ pub struct CommitNode {
     pub(crate) terminating: BTreeMap<TxnId, BTreeMap<NodeId, PState>>,
     /// Lock conflicts met (votes no because a key was locked).
     pub(crate) conflicts: u64,
+    /// Recent votes, so a duplicate Prepare gets the same answer (bounded, oldest dropped).
+    pub(crate) votes: BTreeMap<TxnId, Vote>,
     // --- client actor, volatile ---
     pub(crate) next_req: u64,
     pub(crate) pending: BTreeMap<u64, ClientId>,
@@ -300,6 +302,7 @@ impl CommitNode {
             &self.finishing,
             &self.unlogged,
             &self.terminating,
+            &self.votes,
             self.refuse,
         )
             .hash(&mut h);
@@ -480,7 +483,7 @@ impl CommitNode {
     }
 
     fn client_view(&self) -> NodeView {
-        let mut view = NodeView::plain(Role::Participant);
+        let mut view = NodeView::plain(Role::Client);
         view.fields = vec![crate::view::Field::volatile(
             "waiting for",
             self.pending.len(),
@@ -513,7 +516,12 @@ impl Node for CommitNode {
         config: &CommitConfig,
         durable: Option<CommitDurable>,
     ) -> Self {
-        let kind = if is_client(id) {
+        let mut config = config.clone();
+        if config.coordinator.index() >= cluster_size {
+            // Builders refuse this; never address a node that does not exist.
+            config.coordinator = NodeId(0);
+        }
+        let kind = if id.is_client() {
             Kind::Client
         } else if id == config.coordinator {
             Kind::Coordinator
@@ -535,7 +543,7 @@ impl Node for CommitNode {
         CommitNode {
             id,
             servers: cluster_size,
-            config: config.clone(),
+            config,
             kind,
             d,
             voting: BTreeMap::new(),
@@ -547,6 +555,7 @@ impl Node for CommitNode {
             asks: BTreeMap::new(),
             terminating: BTreeMap::new(),
             conflicts: 0,
+            votes: BTreeMap::new(),
             next_req: 0,
             pending: BTreeMap::new(),
             audit: Vec::new(),
@@ -611,6 +620,10 @@ impl Node for CommitNode {
         }
     }
 
+    fn parse_request(node: NodeId, text: &str) -> Result<CommitRequest, String> {
+        super::msg::parse_request(node, text)
+    }
+
     fn durable(&self) -> CommitDurable {
         self.d.clone()
     }
@@ -619,7 +632,7 @@ impl Node for CommitNode {
         match self.kind {
             Kind::Coordinator => Role::Coordinator,
             Kind::Participant => Role::Participant,
-            Kind::Client => Role::Participant,
+            Kind::Client => Role::Client,
         }
     }
 
@@ -678,9 +691,4 @@ impl CommitNode {
     pub(crate) fn three_phase(&self) -> bool {
         self.config.variant == Variant::ThreePhase
     }
-}
-
-/// Client actors have ids from 128 on (see the client contract).
-fn is_client(id: NodeId) -> bool {
-    id.0 >= 128
 }

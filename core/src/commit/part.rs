@@ -8,12 +8,16 @@ use super::Mutant;
 use crate::node::Ctx;
 use crate::types::NodeId;
 
+/// How many recent votes a participant remembers to answer duplicate Prepares alike.
+const RECENT_VOTES: usize = 256;
+
 impl CommitNode {
     /// (Re)start: every prepared record is still in doubt — its locks are held again (they are
     /// derived from the records) and the coordinator is asked at once.
     pub(crate) fn part_start(&mut self, ctx: &mut Ctx<'_, Self>) {
         let txns: Vec<TxnId> = self.d.prepared.keys().copied().collect();
         for txn in txns {
+            ctx.count("participant_recoveries");
             ctx.note(format!(
                 "recovery: prepared record for {txn}, still in doubt: asking {}",
                 self.config.coordinator
@@ -201,14 +205,33 @@ impl CommitNode {
             }
             None => {}
         }
+        if let Some(vote) = self.votes.get(&txn) {
+            ctx.send(from, CommitMsg::Vote { txn, vote: *vote });
+            return;
+        }
         let (vote, why) = self.decide_vote(txn, &work);
         self.audit.push(Audit::Voted { txn, vote });
+        self.votes.insert(txn, vote);
+        while self.votes.len() > RECENT_VOTES {
+            self.votes.pop_first();
+        }
         match vote {
             Vote::No => {
-                ctx.note(format!("{txn}: votes no ({why}); aborts at once"));
-                self.apply(ctx, txn, Outcome::Abort, Via::Alone);
+                ctx.count(if why.starts_with("lock conflict") {
+                    "lock_conflicts"
+                } else {
+                    "votes_no"
+                });
+                if work.read_only() {
+                    // Nothing was written here: nothing to abort, nothing to remember.
+                    ctx.note(format!("{txn}: votes no ({why})"));
+                } else {
+                    ctx.note(format!("{txn}: votes no ({why}); aborts at once"));
+                    self.apply(ctx, txn, Outcome::Abort, Via::Alone);
+                }
             }
             Vote::ReadOnly => {
+                ctx.count("read_only_votes");
                 ctx.note(format!(
                     "{txn}: {why}; votes read-only and leaves phase two"
                 ));
@@ -232,6 +255,7 @@ impl CommitNode {
                     },
                 );
                 self.audit.push(Audit::Prepared { txn });
+                ctx.count("prepared");
                 self.asks.insert(txn, 0);
                 ctx.set_timer(CommitTimer::InDoubt(txn), self.in_doubt_ms());
             }
@@ -303,6 +327,7 @@ impl CommitNode {
                         ctx.send(*w, CommitMsg::StateReq { txn });
                     }
                     self.terminating.insert(txn, heard);
+                    ctx.count("terminations");
                     ctx.note(format!(
                         "{txn}: coordinator silent; termination protocol asks the other writers"
                     ));
@@ -310,6 +335,7 @@ impl CommitNode {
                     return;
                 }
                 let since = rec.since;
+                ctx.count("in_doubt_asks");
                 let asks = self.asks.entry(txn).or_insert(0);
                 *asks += 1;
                 ctx.note(format!(

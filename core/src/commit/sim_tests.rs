@@ -69,17 +69,18 @@ fn prepare_forces_a_record_arms_the_in_doubt_timer_and_votes_yes() {
     let config = CommitConfig::default();
     let mut p = fresh(N2, &config);
     let out = run(&mut p, |n, ctx| n.on_message(ctx, N1, prepare(1, "n2:x=5")));
-    assert_eq!(out.len(), 3, "{out:?}");
+    assert_eq!(out.len(), 4, "{out:?}");
     assert!(matches!(&out[0], Effect::Note(t) if t.contains("prepared record forced")));
+    assert_eq!(out[1], Effect::Count("prepared"));
     assert_eq!(
-        out[1],
+        out[2],
         Effect::SetTimer {
             timer: CommitTimer::InDoubt(TxnId(1)),
             after_ms: 200
         }
     );
     assert_eq!(
-        out[2],
+        out[3],
         Effect::Send {
             to: N1,
             msg: CommitMsg::Vote {
@@ -102,13 +103,14 @@ fn a_lock_conflict_a_constraint_and_a_refusal_vote_no() {
     run(&mut p, |n, ctx| n.on_message(ctx, N1, prepare(1, "n2:x=5")));
     let out = run(&mut p, |n, ctx| n.on_message(ctx, N1, prepare(2, "n2:x=6")));
     assert_eq!(sends(&out), vec![(N1, "Vote t2 no".to_string())]);
-    assert!(matches!(&out[0], Effect::Note(t) if t.contains("x is locked by t1 (no-wait)")));
+    assert_eq!(out[0], Effect::Count("lock_conflicts"));
+    assert!(matches!(&out[1], Effect::Note(t) if t.contains("x is locked by t1 (no-wait)")));
     assert_eq!(p.durable().done.get(&TxnId(2)), Some(&Outcome::Abort));
     let out = run(&mut p, |n, ctx| {
         n.on_message(ctx, N1, prepare(3, "n2:y=-1"))
     });
     assert_eq!(sends(&out), vec![(N1, "Vote t3 no".to_string())]);
-    assert!(matches!(&out[0], Effect::Note(t) if t.contains("constraint: y must be ≥ 0")));
+    assert!(matches!(&out[1], Effect::Note(t) if t.contains("constraint: y must be ≥ 0")));
     run(&mut p, |n, ctx| {
         n.on_request(ctx, 0, CommitRequest::Refuse { node: N2, on: true })
     });
@@ -257,6 +259,7 @@ fn sim(variant: Variant) -> Simulator<CommitNode> {
             ..NetConfig::default()
         },
         record_trace: true,
+        ..ClusterConfig::default()
     };
     let config = CommitConfig {
         variant,

@@ -560,6 +560,11 @@ impl Node for RaftNode {
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if self.id.is_client() {
+            // Client actors arrive with the key-value commands; until then they stay idle.
+            self.role = Role::Client;
+            return;
+        }
         self.role = Role::Follower;
         self.reset_election_timer(ctx);
     }

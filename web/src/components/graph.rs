@@ -162,6 +162,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         Role::Candidate => "candidate",
         Role::PreCandidate => "precandidate",
         Role::Follower => "follower",
+        Role::Client => "client",
     };
     let status = match n.status {
         NodeStatus::Up => "up",
