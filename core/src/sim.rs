@@ -1114,6 +1114,14 @@ impl<N: Node> Simulator<N> {
 
     // ----- manual stepping ---------------------------------------------------------------
 
+    /// Every message on the wire or waiting, in id order: (id, from, to, message). For
+    /// exhaustive exploration, which fingerprints the in-flight multiset.
+    pub fn in_flight(&self) -> impl Iterator<Item = (MsgId, NodeId, NodeId, &N::Msg)> {
+        self.messages
+            .iter()
+            .map(|(id, m)| (id, m.from, m.to, &m.msg))
+    }
+
     /// Every event that could happen next, in a stable order: deliver or drop each flying
     /// message, fire each armed timer of a running node.
     pub fn enabled(&self) -> Vec<Choice<N::Timer>> {
