@@ -58,11 +58,11 @@ fn two_phase_commit_survives_chaos() {
         ("commits", 0.95),
         ("aborts", 0.9),
         ("in_doubt_asks", 0.8),
-        ("presumed_aborts", 0.3),
+        ("presumed_aborts", 0.9),
         ("lock_conflicts", 0.8),
         ("read_only_votes", 0.8),
-        ("participant_recoveries", 0.3),
-        ("coordinator_recoveries", 0.2),
+        ("participant_recoveries", 0.9),
+        ("coordinator_recoveries", 0.5),
     ] {
         let got = share(name);
         println!(

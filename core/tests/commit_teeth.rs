@@ -44,7 +44,11 @@ fn caught_by(name: &str, expected: &[&str]) {
 fn commit_before_log_is_caught() {
     caught_by(
         "commit-before-log",
-        &["atomicity", "irrevocability", "prepared-never-aborts-unilaterally"],
+        &[
+            "atomicity",
+            "irrevocability",
+            "prepared-never-aborts-unilaterally",
+        ],
     );
 }
 
@@ -66,6 +70,10 @@ fn every_mutant_is_listed_with_a_test() {
     let names: Vec<&str> = Mutant::ALL.iter().map(|(_, n, _)| *n).collect();
     assert_eq!(
         names,
-        ["commit-before-log", "prepared-aborts-on-timeout", "commit-without-all-votes"]
+        [
+            "commit-before-log",
+            "prepared-aborts-on-timeout",
+            "commit-without-all-votes"
+        ]
     );
 }

@@ -28,14 +28,12 @@ impl CommitNode {
         }
     }
 
+    /// How long a freshly prepared participant waits before it first asks (2PC) or starts
+    /// the termination protocol (3PC): long enough for the coordinator to have collected the
+    /// votes or timed out on them. 3PC relies on this bound being right (a synchronous
+    /// network); 2PC only asks earlier or later.
     fn in_doubt_ms(&self) -> u64 {
-        if self.three_phase() {
-            // 3PC assumes a synchronous network: a participant must not give up on the
-            // coordinator before a whole round could have happened.
-            self.config.vote_timeout_ms + self.config.retry_ms
-        } else {
-            self.config.retry_ms
-        }
+        self.config.vote_timeout_ms + self.config.retry_ms
     }
 
     pub(crate) fn set_refuse(&mut self, ctx: &mut Ctx<'_, Self>, on: bool) -> String {

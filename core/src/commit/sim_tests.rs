@@ -76,7 +76,7 @@ fn prepare_forces_a_record_arms_the_in_doubt_timer_and_votes_yes() {
         out[2],
         Effect::SetTimer {
             timer: CommitTimer::InDoubt(TxnId(1)),
-            after_ms: 200
+            after_ms: 500
         }
     );
     assert_eq!(
