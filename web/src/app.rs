@@ -5,7 +5,7 @@
 //! Per-frame motion (messages, timer arcs) is drawn on a canvas by [`crate::canvas`].
 
 use crate::canvas::{CanvasPainter, DropMark};
-use crate::components::{controls, exchange, graph, help, inspector, log, status, topbar};
+use crate::components::{commit, controls, exchange, graph, help, inspector, log, status, topbar};
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
@@ -641,6 +641,7 @@ pub fn app() -> Html {
             </main>
             <aside class="inspector" aria-label="Inspector">
                 { inspector::view(&snap, s.ui.selected, leader, &dispatch) }
+                { commit::panel(&snap, &dispatch) }
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }
