@@ -27,6 +27,19 @@ use serde::Serialize;
 
 /// Name used for liveness failures in reports.
 pub const LIVENESS: &str = "liveness-after-heal";
+/// Name used for failures of the post-settle stability probe.
+pub const STABILITY: &str = "stable-under-steady-fault";
+
+/// A steady fault held after the cluster settled, to check the protocol stays live under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// What the fault is, in words (for reports).
+    pub name: String,
+    /// The controls that set the fault up (applied together).
+    pub controls: Vec<Control>,
+    /// How long it is held, ms.
+    pub window_ms: u64,
+}
 
 /// Which fault classes to inject.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -129,6 +142,18 @@ pub trait ChaosProtocol: Node {
         let _ = (rng, sim);
         None
     }
+    /// After the cluster settled: a steady fault to hold for `window_ms` (e.g. Raft's partial
+    /// partition), judged by [`ChaosProtocol::probe_verdict`]. `None`: no probe.
+    fn probe(rng: &mut SimRng, sim: &Simulator<Self>) -> Option<Probe> {
+        let _ = (rng, sim);
+        None
+    }
+    /// Judge the probe: `Some(what went wrong)` is reported as a [`STABILITY`] failure.
+    /// `before` are the counters when the probe's fault was applied.
+    fn probe_verdict(before: &Counters, sim: &Simulator<Self>) -> Option<String> {
+        let _ = (before, sim);
+        None
+    }
     /// Checks that need the whole run (client-history linearizability, convergence…), run once
     /// at the end.
     fn final_check(sim: &Simulator<Self>) -> Vec<Violation> {
@@ -183,8 +208,15 @@ fn unknown_protocol(name: &str) -> String {
 
 impl ChaosProtocol for RaftNode {
     fn chaos_config(options: &ChaosOptions) -> RaftConfig {
+        let mutant = options.mutant.as_deref().and_then(Mutant::by_name);
         RaftConfig {
-            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
+            mutant,
+            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
+            read_mode: if mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
+                crate::raft::ReadMode::Lease
+            } else {
+                RaftConfig::default().read_mode
+            },
             ..RaftConfig::default()
         }
     }
@@ -202,8 +234,9 @@ impl ChaosProtocol for RaftNode {
         10 * config.election_timeout_max_ms
     }
 
-    /// Exactly one leader among running nodes, and every running node is in its term and
-    /// follows it.
+    /// Exactly one leader among running servers, every running server is in its term and
+    /// follows it, the leader has committed its whole log (so the commands clients sent after
+    /// the heal committed too), and every follower has learned that commit index.
     fn settled(sim: &Simulator<RaftNode>) -> bool {
         let mut leader = None;
         for i in 0..sim.cluster_size() {
@@ -214,16 +247,126 @@ impl ChaosProtocol for RaftNode {
                 if leader.is_some() {
                     return false;
                 }
-                leader = Some((NodeId::from_index(i), node.current_term()));
+                leader = Some((NodeId::from_index(i), node));
             }
         }
-        let Some((id, term)) = leader else {
+        let Some((id, leader)) = leader else {
             return false;
         };
-        (0..sim.cluster_size()).all(|i| {
-            sim.node(NodeId::from_index(i))
-                .is_none_or(|n| n.current_term() == term && n.leader() == Some(id))
+        let term = leader.current_term();
+        let commit = leader.commit_index();
+        leader.last_index() == commit
+            && leader.log().last().is_none_or(|e| e.term == term)
+            && (0..sim.cluster_size()).all(|i| {
+                sim.node(NodeId::from_index(i)).is_none_or(|n| {
+                    n.current_term() == term && n.leader() == Some(id) && n.commit_index() == commit
+                })
+            })
+    }
+
+    /// A random command from a random idle client to a random server, on a few hot keys so
+    /// operations overlap.
+    fn client_op(rng: &mut SimRng, sim: &Simulator<RaftNode>) -> Option<Control> {
+        let clients = sim.cluster().clients;
+        if clients == 0 {
+            return None;
+        }
+        let k = rng.index(clients);
+        let client = NodeId::client(k);
+        if sim
+            .node(client)
+            .and_then(|n| n.client())
+            .is_some_and(|c| c.busy())
+        {
+            return None;
+        }
+        let node = NodeId::from_index(rng.index(sim.cluster_size()));
+        let key = ["x", "y", "z"][rng.index(3)];
+        let value = rng.range_inclusive(1, 9);
+        let op = match rng.index(10) {
+            0..=3 => format!("put {key} {value}"),
+            4..=6 => format!("get {key}"),
+            7 | 8 => {
+                let expected = rng.range_inclusive(0, 9);
+                let expected = if expected == 0 {
+                    "-".to_string()
+                } else {
+                    expected.to_string()
+                };
+                format!("cas {key} {expected} {value}")
+            }
+            _ => format!("delete {key}"),
+        };
+        Some(Control::Submit { client, node, op })
+    }
+
+    /// The partial partition (Howard & Abraham 2020; the 2020 Cloudflare outage): servers
+    /// 1…⌈n/2⌉+… stay fully connected, and each remaining server reaches exactly one of them.
+    /// With PreVote and CheckQuorum a leader stays put; without, the half-connected servers
+    /// depose leaders over and over.
+    fn probe(rng: &mut SimRng, sim: &Simulator<RaftNode>) -> Option<Probe> {
+        let n = sim.cluster_size();
+        if n < 3 {
+            return None;
+        }
+        let mut order: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
+        // A random arrangement, so the leader may land anywhere.
+        for i in (1..n).rev() {
+            let j = rng.index(i + 1);
+            order.swap(i, j);
+        }
+        let core = n / 2 + 1;
+        let (inner, outer) = order.split_at(core);
+        let mut controls = Vec::new();
+        let mut shape = Vec::new();
+        for (k, o) in outer.iter().enumerate() {
+            let bridge = inner[k % inner.len()];
+            for other in order.iter().filter(|x| *x != o && **x != bridge) {
+                controls.push(Control::Cut { a: *o, b: *other });
+            }
+            shape.push(format!("{o} reaches only {bridge}"));
+        }
+        Some(Probe {
+            name: format!("partial partition ({})", shape.join(", ")),
+            controls,
+            window_ms: 20 * sim.config().election_timeout_max_ms,
         })
+    }
+
+    /// At most three leaders in the window: one may have to step down (CheckQuorum) and one
+    /// be elected, but the half-connected servers must not keep deposing leaders.
+    fn probe_verdict(before: &Counters, sim: &Simulator<RaftNode>) -> Option<String> {
+        let elected = sim.counters().became_leader - before.became_leader;
+        (elected > 3).then(|| {
+            format!(
+                "{elected} leaders were elected in {} ms of a steady fault a majority could ride out",
+                20 * sim.config().election_timeout_max_ms
+            )
+        })
+    }
+
+    /// Violations the live linearizability checker found are already in the trace; this adds
+    /// nothing, but a seed's histories are all re-checked at the end with pending operations
+    /// indeterminate (the live check sees other clients' operations as last observed).
+    fn final_check(sim: &Simulator<RaftNode>) -> Vec<Violation> {
+        let mut history = Vec::new();
+        for k in 0..sim.cluster().clients {
+            if let Some(c) = sim.node(NodeId::client(k)).and_then(|n| n.client()) {
+                history.extend(c.history().iter().map(|op| op.event(k as u32 + 1)));
+            }
+        }
+        match crate::linearizability::check(&history, 2_000_000) {
+            Ok(crate::linearizability::Verdict::NotLinearizable { key, reason, .. }) => {
+                vec![Violation {
+                    at: sim.now(),
+                    event: sim.events().saturating_sub(1),
+                    checker: crate::raft::check::LINEARIZABLE,
+                    node: None,
+                    detail: format!("client history of key {key:?} is not linearizable: {reason}"),
+                }]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -529,6 +672,42 @@ pub fn run_seed_with<N: ChaosProtocol>(
                 next_op = next_op.plus(rng.range_inclusive(10, 150));
             }
             _ => break,
+        }
+    }
+    if settle_ms.is_some() {
+        if let Some(probe) = N::probe(&mut rng, &sim) {
+            sim.run_until(sim.now());
+            let at = sim.now().plus(1);
+            let before = sim.counters().clone();
+            for control in probe.controls.clone() {
+                apply(&mut sim, at, control);
+            }
+            let end = at.plus(probe.window_ms);
+            next_op = next_op.max(at.plus(1));
+            loop {
+                match sim.next_event_time() {
+                    Some(t) if t <= end && t < next_op => {
+                        sim.step();
+                    }
+                    _ if next_op <= end => {
+                        if let Some(control) = N::client_op(&mut rng, &sim) {
+                            apply(&mut sim, next_op, control);
+                        }
+                        next_op = next_op.plus(rng.range_inclusive(10, 150));
+                    }
+                    _ => break,
+                }
+            }
+            sim.advance_clock(end);
+            if let Some(why) = N::probe_verdict(&before, &sim) {
+                violations.push(Violation {
+                    at: sim.now(),
+                    event: sim.events().saturating_sub(1),
+                    checker: STABILITY,
+                    node: None,
+                    detail: format!("{}: {why}", probe.name),
+                });
+            }
         }
     }
     violations.extend(sim.violations().iter().cloned());

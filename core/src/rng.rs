@@ -70,6 +70,11 @@ impl SimRng {
         lo + (product >> 64) as u64
     }
 
+    /// A uniformly distributed index in `0..n` (0 if `n` is 0).
+    pub fn index(&mut self, n: usize) -> usize {
+        usize::try_from(self.range_inclusive(0, n.saturating_sub(1) as u64)).unwrap_or(0)
+    }
+
     /// A uniformly distributed float in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
         // 53 random bits → exactly representable, identical on every IEEE-754 platform.

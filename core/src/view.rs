@@ -107,6 +107,23 @@ pub struct LogView {
     pub last_index: u64,
     /// Highest index the node knows to be committed.
     pub commit_index: u64,
+    /// Highest index applied to the state machine.
+    pub applied_index: u64,
+    /// Everything up to this index is folded into a snapshot (0: none).
+    pub snapshot_index: u64,
+    /// Leaders: where each follower stands (Raft's nextIndex / matchIndex).
+    pub followers: Vec<FollowerMark>,
+}
+
+/// A leader's bookkeeping for one follower, drawn as markers on the leader's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FollowerMark {
+    /// The follower.
+    pub node: NodeId,
+    /// Index of the next entry the leader will send it.
+    pub next: u64,
+    /// Highest index known to be replicated on it.
+    pub matched: u64,
 }
 
 impl LogView {

@@ -128,19 +128,24 @@ fn leader_crash_elects_a_new_leader_and_the_old_one_rejoins() {
 }
 
 #[test]
-fn a_minority_leader_commits_nothing_and_steps_down_after_the_heal() {
+fn a_minority_leader_steps_down_by_check_quorum_and_catches_up_after_the_heal() {
     let s = load("raft-minority-leader");
+    let before = run_to(&s, 999).snapshot();
+    assert_eq!(leaders(&before), vec![("n3".to_string(), 2)]);
     let during = run_to(&s, 2999).snapshot();
     let l = leaders(&during);
-    assert!(
-        l.contains(&("n3".to_string(), 2)),
-        "n3 still thinks it leads term 2: {l:?}"
+    assert_eq!(l.len(), 1, "exactly one leader, in the majority: {l:?}");
+    assert!(l[0].0 != "n3" && l[0].0 != "n1" && l[0].1 > 2, "{l:?}");
+    assert_ne!(
+        during.nodes[2].view.role,
+        Role::Leader,
+        "CheckQuorum: n3 stepped down in the minority"
     );
-    let new = l
-        .iter()
-        .find(|(n, _)| n != "n3")
-        .expect("the majority elected a leader");
-    assert!(new.1 > 2);
+    assert_eq!(
+        during.nodes[2].view.term,
+        Some(2),
+        "PreVote: campaigning in the minority does not inflate n3's term"
+    );
     let commit = |snap: &Snapshot, id: usize| {
         snap.nodes[id]
             .view

@@ -12,6 +12,7 @@
 
 use super::node::RaftNode;
 use crate::check::{Checker, CheckerInfo, Finding};
+use crate::linearizability::{check as check_history, Event, Verdict};
 use crate::node::Node;
 use crate::trace::Fnv64;
 use crate::types::{NodeId, Time};
@@ -34,6 +35,8 @@ pub const LEADER_COMPLETENESS: &str = "leader-completeness";
 pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
 /// Name of the committed-is-durable property.
 pub const COMMITTED_DURABLE: &str = "committed-durable";
+/// Name of the client-history linearizability property.
+pub const LINEARIZABLE: &str = "linearizable";
 
 const PROPERTIES: &[CheckerInfo] = &[
     CheckerInfo {
@@ -76,7 +79,15 @@ const PROPERTIES: &[CheckerInfo] = &[
         source: "Raft paper, §5.4 (an entry is committed once stored on a majority)",
         summary: "the committed prefix only grows and stays durably stored on a majority",
     },
+    CheckerInfo {
+        name: LINEARIZABLE,
+        source: "Herlihy & Wing 1990; Raft paper §8 and §6.4 (linearizable reads)",
+        summary: "the clients' key-value history (timeouts indeterminate) is linearizable, per key",
+    },
 ];
+
+/// Search budget per linearizability check (steps); past it the verdict is "unknown".
+const LIN_BUDGET: u64 = 200_000;
 
 /// One link of a hash chain (64-bit FNV-1a over the previous link, the term and the command).
 fn link(prev: u64, term: u64, command: &str) -> u64 {
@@ -122,6 +133,12 @@ pub struct RaftChecker {
     /// The term in which each committed index was first seen committed (by its leader, which
     /// always learns first). Non-decreasing.
     committed_in: Vec<u64>,
+    /// Client histories as last observed, per key: (client, seq) → event.
+    histories: BTreeMap<String, BTreeMap<(NodeId, u64), Event>>,
+    /// Per client: how many of its first operations are final (returned or given up).
+    settled_ops: BTreeMap<NodeId, usize>,
+    /// Linearizability checks that ran out of budget.
+    unknown: u64,
 }
 
 impl RaftChecker {
@@ -151,10 +168,14 @@ impl RaftChecker {
         if self.logs.len() <= i {
             self.logs.resize_with(i + 1, LogTrack::default);
         }
+        // The logical log: the snapshot's entries (committed, so they are the canonical
+        // committed chain) followed by the entries still in the log.
+        let snap = usize::try_from(node.snapshot_index()).unwrap_or(usize::MAX);
         let log = node.log();
+        let len = snap + log.len();
         let track = &mut self.logs[i];
         let valid = if track.truncations == Some(node.truncations()) {
-            track.chain.len().min(log.len())
+            track.chain.len().min(len)
         } else {
             0
         };
@@ -166,12 +187,32 @@ impl RaftChecker {
         };
         track.truncations = Some(node.truncations());
         let mut fresh = Vec::new();
-        for (k, e) in log.iter().enumerate().skip(valid) {
-            let prev = if k == 0 { 0 } else { track.chain[k - 1] };
-            let h = link(prev, e.term, &e.command);
+        let mut beyond_commit = None;
+        for k in valid..len {
+            let h = if k < snap {
+                match self.committed.get(k) {
+                    Some(h) => *h,
+                    None => {
+                        beyond_commit.get_or_insert(k as u64 + 1);
+                        0
+                    }
+                }
+            } else {
+                let e = &log[k - snap];
+                let prev = if k == 0 { 0 } else { track.chain[k - 1] };
+                let h = link(prev, e.term, &e.command.to_string());
+                fresh.push((k as u64 + 1, e.term, h));
+                h
+            };
             track.chain.push(h);
-            fresh.push((k as u64 + 1, e.term, h));
         }
+        if let Some(index) = beyond_commit {
+            let detail = format!(
+                "{id} holds a snapshot up to index {snap}, but index {index} was never committed"
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, index, detail);
+        }
+        let track = &self.logs[i];
         let replaced = before
             .iter()
             .zip(track.chain.iter().skip(valid))
@@ -194,7 +235,51 @@ impl RaftChecker {
         shrunk
     }
 
-    /// Leader Append-Only, Leader Completeness, State Machine Safety, committed-is-durable.
+    /// Follow a client's history; on every newly finished operation, check its key.
+    fn observe_client(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
+        let Some(client) = node.client() else {
+            return;
+        };
+        let number = id.client_index().map_or(0, |k| k as u32 + 1);
+        let history = client.history();
+        let from = self.settled_ops.get(&id).copied().unwrap_or(0);
+        let mut keys = BTreeSet::new();
+        for op in history.iter().skip(from) {
+            let entry = self.histories.entry(op.op.key().to_string()).or_default();
+            entry.insert((id, op.seq), op.event(number));
+            if op.returned.is_some() {
+                keys.insert(op.op.key().to_string());
+            }
+        }
+        let settled = history
+            .iter()
+            .position(|o| o.returned.is_none() && !o.gave_up)
+            .unwrap_or(history.len());
+        self.settled_ops.insert(id, settled.max(from));
+        for key in keys {
+            let Some(ops) = self.histories.get(&key) else {
+                continue;
+            };
+            let events: Vec<Event> = ops.values().cloned().collect();
+            match check_history(&events, LIN_BUDGET) {
+                Ok(Verdict::NotLinearizable { reason, ops, .. }) => {
+                    let detail = format!(
+                        "the history of key {key:?} is not linearizable ({} operations): {reason}",
+                        ops.len()
+                    );
+                    self.report(findings, LINEARIZABLE, id, 0, detail);
+                }
+                Ok(Verdict::Unknown { .. }) => self.unknown += 1,
+                Ok(Verdict::Linearizable) | Err(_) => {}
+            }
+        }
+    }
+
+    /// Linearizability checks that ran out of their step budget so far.
+    pub fn unknown_checks(&self) -> u64 {
+        self.unknown
+    }
+
     fn check_log(
         &mut self,
         id: NodeId,
@@ -311,6 +396,10 @@ impl Checker<RaftNode> for RaftChecker {
     }
 
     fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
+        if id.is_client() {
+            self.observe_client(id, node, findings);
+            return;
+        }
         let term = node.current_term();
         let i = id.index();
         if self.terms.len() <= i {
@@ -374,7 +463,7 @@ mod tests {
             Some(Durable {
                 current_term: term,
                 voted_for: voted_for.map(NodeId),
-                log: vec![],
+                ..Durable::default()
             }),
         )
     }
