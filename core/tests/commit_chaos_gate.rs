@@ -6,7 +6,7 @@
 //!
 //! Larger soaks: `cargo run --release -p netsplit-cli -- chaos --protocol 2pc --seeds 10000`.
 
-use netsplit_core::chaos::{run_protocol_seed, ChaosOptions, SeedReport};
+use netsplit_core::chaos::{run_protocol_seed, ChaosOptions, FaultClasses, SeedReport};
 
 const SEEDS: u64 = 500;
 const EVENTS: u64 = 20_000;
@@ -81,4 +81,65 @@ fn two_phase_commit_survives_chaos() {
         .max()
         .unwrap_or(0);
     println!("slowest resolution after heal: {worst} ms");
+}
+
+fn crash_only(seeds: u64, protocol: &str) -> Vec<SeedReport> {
+    let options = ChaosOptions {
+        nodes: NODES,
+        events: EVENTS,
+        faults: FaultClasses {
+            loss: false,
+            duplication: false,
+            reordering: false,
+            partitions: false,
+            crashes: true,
+            pauses: false,
+            timeouts: false,
+        },
+        ..ChaosOptions::default()
+    };
+    (0..seeds)
+        .map(|s| run_protocol_seed(protocol, s, &options).expect("known protocol"))
+        .collect()
+}
+
+/// 3PC's promise holds where its assumptions do: crashes only, a synchronous network. Every
+/// in-doubt transaction resolves and atomicity holds.
+#[test]
+fn three_phase_commit_is_safe_and_live_with_crashes_only() {
+    for r in crash_only(100, "3pc") {
+        assert!(
+            r.violations.is_empty(),
+            "seed {}: {:?}\n  repro: cargo run -p netsplit-cli -- chaos --protocol 3pc --nodes {NODES} --events {EVENTS} --seed {} --no-loss --no-duplication --no-reordering --no-partitions --no-pauses --no-timeouts --trace",
+            r.seed,
+            r.violations.first(),
+            r.seed
+        );
+    }
+}
+
+/// …and breaks where they do not: under partitions (and lost or late messages) the
+/// termination protocol's two sides decide differently. 2PC on the same seeds does not.
+#[test]
+fn three_phase_commit_breaks_atomicity_under_partitions() {
+    let options = ChaosOptions {
+        nodes: NODES,
+        events: EVENTS,
+        ..ChaosOptions::default()
+    };
+    let broken = (0..100).find(|s| {
+        run_protocol_seed("3pc", *s, &options)
+            .expect("known")
+            .violations
+            .iter()
+            .any(|v| v.checker == "atomicity")
+    });
+    let seed = broken.expect("chaos finds a 3PC atomicity violation within 100 seeds");
+    println!("3pc: atomicity broken at seed {seed}");
+    let two = run_protocol_seed("2pc", seed, &options).expect("known");
+    assert!(
+        two.violations.is_empty(),
+        "2pc seed {seed}: {:?}",
+        two.violations
+    );
 }

@@ -126,7 +126,7 @@ impl CommitNode {
                 }
             }
             CommitMsg::Ack { txn } => self.on_ack(ctx, from, txn),
-            CommitMsg::Query { txn } => self.on_query(ctx, from, txn),
+            CommitMsg::Query { txn, alone } => self.on_query(ctx, from, txn, alone),
             _ => {}
         }
     }
@@ -135,7 +135,7 @@ impl CommitNode {
         let Some(v) = self.voting.get_mut(&txn) else {
             // Late or duplicate vote. A yes voter is in doubt: tell it what we know.
             if vote == Vote::Yes {
-                self.tell_outcome(ctx, from, txn);
+                self.tell_outcome(ctx, from, txn, false);
             }
             return;
         };
@@ -166,14 +166,15 @@ impl CommitNode {
 
     /// What an in-doubt participant is told about `txn`: commit if the log (or, mutant, the
     /// memory) says so; nothing while still deciding; otherwise abort — presumed abort: no
-    /// record means abort (2PC only; a 3PC coordinator without a record stays silent and lets
-    /// the participants' termination protocol decide).
-    fn tell_outcome(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, txn: TxnId) {
+    /// record means abort (2PC; a 3PC coordinator without a record stays silent and lets the
+    /// participants' termination protocol decide — unless the asker is the only writer, when no
+    /// peer can have decided anything).
+    fn tell_outcome(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, txn: TxnId, alone: bool) {
         if self.logged.contains_key(&txn) || self.unlogged.contains(&txn) {
             ctx.send(to, CommitMsg::Commit { txn });
         } else if self.voting.contains_key(&txn) || self.finishing.contains_key(&txn) {
             ctx.note(format!("{to} asks about {txn}: still deciding"));
-        } else if !self.three_phase() {
+        } else if !self.three_phase() || alone {
             if self.recent.get(&txn).map(|(o, _)| *o) != Some(Outcome::Abort) {
                 self.audit.push(Audit::Decided {
                     txn,
@@ -187,8 +188,8 @@ impl CommitNode {
         }
     }
 
-    fn on_query(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId) {
-        self.tell_outcome(ctx, from, txn);
+    fn on_query(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId, alone: bool) {
+        self.tell_outcome(ctx, from, txn, alone);
     }
 
     fn on_ack(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId) {
@@ -268,11 +269,8 @@ impl CommitNode {
         }
         let readonly = v.spec.parts.len() - writers.len();
         if self.three_phase() {
-            // 3PC: nobody commits before everybody is pre-committed (or timed out).
-            self.audit.push(Audit::Decided {
-                txn,
-                outcome: Outcome::Commit,
-            });
+            // 3PC: nobody commits before everybody is pre-committed (or timed out). The
+            // decision is made (and audited) when the commit record is forced, in `do_commit`.
             ctx.note(format!("{txn}: every writer voted yes; PreCommit"));
             for w in &writers {
                 ctx.send(*w, CommitMsg::PreCommit { txn });
@@ -332,6 +330,10 @@ impl CommitNode {
         f.acked.clear();
         let writers = f.writers.clone();
         let origin = f.origin.take();
+        self.audit.push(Audit::Decided {
+            txn,
+            outcome: Outcome::Commit,
+        });
         self.force_commit_record(ctx, txn);
         ctx.note(format!("{txn}: DoCommit"));
         for w in &writers {

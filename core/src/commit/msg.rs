@@ -387,6 +387,9 @@ pub enum CommitMsg {
     Query {
         /// Transaction.
         txn: TxnId,
+        /// The asker is the only writer (3PC: then no peer can have decided, so a coordinator
+        /// without a record may presume abort).
+        alone: bool,
     },
     /// 3PC termination: participant → peer: what is your state?
     StateReq {
@@ -459,7 +462,7 @@ impl fmt::Display for CommitMsg {
             CommitMsg::Commit { txn } => write!(f, "Commit {txn}"),
             CommitMsg::Abort { txn } => write!(f, "Abort {txn}"),
             CommitMsg::Ack { txn } => write!(f, "Ack {txn}"),
-            CommitMsg::Query { txn } => write!(f, "Query {txn}"),
+            CommitMsg::Query { txn, .. } => write!(f, "Query {txn}"),
             CommitMsg::StateReq { txn } => write!(f, "StateReq {txn}"),
             CommitMsg::StateResp { txn, state } => write!(f, "StateResp {txn} {state}"),
         }

@@ -22,7 +22,8 @@ impl CommitNode {
                 "recovery: prepared record for {txn}, still in doubt: asking {}",
                 self.config.coordinator
             ));
-            ctx.send(self.config.coordinator, CommitMsg::Query { txn });
+            let alone = self.alone(txn);
+            ctx.send(self.config.coordinator, CommitMsg::Query { txn, alone });
             self.asks.insert(txn, 1);
             ctx.set_timer(CommitTimer::InDoubt(txn), self.in_doubt_ms());
         }
@@ -112,6 +113,14 @@ impl CommitNode {
             ),
             _ => {}
         }
+    }
+
+    /// Whether this participant is the only writer of `txn`.
+    fn alone(&self, txn: TxnId) -> bool {
+        self.d
+            .prepared
+            .get(&txn)
+            .is_some_and(|r| r.writers.iter().all(|w| *w == self.id))
     }
 
     fn state_of(&self, txn: TxnId) -> PState {
@@ -319,6 +328,9 @@ impl CommitNode {
                     return;
                 }
                 if self.three_phase() {
+                    // Ask the coordinator too: it may have the decision on its log.
+                    let alone = rec.writers.iter().all(|w| *w == self.id);
+                    ctx.send(self.config.coordinator, CommitMsg::Query { txn, alone });
                     let mut heard = std::collections::BTreeMap::new();
                     heard.insert(self.id, rec.state);
                     for w in rec.writers.iter().filter(|w| **w != self.id) {
@@ -340,7 +352,8 @@ impl CommitNode {
                     "{txn}: in doubt since t={since}, blocked holding its locks; asking {} (#{asks})",
                     self.config.coordinator
                 ));
-                ctx.send(self.config.coordinator, CommitMsg::Query { txn });
+                let alone = self.alone(txn);
+                ctx.send(self.config.coordinator, CommitMsg::Query { txn, alone });
                 ctx.set_timer(CommitTimer::InDoubt(txn), self.config.retry_ms);
             }
             CommitTimer::Terminate(txn) => self.terminate(ctx, txn),
@@ -357,6 +370,15 @@ impl CommitNode {
             return;
         };
         if !self.d.prepared.contains_key(&txn) {
+            return;
+        }
+        if heard.len() < 2 {
+            // Nobody answered: deciding from our own state alone is how a recovered
+            // participant would contradict peers it cannot hear. Keep waiting and try again.
+            ctx.note(format!(
+                "{txn}: termination protocol heard no peer; still in doubt"
+            ));
+            ctx.set_timer(CommitTimer::InDoubt(txn), self.config.retry_ms);
             return;
         }
         let has = |s: PState| heard.values().any(|x| *x == s);

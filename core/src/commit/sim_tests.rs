@@ -221,7 +221,14 @@ fn abort_is_not_logged_and_unknown_means_abort() {
     // After a crash the coordinator has no record at all: presumed abort.
     let mut c = CommitNode::new(N1, 4, &config, Some(c.durable()));
     let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, N3, CommitMsg::Query { txn: TxnId(1) })
+        n.on_message(
+            ctx,
+            N3,
+            CommitMsg::Query {
+                txn: TxnId(1),
+                alone: false,
+            },
+        )
     });
     assert_eq!(sends(&out), vec![(N3, "Abort t1".to_string())]);
 }
