@@ -698,7 +698,6 @@ pub fn run_seed_with<N: ChaosProtocol>(
                     _ => break,
                 }
             }
-            sim.advance_clock(end);
             if let Some(why) = N::probe_verdict(&before, &sim) {
                 violations.push(Violation {
                     at: sim.now(),

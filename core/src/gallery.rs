@@ -20,6 +20,46 @@ pub const ALL: &[(&str, &str, &str)] = &[
         include_str!("../tests/scenarios/raft-minority-leader.json"),
     ),
     (
+        "raft-figure-7",
+        "Raft: Figure 7 — divergent follower logs repaired",
+        include_str!("../tests/scenarios/raft-figure-7.json"),
+    ),
+    (
+        "raft-figure-8",
+        "Raft: Figure 8 — why old-term entries are not committed by counting",
+        include_str!("../tests/scenarios/raft-figure-8.json"),
+    ),
+    (
+        "raft-rejoin-prevote",
+        "Raft: a partitioned leader rejoins (PreVote on)",
+        include_str!("../tests/scenarios/raft-rejoin-prevote.json"),
+    ),
+    (
+        "raft-rejoin-no-prevote",
+        "Raft: a partitioned leader rejoins (PreVote off)",
+        include_str!("../tests/scenarios/raft-rejoin-no-prevote.json"),
+    ),
+    (
+        "raft-partial-partition",
+        "Raft: partial partition — n4 reaches only n2, n5 only n3",
+        include_str!("../tests/scenarios/raft-partial-partition.json"),
+    ),
+    (
+        "raft-install-snapshot",
+        "Raft: a follower far behind catches up by InstallSnapshot",
+        include_str!("../tests/scenarios/raft-install-snapshot.json"),
+    ),
+    (
+        "raft-client-redirect",
+        "Raft: a client is redirected from a follower to the leader",
+        include_str!("../tests/scenarios/raft-client-redirect.json"),
+    ),
+    (
+        "raft-minority-read",
+        "Raft: a read in a minority partition returns no stale data",
+        include_str!("../tests/scenarios/raft-minority-read.json"),
+    ),
+    (
         "2pc-happy-path",
         "2PC: the happy path",
         include_str!("../tests/scenarios/2pc-happy-path.json"),

@@ -295,7 +295,17 @@ impl<N: Node> fmt::Display for TraceEntry<N> {
                 node,
                 client,
                 request,
+            } if node.is_client() => write!(f, "{node} invokes {request}"),
+            TraceEvent::Request {
+                node,
+                client,
+                request,
             } => write!(f, "{node} ← c{client} request {request}"),
+            TraceEvent::Reply {
+                node,
+                client,
+                reply,
+            } if node.is_client() => write!(f, "{node} returns {reply}"),
             TraceEvent::Reply {
                 node,
                 client,

@@ -295,6 +295,13 @@ pub struct LinkView {
     pub state: LinkState,
 }
 
+impl Snapshot {
+    /// Number of servers (the first entries of `nodes`; simulated clients follow).
+    pub fn servers(&self) -> usize {
+        self.nodes.iter().filter(|n| !n.id.is_client()).count()
+    }
+}
+
 /// Everything the UI draws for one instant.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {

@@ -58,7 +58,7 @@ fn happy_path_commits_everywhere_and_ends() {
         assert!(node(&p, id).locks().is_empty());
     }
     assert_eq!(log(&p), ["commit t1 → n2 n3 n4", "end t1"]);
-    assert!(trace(&p).contains("reply t1 committed"));
+    assert!(trace(&p).contains("c1 returns t1 committed"));
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn read_only_participants_leave_phase_two() {
     );
     assert_eq!(outcome(&p, N4, 1), None, "n4 took no part in phase two");
     assert!(trace(&p).contains("votes read-only and leaves phase two"));
-    assert!(trace(&p).contains("reply t2 committed"));
+    assert!(trace(&p).contains("c1 returns t2 committed"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Golden scenarios: every `tests/scenarios/*.json` runs to its `until` time with no violation
-//! (except the few listed in `EXPECTED_VIOLATIONS`, which must fire) and no refused action, and its trace must equal the recorded `*.trace` file. The named
+//! (except the few listed in `EXPECTED_VIOLATIONS`, which must fire) and no refused action,
+//! and its trace must equal the recorded `*.trace` file. The named
 //! scenarios also state their expected outcome below. (The page's gallery loads the same files.)
 //!
 //! After a deliberate change, re-bless the traces with
@@ -161,4 +162,167 @@ fn a_minority_leader_steps_down_by_check_quorum_and_catches_up_after_the_heal() 
         "n3 catches up on what the majority committed"
     );
     assert_eq!(leaders(&after).len(), 1);
+}
+
+/// Every trace line of a finished scenario.
+fn trace_of(s: &Scenario) -> Vec<String> {
+    let p = run_to(s, s.until.map_or(0, |t| t.0));
+    (0..p.trace_len())
+        .filter_map(|i| p.trace_line(i))
+        .map(|l| l.text)
+        .collect()
+}
+
+fn field(snap: &Snapshot, node: usize, name: &str) -> String {
+    snap.nodes[node]
+        .view
+        .fields
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.value.clone())
+        .unwrap_or_default()
+}
+
+/// The time of the first action whose text contains `what`.
+fn action_at(s: &Scenario, what: &str) -> u64 {
+    s.actions
+        .iter()
+        .find(|a| a.control.to_string().contains(what))
+        .map(|a| a.at.0)
+        .expect("the action exists")
+}
+
+#[test]
+fn figure_7_divergent_logs_are_repaired_and_end_identical() {
+    let s = load("raft-figure-7");
+    let trace = trace_of(&s);
+    let truncated: Vec<&String> = trace
+        .iter()
+        .filter(|l| l.contains("truncates its log"))
+        .collect();
+    assert!(!truncated.is_empty(), "a conflicting suffix was truncated");
+    assert!(trace.iter().any(|l| l.contains("mismatch retry=")));
+    let end = run_to(&s, s.until.unwrap().0).snapshot();
+    let logs: Vec<_> = end
+        .nodes
+        .iter()
+        .filter_map(|n| n.view.log.as_ref())
+        .map(|l| (l.last_index, l.commit_index, l.tail.clone()))
+        .collect();
+    assert_eq!(logs.len(), 7);
+    assert!(logs.windows(2).all(|w| w[0] == w[1]), "{logs:?}");
+}
+
+#[test]
+fn figure_8_an_old_term_entry_stored_on_a_majority_is_not_committed_and_is_safely_replaced() {
+    let s = load("raft-figure-8");
+    let trace = trace_of(&s);
+    // The term-1 write reached a majority at one point…
+    assert!(trace.iter().any(|l| l.contains("[c1#1 put x 1]")));
+    // …but it was never committed: it ends overwritten on every server by the later term.
+    // (The client's retry commits the same command again later, once, thanks to its session.)
+    let end = run_to(&s, s.until.unwrap().0).snapshot();
+    for n in end.nodes.iter().filter_map(|n| n.view.log.as_ref()) {
+        let at2 = n.tail.iter().find(|c| c.index == 2).expect("index 2");
+        assert!(at2.term > 1, "{at2:?}");
+    }
+    let applied = trace
+        .iter()
+        .filter(|l| l.contains("returns #1 put x 1 → ok"))
+        .count();
+    assert!(applied <= 1);
+}
+
+#[test]
+fn prevote_keeps_a_rejoining_leader_from_disrupting_the_cluster() {
+    let on = load("raft-rejoin-prevote");
+    let off = load("raft-rejoin-no-prevote");
+    for (s, disrupted) in [(on, false), (off, true)] {
+        let heal = action_at(&s, "heal all");
+        let before = leaders(&run_to(&s, heal - 1).snapshot());
+        let after = leaders(&run_to(&s, s.until.unwrap().0).snapshot());
+        assert_eq!(before.len(), 1, "{}: {before:?}", s.name);
+        assert_eq!(after.len(), 1, "{}: {after:?}", s.name);
+        let trace = trace_of(&s);
+        let elections_after_heal = trace
+            .iter()
+            .skip_while(|l| !l.contains("user: heal all"))
+            .filter(|l| l.contains(" won term "))
+            .count();
+        if disrupted {
+            assert!(
+                after[0].1 > before[0].1 + 5,
+                "{}: the term inflated",
+                s.name
+            );
+            assert!(elections_after_heal >= 1, "{}", s.name);
+        } else {
+            assert_eq!(after, before, "{}: the healthy leader stays", s.name);
+            assert_eq!(elections_after_heal, 0, "{}", s.name);
+        }
+    }
+}
+
+#[test]
+fn partial_partition_keeps_one_stable_leader_and_commits_throughout() {
+    let s = load("raft-partial-partition");
+    let start = action_at(&s, "cut ");
+    let heal = action_at(&s, "heal all");
+    let first = leaders(&run_to(&s, start).snapshot());
+    let last = leaders(&run_to(&s, heal - 1).snapshot());
+    assert_eq!(first.len(), 1);
+    assert_eq!(first, last, "the same leader, the same term");
+    let trace = trace_of(&s);
+    let done = trace
+        .iter()
+        .filter(|l| l.contains(" returns #") && l.contains("→ ok"))
+        .count();
+    assert_eq!(done, 10, "every client write committed");
+    assert!(trace.iter().any(|l| l.contains("refuses pre-vote")));
+}
+
+#[test]
+fn a_lagging_follower_catches_up_by_install_snapshot() {
+    let s = load("raft-install-snapshot");
+    let trace = trace_of(&s);
+    assert!(trace
+        .iter()
+        .any(|l| l.starts_with("t=") && l.contains("n5 installed snapshot")));
+    let end = run_to(&s, s.until.unwrap().0).snapshot();
+    let leader = end
+        .nodes
+        .iter()
+        .position(|n| n.view.role == Role::Leader)
+        .expect("a leader");
+    assert_eq!(
+        field(&end, 4, "state machine"),
+        field(&end, leader, "state machine")
+    );
+    assert!(field(&end, 4, "snapshot").starts_with("up to "));
+}
+
+#[test]
+fn a_client_follows_a_redirect_to_the_leader() {
+    let s = load("raft-client-redirect");
+    let trace = trace_of(&s);
+    assert!(trace
+        .iter()
+        .any(|l| l.contains("redirects to") && l.contains("follows")));
+    let put = trace
+        .iter()
+        .find(|l| l.contains("returns #1 put x 1 → ok"))
+        .expect("the put finished");
+    assert!(put.contains("→n"), "two hops: {put}");
+    assert!(trace.iter().any(|l| l.contains("returns #2 get x → \"1\"")));
+}
+
+#[test]
+fn a_read_in_a_minority_partition_is_never_stale() {
+    let s = load("raft-minority-read");
+    let trace = trace_of(&s);
+    assert!(
+        trace.iter().any(|l| l.contains("returns #2 get x → \"2\"")),
+        "c1 reads the new value"
+    );
+    assert!(!trace.iter().any(|l| l.contains("get x → \"1\"")));
 }

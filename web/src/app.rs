@@ -5,7 +5,9 @@
 //! Per-frame motion (messages, timer arcs) is drawn on a canvas by [`crate::canvas`].
 
 use crate::canvas::{CanvasPainter, DropMark};
-use crate::components::{commit, controls, exchange, graph, help, inspector, log, status, topbar};
+use crate::components::{
+    commit, controls, exchange, graph, help, inspector, log, raft_panel, status, topbar,
+};
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
@@ -82,6 +84,10 @@ pub enum Action {
     OpenFragment(String),
     /// Jump to the first violation: pause, select its node, highlight its log line.
     JumpToViolation,
+    /// A field of the client form changed.
+    ClientField(&'static str, String),
+    /// Replay the run from the start with this protocol configuration.
+    Reconfigure(serde_json::Value),
     /// A link was clicked (shift = one-way).
     LinkClicked {
         /// One end.
@@ -118,13 +124,16 @@ pub struct Ui {
     pub seed: u64,
     /// Current cluster size.
     pub nodes: usize,
+    /// The client panel's form.
+    pub client_form: raft_panel::ClientForm,
 }
 
 /// The scenario the page opens with: a 5-node Raft cluster.
 pub fn default_scenario(nodes: usize, seed: u64) -> Scenario {
     let mut s = Scenario::new("raft", seed);
-    s.name = "Raft leader election".into();
+    s.name = "Raft".into();
     s.cluster.nodes = nodes;
+    s.cluster.clients = 2;
     s
 }
 
@@ -254,8 +263,8 @@ impl Shared {
         for l in &lines {
             if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
                 self.drops.push(DropMark {
-                    from: from.index(),
-                    to: to.index(),
+                    from,
+                    to,
                     at_send: reason.at_send(),
                     wall: wall_now,
                 });
@@ -302,6 +311,15 @@ impl Shared {
                 self.ui.selected = sel.filter(|i| *i < self.snapshot.nodes.len());
             }
             Action::Control(c) => self.control(c),
+            Action::CrashOrRestart(i) if i >= self.snapshot.servers() => {
+                self.ui.notice = Some((
+                    "clients cannot crash: they stand outside the cluster".into(),
+                    true,
+                ));
+            }
+            Action::PauseOrResume(i) | Action::Timeout(i) if i >= self.snapshot.servers() => {
+                self.ui.notice = Some(("that acts on servers, not on clients".into(), true));
+            }
             Action::CrashOrRestart(i) => {
                 let node = NodeId::from_index(i);
                 match self.node_status(i) {
@@ -429,6 +447,33 @@ impl Shared {
                         .find(|l| l.category == Category::Violation)
                         .map(|l| l.index);
                     self.ui.notice = Some((format!("first violation at t={}: {v}", v.at), true));
+                }
+            }
+            Action::ClientField(name, value) => self.ui.client_form.set(name, value),
+            Action::Reconfigure(config) => {
+                let mut scenario = self.engine.share();
+                scenario.config = config;
+                let playing = self.engine.playing();
+                let opened = Engine::open(&scenario).and_then(Shared::with_engine);
+                match opened {
+                    Ok(mut fresh) => {
+                        fresh.engine.set_playing(playing);
+                        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+                        fresh.ui.selected = self.ui.selected;
+                        fresh.ui.scenario_name = self.ui.scenario_name.take();
+                        fresh.ui.client_form = std::mem::take(&mut self.ui.client_form);
+                        fresh.ui.notice = Some((
+                            format!(
+                                "replayed to t={} ms with the new settings (same seed, same actions)",
+                                scenario.until.map_or(0, |t| t.0)
+                            ),
+                            false,
+                        ));
+                        *self = fresh;
+                    }
+                    Err(e) => {
+                        self.ui.notice = Some((format!("cannot apply the settings: {e}"), true))
+                    }
                 }
             }
             Action::LinkClicked { a, b, one_way } => {
@@ -641,6 +686,10 @@ pub fn app() -> Html {
             </main>
             <aside class="inspector" aria-label="Inspector">
                 { inspector::view(&snap, s.ui.selected, leader, &dispatch) }
+                if snap.protocol == "raft" {
+                    { raft_panel::clients(&snap, &s.ui.client_form, s.engine.playground().counters().sent, &dispatch) }
+                    { raft_panel::settings(&s.engine.scenario().config, &dispatch) }
+                }
                 { commit::panel(&snap, &dispatch) }
             </aside>
             <section class="time" aria-label="Time and events">

@@ -2,8 +2,9 @@
 //! on a `<canvas>` over the SVG graph. Nothing here touches Yew; nothing in the SVG changes per
 //! frame.
 
-use crate::layout::{lane, lerp, progress, remaining, ring, Fit, Pt, NODE_R};
+use crate::layout::{lane_r, lerp, place, progress, radius, remaining, slot, Fit, Pt, NODE_R};
 use netsplit_core::view::{Flight, MsgView, NodeStatus, Snapshot};
+use netsplit_core::NodeId;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -15,10 +16,10 @@ const LANE_OFFSET: f64 = 7.0;
 /// A recently dropped message, drawn as a fading "×" where it died.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DropMark {
-    /// Sender index.
-    pub from: usize,
-    /// Receiver index.
-    pub to: usize,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
     /// Died at the sender's end (never left) rather than on arrival.
     pub at_send: bool,
     /// Wall time of the drop (ms, `performance.now()`).
@@ -57,8 +58,13 @@ const DARK: Palette = Palette {
 pub fn abbreviation(kind: &str) -> &'static str {
     match kind {
         "RequestVote" | "RequestVoteReply" => "RV",
+        "PreVote" | "PreVoteReply" => "PV",
         "Heartbeat" => "HB",
         "AppendEntries" | "AppendEntriesReply" => "AE",
+        "InstallSnapshot" | "InstallSnapshotReply" => "SNAP",
+        "ClientRequest" => "REQ",
+        "ClientReply" => "ANS",
+        "Redirect" => "→L",
         _ => "·",
     }
 }
@@ -172,7 +178,11 @@ impl CanvasPainter {
         ctx.set_transform(k, 0.0, 0.0, k, fit.dx * self.dpr, fit.dy * self.dpr)
             .ok();
         let pal = if self.dark { &DARK } else { &LIGHT };
-        let pts = ring(snap.nodes.len());
+        let ids: Vec<NodeId> = snap.nodes.iter().map(|n| n.id).collect();
+        let pts = Spots {
+            pts: place(&ids),
+            servers: ids.iter().filter(|i| !i.is_client()).count(),
+        };
         self.paint_timers(&ctx, snap, &pts, vt, pal);
         ctx.set_font("600 11px system-ui, sans-serif");
         ctx.set_text_align("center");
@@ -189,7 +199,7 @@ impl CanvasPainter {
         &self,
         ctx: &CanvasRenderingContext2d,
         snap: &Snapshot,
-        pts: &[Pt],
+        pts: &Spots,
         vt: f64,
         pal: &Palette,
     ) {
@@ -203,7 +213,9 @@ impl CanvasPainter {
                 continue;
             };
             let left = remaining(timer.set_at.0 as f64, timer.fires_at.0 as f64, vt);
-            let p = pts[n.id.index()];
+            let Some((p, _)) = pts.at(n.id) else {
+                continue;
+            };
             let start = -std::f64::consts::FRAC_PI_2;
             ctx.set_stroke_style_str(pal.muted);
             ctx.begin_path();
@@ -224,14 +236,14 @@ impl CanvasPainter {
         &mut self,
         ctx: &CanvasRenderingContext2d,
         m: &MsgView,
-        pts: &[Pt],
+        pts: &Spots,
         vt: f64,
         pal: &Palette,
     ) {
-        let (Some(a), Some(b)) = (pts.get(m.from.index()), pts.get(m.to.index())) else {
+        let (Some((a, ra)), Some((b, rb))) = (pts.at(m.from), pts.at(m.to)) else {
             return;
         };
-        let (start, end) = lane(*a, *b, LANE_OFFSET);
+        let (start, end) = lane_r(a, ra, b, rb, LANE_OFFSET);
         let mut f = match m.flight {
             Flight::Waiting => 1.0,
             Flight::Flying => progress(m.sent_at.0 as f64, m.deliver_at.0 as f64, vt),
@@ -242,14 +254,22 @@ impl CanvasPainter {
         }
         let p = lerp(start, end, f);
         let color = match m.kind {
-            "RequestVote" | "RequestVoteReply" => pal.vote,
-            "Heartbeat" | "AppendEntries" | "AppendEntriesReply" => pal.append,
+            "RequestVote" | "RequestVoteReply" | "PreVote" | "PreVoteReply" => pal.vote,
+            "Heartbeat"
+            | "AppendEntries"
+            | "AppendEntriesReply"
+            | "InstallSnapshot"
+            | "InstallSnapshotReply" => pal.append,
             _ => pal.other,
         };
         ctx.set_global_alpha(if m.doomed { 0.35 } else { 1.0 });
         let r = 7.0;
         ctx.begin_path();
-        if m.kind.starts_with("RequestVote") {
+        let client = m.from.is_client() || m.to.is_client();
+        if client {
+            // Client traffic is square.
+            ctx.rect(p.x - r, p.y - r, 2.0 * r, 2.0 * r);
+        } else if m.kind.starts_with("RequestVote") || m.kind.starts_with("PreVote") {
             // Votes are diamonds; replication traffic is round.
             ctx.move_to(p.x, p.y - r * 1.25);
             ctx.line_to(p.x + r * 1.25, p.y);
@@ -312,11 +332,26 @@ fn make_sprite(text: &str, color: &str, scale: f64) -> Option<HtmlCanvasElement>
     Some(canvas)
 }
 
-fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &[Pt], wall: f64, pal: &Palette) {
-    let (Some(a), Some(b)) = (pts.get(d.from), pts.get(d.to)) else {
+/// Node positions for one frame.
+struct Spots {
+    pts: Vec<Pt>,
+    servers: usize,
+}
+
+impl Spots {
+    /// Centre and radius of node `id`.
+    fn at(&self, id: NodeId) -> Option<(Pt, f64)> {
+        self.pts
+            .get(slot(id, self.servers))
+            .map(|p| (*p, radius(id)))
+    }
+}
+
+fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &Spots, wall: f64, pal: &Palette) {
+    let (Some((a, ra)), Some((b, rb))) = (pts.at(d.from), pts.at(d.to)) else {
         return;
     };
-    let (start, end) = lane(*a, *b, LANE_OFFSET);
+    let (start, end) = lane_r(a, ra, b, rb, LANE_OFFSET);
     let p = lerp(start, end, if d.at_send { 0.12 } else { 0.88 });
     let age = ((wall - d.wall) / DROP_FADE_MS).clamp(0.0, 1.0);
     ctx.set_global_alpha(1.0 - age);
@@ -344,6 +379,13 @@ mod tests {
             "Heartbeat",
             "AppendEntries",
             "AppendEntriesReply",
+            "PreVote",
+            "PreVoteReply",
+            "InstallSnapshot",
+            "InstallSnapshotReply",
+            "ClientRequest",
+            "ClientReply",
+            "Redirect",
         ] {
             assert_ne!(abbreviation(kind), "·", "{kind}");
         }

@@ -36,6 +36,62 @@ pub fn ring(n: usize) -> Vec<Pt> {
         .collect()
 }
 
+/// Radius of a client's badge.
+pub const CLIENT_R: f64 = 20.0;
+
+/// Where every node of a snapshot sits, in snapshot order (servers on the ring, then the
+/// simulated clients in a row across the middle of the ring, talking outwards to the servers).
+pub fn place(ids: &[netsplit_core::NodeId]) -> Vec<Pt> {
+    let servers = ids.iter().filter(|i| !i.is_client()).count();
+    let clients = ids.len() - servers;
+    let mut pts = ring(servers);
+    let c = VIEW / 2.0;
+    let gap = 64.0;
+    let width = gap * (clients.max(1) - 1) as f64;
+    // With a single server the ring's one node sits in the middle: put clients below it.
+    let y = if servers == 1 { c + 140.0 } else { c };
+    pts.extend((0..clients).map(|k| Pt {
+        x: c - width / 2.0 + gap * k as f64,
+        y,
+    }));
+    pts
+}
+
+/// The radius a node is drawn with.
+pub fn radius(id: netsplit_core::NodeId) -> f64 {
+    if id.is_client() {
+        CLIENT_R
+    } else {
+        NODE_R
+    }
+}
+
+/// Where node `id` sits in `place`'s output (servers by index, then clients).
+pub fn slot(id: netsplit_core::NodeId, servers: usize) -> usize {
+    match id.client_index() {
+        Some(k) => servers + k,
+        None => id.index(),
+    }
+}
+
+/// [`lane`] between circles of different radii.
+pub fn lane_r(a: Pt, ra: f64, b: Pt, rb: f64, offset: f64) -> (Pt, Pt) {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+    let (ux, uy) = (dx / len, dy / len);
+    let (nx, ny) = (-uy, ux);
+    (
+        Pt {
+            x: a.x + ux * ra + nx * offset,
+            y: a.y + uy * ra + ny * offset,
+        },
+        Pt {
+            x: b.x - ux * rb + nx * offset,
+            y: b.y - uy * rb + ny * offset,
+        },
+    )
+}
+
 /// The drawable segment of the directed link `a → b`: from the edge of `a`'s circle to the
 /// edge of `b`'s, shifted sideways by `offset` (to the right of the direction of travel) so the
 /// two directions of a link do not overlap.

@@ -281,10 +281,27 @@ impl RaftClient {
     /// The inspector view of a client.
     pub(crate) fn view(&self) -> NodeView {
         let show = |v: Option<NodeId>| v.map_or_else(|| "—".to_string(), |v| v.to_string());
+        let mut latencies: Vec<u64> = self
+            .history
+            .iter()
+            .filter_map(|o| o.returned.as_ref().map(|(t, _)| t.0 - o.invoked_at.0))
+            .collect();
+        latencies.sort_unstable();
+        let gave_up = self.history.iter().filter(|o| o.gave_up).count();
         let mut fields = vec![
             Field::volatile("leader guess", show(self.leader_hint)),
             Field::volatile("operations", self.history.len()),
+            Field::volatile("finished", latencies.len()),
+            Field::volatile("gave up", gave_up),
         ];
+        if let (Some(max), false) = (latencies.last(), latencies.is_empty()) {
+            let mean = latencies.iter().sum::<u64>() / latencies.len() as u64;
+            let p50 = latencies[latencies.len() / 2];
+            fields.push(Field::volatile(
+                "latency",
+                format!("mean {mean} ms · p50 {p50} ms · max {max} ms"),
+            ));
+        }
         if let Some(op) = self.history.last() {
             let status = match (&op.returned, op.gave_up, self.open) {
                 (Some((_, outcome)), _, _) => super::kv::describe(&op.op, outcome),
@@ -301,6 +318,33 @@ impl RaftClient {
         }
         if !self.queue.is_empty() {
             fields.push(Field::volatile("queued", self.queue.len()));
+        }
+        let recent: Vec<String> = self
+            .history
+            .iter()
+            .rev()
+            .take(5)
+            .map(|o| {
+                let hops: Vec<String> = o.hops.iter().map(|h| h.to_string()).collect();
+                let result = match (&o.returned, o.gave_up) {
+                    (Some((at, outcome)), _) => format!(
+                        "{} in {} ms",
+                        super::kv::describe(&o.op, outcome),
+                        at.0 - o.invoked_at.0
+                    ),
+                    (None, true) => "gave up: outcome unknown".to_string(),
+                    (None, false) => "waiting…".to_string(),
+                };
+                format!(
+                    "#{} {} → {result} (via {})",
+                    o.seq,
+                    super::kv::short(&o.op),
+                    hops.join("→")
+                )
+            })
+            .collect();
+        if !recent.is_empty() {
+            fields.push(Field::volatile("recent", recent.join("\n")));
         }
         NodeView {
             role: Role::Client,

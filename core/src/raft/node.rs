@@ -1192,14 +1192,10 @@ impl RaftNode {
         if !self.check_quorum(ctx) {
             return;
         }
-        // Unanswered pipelined AppendEntries are presumed lost: resend from what each
-        // follower is known to hold.
-        for p in 0..self.cluster_size {
-            if self.lead.inflight[p] > 0 && p != self.id.index() {
-                self.lead.inflight[p] = 0;
-                self.lead.next_index[p] = self.lead.match_index[p] + 1;
-            }
-        }
+        // Unanswered AppendEntries are presumed lost: the window reopens. If the follower
+        // lacks what nextIndex assumes, it refuses with a hint and fast backtracking resumes
+        // from there.
+        self.lead.inflight.iter_mut().for_each(|f| *f = 0);
         self.heartbeat_round(ctx);
         ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
     }

@@ -30,14 +30,14 @@ pub fn view(
     });
     let on_preset = {
         let dispatch = dispatch.clone();
-        let options = presets(snap.nodes.len(), leader);
+        let options = presets(snap.servers(), leader);
         Callback::from(move |e: Event| {
             if let Some(p) = menu::picked(&e).and_then(|i| options.get(i)) {
                 dispatch.emit(Action::Control(p.control.clone()));
             }
         })
     };
-    let options: Vec<Preset> = presets(snap.nodes.len(), leader);
+    let options: Vec<Preset> = presets(snap.servers(), leader);
     let on_heal = dispatch.reform(|_| Action::Control(Control::HealAll));
     let speed = engine.speed();
     let seconds = engine.vt() / 1000.0;

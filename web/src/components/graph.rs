@@ -2,7 +2,7 @@
 //! with the canvas for moving messages stacked on top.
 
 use crate::app::Action;
-use crate::layout::{ring, Pt, NODE_R, VIEW};
+use crate::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
 use netsplit_core::net::LinkState;
 use netsplit_core::view::{NodeSnapshot, NodeStatus, Role, Snapshot};
 use netsplit_core::NodeId;
@@ -221,6 +221,46 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     }
 }
 
+/// A simulated client: a small rounded square in the middle of the ring.
+fn client(
+    n: &NodeSnapshot,
+    p: Pt,
+    slot: usize,
+    selected: bool,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let onclick = dispatch.reform(move |_: MouseEvent| Action::Select(Some(slot)));
+    let onkeydown = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                dispatch.emit(Action::Select(Some(slot)));
+            }
+        })
+    };
+    let latest = n
+        .view
+        .fields
+        .iter()
+        .find(|f| f.name == "latest")
+        .map(|f| f.value.clone())
+        .unwrap_or_else(|| "idle".to_string());
+    let r = CLIENT_R;
+    let class = classes!("node", "client", selected.then_some("selected"));
+    html! {
+        <g key={n.id.to_string()} class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
+            tabindex="0" role="button" aria-pressed={selected.to_string()}
+            data-node={n.id.to_string()} data-role="client" {onclick} {onkeydown}>
+            <title>{format!("client {}: {latest}", n.id)}</title>
+            <rect class="halo" x={(-r - 8.0).to_string()} y={(-r - 8.0).to_string()}
+                width={(2.0 * r + 16.0).to_string()} height={(2.0 * r + 16.0).to_string()} rx="10" />
+            <rect class="body" x={(-r).to_string()} y={(-r).to_string()}
+                width={(2.0 * r).to_string()} height={(2.0 * r).to_string()} rx="6" />
+            <text class="name" y="4" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+        </g>
+    }
+}
+
 /// The graph: SVG links and nodes, plus the canvas for motion.
 pub fn view(
     snap: &Snapshot,
@@ -228,8 +268,9 @@ pub fn view(
     dispatch: &Callback<Action>,
     canvas_ref: &NodeRef,
 ) -> Html {
-    let n = snap.nodes.len();
-    let pts = ring(n);
+    let ids: Vec<NodeId> = snap.nodes.iter().map(|n| n.id).collect();
+    let pts = place(&ids);
+    let n = ids.iter().filter(|i| !i.is_client()).count();
     let links: Html = (0..n)
         .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
         .map(|(a, b)| link(snap, &pts, a, b, dispatch))
@@ -237,13 +278,13 @@ pub fn view(
     let nodes: Html = snap
         .nodes
         .iter()
-        .map(|nd| {
-            node(
-                nd,
-                pts[nd.id.index()],
-                selected == Some(nd.id.index()),
-                dispatch,
-            )
+        .enumerate()
+        .map(|(i, nd)| {
+            if nd.id.is_client() {
+                client(nd, pts[i], i, selected == Some(i), dispatch)
+            } else {
+                node(nd, pts[i], selected == Some(i), dispatch)
+            }
         })
         .collect();
     let view_box = format!("0 0 {VIEW} {VIEW}");

@@ -21,10 +21,27 @@ fn button(
     }
 }
 
+/// A short label for a log entry's command (`x=1`, `get x`, `cas x`, `del x`, `·` for no-op).
+fn short_label(label: &str) -> String {
+    let words: Vec<&str> = label.split_whitespace().collect();
+    match words.as_slice() {
+        [_, "put", k, v] => format!("{k}={v}"),
+        [_, "get", k] => format!("get {k}"),
+        [_, "cas", k, ..] => format!("cas {k}"),
+        [_, "delete", k] => format!("del {k}"),
+        ["no-op"] => "·".to_string(),
+        _ => label.chars().take(6).collect(),
+    }
+}
+
 /// A node's log tail as a strip of cells: committed cells solid, uncommitted ones dashed and
-/// hatched (never hue alone), each labelled with its term.
+/// hatched (never hue alone), each labelled with its term and command; the snapshot boundary
+/// before them; on a leader, where each follower stands.
 pub fn log_strip(log: &LogView) -> Html {
-    let earlier = log.last_index.saturating_sub(log.tail.len() as u64);
+    let first_shown = log.tail.first().map_or(log.last_index + 1, |c| c.index);
+    let earlier = first_shown
+        .saturating_sub(1)
+        .saturating_sub(log.snapshot_index);
     let cells: Html = log
         .tail
         .iter()
@@ -37,23 +54,81 @@ pub fn log_strip(log: &LogView) -> Html {
                 c.label,
                 if committed { "committed" } else { "not committed" }
             );
+            let here: Vec<String> = log
+                .followers
+                .iter()
+                .filter(|f| f.matched == c.index)
+                .map(|f| f.node.to_string())
+                .collect();
             html! {
                 <li key={c.index} class={classes!("cell", if committed { "committed" } else { "uncommitted" })}
-                    title={title.clone()} aria-label={title}>{c.term}</li>
+                    title={title.clone()} aria-label={title}>
+                    <span class="t">{c.term}</span>
+                    <span class="c">{short_label(&c.label)}</span>
+                    if !here.is_empty() {
+                        <span class="m" aria-hidden="true">{format!("▲{}", here.join(","))}</span>
+                    }
+                </li>
+            }
+        })
+        .collect();
+    let followers: Html = log
+        .followers
+        .iter()
+        .map(|f| {
+            html! {
+                <li>
+                    <span class="peer">{f.node.to_string()}</span>
+                    <progress class="bar" max={log.last_index.max(1).to_string()} value={f.matched.to_string()}
+                        aria-label={format!("{} holds {} of {} entries", f.node, f.matched, log.last_index)}></progress>
+                    <span class="mono">{format!("match {} · next {}", f.matched, f.next)}</span>
+                </li>
             }
         })
         .collect();
     html! {
         <div class="log-view">
             <ol class="log-strip" aria-label="Log tail">
+                if log.snapshot_index > 0 {
+                    <li class="cell snapshot" title={format!("entries 1–{} are folded into a snapshot", log.snapshot_index)}
+                        aria-label={format!("snapshot of entries 1 to {}", log.snapshot_index)}>
+                        <span class="t">{"snap"}</span><span class="c">{format!("≤{}", log.snapshot_index)}</span>
+                    </li>
+                }
                 if earlier > 0 {
                     <li class="cell more" aria-label={format!("{earlier} earlier entries")}>{format!("+{earlier}")}</li>
                 }
                 {cells}
             </ol>
             <p class="muted">
-                {format!("{} entries · commitIndex {} · solid = committed, dashed = not yet", log.last_index, log.commit_index)}
+                {format!("last {} · commitIndex {} · applied {} · solid = committed, dashed = not yet · ▲ = a follower's matchIndex", log.last_index, log.commit_index, log.applied_index)}
             </p>
+            if !log.followers.is_empty() {
+                <ul class="followers" aria-label="Where each follower stands">{followers}</ul>
+            }
+        </div>
+    }
+}
+
+/// A simulated client in the inspector.
+fn client_view(n: &netsplit_core::view::NodeSnapshot) -> Html {
+    let fields: Html = n
+        .view
+        .fields
+        .iter()
+        .map(|f| html! { <tr><th scope="row">{f.name}</th><td class="value">{f.value.clone()}</td></tr> })
+        .collect();
+    html! {
+        <div class="inspector-node" data-inspecting={n.id.to_string()}>
+            <h2>
+                <span class="node-title">{n.id.to_string()}</span>
+                <span class="pill">{"client"}</span>
+            </h2>
+            <p class="explain">{"A simulated client outside the cluster. It sends each command to a server, follows redirects to the leader, backs off when nobody knows one, and retries after a timeout with the same sequence number — so the command takes effect exactly once."}</p>
+            <table class="fields">
+                <caption>{"State"}</caption>
+                <tbody>{fields}</tbody>
+            </table>
         </div>
     }
 }
@@ -76,6 +151,9 @@ pub fn view(
             </div>
         };
     };
+    if n.id.is_client() {
+        return client_view(n);
+    }
     let i = n.id.index();
     let crashed = n.status == NodeStatus::Crashed;
     let paused = n.status == NodeStatus::Paused;
@@ -116,7 +194,7 @@ pub fn view(
     let links: Html = snap
         .nodes
         .iter()
-        .filter(|o| o.id != n.id)
+        .filter(|o| o.id != n.id && !o.id.is_client())
         .map(|o| {
             let (a, b) = (n.id, o.id);
             let pair = pair_state(snap, a, b);

@@ -10,5 +10,6 @@ pub mod inspector;
 pub mod lists;
 pub mod log;
 pub mod menu;
+pub mod raft_panel;
 pub mod status;
 pub mod topbar;

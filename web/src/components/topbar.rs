@@ -74,7 +74,7 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
             <div class="setup">
                 <label>{"Protocol "}
                     <select aria-label="Protocol">
-                        <option value="raft" selected=true>{"Raft · leader election"}</option>
+                        <option value="raft" selected=true>{"Raft · replicated key-value store"}</option>
                     </select>
                 </label>
                 <label>
