@@ -92,12 +92,11 @@ impl CommitChecker {
     }
 
     fn check_validity(&mut self, txn: TxnId, node: NodeId, findings: &mut Vec<Finding>) {
-        let Some((writers, readers)) = self.begun.get(&txn) else {
-            return;
-        };
         // Readers are outside the commit (read-only optimization): they hold nothing to
         // commit or abort, so validity constrains the writers' votes.
-        let _ = readers;
+        let Some((writers, _readers)) = self.begun.get(&txn) else {
+            return;
+        };
         let bad: Vec<String> = writers
             .iter()
             .filter(|w| self.votes.get(&(txn, **w)) != Some(&Vote::Yes))
@@ -148,13 +147,12 @@ impl CommitChecker {
             return;
         }
         seen.insert(node, outcome);
-        if let Some((other, o)) = seen.iter().find(|(_, o)| **o != outcome) {
+        if let Some((other, _)) = seen.iter().find(|(_, o)| **o != outcome) {
             let (c, a) = if outcome == Outcome::Commit {
                 (node, *other)
             } else {
                 (*other, node)
             };
-            let _ = o;
             let detail = format!("{txn} committed at {c} but aborted at {a}");
             self.report(f, ATOMICITY, txn, node, detail);
         }

@@ -26,7 +26,8 @@
 //! - [`msg`]: transactions, votes and messages; the client command grammar.
 //! - [`node`]: the node (coordinator, participant or client actor); [`coord`] and [`part`] hold
 //!   the two server roles' handlers.
-//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort.
+//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort; [`chaos`]: random
+//!   transactions and recovery liveness under chaos; [`view`]: what the UI shows.
 
 pub mod chaos;
 pub mod check;
@@ -36,6 +37,7 @@ pub mod node;
 pub mod part;
 #[cfg(test)]
 mod sim_tests;
+pub mod view;
 
 pub use check::CommitChecker;
 pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};

@@ -399,3 +399,76 @@ fn a_participant_restarts_in_doubt_and_asks() {
     assert!(s.trace_text().contains("recovery: prepared record for t1"));
     assert!(s.violations().is_empty(), "{:?}", s.violations());
 }
+
+#[test]
+fn three_phase_termination_decides_only_from_what_peers_say() {
+    let config = CommitConfig {
+        variant: Variant::ThreePhase,
+        ..CommitConfig::default()
+    };
+    let mut p = fresh(N2, &config);
+    run(&mut p, |n, ctx| n.on_message(ctx, N1, prepare(1, "n2:x=5")));
+    // The coordinator goes silent: the in-doubt timer asks it and the other writer.
+    let out = run(&mut p, |n, ctx| {
+        n.on_timer(ctx, CommitTimer::InDoubt(TxnId(1)))
+    });
+    assert_eq!(
+        sends(&out),
+        vec![
+            (N1, "Query t1".to_string()),
+            (N3, "StateReq t1".to_string())
+        ]
+    );
+    assert!(out.contains(&Effect::SetTimer {
+        timer: CommitTimer::Terminate(TxnId(1)),
+        after_ms: 200
+    }));
+    // Nobody answered: no decision from its own state alone.
+    let out = run(&mut p, |n, ctx| {
+        n.on_timer(ctx, CommitTimer::Terminate(TxnId(1)))
+    });
+    assert!(sends(&out).is_empty());
+    assert!(
+        p.durable().prepared.contains_key(&TxnId(1)),
+        "still in doubt"
+    );
+    // Next round: n3 reports pre-committed ⇒ commit, and n3 is told.
+    run(&mut p, |n, ctx| {
+        n.on_timer(ctx, CommitTimer::InDoubt(TxnId(1)))
+    });
+    let resp = CommitMsg::StateResp {
+        txn: TxnId(1),
+        state: super::msg::PState::PreCommitted,
+    };
+    run(&mut p, |n, ctx| n.on_message(ctx, N3, resp));
+    let out = run(&mut p, |n, ctx| {
+        n.on_timer(ctx, CommitTimer::Terminate(TxnId(1)))
+    });
+    assert_eq!(sends(&out), vec![(N3, "Commit t1".to_string())]);
+    assert_eq!(p.durable().done.get(&TxnId(1)), Some(&Outcome::Commit));
+    assert_eq!(p.durable().store.get("x"), Some(&5));
+}
+
+#[test]
+fn three_phase_pre_commit_is_recorded_and_acknowledged() {
+    let config = CommitConfig {
+        variant: Variant::ThreePhase,
+        ..CommitConfig::default()
+    };
+    let mut p = fresh(N2, &config);
+    run(&mut p, |n, ctx| n.on_message(ctx, N1, prepare(1, "n2:x=5")));
+    let out = run(&mut p, |n, ctx| {
+        n.on_message(ctx, N1, CommitMsg::PreCommit { txn: TxnId(1) })
+    });
+    assert_eq!(sends(&out), vec![(N1, "PreAck t1".to_string())]);
+    let rec = &p.durable().prepared[&TxnId(1)];
+    assert_eq!(rec.state, super::msg::PState::PreCommitted, "durable");
+    // A peer asking gets the durable state.
+    let out = run(&mut p, |n, ctx| {
+        n.on_message(ctx, N3, CommitMsg::StateReq { txn: TxnId(1) })
+    });
+    assert_eq!(
+        sends(&out),
+        vec![(N3, "StateResp t1 pre-committed".to_string())]
+    );
+}
