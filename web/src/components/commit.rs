@@ -238,7 +238,9 @@ pub fn panel(snap: &Snapshot, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="commit-panel" aria-label="Atomic commit">
             <h2>{format!("Atomic commit ({variant})")}</h2>
-            <TxnForm participants={parts.iter().map(|n| n.id).collect::<Vec<_>>()}
+            // Keyed by the participants: another scenario gets a fresh form.
+            <TxnForm key={parts.iter().map(|n| n.id.to_string()).collect::<Vec<_>>().join(",")}
+                participants={parts.iter().map(|n| n.id).collect::<Vec<_>>()}
                 coordinator={coord.id} {client} dispatch={dispatch.clone()} />
             <table class="participants">
                 <caption>{"Participants"}</caption>
