@@ -94,6 +94,14 @@ pub struct Session<N: Node> {
 impl<N: Node> Session<N> {
     /// Start a session of `scenario` with the given protocol configuration.
     pub fn new(scenario: Scenario, config: N::Config) -> Result<Session<N>, ConfigError> {
+        // Client commands are the protocol's own language: check them before anything runs.
+        for (i, action) in scenario.actions.iter().enumerate() {
+            if let Control::Submit { node, op, .. } = &action.control {
+                N::parse_request(*node, op).map_err(|e| {
+                    ConfigError::new(format!("actions[{i}].control.op"), format!("{op:?}: {e}"))
+                })?;
+            }
+        }
         let sim = Simulator::new(scenario.cluster.clone(), config, scenario.seed)?;
         Ok(Session {
             sim,
@@ -349,6 +357,23 @@ mod tests {
         }
         assert_eq!(a.trace_hash(), b.trace_hash());
         assert_eq!(a.now(), b.now());
+    }
+
+    #[test]
+    fn client_commands_are_checked_when_a_scenario_loads() {
+        let mut s = Scenario::new("raft", 3);
+        s.cluster.clients = 1;
+        s.actions.push(TimedAction {
+            at: Time(10),
+            control: Control::Submit {
+                client: NodeId::client(0),
+                node: NodeId(0),
+                op: "put x".into(),
+            },
+        });
+        let e = build(&s).err().expect("refused");
+        assert_eq!(e.path, "actions[0].control.op");
+        assert!(e.message.contains("put takes 2 arguments"), "{e}");
     }
 
     #[test]

@@ -87,3 +87,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_scenario_with_a_bad_transaction_is_refused_when_it_loads() {
+    let mut s = Scenario::new("2pc", 1);
+    s.cluster.clients = 1;
+    s.actions.push(netsplit_core::scenario::TimedAction {
+        at: Time(10),
+        control: Control::Submit {
+            client: NodeId::client(0),
+            node: NodeId(0),
+            op: "txn n2:x=1 n2:x=2".into(),
+        },
+    });
+    let e = build(&s).err().expect("refused");
+    assert_eq!(e.path, "actions[0].control.op");
+    assert!(e.message.contains("duplicate key n2:x"), "{e}");
+}

@@ -9,7 +9,8 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 test('boots with no errors and elects exactly one leader', async () => {
   const { page, errors } = await open(browser, server.url);
-  assert.equal(await page.locator('.node').count(), 5, 'five nodes drawn');
+  assert.equal(await page.locator('.node:not(.client)').count(), 5, 'five servers drawn');
+  assert.equal(await page.locator('.node.client').count(), 2, 'two clients drawn');
   await until(page, () => document.querySelectorAll('.node[data-role="leader"]').length === 1, 'a leader');
   // Stays at one leader while the cluster is healthy.
   await page.waitForTimeout(1500);

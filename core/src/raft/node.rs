@@ -2141,4 +2141,156 @@ mod tests {
             }]
         );
     }
+
+    fn request(seq: u64, value: &str) -> RaftMsg {
+        RaftMsg::ClientRequest {
+            seq,
+            op: Op::Put {
+                key: "x".into(),
+                value: value.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_retried_or_duplicated_command_is_appended_once_and_answered_from_the_session() {
+        let mut n = leader_with(vec![], 1);
+        let c = NodeId::client(0);
+        run(&mut n, |n, ctx| n.on_message(ctx, c, request(1, "a")));
+        run(&mut n, |n, ctx| n.on_message(ctx, c, request(1, "a")));
+        let commands = n
+            .log()
+            .iter()
+            .filter(|e| matches!(e.command, Command::Client { .. }))
+            .count();
+        assert_eq!(commands, 1, "the duplicate appended nothing");
+        // Replicate and commit: the client hears back once.
+        let out = run(&mut n, |n, ctx| n.on_message(ctx, NodeId(1), ok(1, 2)));
+        assert!(replies(&out).contains(&RaftMsg::ClientReply {
+            seq: 1,
+            result: ClientResult::Done(Outcome::Ok)
+        }));
+        // A retry after it applied is answered from the session without a new entry.
+        let out = run(&mut n, |n, ctx| n.on_message(ctx, c, request(1, "a")));
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::ClientReply {
+                seq: 1,
+                result: ClientResult::Done(Outcome::Ok)
+            }]
+        );
+        assert_eq!(n.last_index(), 2);
+    }
+
+    #[test]
+    fn a_follower_redirects_clients_to_the_leader_it_knows() {
+        let mut n = node(1, None);
+        run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(1, (0, 0), vec![], 0))
+        });
+        let out = run(&mut n, |n, c| {
+            n.on_message(c, NodeId::client(0), request(1, "a"))
+        });
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::ClientReply {
+                seq: 1,
+                result: ClientResult::Redirect {
+                    leader: Some(NodeId(0))
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn pre_votes_are_refused_while_a_leader_is_heard_and_change_no_term() {
+        let config = RaftConfig::default();
+        let mut n = RaftNode::new(NodeId(1), 3, &config, None);
+        run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(1, (0, 0), vec![], 0))
+        });
+        let pv = RaftMsg::PreVote {
+            term: 2,
+            last_log_index: 0,
+            last_log_term: 0,
+        };
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), pv.clone()));
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::PreVoteReply {
+                term: 1,
+                for_term: 2,
+                granted: false
+            }]
+        );
+        assert_eq!(n.current_term(), 1, "a pre-vote never changes the term");
+        // A pre-candidate asks without raising its own term.
+        let mut m = RaftNode::new(NodeId(2), 3, &config, None);
+        let out = run(&mut m, |m, c| m.on_timer(c, RaftTimer::Election));
+        assert_eq!(m.role(), Role::PreCandidate);
+        assert_eq!(m.current_term(), 0);
+        assert!(replies(&out)
+            .iter()
+            .all(|r| matches!(r, RaftMsg::PreVote { term: 1, .. })));
+    }
+
+    #[test]
+    fn with_check_quorum_a_heard_leader_shields_followers_from_vote_requests() {
+        let config = RaftConfig {
+            pre_vote: false,
+            ..RaftConfig::default()
+        };
+        let mut n = RaftNode::new(NodeId(1), 3, &config, None);
+        run(&mut n, |n, c| {
+            n.on_message(c, NodeId(0), append(1, (0, 0), vec![], 0))
+        });
+        let rv = RaftMsg::RequestVote {
+            term: 9,
+            last_log_index: 0,
+            last_log_term: 0,
+        };
+        let out = run(&mut n, |n, c| n.on_message(c, NodeId(2), rv));
+        assert!(replies(&out).is_empty());
+        assert_eq!(n.current_term(), 1, "the inflated term is not adopted");
+    }
+
+    #[test]
+    fn a_follower_installs_a_snapshot_and_drops_the_log_it_replaces() {
+        let durable = Durable {
+            current_term: 1,
+            log: vec![entry(1)],
+            ..Durable::default()
+        };
+        let mut n = node(1, Some(durable));
+        let mut state = KvState::default();
+        state.data.insert("x".into(), "7".into());
+        let out = run(&mut n, |n, c| {
+            n.on_message(
+                c,
+                NodeId(0),
+                RaftMsg::InstallSnapshot {
+                    term: 2,
+                    last_index: 10,
+                    last_term: 2,
+                    state: Box::new(state.clone()),
+                    round: 3,
+                },
+            )
+        });
+        assert_eq!(
+            replies(&out),
+            vec![RaftMsg::InstallSnapshotReply {
+                term: 2,
+                match_index: 10,
+                round: 3
+            }]
+        );
+        assert!(n.log().is_empty());
+        assert_eq!(
+            (n.snapshot_index(), n.commit_index(), n.last_applied()),
+            (10, 10, 10)
+        );
+        assert_eq!(n.kv(), &state);
+        assert_eq!(n.durable().snapshot.state, state, "the snapshot is durable");
+    }
 }
