@@ -94,10 +94,27 @@ pub enum Control {
         /// The command, as text.
         op: String,
     },
+    /// Deliver one in-flight message now (a manual-mode pick); the clock moves on to its
+    /// arrival time if that is later.
+    Deliver {
+        /// The message.
+        id: MsgId,
+    },
+    /// Fire one armed timer of a running node now (a manual-mode pick); the clock moves on to
+    /// the timer's due time if that is later.
+    Fire {
+        /// The node.
+        node: NodeId,
+        /// The timer, by the name the trace shows (Raft: `election`, `heartbeat`).
+        timer: String,
+    },
 }
 
 /// Longest accepted client command text.
 pub const MAX_OP_LEN: usize = 1024;
+
+/// Longest timer name a [`Control::Fire`] may carry.
+pub const MAX_TIMER_NAME: usize = 64;
 
 impl Control {
     /// Check node ids against the cluster size (`cluster_size` servers, `clients` simulated
@@ -129,6 +146,26 @@ impl Control {
             | Control::Pause { node }
             | Control::Resume { node }
             | Control::Timeout { node } => check(*node, "node"),
+            Control::Fire { node, timer } => {
+                // Clients have timers too (retries, backoff).
+                match node.client_index() {
+                    Some(k) if k < clients => {}
+                    Some(_) => {
+                        return Err(ConfigError::new(
+                            format!("{path}.node"),
+                            format!("no client {node} (this cluster has {clients})"),
+                        ))
+                    }
+                    None => check(*node, "node")?,
+                }
+                if timer.is_empty() || timer.len() > MAX_TIMER_NAME {
+                    return Err(ConfigError::new(
+                        format!("{path}.timer"),
+                        format!("must be a timer name of 1 to {MAX_TIMER_NAME} bytes"),
+                    ));
+                }
+                Ok(())
+            }
             Control::Partition { groups } => {
                 let mut seen = vec![false; cluster_size];
                 for (g, members) in groups.iter().enumerate() {
@@ -154,7 +191,7 @@ impl Control {
                 check(*to, "to")?;
                 same_node(*from, *to, path)
             }
-            Control::HealAll | Control::DropMessage { .. } => Ok(()),
+            Control::HealAll | Control::DropMessage { .. } | Control::Deliver { .. } => Ok(()),
             Control::SetNet { net } => net.validate(&format!("{path}.net")),
             Control::Submit { client, node, op } => {
                 match client.client_index() {
@@ -228,6 +265,8 @@ impl fmt::Display for Control {
             Control::Submit { client, node, op } => {
                 write!(f, "{client} submits \"{op}\" to {node}")
             }
+            Control::Deliver { id } => write!(f, "deliver {id}"),
+            Control::Fire { node, timer } => write!(f, "fire {node} {timer}"),
             Control::SetNet { net } => write!(
                 f,
                 "set network latency={}..{}ms loss={} dup={} reorder={}",
@@ -296,5 +335,25 @@ mod tests {
             json,
             r#"{"type":"submit","client":"c2","node":"n3","op":"put x 1"}"#
         );
+        let fire = |timer: &str| Control::Fire {
+            node: NodeId(0),
+            timer: timer.into(),
+        };
+        assert!(fire("election").validate(3, 0, "x").is_ok());
+        assert_eq!(fire("").validate(3, 0, "x").unwrap_err().path, "x.timer");
+        assert!(fire(&"t".repeat(65)).validate(3, 0, "x").is_err());
+    }
+
+    #[test]
+    fn manual_picks_have_a_json_form() {
+        let c = Control::Fire {
+            node: NodeId(1),
+            timer: "election".into(),
+        };
+        let s = serde_json::to_string(&c).unwrap();
+        assert_eq!(s, r#"{"type":"fire","node":"n2","timer":"election"}"#);
+        assert_eq!(serde_json::from_str::<Control>(&s).unwrap(), c);
+        let d: Control = serde_json::from_str(r#"{"type":"deliver","id":4}"#).unwrap();
+        assert_eq!(d.to_string(), "deliver m4");
     }
 }

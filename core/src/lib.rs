@@ -23,6 +23,7 @@
 
 pub mod chaos;
 pub mod check;
+pub mod chunked;
 pub mod commit;
 pub mod config;
 pub mod control;
@@ -37,6 +38,7 @@ pub mod raft;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod timeline;
 pub mod trace;
 pub mod types;
 pub mod view;

@@ -13,12 +13,13 @@ use crate::net::DropReason;
 use crate::node::Node;
 use crate::raft::{RaftConfig, RaftNode};
 use crate::scenario::{Scenario, TimedAction};
-use crate::sim::{ControlError, Counters, RunOutcome, Simulator};
+use crate::sim::{ControlError, Counters, Pick, RunOutcome, Simulator};
 use crate::trace::{Category, TraceEvent};
 use crate::types::{MsgId, NodeId, Time};
 use crate::view::Snapshot;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// One line of the trace, ready for display and filtering.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -75,25 +76,43 @@ pub trait Playground {
     fn refused(&self) -> &[(Time, String)];
     /// The session as a scenario: the original plus every live action applied since.
     fn to_scenario(&self) -> Scenario;
-    /// An independent copy (a checkpoint).
+    /// An independent copy (a checkpoint). Cheap: the trace is shared, not copied.
     fn clone_box(&self) -> Box<dyn Playground>;
+    /// Steps taken so far: events processed plus actions applied (scheduled or live). The
+    /// same session replayed from its scenario takes the same steps in the same order, so a
+    /// step count names one exact state of the run.
+    fn steps(&self) -> u64;
+    /// How many actions (scheduled and live) have been applied; in [`Playground::to_scenario`]'s
+    /// time-sorted action list they are the first ones.
+    fn applied_actions(&self) -> usize;
+    /// Replace the action schedule. `actions` must be time-ordered and start with the
+    /// [`Playground::applied_actions`] actions already applied (the timeline guarantees it);
+    /// the rest are applied as their times come.
+    fn reschedule(&mut self, actions: Arc<Vec<TimedAction>>);
+    /// What could happen next, for manual mode (see [`Simulator::picks`]).
+    fn picks(&self) -> Vec<Pick>;
 }
 
 /// A simulator plus the scenario it replays.
 #[derive(Clone, Debug)]
 pub struct Session<N: Node> {
     sim: Simulator<N>,
+    /// The scenario without its actions (they live in `actions`, shared between clones).
     scenario: Scenario,
-    /// Index of the next scenario action to apply.
+    /// The action schedule.
+    actions: Arc<Vec<TimedAction>>,
+    /// Index of the next scheduled action to apply.
     next_action: usize,
     /// Actions applied live, with their times.
     live: Vec<TimedAction>,
     refused: Vec<(Time, String)>,
+    /// Events processed plus actions applied.
+    steps: u64,
 }
 
 impl<N: Node> Session<N> {
     /// Start a session of `scenario` with the given protocol configuration.
-    pub fn new(scenario: Scenario, config: N::Config) -> Result<Session<N>, ConfigError> {
+    pub fn new(mut scenario: Scenario, config: N::Config) -> Result<Session<N>, ConfigError> {
         // Client commands are the protocol's own language: check them before anything runs.
         for (i, action) in scenario.actions.iter().enumerate() {
             if let Control::Submit { node, op, .. } = &action.control {
@@ -103,12 +122,15 @@ impl<N: Node> Session<N> {
             }
         }
         let sim = Simulator::new(scenario.cluster.clone(), config, scenario.seed)?;
+        let actions = Arc::new(std::mem::take(&mut scenario.actions));
         Ok(Session {
             sim,
             scenario,
+            actions,
             next_action: 0,
             live: Vec::new(),
             refused: Vec::new(),
+            steps: 0,
         })
     }
 
@@ -118,16 +140,17 @@ impl<N: Node> Session<N> {
     }
 
     fn next_action_at(&self) -> Option<Time> {
-        self.scenario.actions.get(self.next_action).map(|a| a.at)
+        self.actions.get(self.next_action).map(|a| a.at)
     }
 
     /// Apply the next scheduled action (the clock first moves to its time; every event due
     /// before that time has already run).
     fn apply_scheduled(&mut self) {
-        let Some(action) = self.scenario.actions.get(self.next_action).cloned() else {
+        let Some(action) = self.actions.get(self.next_action).cloned() else {
             return;
         };
         self.next_action += 1;
+        self.steps += 1;
         self.sim.advance_clock(action.at);
         if let Err(e) = self.sim.apply(action.control.clone()) {
             self.refused
@@ -171,8 +194,11 @@ impl<N: Node> Playground for Session<N> {
         if self.action_first().is_some() {
             self.apply_scheduled();
             true
+        } else if self.sim.step() {
+            self.steps += 1;
+            true
         } else {
-            self.sim.step()
+            false
         }
     }
 
@@ -202,11 +228,11 @@ impl<N: Node> Playground for Session<N> {
                 self.apply_scheduled();
             }
         }
+        // The time it was applied at, before a manual pick moves the clock on.
+        let at = self.sim.now();
         self.sim.apply(control.clone())?;
-        self.live.push(TimedAction {
-            at: self.sim.now(),
-            control,
-        });
+        self.steps += 1;
+        self.live.push(TimedAction { at, control });
         Ok(())
     }
 
@@ -257,14 +283,42 @@ impl<N: Node> Playground for Session<N> {
 
     fn to_scenario(&self) -> Scenario {
         let mut s = self.scenario.clone();
-        s.actions.extend(self.live.iter().cloned());
-        s.actions.sort_by_key(|a| a.at);
+        s.actions = merge_actions(&self.actions, &self.live);
         s
     }
 
     fn clone_box(&self) -> Box<dyn Playground> {
         Box::new(self.clone())
     }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn applied_actions(&self) -> usize {
+        self.next_action + self.live.len()
+    }
+
+    fn reschedule(&mut self, actions: Arc<Vec<TimedAction>>) {
+        let applied = self.applied_actions().min(actions.len());
+        self.actions = actions;
+        self.next_action = applied;
+        self.live.clear();
+    }
+
+    fn picks(&self) -> Vec<Pick> {
+        self.sim.picks()
+    }
+}
+
+/// Scheduled and live actions as one time-ordered list. Live actions were applied after every
+/// scheduled action at the same time, so a stable sort puts each where the replay applies it.
+fn merge_actions(scheduled: &[TimedAction], live: &[TimedAction]) -> Vec<TimedAction> {
+    let mut all = Vec::with_capacity(scheduled.len() + live.len());
+    all.extend_from_slice(scheduled);
+    all.extend_from_slice(live);
+    all.sort_by_key(|a| a.at);
+    all
 }
 
 /// Parse a protocol's configuration from the scenario's `config` value (missing fields take

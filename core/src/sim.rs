@@ -11,6 +11,7 @@
 //! the bookkeeping maps, and the stale queue entry is skipped when it surfaces.
 
 use crate::check::{Checker, Finding, Violation};
+use crate::chunked::ChunkedLog;
 use crate::config::{ClusterConfig, ConfigError};
 use crate::control::Control;
 use crate::inflight::InFlightTable;
@@ -144,6 +145,17 @@ impl<T: fmt::Display> fmt::Display for Choice<T> {
             Choice::Fire { node, timer } => write!(f, "fire {node} {timer}"),
         }
     }
+}
+
+/// A possible next event offered to the user in manual mode.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pick {
+    /// When it would happen on its own (a message's arrival, a timer's firing).
+    pub due: Time,
+    /// Plain words: `deliver m12 n1 → n2 AppendEntries term=2 …`.
+    pub label: String,
+    /// The action that makes it happen (recorded in the scenario when picked).
+    pub control: Control,
 }
 
 /// Why a control or request could not be applied.
@@ -312,7 +324,8 @@ pub struct Simulator<N: Node> {
     /// Number of servers.
     servers: usize,
     net: Network,
-    trace: Vec<TraceEntry<N>>,
+    /// Shared with clones (checkpoints) chunk by chunk, never copied.
+    trace: ChunkedLog<TraceEntry<N>>,
     checker: N::Checker,
     violations: Vec<Violation>,
     counters: Counters,
@@ -366,7 +379,7 @@ impl<N: Node> Simulator<N> {
             messages: InFlightTable::default(),
             held: Vec::new(),
             slots,
-            trace: Vec::new(),
+            trace: ChunkedLog::new(),
             checker: N::Checker::default(),
             violations: Vec::new(),
             counters: Counters::default(),
@@ -420,7 +433,7 @@ impl<N: Node> Simulator<N> {
     }
 
     /// The recorded trace (empty if the cluster config turned recording off).
-    pub fn trace(&self) -> &[TraceEntry<N>] {
+    pub fn trace(&self) -> &ChunkedLog<TraceEntry<N>> {
         &self.trace
     }
 
@@ -442,7 +455,7 @@ impl<N: Node> Simulator<N> {
     /// The trace's text form, one line per event.
     pub fn trace_text(&self) -> String {
         let mut s = String::new();
-        for e in &self.trace {
+        for e in self.trace.iter() {
             s.push_str(&e.to_string());
             s.push('\n');
         }
@@ -453,7 +466,7 @@ impl<N: Node> Simulator<N> {
     pub fn trace_hash(&self) -> u64 {
         use fmt::Write as _;
         let mut h = Fnv64::default();
-        for e in &self.trace {
+        for e in self.trace.iter() {
             // Writing into an FNV hasher cannot fail.
             let _ = writeln!(h, "{e}");
         }
@@ -928,6 +941,22 @@ impl<N: Node> Simulator<N> {
             Control::DropMessage { id } if !self.messages.contains(*id) => {
                 return refuse(format!("message {id} is not in flight"));
             }
+            Control::Deliver { id }
+                if !self
+                    .messages
+                    .get(*id)
+                    .is_some_and(|m| m.flight == Flight::Flying) =>
+            {
+                return refuse(format!("message {id} is not on its way"));
+            }
+            Control::Fire { node, timer } => {
+                if self.status(*node) != NodeStatus::Up {
+                    return refuse(format!("{node} is not running"));
+                }
+                if self.armed_timer(*node, timer).is_none() {
+                    return refuse(format!("{node} has no armed {timer} timer"));
+                }
+            }
             _ => {}
         }
         // A client command is parsed before anything is recorded: a typo changes nothing.
@@ -1040,8 +1069,24 @@ impl<N: Node> Simulator<N> {
             Control::DropMessage { id } => self.drop_message(id, DropReason::DroppedByUser),
             Control::SetNet { net } => self.net.set_config(net),
             Control::Submit { .. } => {}
+            Control::Deliver { id } => self.choose(Choice::Deliver(id))?,
+            Control::Fire { node, timer } => {
+                if let Some(timer) = self.armed_timer(node, &timer) {
+                    self.choose(Choice::Fire { node, timer })?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The armed timer of `node` whose name (its text form) is `name`.
+    fn armed_timer(&self, node: NodeId, name: &str) -> Option<N::Timer> {
+        self.slots
+            .get(slot_index(self.servers, node))?
+            .timers
+            .keys()
+            .find(|t| t.to_string() == name)
+            .copied()
     }
 
     fn crash(&mut self, id: NodeId) {
@@ -1145,6 +1190,45 @@ impl<N: Node> Simulator<N> {
         out
     }
 
+    /// Every event that could happen next as a user action ([`Control::Deliver`],
+    /// [`Control::DropMessage`], [`Control::Fire`]) with a description, soonest due first.
+    pub fn picks(&self) -> Vec<Pick> {
+        let mut out = Vec::new();
+        for (id, m) in self.messages.iter() {
+            if m.flight == Flight::Flying {
+                let what = format!("{} → {} {} {}", m.from, m.to, m.msg.kind(), m.msg);
+                out.push(Pick {
+                    due: m.deliver_at,
+                    label: format!("deliver {id} {what}"),
+                    control: Control::Deliver { id },
+                });
+                out.push(Pick {
+                    due: m.deliver_at,
+                    label: format!("drop {id} {what}"),
+                    control: Control::DropMessage { id },
+                });
+            }
+        }
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.status == NodeStatus::Up {
+                let node = NodeId::from_index(i);
+                for (timer, armed) in &slot.timers {
+                    out.push(Pick {
+                        due: armed.fires_at,
+                        label: format!("fire {node} {timer} timer"),
+                        control: Control::Fire {
+                            node,
+                            timer: timer.to_string(),
+                        },
+                    });
+                }
+            }
+        }
+        // Stable: equal due times keep message-id / node order, deliver before drop.
+        out.sort_by_key(|p| p.due);
+        out
+    }
+
     /// Make `choice` happen now. Time advances to the event's scheduled time if that is later
     /// (it never goes back). Returns an error if the choice is not currently enabled.
     pub fn choose(&mut self, choice: Choice<N::Timer>) -> Result<(), ControlError> {
@@ -1194,8 +1278,8 @@ mod tests {
 
     /// Message ids delivered on `from → to`, in delivery order, after trace position `start`.
     fn delivered(s: &Simulator<RaftNode>, start: usize, from: NodeId, to: NodeId) -> Vec<MsgId> {
-        s.trace()[start..]
-            .iter()
+        s.trace()
+            .iter_from(start)
             .filter_map(|e| match &e.event {
                 TraceEvent::Deliver {
                     id, from: f, to: t, ..
@@ -1246,8 +1330,9 @@ mod tests {
         s.apply(Control::Resume { node: NodeId(2) }).unwrap();
         // Everything that waited was handled as part of the resume.
         assert!(s.slots[2].deferred.is_empty());
-        let ids: Vec<MsgId> = s.trace()[start..]
-            .iter()
+        let ids: Vec<MsgId> = s
+            .trace()
+            .iter_from(start)
             .filter_map(|e| match &e.event {
                 TraceEvent::Deliver { id, to, .. } if *to == NodeId(2) => Some(*id),
                 _ => None,
@@ -1269,8 +1354,9 @@ mod tests {
         assert!(s.apply(Control::Crash { node: NodeId(1) }).is_err());
         let start = s.trace().len();
         s.apply(Control::Restart { node: NodeId(1) }).unwrap();
-        assert!(s.trace()[start..]
-            .iter()
+        assert!(s
+            .trace()
+            .iter_from(start)
             .any(|e| matches!(e.event, TraceEvent::Role { node, .. } if node == NodeId(1))));
     }
 }

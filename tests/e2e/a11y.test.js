@@ -1,5 +1,6 @@
 // Accessibility audit with axe-core: no serious or critical violations, light and dark, with
-// a node selected and with the help overlay open.
+// a node selected, with the help overlay open, and with the timeline's mark editor and manual
+// mode open.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -43,6 +44,16 @@ for (const scheme of ['light', 'dark']) {
     await until(page, () => document.querySelector('[role="dialog"]'), 'help');
     const help = await audit(page);
     assert.deepEqual(help, [], JSON.stringify(help, null, 2));
+    // The timeline with a mark being edited and manual mode's list of next events.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('c');
+    await page.check('.tl-manual input');
+    await until(page, () => document.querySelectorAll('.tl-picks li').length > 0, 'manual mode');
+    await page.focus('.tl-mark');
+    await page.keyboard.press('Enter');
+    await until(page, () => document.querySelector('.tl-edit'), 'the mark editor');
+    const timeline = await audit(page);
+    assert.deepEqual(timeline, [], JSON.stringify(timeline, null, 2));
     await context.close();
   });
 }

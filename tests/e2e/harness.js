@@ -9,6 +9,8 @@ import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = process.env.NETSPLIT_DIST || path.resolve(here, '../../dist');
+// A debug build (`trunk build --offline --dist dist-debug`): only it has the debug-only hooks.
+export const DEBUG_DIST = process.env.NETSPLIT_DEBUG_DIST || path.resolve(here, '../../dist-debug');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(here, '../artifacts');
 
@@ -21,10 +23,10 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-/** Serve DIST under `prefix` (e.g. "/" or "/some/sub/path/") on a free loopback port. */
-export async function serve(prefix = '/') {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    throw new Error(`no built page at ${DIST}: run \`trunk build --release --offline\` first`);
+/** Serve `dist` (DIST) under `prefix` (e.g. "/" or "/some/sub/path/") on a free loopback port. */
+export async function serve(prefix = '/', dist = DIST) {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error(`no built page at ${dist}: run \`trunk build --release --offline\` first`);
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -33,8 +35,8 @@ export async function serve(prefix = '/') {
       return;
     }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
-    const file = path.resolve(DIST, rel);
-    if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const file = path.resolve(dist, rel);
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404).end('not found');
       return;
     }

@@ -6,12 +6,13 @@
 
 use crate::canvas::{CanvasPainter, DropMark};
 use crate::components::{
-    commit, controls, exchange, graph, help, inspector, log, raft_panel, status, topbar,
+    commit, controls, exchange, graph, help, inspector, log, raft_panel, status, timeline, topbar,
 };
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
 use crate::panic;
+use crate::timebar::TimeAction;
 use netsplit_core::playground::TraceLine;
 use netsplit_core::trace::Category;
 use netsplit_core::view::{NodeStatus, Role, Snapshot};
@@ -35,6 +36,8 @@ pub enum Action {
     TogglePlay,
     /// Process one event.
     Step,
+    /// Time travel: seek, step back, branches, schedule edits, manual mode.
+    Time(TimeAction),
     /// Set the speed slider position.
     SpeedStep(u32),
     /// Nudge the speed slider.
@@ -259,6 +262,11 @@ impl Shared {
     /// Pull what changed out of the engine (new trace lines, a fresh snapshot).
     fn refresh(&mut self, wall_now: f64) {
         self.dirty = true;
+        if self.engine.take_jumped() {
+            self.log.clear();
+            self.drops.clear();
+            self.ui.highlight = None;
+        }
         let lines = self.engine.take_new_lines();
         for l in &lines {
             if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
@@ -281,7 +289,10 @@ impl Shared {
     fn control(&mut self, control: Control) {
         let label = control.to_string();
         match self.engine.apply(control) {
-            Ok(()) => self.ui.notice = Some((format!("applied: {label}"), false)),
+            Ok(netsplit_core::timeline::Edited::Forked) => {
+                self.ui.notice = Some((format!("applied: {label} (new branch)"), false))
+            }
+            Ok(_) => self.ui.notice = Some((format!("applied: {label}"), false)),
             Err(e) => self.ui.notice = Some((format!("cannot {label}: {e}"), true)),
         }
     }
@@ -301,6 +312,11 @@ impl Shared {
                     self.ui.notice = Some(("nothing left to happen".into(), false));
                 }
             }
+            Action::Time(t) => match self.engine.time(t) {
+                Ok(Some(text)) => self.ui.notice = Some((text, false)),
+                Ok(None) => {}
+                Err(e) => self.ui.notice = Some((e, true)),
+            },
             Action::SpeedStep(step) => self.engine.set_speed(speed_for_step(step)),
             Action::SpeedNudge(delta) => {
                 let step = step_for_speed(self.engine.speed()) as i32 + delta;
@@ -500,7 +516,7 @@ impl Shared {
             }
         }
         self.refresh(wall_now);
-        panic::remember_scenario(&self.engine.scenario());
+        panic::remember_scenario(&self.engine.share());
     }
 }
 
@@ -636,7 +652,12 @@ pub fn app() -> Html {
                     let typing = e
                         .target()
                         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
+                        .map(|el| match el.tag_name().as_str() {
+                            // Sliders take arrows and Home/End only: shortcuts still work there.
+                            "INPUT" => el.get_attribute("type").as_deref() != Some("range"),
+                            "SELECT" | "TEXTAREA" => true,
+                            _ => false,
+                        })
                         .unwrap_or(false);
                     if typing && e.key() != "Escape" {
                         return;
@@ -648,6 +669,7 @@ pub fn app() -> Html {
                     let action = match cmd {
                         Command::TogglePlay => Some(Action::TogglePlay),
                         Command::Step => Some(Action::Step),
+                        Command::StepBack => Some(Action::Time(TimeAction::StepBack)),
                         Command::Slower => Some(Action::SpeedNudge(-5)),
                         Command::Faster => Some(Action::SpeedNudge(5)),
                         Command::Select(i) => Some(Action::Select(Some(i))),
@@ -694,6 +716,7 @@ pub fn app() -> Html {
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }
+                { timeline::view(&s.engine, &dispatch) }
                 { log::view(&s.log, &s.ui, &dispatch) }
             </section>
             <footer class="status" aria-label="Status">

@@ -6,8 +6,11 @@
 //! new virtual time with a per-frame event budget. Because every protocol timer lives in virtual
 //! time, slow frames only slow the simulation down — they can never make a node time out early.
 
+use crate::timebar::TimeAction;
 use netsplit_core::playground::TraceLine;
-use netsplit_core::sim::{ControlError, RunOutcome};
+use netsplit_core::scenario::TimedAction;
+use netsplit_core::sim::{ControlError, Pick, RunOutcome};
+use netsplit_core::timeline::{BranchInfo, Edited, Timeline};
 use netsplit_core::view::Snapshot;
 use netsplit_core::{build, Control, Playground, Scenario, Time};
 
@@ -46,9 +49,12 @@ pub fn speed_label(speed: f64) -> String {
     }
 }
 
-/// The running simulation plus playback state.
+/// Trace lines handed to the log after a jump in time (the log shows the latest ones).
+pub const LOG_AFTER_JUMP: usize = 400;
+
+/// The running simulation (with its timeline) plus playback state.
 pub struct Engine {
-    playground: Box<dyn Playground>,
+    timeline: Timeline,
     /// Virtual time on screen, in fractional ms (≥ the simulator's clock).
     vt: f64,
     playing: bool,
@@ -56,6 +62,12 @@ pub struct Engine {
     behind: bool,
     /// Trace length already handed to the UI.
     seen: usize,
+    /// Time jumped (seek, step back, branch switch, edit): the log starts over.
+    jumped: bool,
+    /// Manual mode: what could happen next (refreshed after every change).
+    manual: Option<Vec<Pick>>,
+    /// The timeline mark selected for editing.
+    mark: Option<usize>,
 }
 
 impl Engine {
@@ -63,12 +75,15 @@ impl Engine {
     pub fn new(scenario: &Scenario, playing: bool) -> Result<Engine, String> {
         let playground = build(scenario).map_err(|e| e.to_string())?;
         Ok(Engine {
-            playground,
+            timeline: Timeline::new(playground),
             vt: 0.0,
             playing,
             speed: DEFAULT_SPEED,
             behind: false,
             seen: 0,
+            jumped: false,
+            manual: None,
+            mark: None,
         })
     }
 
@@ -77,7 +92,7 @@ impl Engine {
     pub fn open(scenario: &Scenario) -> Result<Engine, String> {
         let mut engine = Engine::new(scenario, scenario.until.is_none())?;
         if let Some(until) = scenario.until {
-            engine.playground.run_until(until, u64::MAX);
+            engine.timeline.run_until(until, u64::MAX);
             engine.vt = until.0 as f64;
         }
         Ok(engine)
@@ -89,15 +104,16 @@ impl Engine {
         self.set_playing(false);
         // Finish the current instant (after a single step or a capped frame some events due
         // now may still wait): a replay to `until` runs all of them.
-        let now = self.playground.now();
-        self.playground.run_until(now, u64::MAX);
+        let now = self.timeline.now();
+        self.timeline.run_until(now, u64::MAX);
         self.vt = now.0 as f64;
+        self.refresh_manual();
     }
 
     /// The session as a share-able scenario: everything so far, ending now.
     pub fn share(&self) -> Scenario {
-        let mut s = self.playground.to_scenario();
-        s.until = Some(self.playground.now());
+        let mut s = self.timeline.playground().to_scenario();
+        s.until = Some(self.timeline.now());
         s
     }
 
@@ -126,6 +142,10 @@ impl Engine {
     pub fn set_playing(&mut self, playing: bool) {
         self.playing = playing;
         self.behind = false;
+        if playing {
+            // Auto mode resumes from wherever manual stepping left the run.
+            self.manual = None;
+        }
     }
 
     /// Current speed (virtual ms per wall ms).
@@ -145,7 +165,12 @@ impl Engine {
 
     /// The playground (read-only).
     pub fn playground(&self) -> &dyn Playground {
-        self.playground.as_ref()
+        self.timeline.playground()
+    }
+
+    /// The timeline (read-only).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     /// Advance by one frame of `wall_dt_ms`. Returns `true` if anything happened.
@@ -155,9 +180,9 @@ impl Engine {
         }
         let dt = wall_dt_ms.clamp(0.0, MAX_FRAME_MS);
         let target = self.vt + dt * self.speed;
-        let before = (self.playground.events(), self.playground.trace_len());
+        let before = (self.playground().events(), self.playground().trace_len());
         match self
-            .playground
+            .timeline
             .run_until(Time(target.floor() as u64), MAX_EVENTS_PER_FRAME)
         {
             RunOutcome::Reached => {
@@ -167,43 +192,196 @@ impl Engine {
             RunOutcome::Capped => {
                 // Do not build up a debt: show the time actually reached.
                 self.behind = true;
-                self.vt = self.playground.now().0 as f64;
+                self.vt = self.playground().now().0 as f64;
             }
         }
-        before != (self.playground.events(), self.playground.trace_len())
+        before != (self.playground().events(), self.playground().trace_len())
     }
 
     /// Process exactly one event (pauses first). Returns `false` if nothing was pending.
     pub fn step(&mut self) -> bool {
         self.playing = false;
-        let stepped = self.playground.step();
-        self.vt = self.vt.max(self.playground.now().0 as f64);
+        let stepped = self.timeline.step();
+        self.vt = self.playground().now().0 as f64;
+        self.refresh_manual();
         stepped
     }
 
-    /// Apply a user action now.
-    pub fn apply(&mut self, control: Control) -> Result<(), ControlError> {
-        self.playground.apply(control)
+    /// Apply a user action now. At a past moment this forks a new branch (the result says so).
+    pub fn apply(&mut self, control: Control) -> Result<Edited, ControlError> {
+        let edited = self.timeline.apply(control)?;
+        self.vt = self.vt.max(self.timeline.now().0 as f64);
+        if edited == Edited::Forked {
+            self.mark = None;
+        }
+        self.refresh_manual();
+        Ok(edited)
     }
 
     /// The current state.
     pub fn snapshot(&self) -> Snapshot {
-        self.playground.snapshot()
+        self.playground().snapshot()
     }
 
     /// Trace lines not yet handed out.
     pub fn take_new_lines(&mut self) -> Vec<TraceLine> {
-        let len = self.playground.trace_len();
-        let lines = (self.seen..len)
-            .filter_map(|i| self.playground.trace_line(i))
+        let len = self.playground().trace_len();
+        let lines = (self.seen.min(len)..len)
+            .filter_map(|i| self.playground().trace_line(i))
             .collect();
         self.seen = len;
         lines
     }
 
-    /// The session as a scenario (original plus live actions).
+    /// Whether time jumped since the last call (the log must start over); clears the flag.
+    pub fn take_jumped(&mut self) -> bool {
+        std::mem::take(&mut self.jumped)
+    }
+
+    /// The session as a scenario (the current branch's actions).
     pub fn scenario(&self) -> Scenario {
-        self.playground.to_scenario()
+        self.playground().to_scenario()
+    }
+
+    /// The end of the timeline (furthest time explored on this branch).
+    pub fn end(&self) -> Time {
+        self.timeline.end()
+    }
+
+    /// The current branch's actions: the marks on the timeline.
+    pub fn marks(&self) -> &[TimedAction] {
+        self.timeline.marks()
+    }
+
+    /// Every branch, for the switcher.
+    pub fn branches(&self) -> Vec<BranchInfo> {
+        self.timeline.branches()
+    }
+
+    /// Manual mode's list of possible next events (`None` in auto mode).
+    pub fn picks(&self) -> Option<&[Pick]> {
+        self.manual.as_deref()
+    }
+
+    /// The mark selected for editing.
+    pub fn selected_mark(&self) -> Option<usize> {
+        self.mark.filter(|m| *m < self.marks().len())
+    }
+
+    fn refresh_manual(&mut self) {
+        if self.manual.is_some() {
+            self.manual = Some(self.timeline.picks());
+            self.vt = self.timeline.now().0 as f64;
+        }
+    }
+
+    /// After a jump in time: show the new moment, restart the log from its recent past.
+    fn jumped_to_now(&mut self) {
+        self.vt = self.timeline.now().0 as f64;
+        self.seen = self.playground().trace_len().saturating_sub(LOG_AFTER_JUMP);
+        self.jumped = true;
+        self.refresh_manual();
+    }
+
+    /// Carry out a timeline action. `Ok(Some(text))` is something to tell the user.
+    pub fn time(&mut self, action: TimeAction) -> Result<Option<String>, String> {
+        let end = self.end().0;
+        match action {
+            TimeAction::Seek(t) => {
+                self.playing = false;
+                self.timeline.seek(Time(t.min(end)));
+                self.jumped_to_now();
+                Ok(None)
+            }
+            TimeAction::SeekBy(delta) => {
+                self.playing = false;
+                let t = self.timeline.now().0.saturating_add_signed(delta).min(end);
+                self.timeline.seek(Time(t));
+                self.jumped_to_now();
+                Ok(None)
+            }
+            TimeAction::StepBack => {
+                self.playing = false;
+                if !self.timeline.step_back() {
+                    return Err("already at the start".into());
+                }
+                self.jumped_to_now();
+                Ok(None)
+            }
+            TimeAction::SetManual(on) => {
+                self.playing = false;
+                self.manual = on.then(Vec::new);
+                self.refresh_manual();
+                Ok(None)
+            }
+            TimeAction::Switch(index) => {
+                if !self.timeline.switch(index) {
+                    return Err("there is no such branch".into());
+                }
+                self.playing = false;
+                self.mark = None;
+                self.jumped_to_now();
+                let number = self.branches().get(index).map_or(0, |b| b.number);
+                Ok(Some(format!("switched to branch {number}")))
+            }
+            TimeAction::SelectMark(mark) => {
+                self.mark = mark;
+                Ok(None)
+            }
+            TimeAction::MoveMark { index, to } => {
+                self.playing = false;
+                let edited = self.timeline.move_mark(index, Time(to))?;
+                // The moved mark keeps the selection at its new place in the schedule.
+                self.mark = self
+                    .marks()
+                    .iter()
+                    .rposition(|a| a.at == Time(to))
+                    .or(self.mark);
+                self.jumped_to_now();
+                Ok(Some(edited_note(
+                    edited,
+                    &format!("moved to t={to} ms"),
+                    self,
+                )))
+            }
+            TimeAction::NudgeMark { index, by } => {
+                let Some(at) = self.marks().get(index).map(|a| a.at.0) else {
+                    return Err("there is no such mark".into());
+                };
+                let to = at.saturating_add_signed(by);
+                self.time(TimeAction::MoveMark { index, to })
+            }
+            TimeAction::RemoveMark(index) => {
+                self.playing = false;
+                let what = self
+                    .marks()
+                    .get(index)
+                    .map(|a| format!("{} at t={} ms", a.control, a.at.0))
+                    .unwrap_or_default();
+                let edited = self.timeline.remove_mark(index)?;
+                self.mark = None;
+                self.jumped_to_now();
+                Ok(Some(edited_note(edited, &format!("removed {what}"), self)))
+            }
+        }
+    }
+}
+
+/// "moved …; replayed on branch 3 (branch 2 kept)".
+fn edited_note(edited: Edited, what: &str, engine: &Engine) -> String {
+    let branches = engine.branches();
+    let current = branches.iter().find(|b| b.current);
+    match (edited, current) {
+        (Edited::Forked, Some(b)) => match b.forked_from {
+            Some((from, _)) => {
+                format!(
+                    "{what}; replayed on new branch {} (branch {from} kept)",
+                    b.number
+                )
+            }
+            None => format!("{what}; replayed"),
+        },
+        _ => format!("{what}; replayed"),
     }
 }
 
@@ -245,8 +423,8 @@ mod tests {
         }
         // Both clones continue to a common time past where either stopped.
         let t = Time(6000);
-        let mut a = fast.playground.clone_box();
-        let mut b = slow.playground.clone_box();
+        let mut a = fast.playground().clone_box();
+        let mut b = slow.playground().clone_box();
         a.run_until(t, u64::MAX);
         b.run_until(t, u64::MAX);
         assert_eq!(a.trace_hash(), b.trace_hash());
@@ -303,6 +481,91 @@ mod tests {
         assert!(e.vt() > 0.0, "the first election timer fires after t=0");
         assert!(!e.take_new_lines().is_empty());
         assert!(e.take_new_lines().is_empty());
+    }
+
+    #[test]
+    fn seeking_back_and_forth_shows_the_same_state_and_restarts_the_log() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..200 {
+            e.tick(16.0);
+        }
+        e.take_new_lines();
+        e.set_playing(false);
+        let end = e.end().0;
+        e.time(TimeAction::Seek(1_234)).unwrap();
+        assert!(!e.playing());
+        assert_eq!(e.playground().now(), Time(1_234));
+        assert_eq!(e.vt(), 1_234.0);
+        let at = e.fingerprint();
+        assert!(e.take_jumped(), "the log starts over after a jump");
+        assert!(!e.take_jumped());
+        let lines = e.take_new_lines();
+        assert!(!lines.is_empty() && lines.len() <= LOG_AFTER_JUMP);
+        assert!(lines.iter().all(|l| l.at <= Time(1_234)));
+        e.time(TimeAction::Seek(end)).unwrap();
+        e.time(TimeAction::SeekBy(-(end as i64 - 1_234))).unwrap();
+        assert_eq!(e.fingerprint(), at);
+        // Past the end is clamped; before the start too.
+        e.time(TimeAction::Seek(u64::MAX)).unwrap();
+        assert_eq!(e.playground().now().0, end);
+        e.time(TimeAction::SeekBy(-1_000_000)).unwrap();
+        assert_eq!(e.playground().now(), Time(0));
+        assert!(
+            e.time(TimeAction::StepBack).is_err(),
+            "nothing before the start"
+        );
+    }
+
+    #[test]
+    fn marks_branches_and_manual_mode() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..100 {
+            e.tick(16.0);
+        }
+        let node = netsplit_core::NodeId(1);
+        assert_eq!(e.apply(Control::Crash { node }).unwrap(), Edited::InPlace);
+        for _ in 0..100 {
+            e.tick(16.0);
+        }
+        assert_eq!(e.marks().len(), 1);
+        // Moving the mark forks a branch; the selection follows the mark.
+        e.time(TimeAction::SelectMark(Some(0))).unwrap();
+        let note = e
+            .time(TimeAction::NudgeMark { index: 0, by: 500 })
+            .unwrap()
+            .unwrap();
+        assert!(note.contains("new branch 2"), "{note}");
+        assert_eq!(e.selected_mark(), Some(0));
+        assert_eq!(e.branches().len(), 2);
+        assert!(e.time(TimeAction::NudgeMark { index: 3, by: 1 }).is_err());
+        e.time(TimeAction::RemoveMark(0)).unwrap();
+        assert!(e.marks().is_empty());
+        assert_eq!(e.selected_mark(), None);
+        assert_eq!(e.branches().len(), 3);
+        // Branch 1 still has its crash.
+        e.time(TimeAction::Switch(0)).unwrap();
+        assert_eq!(e.marks().len(), 1);
+        assert!(e.time(TimeAction::Switch(9)).is_err());
+        // Manual mode lists picks; applying one records it; playing ends manual mode.
+        e.time(TimeAction::Seek(500)).unwrap();
+        e.time(TimeAction::SetManual(true)).unwrap();
+        let pick = e.picks().unwrap()[0].control.clone();
+        e.apply(pick).unwrap();
+        assert!(e.picks().is_some());
+        assert_eq!(e.branches().len(), 4, "a pick in the past forks too");
+        assert_eq!(
+            e.marks().len(),
+            1,
+            "the crash came later: not on the new branch"
+        );
+        e.set_playing(true);
+        assert!(e.picks().is_none());
+        // The session with its picks replays exactly.
+        let mut again = Engine::open(&e.share()).unwrap();
+        assert_eq!(again.fingerprint(), e.fingerprint());
+        assert!(again.tick(16.0) || !again.playing());
     }
 
     #[test]

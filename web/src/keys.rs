@@ -7,6 +7,8 @@ pub enum Command {
     TogglePlay,
     /// Process one event.
     Step,
+    /// Go back one event.
+    StepBack,
     /// Halve-ish the speed (one slider step down… several).
     Slower,
     /// Speed up.
@@ -33,6 +35,12 @@ pub enum Command {
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Space", "play / pause"),
     (".", "process one event"),
+    (",", "go back one event"),
+    (
+        "← → Home End",
+        "on the timeline: move in time (Shift: 1 s steps)",
+    ),
+    ("← → Delete", "on a timeline mark: move it / remove it"),
     ("[ / ]", "slower / faster"),
     ("1 – 9", "select node n1 … n9"),
     ("c", "crash / restart the selected node"),
@@ -49,6 +57,7 @@ pub fn command_for(key: &str) -> Option<Command> {
     Some(match key {
         " " | "Spacebar" => Command::TogglePlay,
         "." => Command::Step,
+        "," => Command::StepBack,
         "[" => Command::Slower,
         "]" => Command::Faster,
         "c" | "C" => Command::CrashOrRestart,
@@ -77,6 +86,7 @@ mod tests {
     fn keys_map_to_commands() {
         assert_eq!(command_for(" "), Some(Command::TogglePlay));
         assert_eq!(command_for("."), Some(Command::Step));
+        assert_eq!(command_for(","), Some(Command::StepBack));
         assert_eq!(command_for("3"), Some(Command::Select(2)));
         assert_eq!(command_for("9"), Some(Command::Select(8)));
         assert_eq!(command_for("0"), None);

@@ -15,6 +15,7 @@ mod lockfile;
 mod process;
 mod steps;
 mod tools;
+mod wasm_opt;
 
 use std::process::ExitCode;
 
@@ -40,13 +41,15 @@ commands:
       --skip STEP[,STEP]  skip these steps (repeatable)
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
-  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], then the wasm benchmark (Node.js)
-  setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk)
-  csp [DIR]             write a strict Content-Security-Policy into DIR/index.html (Trunk runs it on release builds)
+  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
+  setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk, npm Binaryen)
+  csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
+  wasm-opt [DIR]        shrink DIR's wasm with Binaryen -Oz, fix its integrity hash
+  post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
   help                  show this text
 
 steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
-       trunk-build, e2e   (a prefix before '-' selects a group, e.g. `clippy`, `wasm`)";
+       trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -58,6 +61,8 @@ enum Task {
     Test { selection: Selection, list: bool },
     Bench { args: Vec<String> },
     Csp { dir: Option<String> },
+    WasmOpt { dir: Option<String> },
+    PostBuild,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +105,13 @@ fn parse_args(args: &[String]) -> Result<Task> {
         "csp" => Ok(Task::Csp {
             dir: rest.first().cloned(),
         }),
+        "wasm-opt" => Ok(Task::WasmOpt {
+            dir: rest.first().cloned(),
+        }),
+        "post-build" => {
+            no_more_args("post-build", rest)?;
+            Ok(Task::PostBuild)
+        }
         other => Err(Error::usage(format!("unknown command `{other}`"))),
     }
 }
@@ -191,7 +203,16 @@ fn run(task: Task) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Task::SetupWeb => {
-            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
+            // npm: Binaryen's wasm-opt for the release build's size (see wasm_opt.rs).
+            tools::ensure(
+                &[
+                    Tool::WasmTarget,
+                    Tool::WasmBindgen,
+                    Tool::Trunk,
+                    Tool::NpmDeps,
+                ],
+                &root,
+            )?;
             println!("web build tools ready");
             Ok(ExitCode::SUCCESS)
         }
@@ -209,8 +230,9 @@ fn run(task: Task) -> Result<ExitCode> {
         Task::Test { selection, list } => {
             let steps = steps::select(steps::plan(&root), &selection)?;
             if list {
+                let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
                 for step in &steps {
-                    println!("{:<15} {}", step.name, step.cmd.display_with_dir());
+                    println!("{:<width$} {}", step.name, step.cmd.display_with_dir());
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -228,6 +250,17 @@ fn run(task: Task) -> Result<ExitCode> {
             csp::run(dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Task::WasmOpt { dir } => {
+            wasm_opt::run(dir.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::PostBuild => {
+            // One hook, in order: Trunk starts the hooks of a stage all at once, and both
+            // of these rewrite index.html.
+            wasm_opt::run(None)?;
+            csp::run(None)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Bench { args } => {
             // Native: criterion. WebAssembly: the same workload in release mode under Node.js
             // (wasm-bindgen-test-runner), printing events per second.
@@ -241,6 +274,25 @@ fn run(task: Task) -> Result<ExitCode> {
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
+            // Timeline seek times (10-minute run), natively; the wasm run below repeats them.
+            let seek = Cmd::new("cargo")
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "netsplit-core",
+                    "--test",
+                    "seek_bench",
+                    "--",
+                    "--include-ignored",
+                    "--nocapture",
+                ])
+                .dir(&root);
+            println!("==> {}", seek.display());
+            let code = pass_through(&seek)?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
             let wasm = Cmd::new("cargo")
                 .args([
                     "test",
@@ -251,6 +303,8 @@ fn run(task: Task) -> Result<ExitCode> {
                     "wasm32-unknown-unknown",
                     "--test",
                     "wasm_bench",
+                    "--test",
+                    "seek_bench",
                     "--",
                     "--include-ignored",
                     "--nocapture",

@@ -152,6 +152,21 @@ pub fn plan(root: &Path) -> Vec<Step> {
             Cmd::new("trunk")
                 .args(["build", "--release", "--offline"])
                 .dir(root),
+            // npm: Binaryen's wasm-opt, run by the post-build hook.
+            &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::Trunk,
+                Tool::NpmDeps,
+            ],
+        ),
+        // A debug build too: only it carries the debug-only hooks (the panic e2e test).
+        step(
+            "trunk-build-debug",
+            Kind::Check,
+            Cmd::new("trunk")
+                .args(["build", "--offline", "--dist", "dist-debug"])
+                .dir(root),
             &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk],
         ),
         Step {
@@ -163,6 +178,10 @@ pub fn plan(root: &Path) -> Vec<Step> {
                     .args(["test"])
                     .dir(&tests_dir)
                     .env("NETSPLIT_DIST", root.join("dist").display().to_string())
+                    .env(
+                        "NETSPLIT_DEBUG_DIST",
+                        root.join("dist-debug").display().to_string(),
+                    )
                     .env("CHROMIUM", CHROMIUM)
                     .env("CHROMEDRIVER", CHROMEDRIVER),
                 &[Tool::Chromium, Tool::NpmDeps],
@@ -394,10 +413,11 @@ mod tests {
                 "wasm-build",
                 "wasm-test",
                 "trunk-build",
+                "trunk-build-debug",
                 "e2e"
             ]
         );
-        let e2e = &plan[9];
+        let e2e = &plan[10];
         assert!(e2e.cmd.display().contains("NETSPLIT_DIST=/repo/dist"));
         assert_eq!(
             e2e.requires,

@@ -184,7 +184,8 @@ pub fn view(
         })
         .collect();
     let timers: Html = if crashed {
-        html! { <p class="muted">{"No timers: a crashed node's timers are gone."}</p> }
+        // A list holds only items (axe: `list`).
+        html! { <li class="muted">{"No timers: a crashed node's timers are gone."}</li> }
     } else {
         n.timers
             .iter()

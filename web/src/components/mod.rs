@@ -1,5 +1,5 @@
 //! View pieces of the page. Each is a thin function from state to `Html`; every decision lives
-//! in [`crate::app::Shared::handle`] or in the pure modules.
+//! in `Shared::handle` in [`crate::app`] or in the pure modules.
 
 pub mod commit;
 pub mod controls;
@@ -12,4 +12,5 @@ pub mod log;
 pub mod menu;
 pub mod raft_panel;
 pub mod status;
+pub mod timeline;
 pub mod topbar;
