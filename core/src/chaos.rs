@@ -12,6 +12,7 @@
 //! golden test, or in the browser).
 
 use crate::check::Violation;
+use crate::commit::{CommitConfig, CommitNode, Variant};
 use crate::config::ClusterConfig;
 use crate::control::Control;
 use crate::net::{LatencyDist, NetConfig};
@@ -159,6 +160,11 @@ pub trait ChaosProtocol: Node {
         let _ = sim;
         Vec::new()
     }
+    /// What is still unsettled, for the liveness failure's message.
+    fn unsettled(sim: &Simulator<Self>) -> String {
+        let _ = sim;
+        "no stable leader".to_string()
+    }
 }
 
 /// Run one seed of the protocol named `protocol` (as in scenario files).
@@ -169,6 +175,14 @@ pub fn run_protocol_seed(
 ) -> Result<SeedReport, String> {
     match protocol {
         "raft" => Ok(run_seed::<RaftNode>(seed, options)),
+        "2pc" => Ok(run_seed::<CommitNode>(seed, options)),
+        "3pc" => {
+            let config = CommitConfig {
+                variant: Variant::ThreePhase,
+                ..CommitNode::chaos_config(options)
+            };
+            Ok(run_seed_with::<CommitNode>(seed, options, config))
+        }
         other => Err(unknown_protocol(other)),
     }
 }
@@ -177,12 +191,13 @@ pub fn run_protocol_seed(
 pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static str)>, String> {
     match protocol {
         "raft" => Ok(RaftNode::mutants()),
+        "2pc" | "3pc" => Ok(CommitNode::mutants()),
         other => Err(unknown_protocol(other)),
     }
 }
 
 /// Protocols chaos can drive.
-pub const PROTOCOLS: &[&str] = &["raft"];
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc"];
 
 fn unknown_protocol(name: &str) -> String {
     format!(
@@ -534,9 +549,18 @@ const CHAOS_STREAM: u64 = 0xC4A05;
 
 /// Run one seed of chaos against protocol `N`.
 pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedReport {
+    run_seed_with::<N>(seed, options, N::chaos_config(options))
+}
+
+/// Run one seed of chaos against protocol `N` with an explicit configuration (e.g. a variant
+/// of the protocol that the options cannot name).
+pub fn run_seed_with<N: ChaosProtocol>(
+    seed: u64,
+    options: &ChaosOptions,
+    config: N::Config,
+) -> SeedReport {
     let mut rng = SimRng::new(seed).fork(CHAOS_STREAM);
     let mix = draw_mix(&mut rng, &options.faults);
-    let config = N::chaos_config(options);
     let cluster = ClusterConfig {
         nodes: options.nodes,
         clients: options.clients,
@@ -694,7 +718,8 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
             checker: LIVENESS,
             node: None,
             detail: format!(
-                "no stable leader within {} ms after the network healed at t={heal_at}",
+                "{} within {} ms after the network healed at t={heal_at}",
+                N::unsettled(&sim),
                 N::settle_bound_ms(&config)
             ),
         });

@@ -353,6 +353,8 @@ impl RaftClient {
             votes: None,
             fields,
             log: None,
+            lists: Vec::new(),
+            badge: None,
         }
     }
 }

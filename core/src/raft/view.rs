@@ -126,6 +126,8 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
             snapshot_index: d.snapshot.last_index,
             followers,
         }),
+        lists: Vec::new(),
+        badge: None,
     }
 }
 
