@@ -12,6 +12,7 @@
 //! golden test, or in the browser).
 
 use crate::check::Violation;
+use crate::commit::{CommitConfig, CommitNode, Variant};
 use crate::config::ClusterConfig;
 use crate::control::Control;
 use crate::net::{LatencyDist, NetConfig};
@@ -159,6 +160,11 @@ pub trait ChaosProtocol: Node {
         let _ = sim;
         Vec::new()
     }
+    /// What is still unsettled, for the liveness failure's message.
+    fn unsettled(sim: &Simulator<Self>) -> String {
+        let _ = sim;
+        "no stable leader".to_string()
+    }
 }
 
 /// Run one seed of the protocol named `protocol` (as in scenario files).
@@ -170,6 +176,14 @@ pub fn run_protocol_seed(
     match protocol {
         "raft" => Ok(run_seed::<RaftNode>(seed, options)),
         "kv" => Ok(run_seed::<crate::kv::KvNode>(seed, options)),
+        "2pc" => Ok(run_seed::<CommitNode>(seed, options)),
+        "3pc" => {
+            let config = CommitConfig {
+                variant: Variant::ThreePhase,
+                ..CommitNode::chaos_config(options)
+            };
+            Ok(run_seed_with::<CommitNode>(seed, options, config))
+        }
         other => Err(unknown_protocol(other)),
     }
 }
@@ -179,12 +193,13 @@ pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static st
     match protocol {
         "raft" => Ok(RaftNode::mutants()),
         "kv" => Ok(crate::kv::KvNode::mutants()),
+        "2pc" | "3pc" => Ok(CommitNode::mutants()),
         other => Err(unknown_protocol(other)),
     }
 }
 
 /// Protocols chaos can drive.
-pub const PROTOCOLS: &[&str] = &["raft", "kv"];
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc", "kv"];
 
 fn unknown_protocol(name: &str) -> String {
     format!(
@@ -539,8 +554,8 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
     run_seed_with::<N>(seed, options, N::chaos_config(options))
 }
 
-/// Run one seed of chaos against protocol `N` with an explicit protocol configuration (e.g.
-/// another conflict mode of the store than [`ChaosProtocol::chaos_config`] picks).
+/// Run one seed of chaos against protocol `N` with an explicit configuration (e.g. a variant
+/// of the protocol that the options cannot name).
 pub fn run_seed_with<N: ChaosProtocol>(
     seed: u64,
     options: &ChaosOptions,
@@ -705,7 +720,8 @@ pub fn run_seed_with<N: ChaosProtocol>(
             checker: LIVENESS,
             node: None,
             detail: format!(
-                "not settled (Raft: one stable leader; kv: converged replicas) within {} ms after the network healed at t={heal_at}",
+                "{} within {} ms after the network healed at t={heal_at}",
+                N::unsettled(&sim),
                 N::settle_bound_ms(&config)
             ),
         });

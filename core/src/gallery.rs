@@ -60,6 +60,51 @@ pub const ALL: &[(&str, &str, &str)] = &[
         include_str!("../tests/scenarios/raft-minority-read.json"),
     ),
     (
+        "2pc-happy-path",
+        "2PC: the happy path",
+        include_str!("../tests/scenarios/2pc-happy-path.json"),
+    ),
+    (
+        "2pc-vote-no",
+        "2PC: a participant votes no",
+        include_str!("../tests/scenarios/2pc-vote-no.json"),
+    ),
+    (
+        "2pc-coordinator-crash",
+        "2PC: the coordinator crashes after the decision; participants block",
+        include_str!("../tests/scenarios/2pc-coordinator-crash.json"),
+    ),
+    (
+        "2pc-participant-crash",
+        "2PC: a participant crashes while prepared",
+        include_str!("../tests/scenarios/2pc-participant-crash.json"),
+    ),
+    (
+        "2pc-presumed-abort",
+        "2PC: presumed abort",
+        include_str!("../tests/scenarios/2pc-presumed-abort.json"),
+    ),
+    (
+        "2pc-read-only",
+        "2PC: a read-only participant",
+        include_str!("../tests/scenarios/2pc-read-only.json"),
+    ),
+    (
+        "2pc-conflict",
+        "2PC: two conflicting transactions",
+        include_str!("../tests/scenarios/2pc-conflict.json"),
+    ),
+    (
+        "3pc-partition",
+        "3PC: a partition breaks atomicity",
+        include_str!("../tests/scenarios/3pc-partition.json"),
+    ),
+    (
+        "2pc-partition",
+        "2PC: the same partition only blocks",
+        include_str!("../tests/scenarios/2pc-partition.json"),
+    ),
+    (
         "kv-siblings-partition",
         "Dynamo: concurrent writers make siblings, a write with context resolves them",
         include_str!("../tests/scenarios/kv-siblings-partition.json"),

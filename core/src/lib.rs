@@ -24,6 +24,7 @@
 pub mod chaos;
 pub mod check;
 pub mod chunked;
+pub mod commit;
 pub mod config;
 pub mod control;
 pub mod gallery;

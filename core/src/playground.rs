@@ -6,6 +6,7 @@
 //! written back out as a scenario that reproduces it.
 
 use crate::check::{Checker, CheckerInfo, Violation};
+use crate::commit::{CommitConfig, CommitNode, Variant};
 use crate::config::ConfigError;
 use crate::control::Control;
 use crate::kv::{KvConfig, KvNode};
@@ -357,6 +358,26 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
                 ));
             }
             Ok(Box::new(Session::<KvNode>::new(scenario.clone(), config)?))
+        }
+        "2pc" | "3pc" => {
+            let mut config: CommitConfig = parse_config(&scenario.config)?;
+            if scenario.protocol == "3pc" {
+                config.variant = Variant::ThreePhase;
+            }
+            config.validate("config")?;
+            if config.coordinator.index() >= scenario.cluster.nodes {
+                return Err(ConfigError::new(
+                    "config.coordinator",
+                    format!(
+                        "{} is not in this {}-node cluster",
+                        config.coordinator, scenario.cluster.nodes
+                    ),
+                ));
+            }
+            Ok(Box::new(Session::<CommitNode>::new(
+                scenario.clone(),
+                config,
+            )?))
         }
         other => Err(ConfigError::new(
             "protocol",

@@ -788,7 +788,11 @@ impl<N: Node> Simulator<N> {
                 Role::Candidate => self.counters.became_candidate += 1,
                 Role::PreCandidate => self.counters.became_pre_candidate += 1,
                 Role::Leader => self.counters.became_leader += 1,
-                Role::Follower | Role::Client | Role::Replica => {}
+                Role::Follower
+                | Role::Client
+                | Role::Coordinator
+                | Role::Participant
+                | Role::Replica => {}
             }
             self.record(TraceEvent::Role {
                 node: id,
@@ -1158,6 +1162,14 @@ impl<N: Node> Simulator<N> {
     }
 
     // ----- manual stepping ---------------------------------------------------------------
+
+    /// Every message on the wire or waiting, in id order: (id, from, to, message). For
+    /// exhaustive exploration, which fingerprints the in-flight multiset.
+    pub fn in_flight(&self) -> impl Iterator<Item = (MsgId, NodeId, NodeId, &N::Msg)> {
+        self.messages
+            .iter()
+            .map(|(id, m)| (id, m.from, m.to, &m.msg))
+    }
 
     /// Every event that could happen next, in a stable order: deliver or drop each flying
     /// message, fire each armed timer of a running node.

@@ -25,6 +25,10 @@ pub enum Role {
     Client,
     /// A leaderless replica (Dynamo-style store): every server is a peer.
     Replica,
+    /// Atomic commit coordinator (transaction manager).
+    Coordinator,
+    /// Atomic commit participant (resource manager).
+    Participant,
 }
 
 impl Role {
@@ -37,6 +41,8 @@ impl Role {
             Role::Leader => "leader",
             Role::Client => "client",
             Role::Replica => "replica",
+            Role::Coordinator => "coordinator",
+            Role::Participant => "participant",
         }
     }
 }
@@ -159,6 +165,82 @@ pub struct NodeView {
     pub log: Option<LogView>,
     /// Protocol-specific tables (empty for protocols that need none).
     pub tables: Vec<ViewTable>,
+    /// Titled lists (a coordinator's log, a participant's locks…), drawn in order.
+    pub lists: Vec<ListView>,
+    /// A short alarm shown prominently on the node ("blocked: in doubt about t3").
+    pub badge: Option<String>,
+}
+
+impl NodeView {
+    /// A view with only a role: no term, leader, votes, fields, log, lists or badge.
+    pub fn plain(role: Role) -> NodeView {
+        NodeView {
+            role,
+            term: None,
+            leader: None,
+            votes: None,
+            fields: Vec::new(),
+            log: None,
+            tables: Vec::new(),
+            lists: Vec::new(),
+            badge: None,
+        }
+    }
+}
+
+/// How a list row is drawn (with a text cue too, never colour alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// Neutral.
+    Plain,
+    /// Success (committed).
+    Good,
+    /// Failure (aborted).
+    Bad,
+    /// Attention (in doubt, locked, waiting).
+    Warn,
+}
+
+/// One row of a [`ListView`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListRow {
+    /// The row's text.
+    pub text: String,
+    /// How to draw it.
+    pub tone: Tone,
+    /// Whether the row is durable state (survives a crash).
+    pub durable: bool,
+}
+
+impl ListRow {
+    /// A row.
+    pub fn new(text: impl Into<String>, tone: Tone, durable: bool) -> ListRow {
+        ListRow {
+            text: text.into(),
+            tone,
+            durable,
+        }
+    }
+}
+
+/// A titled list of rows for the inspector (protocol-neutral).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListView {
+    /// Title ("coordinator log (durable)").
+    pub title: String,
+    /// Rows, in display order.
+    pub rows: Vec<ListRow>,
+}
+
+impl ListView {
+    /// An empty list titled `title`.
+    pub fn new(title: impl Into<String>) -> ListView {
+        ListView {
+            title: title.into(),
+            rows: Vec::new(),
+        }
+    }
 }
 
 /// An armed timer.

@@ -25,6 +25,7 @@ const TYPES = {
 
 /** Serve `dist` (DIST) under `prefix` (e.g. "/" or "/some/sub/path/") on a free loopback port. */
 export async function serve(prefix = '/', dist = DIST) {
+  dist = path.resolve(dist);
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error(`no built page at ${dist}: run \`trunk build --release --offline\` first`);
   }

@@ -26,7 +26,7 @@ test('a command sent to a follower is redirected to the leader and answered', as
   const { page, errors } = await open(browser, server.url);
   await until(page, () => document.querySelector('.node[data-role="leader"]'), 'a leader');
   // Faster, so the round trips finish quickly.
-  await page.locator('input[type="range"]').fill('60');
+  await page.locator('.controls input[type="range"]').fill('60');
   const leader = await page.evaluate(() => document.querySelector('.node[data-role="leader"]').dataset.node);
   const follower = await page.evaluate(() => document.querySelector('.node[data-role="follower"]').dataset.node);
   assert.equal(await page.locator('.node[data-role="client"]').count(), 2, 'two clients drawn');

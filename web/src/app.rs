@@ -6,7 +6,7 @@
 
 use crate::canvas::{CanvasPainter, DropMark};
 use crate::components::{
-    controls, exchange, graph, help, inspector, log, raft_panel, status, timeline, topbar,
+    commit, controls, exchange, graph, help, inspector, log, raft_panel, status, timeline, topbar,
 };
 use crate::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::frame_loop::FrameLoop;
@@ -715,6 +715,7 @@ pub fn app() -> Html {
                 if snap.protocol == "kv" {
                     <crate::components::kv::KvPanel snap={snap.clone()} dispatch={dispatch.clone()} />
                 }
+                { commit::panel(&snap, &dispatch) }
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }

@@ -90,6 +90,14 @@ impl ChaosProtocol for KvNode {
             && converged(sim)
     }
 
+    fn unsettled(sim: &Simulator<KvNode>) -> String {
+        if converged(sim) {
+            "a client operation still in progress".to_string()
+        } else {
+            "replicas still differ or hints are pending".to_string()
+        }
+    }
+
     fn mutants() -> Vec<(&'static str, &'static str)> {
         Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
     }

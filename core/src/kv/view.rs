@@ -173,5 +173,7 @@ pub fn node_view(node: &KvNode) -> NodeView {
         fields,
         log: None,
         tables,
+        lists: Vec::new(),
+        badge: None,
     }
 }

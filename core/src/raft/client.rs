@@ -354,6 +354,8 @@ impl RaftClient {
             fields,
             log: None,
             tables: Vec::new(),
+            lists: Vec::new(),
+            badge: None,
         }
     }
 }

@@ -127,6 +127,8 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
             followers,
         }),
         tables: Vec::new(),
+        lists: Vec::new(),
+        badge: None,
     }
 }
 

@@ -164,6 +164,8 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         Role::Follower => "follower",
         Role::Client => "client",
         Role::Replica => "replica",
+        Role::Coordinator => "coordinator",
+        Role::Participant => "participant",
     };
     let status = match n.status {
         NodeStatus::Up => "up",
@@ -192,6 +194,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         (NodeStatus::Crashed, _, _) => "crashed".to_string(),
         (NodeStatus::Paused, _, _) => "paused".to_string(),
         (_, Role::Candidate, Some((got, need))) => format!("votes {got}/{need}"),
+        (_, _, _) if n.view.badge.is_some() => "⛔ blocked".to_string(),
         (_, r, _) => r.name().to_string(),
     };
     let r = NODE_R;

@@ -247,10 +247,14 @@ pub fn view(
                 <tbody>{fields}</tbody>
             </table>
             { crate::components::tables::view(&n.view.tables, crashed) }
+            if let Some(badge) = &n.view.badge {
+                <p class="explain badge" role="status">{format!("⛔ {badge}")}</p>
+            }
             if let Some(log) = &n.view.log {
                 <h3>{"Log"}</h3>
                 { log_strip(log) }
             }
+            { n.view.lists.iter().map(crate::components::lists::list).collect::<Html>() }
             <h3>{"Timers"}</h3>
             <ul class="timers">{timers}</ul>
             <h3>{"Links"}</h3>
