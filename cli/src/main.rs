@@ -4,8 +4,10 @@
 //! - `netsplit chaos` runs many seeds of random faults with every checker on and reports
 //!   violations (exit code 1) and coverage.
 //! - `netsplit bench` measures simulator throughput.
+//! - `netsplit compare` puts the Dynamo-style store's consistency levels side by side.
 
 mod chaos_cmd;
+mod compare_cmd;
 mod duration;
 mod output;
 mod run_cmd;
@@ -29,6 +31,8 @@ enum Command {
     Chaos(chaos_cmd::ChaosArgs),
     /// Measure simulator throughput (events per second).
     Bench(run_cmd::BenchArgs),
+    /// CAP side by side: the Dynamo-style store under LOCAL, EVENTUAL and STRONG.
+    Compare(compare_cmd::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Chaos(args) => chaos_cmd::chaos(args),
         Command::Bench(args) => run_cmd::bench(args),
+        Command::Compare(args) => compare_cmd::compare_cmd(args),
     };
     match result {
         Ok(code) => code,

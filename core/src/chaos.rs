@@ -183,6 +183,7 @@ pub fn run_protocol_seed(
             };
             Ok(run_seed_with::<CommitNode>(seed, options, config))
         }
+        "kv" => Ok(run_seed::<crate::kv::KvNode>(seed, options)),
         other => Err(unknown_protocol(other)),
     }
 }
@@ -192,12 +193,13 @@ pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static st
     match protocol {
         "raft" => Ok(RaftNode::mutants()),
         "2pc" | "3pc" => Ok(CommitNode::mutants()),
+        "kv" => Ok(crate::kv::KvNode::mutants()),
         other => Err(unknown_protocol(other)),
     }
 }
 
 /// Protocols chaos can drive.
-pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc"];
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc", "kv"];
 
 fn unknown_protocol(name: &str) -> String {
     format!(

@@ -104,6 +104,31 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "2PC: the same partition only blocks",
         include_str!("../tests/scenarios/2pc-partition.json"),
     ),
+    (
+        "kv-siblings-partition",
+        "Dynamo: concurrent writers make siblings, a write with context resolves them",
+        include_str!("../tests/scenarios/kv-siblings-partition.json"),
+    ),
+    (
+        "kv-lww-skew",
+        "Dynamo: last-writer-wins loses a write to clock skew",
+        include_str!("../tests/scenarios/kv-lww-skew.json"),
+    ),
+    (
+        "kv-converge-after-heal",
+        "Dynamo: replicas converge after the heal",
+        include_str!("../tests/scenarios/kv-converge-after-heal.json"),
+    ),
+    (
+        "kv-strong-fails-in-minority",
+        "Dynamo: a STRONG write fails in a minority partition, an EVENTUAL one succeeds",
+        include_str!("../tests/scenarios/kv-strong-fails-in-minority.json"),
+    ),
+    (
+        "kv-hinted-handoff",
+        "Dynamo: a sloppy quorum's hint is handed off after the heal",
+        include_str!("../tests/scenarios/kv-hinted-handoff.json"),
+    ),
 ];
 
 /// Load a named scenario.

@@ -29,6 +29,7 @@ pub mod config;
 pub mod control;
 pub mod gallery;
 pub mod inflight;
+pub mod kv;
 pub mod linearizability;
 pub mod link;
 pub mod net;

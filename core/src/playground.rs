@@ -9,6 +9,7 @@ use crate::check::{Checker, CheckerInfo, Violation};
 use crate::commit::{CommitConfig, CommitNode, Variant};
 use crate::config::ConfigError;
 use crate::control::Control;
+use crate::kv::{KvConfig, KvNode};
 use crate::net::DropReason;
 use crate::node::Node;
 use crate::raft::{RaftConfig, RaftNode};
@@ -363,6 +364,20 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
                 scenario.clone(),
                 config,
             )?))
+        }
+        "kv" => {
+            let config: KvConfig = parse_config(&scenario.config)?;
+            config.validate("config")?;
+            if config.replicas > scenario.cluster.nodes {
+                return Err(ConfigError::new(
+                    "config.replicas",
+                    format!(
+                        "{} replicas per key need at least {} nodes (cluster has {})",
+                        config.replicas, config.replicas, scenario.cluster.nodes
+                    ),
+                ));
+            }
+            Ok(Box::new(Session::<KvNode>::new(scenario.clone(), config)?))
         }
         other => Err(ConfigError::new(
             "protocol",

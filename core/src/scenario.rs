@@ -80,7 +80,7 @@ pub struct Scenario {
 }
 
 /// Protocols this build knows.
-pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc"];
+pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc", "kv"];
 
 impl Scenario {
     /// A scenario with default configuration and no actions.

@@ -788,7 +788,11 @@ impl<N: Node> Simulator<N> {
                 Role::Candidate => self.counters.became_candidate += 1,
                 Role::PreCandidate => self.counters.became_pre_candidate += 1,
                 Role::Leader => self.counters.became_leader += 1,
-                Role::Follower | Role::Client | Role::Coordinator | Role::Participant => {}
+                Role::Follower
+                | Role::Client
+                | Role::Coordinator
+                | Role::Participant
+                | Role::Replica => {}
             }
             self.record(TraceEvent::Role {
                 node: id,

@@ -27,6 +27,8 @@ pub enum Role {
     Coordinator,
     /// Atomic commit participant (resource manager).
     Participant,
+    /// A leaderless replica (Dynamo-style store): every server is a peer.
+    Replica,
 }
 
 impl Role {
@@ -40,6 +42,7 @@ impl Role {
             Role::Client => "client",
             Role::Coordinator => "coordinator",
             Role::Participant => "participant",
+            Role::Replica => "replica",
         }
     }
 }
@@ -131,6 +134,20 @@ impl LogView {
     pub const TAIL: usize = 24;
 }
 
+/// A titled table of text cells: protocol-specific state in a generic shape (a replica's keys,
+/// a failure detector's view, a client's finished operations…), drawn as-is by the UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ViewTable {
+    /// Title, e.g. `"Keys"`.
+    pub title: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows of cells (each as long as `columns`).
+    pub rows: Vec<Vec<String>>,
+    /// Whether the contents survive a crash.
+    pub durable: bool,
+}
+
 /// What a protocol tells the UI about one of its nodes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
@@ -150,6 +167,8 @@ pub struct NodeView {
     pub lists: Vec<ListView>,
     /// A short alarm shown prominently on the node ("blocked: in doubt about t3").
     pub badge: Option<String>,
+    /// Protocol-specific tables (empty for protocols that need none).
+    pub tables: Vec<ViewTable>,
 }
 
 impl NodeView {
@@ -164,6 +183,7 @@ impl NodeView {
             log: None,
             lists: Vec::new(),
             badge: None,
+            tables: Vec::new(),
         }
     }
 }

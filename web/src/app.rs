@@ -713,6 +713,9 @@ pub fn app() -> Html {
                     { raft_panel::settings(&s.engine.scenario().config, &dispatch) }
                 }
                 { commit::panel(&snap, &dispatch) }
+                if snap.protocol == "kv" {
+                    <crate::components::kv::KvPanel snap={snap.clone()} dispatch={dispatch.clone()} />
+                }
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }

@@ -355,6 +355,7 @@ impl RaftClient {
             log: None,
             lists: Vec::new(),
             badge: None,
+            tables: Vec::new(),
         }
     }
 }

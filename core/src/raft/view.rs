@@ -128,6 +128,7 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
         }),
         lists: Vec::new(),
         badge: None,
+        tables: Vec::new(),
     }
 }
 

@@ -165,6 +165,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         Role::Client => "client",
         Role::Coordinator => "coordinator",
         Role::Participant => "participant",
+        Role::Replica => "replica",
     };
     let status = match n.status {
         NodeStatus::Up => "up",

@@ -1,0 +1,133 @@
+//! The store's named scenarios promise specific outcomes (their traces are pinned by
+//! `golden.rs` like every scenario's). Re-bless traces with
+//! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test golden`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use netsplit_core::kv::check::{analyze, histories, settled_state};
+use netsplit_core::kv::node::OpRecord;
+use netsplit_core::kv::{KvConfig, KvNode, KvReply, Level};
+use netsplit_core::playground::{parse_config, Playground, Session};
+use netsplit_core::{NodeId, Scenario, Time};
+
+fn load(name: &str) -> Scenario {
+    netsplit_core::gallery::load(name).expect("gallery scenario")
+}
+
+fn run(name: &str, until: u64) -> Session<KvNode> {
+    let s = load(name);
+    let config: KvConfig = parse_config(&s.config).unwrap();
+    let mut session = Session::<KvNode>::new(s, config).unwrap();
+    session.run_until(Time(until), u64::MAX);
+    assert!(
+        session.violations().is_empty(),
+        "{:?}",
+        session.violations()
+    );
+    assert!(session.refused().is_empty(), "{:?}", session.refused());
+    session
+}
+
+fn history(s: &Session<KvNode>, client: usize) -> Vec<OpRecord> {
+    s.sim()
+        .node(NodeId::client(client))
+        .map(|c| c.history().to_vec())
+        .unwrap_or_default()
+}
+
+fn n(i: usize) -> NodeId {
+    NodeId::from_index(i)
+}
+
+fn values(r: &OpRecord) -> Vec<String> {
+    match &r.reply {
+        KvReply::Read { values, .. } => values.iter().map(|(_, v)| v.clone()).collect(),
+        other => panic!("not a read: {other}"),
+    }
+}
+
+#[test]
+fn the_scenarios_use_the_keys_they_describe() {
+    let s = run("kv-siblings-partition", 0);
+    let node = s.sim().node(n(0)).unwrap();
+    assert_eq!(node.ring().replicas("cart", 3), vec![n(1), n(3), n(0)]);
+    assert_eq!(node.ring().preference_list("cart")[3..], [n(2), n(4)]);
+    assert_eq!(node.ring().replicas("profile", 3), vec![n(3), n(4), n(2)]);
+}
+
+#[test]
+fn concurrent_writers_make_siblings_that_a_write_with_context_resolves() {
+    let s = run("kv-siblings-partition", 9000);
+    let c1 = history(&s, 0);
+    assert!(c1[0].reply.ok() && history(&s, 1)[0].reply.ok());
+    let mut seen = values(&c1[1]);
+    seen.sort();
+    assert_eq!(seen, vec!["book", "pen"], "the read returns both siblings");
+    assert!(matches!(c1[2].reply, KvReply::Written { .. }));
+    assert_eq!(values(&history(&s, 1)[1]), vec!["book+pen"]);
+}
+
+#[test]
+fn lww_loses_the_later_write_and_counts_it() {
+    let s = run("kv-lww-skew", 4000);
+    let c1 = history(&s, 0);
+    assert_eq!(values(&c1[1]), vec!["v1"]);
+    assert!(matches!(history(&s, 1)[1].reply, KvReply::Written { .. }));
+    let all = histories(s.sim(), &[NodeId::client(0), NodeId::client(1)]);
+    let stats = analyze(&all, |k| settled_state(s.sim(), k));
+    assert_eq!(stats[&Level::Strong].lost_writes, 1);
+}
+
+#[test]
+fn replicas_converge_by_anti_entropy_after_the_heal() {
+    let state = |s: &Session<KvNode>, i: usize| {
+        s.sim().node(n(i)).unwrap().store().unwrap()["profile"].clone()
+    };
+    let before = run("kv-converge-after-heal", 2999);
+    assert_ne!(state(&before, 3), state(&before, 4), "n4 and n5 disagree");
+    let after = run("kv-converge-after-heal", 8000);
+    let (a, b, c) = (state(&after, 2), state(&after, 3), state(&after, 4));
+    assert!(a == b && b == c, "replicas converged");
+    assert_eq!(a.versions.len(), 2, "both writes survive as siblings");
+    // Nobody read: no read repair helped.
+    let stats = |i: usize| after.sim().node(n(i)).unwrap().stats().unwrap().clone();
+    assert!((0..5).all(|i| stats(i).read_repairs == 0));
+    assert!((0..5).map(|i| stats(i).ae_keys_sent).sum::<u64>() > 0);
+}
+
+#[test]
+fn a_strong_write_fails_in_the_minority_and_an_eventual_one_succeeds() {
+    let s = run("kv-strong-fails-in-minority", 8000);
+    let c1 = history(&s, 0);
+    assert!(
+        matches!(&c1[0].reply, KvReply::Failed { reason, .. } if reason.contains("insufficient replicas")),
+        "{}",
+        c1[0].reply
+    );
+    assert!(matches!(c1[1].reply, KvReply::Written { .. }));
+    let c2 = history(&s, 1);
+    assert!(matches!(c2[0].reply, KvReply::Written { .. }));
+    let mut seen = values(&c2[1]);
+    seen.sort();
+    assert_eq!(seen, vec!["majority", "minority"]);
+}
+
+#[test]
+fn a_hint_is_handed_off_after_the_replica_returns() {
+    let hint = ("n4".to_string(), "cart".to_string());
+    let hints = |s: &Session<KvNode>, i: usize| -> Vec<(String, String)> {
+        s.sim()
+            .node(n(i))
+            .unwrap()
+            .hints()
+            .unwrap()
+            .iter()
+            .map(|(r, k)| (r.to_string(), k.clone()))
+            .collect()
+    };
+    let during = run("kv-hinted-handoff", 2999);
+    assert_eq!(hints(&during, 2), vec![hint], "n3 holds the hint for n4");
+    let after = run("kv-hinted-handoff", 5000);
+    assert!(hints(&after, 2).is_empty());
+    let n4 = after.sim().node(n(3)).unwrap().store().unwrap()["cart"].clone();
+    assert_eq!(n4.versions[0].value, "v1");
+}
