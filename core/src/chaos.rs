@@ -175,7 +175,6 @@ pub fn run_protocol_seed(
 ) -> Result<SeedReport, String> {
     match protocol {
         "raft" => Ok(run_seed::<RaftNode>(seed, options)),
-        "kv" => Ok(run_seed::<crate::kv::KvNode>(seed, options)),
         "2pc" => Ok(run_seed::<CommitNode>(seed, options)),
         "3pc" => {
             let config = CommitConfig {
@@ -184,6 +183,7 @@ pub fn run_protocol_seed(
             };
             Ok(run_seed_with::<CommitNode>(seed, options, config))
         }
+        "kv" => Ok(run_seed::<crate::kv::KvNode>(seed, options)),
         other => Err(unknown_protocol(other)),
     }
 }
@@ -192,8 +192,8 @@ pub fn run_protocol_seed(
 pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static str)>, String> {
     match protocol {
         "raft" => Ok(RaftNode::mutants()),
-        "kv" => Ok(crate::kv::KvNode::mutants()),
         "2pc" | "3pc" => Ok(CommitNode::mutants()),
+        "kv" => Ok(crate::kv::KvNode::mutants()),
         other => Err(unknown_protocol(other)),
     }
 }

@@ -345,20 +345,6 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
                 config,
             )?))
         }
-        "kv" => {
-            let config: KvConfig = parse_config(&scenario.config)?;
-            config.validate("config")?;
-            if config.replicas > scenario.cluster.nodes {
-                return Err(ConfigError::new(
-                    "config.replicas",
-                    format!(
-                        "{} replicas per key need at least {} nodes (cluster has {})",
-                        config.replicas, config.replicas, scenario.cluster.nodes
-                    ),
-                ));
-            }
-            Ok(Box::new(Session::<KvNode>::new(scenario.clone(), config)?))
-        }
         "2pc" | "3pc" => {
             let mut config: CommitConfig = parse_config(&scenario.config)?;
             if scenario.protocol == "3pc" {
@@ -378,6 +364,20 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
                 scenario.clone(),
                 config,
             )?))
+        }
+        "kv" => {
+            let config: KvConfig = parse_config(&scenario.config)?;
+            config.validate("config")?;
+            if config.replicas > scenario.cluster.nodes {
+                return Err(ConfigError::new(
+                    "config.replicas",
+                    format!(
+                        "{} replicas per key need at least {} nodes (cluster has {})",
+                        config.replicas, config.replicas, scenario.cluster.nodes
+                    ),
+                ));
+            }
+            Ok(Box::new(Session::<KvNode>::new(scenario.clone(), config)?))
         }
         other => Err(ConfigError::new(
             "protocol",

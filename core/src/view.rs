@@ -23,12 +23,12 @@ pub enum Role {
     Leader,
     /// A simulated client (outside the cluster).
     Client,
-    /// A leaderless replica (Dynamo-style store): every server is a peer.
-    Replica,
     /// Atomic commit coordinator (transaction manager).
     Coordinator,
     /// Atomic commit participant (resource manager).
     Participant,
+    /// A leaderless replica (Dynamo-style store): every server is a peer.
+    Replica,
 }
 
 impl Role {
@@ -40,9 +40,9 @@ impl Role {
             Role::Candidate => "candidate",
             Role::Leader => "leader",
             Role::Client => "client",
-            Role::Replica => "replica",
             Role::Coordinator => "coordinator",
             Role::Participant => "participant",
+            Role::Replica => "replica",
         }
     }
 }
@@ -163,12 +163,12 @@ pub struct NodeView {
     pub fields: Vec<Field>,
     /// The replicated log's tail, for protocols that have one.
     pub log: Option<LogView>,
-    /// Protocol-specific tables (empty for protocols that need none).
-    pub tables: Vec<ViewTable>,
     /// Titled lists (a coordinator's log, a participant's locks…), drawn in order.
     pub lists: Vec<ListView>,
     /// A short alarm shown prominently on the node ("blocked: in doubt about t3").
     pub badge: Option<String>,
+    /// Protocol-specific tables (empty for protocols that need none).
+    pub tables: Vec<ViewTable>,
 }
 
 impl NodeView {
@@ -181,9 +181,9 @@ impl NodeView {
             votes: None,
             fields: Vec::new(),
             log: None,
-            tables: Vec::new(),
             lists: Vec::new(),
             badge: None,
+            tables: Vec::new(),
         }
     }
 }

@@ -712,10 +712,10 @@ pub fn app() -> Html {
                     { raft_panel::clients(&snap, &s.ui.client_form, s.engine.playground().counters().sent, &dispatch) }
                     { raft_panel::settings(&s.engine.scenario().config, &dispatch) }
                 }
+                { commit::panel(&snap, &dispatch) }
                 if snap.protocol == "kv" {
                     <crate::components::kv::KvPanel snap={snap.clone()} dispatch={dispatch.clone()} />
                 }
-                { commit::panel(&snap, &dispatch) }
             </aside>
             <section class="time" aria-label="Time and events">
                 { controls::view(&s.engine, &snap, leader, s.ui.scenario_name.as_deref(), &dispatch) }

@@ -172,8 +172,8 @@ pub fn node_view(node: &KvNode) -> NodeView {
         votes: None,
         fields,
         log: None,
-        tables,
         lists: Vec::new(),
         badge: None,
+        tables,
     }
 }

@@ -353,9 +353,9 @@ impl RaftClient {
             votes: None,
             fields,
             log: None,
-            tables: Vec::new(),
             lists: Vec::new(),
             badge: None,
+            tables: Vec::new(),
         }
     }
 }

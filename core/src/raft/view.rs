@@ -126,9 +126,9 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
             snapshot_index: d.snapshot.last_index,
             followers,
         }),
-        tables: Vec::new(),
         lists: Vec::new(),
         badge: None,
+        tables: Vec::new(),
     }
 }
 

@@ -163,9 +163,9 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         Role::PreCandidate => "precandidate",
         Role::Follower => "follower",
         Role::Client => "client",
-        Role::Replica => "replica",
         Role::Coordinator => "coordinator",
         Role::Participant => "participant",
+        Role::Replica => "replica",
     };
     let status = match n.status {
         NodeStatus::Up => "up",

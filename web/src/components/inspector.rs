@@ -246,10 +246,10 @@ pub fn view(
                 <caption>{"State"}</caption>
                 <tbody>{fields}</tbody>
             </table>
-            { crate::components::tables::view(&n.view.tables, crashed) }
             if let Some(badge) = &n.view.badge {
                 <p class="explain badge" role="status">{format!("⛔ {badge}")}</p>
             }
+            { crate::components::tables::view(&n.view.tables, crashed) }
             if let Some(log) = &n.view.log {
                 <h3>{"Log"}</h3>
                 { log_strip(log) }
