@@ -58,8 +58,12 @@ pub enum Action {
     Escape,
     /// Show or hide a category in the event log.
     ToggleCategory(Category),
-    /// Start over with this cluster size and seed.
+    /// Start over with the default scenario of another protocol.
+    SwitchProtocol(&'static str),
+    /// Start over with this protocol, cluster size and seed.
     Restart {
+        /// Protocol.
+        protocol: String,
         /// Nodes.
         nodes: usize,
         /// Seed.
@@ -127,18 +131,34 @@ pub struct Ui {
     pub seed: u64,
     /// Current cluster size.
     pub nodes: usize,
+    /// Current protocol.
+    pub protocol: String,
     /// The client panel's form.
     pub client_form: raft_panel::ClientForm,
 }
 
 /// The scenario the page opens with: a 5-node Raft cluster.
-pub fn default_scenario(nodes: usize, seed: u64) -> Scenario {
-    let mut s = Scenario::new("raft", seed);
-    s.name = "Raft".into();
-    s.cluster.nodes = nodes;
+pub fn default_scenario(protocol: &str, nodes: usize, seed: u64) -> Scenario {
+    let mut s = Scenario::new(protocol, seed);
+    let (name, min_nodes) = match protocol {
+        "kv" => ("Dynamo-style store", 3),
+        "2pc" => ("Two-phase commit", 3),
+        "3pc" => ("Three-phase commit", 3),
+        _ => ("Raft", 1),
+    };
+    s.name = name.into();
+    s.cluster.nodes = nodes.max(min_nodes);
     s.cluster.clients = 2;
     s
 }
+
+/// The protocols the page offers: (scenario name, label, default cluster size).
+pub const PROTOCOLS: &[(&str, &str, usize)] = &[
+    ("raft", "Raft", 5),
+    ("kv", "Dynamo-style store", 5),
+    ("2pc", "Two-phase commit", 4),
+    ("3pc", "Three-phase commit", 4),
+];
 
 /// Shared, mutable state behind the page.
 struct Shared {
@@ -186,8 +206,8 @@ impl Signature {
 }
 
 impl Shared {
-    fn new(nodes: usize, seed: u64) -> Result<Shared, String> {
-        Shared::with_engine(Engine::new(&default_scenario(nodes, seed), true)?)
+    fn new(protocol: &str, nodes: usize, seed: u64) -> Result<Shared, String> {
+        Shared::with_engine(Engine::new(&default_scenario(protocol, nodes, seed), true)?)
     }
 
     /// Open a share link's fragment, or the default cluster (with the reason) if it is bad.
@@ -211,8 +231,8 @@ impl Shared {
             },
             Err(e) => (Err(()), (e, true)),
         };
-        let mut shared =
-            shared.unwrap_or_else(|()| Shared::new(5, 7).expect("the default scenario is valid"));
+        let mut shared = shared
+            .unwrap_or_else(|()| Shared::new("raft", 5, 7).expect("the default scenario is valid"));
         shared.ui.notice = Some(notice);
         shared
     }
@@ -220,6 +240,7 @@ impl Shared {
     fn with_engine(engine: Engine) -> Result<Shared, String> {
         let scenario = engine.scenario();
         let (nodes, seed) = (scenario.cluster.nodes, scenario.seed);
+        let protocol = scenario.protocol.clone();
         let mut log = Vec::new();
         let mut engine = engine;
         log.extend(engine.take_new_lines());
@@ -239,6 +260,7 @@ impl Shared {
             ui: Ui {
                 seed,
                 nodes,
+                protocol,
                 ..Ui::default()
             },
         })
@@ -441,7 +463,26 @@ impl Shared {
                     self.ui.hidden.insert(c);
                 }
             }
-            Action::Restart { nodes, seed } => match Shared::new(nodes, seed) {
+            Action::SwitchProtocol(protocol) => {
+                let nodes = PROTOCOLS
+                    .iter()
+                    .find(|(p, _, _)| *p == protocol)
+                    .map_or(5, |(_, _, n)| *n);
+                self.handle(
+                    Action::Restart {
+                        protocol: protocol.to_string(),
+                        nodes,
+                        seed: self.ui.seed,
+                    },
+                    wall_now,
+                );
+                return;
+            }
+            Action::Restart {
+                protocol,
+                nodes,
+                seed,
+            } => match Shared::new(&protocol, nodes, seed) {
                 Ok(mut fresh) => {
                     fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
                     fresh.ui.notice = Some((
@@ -552,7 +593,7 @@ pub fn app() -> Html {
     let shared = use_mut_ref(|| {
         let fragment = current_fragment();
         if fragment.is_empty() {
-            Shared::new(5, 7).expect("the default scenario is valid")
+            Shared::new("raft", 5, 7).expect("the default scenario is valid")
         } else {
             Shared::from_fragment(&fragment)
         }

@@ -141,7 +141,12 @@ pub fn view(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(n) = selected.and_then(|i| snap.nodes.get(i)) else {
-        let lead = leader.map_or("no leader yet".to_string(), |l| format!("{l} leads"));
+        let lead = match (snap.protocol, leader) {
+            ("raft", Some(l)) => format!("{l} leads"),
+            ("raft", None) => "no leader yet".to_string(),
+            ("kv", _) => "leaderless: every replica is a peer".to_string(),
+            _ => format!("{} servers", snap.servers()),
+        };
         return html! {
             <div class="inspector-empty">
                 <h2>{"Inspector"}</h2>

@@ -1,6 +1,6 @@
 //! Top bar: product name, protocol, cluster size, seed, help.
 
-use crate::app::{Action, Ui};
+use crate::app::{Action, Ui, PROTOCOLS};
 use crate::components::menu;
 use netsplit_core::config::{MAX_NODES, MIN_NODES};
 use netsplit_core::gallery;
@@ -28,20 +28,31 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
 pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
     let nodes = ui.nodes;
     let seed = ui.seed;
+    let protocol = ui.protocol.clone();
     let on_nodes = {
         let dispatch = dispatch.clone();
+        let protocol = protocol.clone();
         Callback::from(move |e: Event| {
             if let Some(n) = input_value(&e).and_then(|v| v.parse::<usize>().ok()) {
-                dispatch.emit(Action::Restart { nodes: n, seed });
+                dispatch.emit(Action::Restart {
+                    protocol: protocol.clone(),
+                    nodes: n,
+                    seed,
+                });
             }
         })
     };
     let on_seed = {
         let dispatch = dispatch.clone();
+        let protocol = protocol.clone();
         Callback::from(move |e: Event| {
             if let Some(text) = input_value(&e) {
                 match parse_seed(&text) {
-                    Ok(seed) => dispatch.emit(Action::Restart { nodes, seed }),
+                    Ok(seed) => dispatch.emit(Action::Restart {
+                        protocol: protocol.clone(),
+                        nodes,
+                        seed,
+                    }),
                     Err(msg) => dispatch.emit(Action::Notice(msg)),
                 }
             }
@@ -51,7 +62,25 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
             let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
-            dispatch.emit(Action::Restart { nodes, seed });
+            dispatch.emit(Action::Restart {
+                protocol: protocol.clone(),
+                nodes,
+                seed,
+            });
+        })
+    };
+    let on_protocol = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let picked = input_value(&e).and_then(|v| {
+                PROTOCOLS
+                    .iter()
+                    .find(|(p, _, _)| *p == v)
+                    .map(|(p, _, _)| *p)
+            });
+            if let Some(p) = picked {
+                dispatch.emit(Action::SwitchProtocol(p));
+            }
         })
     };
     let on_help = dispatch.reform(|_| Action::ToggleHelp);
@@ -73,8 +102,10 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
             </div>
             <div class="setup">
                 <label>{"Protocol "}
-                    <select aria-label="Protocol">
-                        <option value="raft" selected=true>{"Raft · replicated key-value store"}</option>
+                    <select aria-label="Protocol" onchange={on_protocol}>
+                        { for PROTOCOLS.iter().map(|(p, label, _)| html! {
+                            <option value={*p} selected={*p == ui.protocol}>{*label}</option>
+                        }) }
                     </select>
                 </label>
                 <label>
