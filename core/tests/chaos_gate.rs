@@ -7,7 +7,10 @@
 //!
 //! Larger soaks: `cargo run --release -p netsplit-cli -- chaos --protocol raft --seeds 10000`.
 
+mod support;
+
 use netsplit_core::chaos::{run_raft_seed, ChaosOptions, SeedReport};
+use support::share;
 
 const SEEDS: u64 = 500;
 const EVENTS: u64 = 20_000;
@@ -19,26 +22,8 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
         ..ChaosOptions::default()
     };
     let reports: Vec<SeedReport> = (0..SEEDS).map(|s| run_raft_seed(s, &options)).collect();
-    let mut failures = Vec::new();
-    for r in &reports {
-        for v in &r.violations {
-            failures.push(format!(
-                "seed {} (event {}, t={}): {} — {}\n  repro: cargo run -p netsplit-cli -- chaos --protocol raft --nodes {nodes} --events {EVENTS} --seed {} --trace",
-                r.seed, v.event, v.at, v.checker, v.detail, r.seed
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} violation(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    support::assert_no_violations("raft", nodes, EVENTS, &reports);
     reports
-}
-
-fn share(reports: &[SeedReport], pred: impl Fn(&SeedReport) -> bool) -> f64 {
-    reports.iter().filter(|r| pred(r)).count() as f64 / reports.len() as f64
 }
 
 fn coverage_floors(reports: &[SeedReport]) {
@@ -99,17 +84,7 @@ fn coverage_floors(reports: &[SeedReport]) {
             0.8,
         ),
     ];
-    for (what, got, floor) in floors {
-        println!(
-            "coverage: {:5.1}% of seeds had {what} (floor {:.0}%)",
-            got * 100.0,
-            floor * 100.0
-        );
-        assert!(
-            got >= floor,
-            "coverage floor missed: {what}: {got:.3} < {floor}"
-        );
-    }
+    support::assert_floors(&floors);
     let worst = reports
         .iter()
         .filter_map(|r| r.settle_ms)

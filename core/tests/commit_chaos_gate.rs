@@ -6,6 +6,8 @@
 //!
 //! Larger soaks: `cargo run --release -p netsplit-cli -- chaos --protocol 2pc --seeds 10000`.
 
+mod support;
+
 use netsplit_core::chaos::{run_protocol_seed, ChaosOptions, FaultClasses, SeedReport};
 
 const SEEDS: u64 = 500;
@@ -27,26 +29,12 @@ fn run(protocol: &str, seeds: u64) -> Vec<SeedReport> {
 fn two_phase_commit_survives_chaos() {
     let start = std::time::Instant::now();
     let reports = run("2pc", SEEDS);
-    let mut failures = Vec::new();
-    for r in &reports {
-        for v in &r.violations {
-            failures.push(format!(
-                "seed {} (event {}, t={}): {} — {}\n  repro: cargo run -p netsplit-cli -- chaos --protocol 2pc --nodes {NODES} --events {EVENTS} --seed {} --trace",
-                r.seed, v.event, v.at, v.checker, v.detail, r.seed
-            ));
-        }
-    }
     let events: u64 = reports.iter().map(|r| r.events).sum();
     println!(
         "2pc chaos: {SEEDS} seeds × {EVENTS} events ({events} events in all) in {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    assert!(
-        failures.is_empty(),
-        "{} violation(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    support::assert_no_violations("2pc", NODES, EVENTS, &reports);
     let share = |name: &str| {
         reports
             .iter()

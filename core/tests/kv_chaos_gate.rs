@@ -5,6 +5,10 @@
 //!
 //! Larger soaks: `cargo run --release -p netsplit-cli -- chaos --protocol kv --seeds 10000`.
 
+mod support;
+
+use support::share;
+
 use netsplit_core::chaos::{ChaosOptions, SeedReport};
 use netsplit_core::kv::chaos::run_kv_seed;
 
@@ -27,15 +31,6 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
     let started = std::time::Instant::now();
     let reports: Vec<SeedReport> = (0..seeds()).map(|s| run_kv_seed(s, &options)).collect();
     let elapsed = started.elapsed();
-    let mut failures = Vec::new();
-    for r in &reports {
-        for v in &r.violations {
-            failures.push(format!(
-                "seed {} (event {}, t={}): {} — {}\n  repro: cargo run -p netsplit-cli -- chaos --protocol kv --nodes {nodes} --clients 3 --events {EVENTS} --seed {} --trace",
-                r.seed, v.event, v.at, v.checker, v.detail, r.seed
-            ));
-        }
-    }
     let events: u64 = reports.iter().map(|r| r.events).sum();
     let mut settle: Vec<u64> = reports.iter().filter_map(|r| r.settle_ms).collect();
     settle.sort_unstable();
@@ -46,17 +41,8 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
         settle.get(settle.len() / 2).copied().unwrap_or(0),
         settle.last().copied().unwrap_or(0),
     );
-    assert!(
-        failures.is_empty(),
-        "{} violation(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    support::assert_no_violations("kv", nodes, EVENTS, &reports);
     reports
-}
-
-fn share(reports: &[SeedReport], pred: impl Fn(&SeedReport) -> bool) -> f64 {
-    reports.iter().filter(|r| pred(r)).count() as f64 / reports.len() as f64
 }
 
 #[test]
@@ -107,18 +93,7 @@ fn five_nodes_no_violation_and_convergence_in_every_seed() {
             0.5,
         ),
     ];
-    let mut low = Vec::new();
-    for (what, got, floor) in floors {
-        println!("coverage: {what}: {:.0}% of seeds", got * 100.0);
-        if got < floor {
-            low.push(format!(
-                "{what}: {:.0}% < {:.0}%",
-                got * 100.0,
-                floor * 100.0
-            ));
-        }
-    }
-    assert!(low.is_empty(), "coverage below floor: {low:?}");
+    support::assert_floors(&floors);
 }
 
 #[test]

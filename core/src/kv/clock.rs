@@ -216,6 +216,7 @@ impl fmt::Display for Dotted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     fn n(i: u8) -> NodeId {
@@ -230,6 +231,7 @@ mod tests {
         v
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn arb_vv() -> impl Strategy<Value = VersionVector> {
         proptest::collection::vec((0u8..4, 0u64..5), 0..5).prop_map(|e| vv(&e))
     }
@@ -288,6 +290,8 @@ mod tests {
         assert!(x.obsoleted_by(&z) && !z.obsoleted_by(&x));
     }
 
+    // Property tests run natively (proptest is a native-only dev-dependency).
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn merge_is_commutative(a in arb_vv(), b in arb_vv()) {

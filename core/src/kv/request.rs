@@ -477,6 +477,7 @@ mod tests {
         );
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn parsing_never_panics_and_printing_round_trips(text in "\\PC{0,60}") {
