@@ -21,6 +21,11 @@ test('the Dynamo-style store answers a client write with the replicas that took 
   await page.locator('form.kv-form button[type="submit"]').click();
   await until(page, () => /put cart book strong\s*n\d+\s*ok/.test(document.querySelector('.kv-client')?.textContent ?? ''), 'the put to succeed', 20000);
   assert.equal(await page.locator('[data-violations="0"]').count(), 1, 'no violations');
+  // CAP side by side: the same seed and faults under each consistency level.
+  await page.locator('button:has-text("Compare LOCAL")').click();
+  await until(page, () => document.querySelectorAll('.cap table tr').length >= 4, 'the comparison table', 60000);
+  const cap = await page.textContent('.cap table');
+  for (const level of ['local', 'eventual', 'strong']) assert.match(cap, new RegExp(level));
   await screenshot(page, 'kv.png');
   assert.deepEqual(errors, []);
   await page.close();
