@@ -57,3 +57,25 @@ for (const scheme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+test('no serious accessibility violations in every protocol\'s panel', async () => {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await until(page, () => document.querySelector('.node[data-node="n1"]'), 'the page');
+  for (const protocol of ['kv', '2pc', '3pc']) {
+    await page.selectOption('select[aria-label="Protocol"]', protocol);
+    await until(page, (p) => document.querySelector('select[aria-label="Protocol"]').value === p && document.querySelector('.node[data-node="n3"]'), `${protocol} running`, 10000, protocol);
+    await page.keyboard.press(' ');
+    await page.keyboard.press('2');
+    const found = await audit(page);
+    assert.deepEqual(found, [], `${protocol}: ${JSON.stringify(found, null, 2)}`);
+  }
+  // Raft with a client selected (the client view and the clients' panel).
+  await page.selectOption('select[aria-label="Protocol"]', 'raft');
+  await until(page, () => document.querySelector('.node.client'), 'clients');
+  await page.click('.node.client[data-node="c1"]');
+  const raft = await audit(page);
+  assert.deepEqual(raft, [], JSON.stringify(raft, null, 2));
+  await context.close();
+});
