@@ -32,7 +32,8 @@ fn count(root: &Element, selector: &str) -> u32 {
 async fn the_app_mounts_draws_five_nodes_and_time_flows() {
     let root = mount();
     yew::platform::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(count(&root, ".node"), 5);
+    assert_eq!(count(&root, ".node:not(.client)"), 5, "five servers");
+    assert_eq!(count(&root, ".node.client"), 2, "two simulated clients");
     assert_eq!(count(&root, ".link"), 10, "every pair of nodes has a link");
     let properties = <RaftChecker as Checker<RaftNode>>::properties().len() as u32;
     assert_eq!(
