@@ -554,6 +554,36 @@ pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedRepo
     run_seed_with::<N>(seed, options, N::chaos_config(options))
 }
 
+/// Process events up to `end` while the clients keep submitting commands (the next at
+/// `*next_op`, then every 10–150 ms), until `done` holds (checked before every step). Returns
+/// whether `done` held.
+fn run_with_clients<N: ChaosProtocol>(
+    sim: &mut Simulator<N>,
+    rng: &mut SimRng,
+    next_op: &mut Time,
+    end: Time,
+    apply: &mut impl FnMut(&mut Simulator<N>, Time, Control),
+    done: impl Fn(&Simulator<N>) -> bool,
+) -> bool {
+    loop {
+        if done(sim) {
+            return true;
+        }
+        match sim.next_event_time() {
+            Some(t) if t <= end && t < *next_op => {
+                sim.step();
+            }
+            _ if *next_op <= end => {
+                if let Some(control) = N::client_op(rng, sim) {
+                    apply(sim, *next_op, control);
+                }
+                *next_op = next_op.plus(rng.range_inclusive(10, 150));
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// Run one seed of chaos against protocol `N` with an explicit configuration (e.g. a variant
 /// of the protocol that the options cannot name).
 pub fn run_seed_with<N: ChaosProtocol>(
@@ -658,23 +688,15 @@ pub fn run_seed_with<N: ChaosProtocol>(
     // Clients keep going after the heal (a new command must commit for Raft to count as
     // settled).
     next_op = next_op.max(heal_at.plus(1));
-    loop {
-        if N::settled(&sim) {
-            settle_ms = Some(sim.now().0 - heal_at.0);
-            break;
-        }
-        match sim.next_event_time() {
-            Some(t) if t <= deadline && t < next_op => {
-                sim.step();
-            }
-            _ if next_op <= deadline => {
-                if let Some(control) = N::client_op(&mut rng, &sim) {
-                    apply(&mut sim, next_op, control);
-                }
-                next_op = next_op.plus(rng.range_inclusive(10, 150));
-            }
-            _ => break,
-        }
+    if run_with_clients(
+        &mut sim,
+        &mut rng,
+        &mut next_op,
+        deadline,
+        &mut apply,
+        N::settled,
+    ) {
+        settle_ms = Some(sim.now().0 - heal_at.0);
     }
     if settle_ms.is_some() {
         if let Some(probe) = N::probe(&mut rng, &sim) {
@@ -686,20 +708,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
             }
             let end = at.plus(probe.window_ms);
             next_op = next_op.max(at.plus(1));
-            loop {
-                match sim.next_event_time() {
-                    Some(t) if t <= end && t < next_op => {
-                        sim.step();
-                    }
-                    _ if next_op <= end => {
-                        if let Some(control) = N::client_op(&mut rng, &sim) {
-                            apply(&mut sim, next_op, control);
-                        }
-                        next_op = next_op.plus(rng.range_inclusive(10, 150));
-                    }
-                    _ => break,
-                }
-            }
+            run_with_clients(&mut sim, &mut rng, &mut next_op, end, &mut apply, |_| false);
             if let Some(why) = N::probe_verdict(&before, &sim) {
                 violations.push(Violation {
                     at: sim.now(),

@@ -188,16 +188,8 @@ impl Network {
         }
     }
 
-    /// Position of an endpoint: servers first, then clients.
-    fn endpoint(&self, id: NodeId) -> usize {
-        match id.client_index() {
-            Some(k) => self.n + k,
-            None => id.index(),
-        }
-    }
-
     fn idx(&self, from: NodeId, to: NodeId) -> usize {
-        self.endpoint(from) * self.total + self.endpoint(to)
+        from.slot(self.n) * self.total + to.slot(self.n)
     }
 
     /// Number of nodes.

@@ -290,23 +290,6 @@ pub enum RunOutcome {
     Capped,
 }
 
-/// Where node `id` lives in the slot table: servers first, then clients.
-fn slot_index(servers: usize, id: NodeId) -> usize {
-    match id.client_index() {
-        Some(k) => servers + k,
-        None => id.index(),
-    }
-}
-
-/// The node living in slot `i` (inverse of [`slot_index`]).
-fn slot_id(servers: usize, i: usize) -> NodeId {
-    if i < servers {
-        NodeId::from_index(i)
-    } else {
-        NodeId::client(i - servers)
-    }
-}
-
 /// A deterministic simulation of one protocol on one cluster.
 #[derive(Clone, Debug)]
 pub struct Simulator<N: Node> {
@@ -348,7 +331,7 @@ impl<N: Node> Simulator<N> {
         let n = cluster.nodes;
         let slots = (0..n + cluster.clients)
             .map(|i| {
-                let id = slot_id(n, i);
+                let id = NodeId::at_slot(i, n);
                 let node = N::new(id, n, &config, None);
                 let last_role = Some((node.role(), node.term()));
                 Slot {
@@ -388,7 +371,7 @@ impl<N: Node> Simulator<N> {
             findings: Vec::new(),
         };
         for i in 0..sim.slots.len() {
-            sim.dispatch(slot_id(n, i), Input::Start { restart: false });
+            sim.dispatch(NodeId::at_slot(i, n), Input::Start { restart: false });
         }
         Ok(sim)
     }
@@ -418,13 +401,13 @@ impl<N: Node> Simulator<N> {
     /// The live node `id` (`None` while it is crashed).
     pub fn node(&self, id: NodeId) -> Option<&N> {
         self.slots
-            .get(slot_index(self.servers, id))
+            .get(id.slot(self.servers))
             .and_then(|s| s.node.as_ref())
     }
 
     /// Status of node `id`.
     pub fn status(&self, id: NodeId) -> NodeStatus {
-        self.slots[slot_index(self.servers, id)].status
+        self.slots[id.slot(self.servers)].status
     }
 
     /// The network.
@@ -486,7 +469,7 @@ impl<N: Node> Simulator<N> {
                     (None, None) => unreachable!("a crashed node always keeps its durable state"),
                 };
                 NodeSnapshot {
-                    id: slot_id(self.servers, i),
+                    id: NodeId::at_slot(i, self.servers),
                     status: slot.status,
                     view,
                     timers: slot
@@ -542,7 +525,7 @@ impl<N: Node> Simulator<N> {
                 .messages
                 .get(*id)
                 .is_some_and(|m| m.flight == Flight::Flying),
-            Due::Timer { node, timer, gen } => self.slots[slot_index(self.servers, *node)]
+            Due::Timer { node, timer, gen } => self.slots[node.slot(self.servers)]
                 .timers
                 .get(timer)
                 .is_some_and(|a| a.gen == *gen),
@@ -620,15 +603,11 @@ impl<N: Node> Simulator<N> {
         match due {
             Due::Deliver(id) => self.arrive(id),
             Due::Timer { node, timer, .. } => {
-                if self.slots[slot_index(self.servers, node)].status == NodeStatus::Paused {
-                    self.slots[slot_index(self.servers, node)]
-                        .deferred
-                        .push(due);
+                if self.slots[node.slot(self.servers)].status == NodeStatus::Paused {
+                    self.slots[node.slot(self.servers)].deferred.push(due);
                     return;
                 }
-                self.slots[slot_index(self.servers, node)]
-                    .timers
-                    .remove(&timer);
+                self.slots[node.slot(self.servers)].timers.remove(&timer);
                 self.counters.timers_fired += 1;
                 self.dispatch(
                     node,
@@ -656,11 +635,11 @@ impl<N: Node> Simulator<N> {
             self.held.push(id);
             return;
         }
-        match self.slots[slot_index(self.servers, to)].status {
+        match self.slots[to.slot(self.servers)].status {
             NodeStatus::Crashed => self.drop_message(id, DropReason::ReceiverCrashed),
             NodeStatus::Paused => {
                 self.wait(id, "receiver paused");
-                self.slots[slot_index(self.servers, to)]
+                self.slots[to.slot(self.servers)]
                     .deferred
                     .push(Due::Deliver(id));
             }
@@ -735,7 +714,7 @@ impl<N: Node> Simulator<N> {
         let record = self.cluster.record_trace;
         let mut out = std::mem::take(&mut self.effects);
         let cluster_size = self.servers;
-        let slot = &mut self.slots[slot_index(self.servers, id)];
+        let slot = &mut self.slots[id.slot(self.servers)];
         let Some(node) = slot.node.as_mut() else {
             self.effects = out;
             return;
@@ -808,7 +787,7 @@ impl<N: Node> Simulator<N> {
     }
 
     fn check(&mut self, id: NodeId) {
-        let Some(node) = self.slots[slot_index(self.servers, id)].node.as_ref() else {
+        let Some(node) = self.slots[id.slot(self.servers)].node.as_ref() else {
             return;
         };
         self.checker.observe(self.now, id, node, &mut self.findings);
@@ -832,7 +811,7 @@ impl<N: Node> Simulator<N> {
                 self.seq += 1;
                 let gen = self.seq;
                 let fires_at = self.now.plus(after_ms);
-                self.slots[slot_index(self.servers, id)].timers.insert(
+                self.slots[id.slot(self.servers)].timers.insert(
                     timer,
                     Armed {
                         gen,
@@ -850,9 +829,7 @@ impl<N: Node> Simulator<N> {
                 );
             }
             Effect::CancelTimer { timer } => {
-                self.slots[slot_index(self.servers, id)]
-                    .timers
-                    .remove(&timer);
+                self.slots[id.slot(self.servers)].timers.remove(&timer);
             }
             Effect::Reply { client, reply } => self.record(TraceEvent::Reply {
                 node: id,
@@ -987,13 +964,13 @@ impl<N: Node> Simulator<N> {
         match control {
             Control::Crash { node } => self.crash(node),
             Control::Restart { node } => {
-                let slot = &mut self.slots[slot_index(self.servers, node)];
+                let slot = &mut self.slots[node.slot(self.servers)];
                 let (durable, _) = slot
                     .durable
                     .take()
                     .ok_or_else(|| ControlError(format!("{node} has no durable state")))?;
                 let fresh = N::new(node, self.servers, &self.config, Some(durable));
-                let slot = &mut self.slots[slot_index(self.servers, node)];
+                let slot = &mut self.slots[node.slot(self.servers)];
                 slot.last_role = None;
                 slot.node = Some(fresh);
                 slot.status = NodeStatus::Up;
@@ -1001,11 +978,11 @@ impl<N: Node> Simulator<N> {
                 self.dispatch(node, Input::Start { restart: true });
             }
             Control::Pause { node } => {
-                self.slots[slot_index(self.servers, node)].status = NodeStatus::Paused;
+                self.slots[node.slot(self.servers)].status = NodeStatus::Paused;
                 self.counters.pauses += 1;
             }
             Control::Resume { node } => {
-                let slot = &mut self.slots[slot_index(self.servers, node)];
+                let slot = &mut self.slots[node.slot(self.servers)];
                 slot.status = NodeStatus::Up;
                 // Everything that waited is handled now, in the order it came due (not queued
                 // behind later traffic that happens to be due at this same instant).
@@ -1025,9 +1002,7 @@ impl<N: Node> Simulator<N> {
             }
             Control::Timeout { node } => {
                 if let Some(timer) = self.node(node).and_then(|n| n.timeout_timer()) {
-                    self.slots[slot_index(self.servers, node)]
-                        .timers
-                        .remove(&timer);
+                    self.slots[node.slot(self.servers)].timers.remove(&timer);
                     self.counters.forced_timeouts += 1;
                     self.dispatch(
                         node,
@@ -1086,7 +1061,7 @@ impl<N: Node> Simulator<N> {
     /// The armed timer of `node` whose name (its text form) is `name`.
     fn armed_timer(&self, node: NodeId, name: &str) -> Option<N::Timer> {
         self.slots
-            .get(slot_index(self.servers, node))?
+            .get(node.slot(self.servers))?
             .timers
             .keys()
             .find(|t| t.to_string() == name)
@@ -1094,14 +1069,14 @@ impl<N: Node> Simulator<N> {
     }
 
     fn crash(&mut self, id: NodeId) {
-        let slot = &mut self.slots[slot_index(self.servers, id)];
+        let slot = &mut self.slots[id.slot(self.servers)];
         let Some(node) = slot.node.take() else {
             return;
         };
         let durable = node.durable();
         // What a restart would recover: shown in the UI while the node is down.
         let recovered = N::new(id, self.servers, &self.config, Some(durable.clone()));
-        let slot = &mut self.slots[slot_index(self.servers, id)];
+        let slot = &mut self.slots[id.slot(self.servers)];
         slot.durable = Some((durable, recovered.view()));
         slot.status = NodeStatus::Crashed;
         slot.timers.clear();
@@ -1185,7 +1160,7 @@ impl<N: Node> Simulator<N> {
             if slot.status == NodeStatus::Up {
                 for timer in slot.timers.keys() {
                     out.push(Choice::Fire {
-                        node: slot_id(self.servers, i),
+                        node: NodeId::at_slot(i, self.servers),
                         timer: *timer,
                     });
                 }
@@ -1252,7 +1227,7 @@ impl<N: Node> Simulator<N> {
                 self.drop_message(id, DropReason::DroppedByUser);
             }
             Choice::Fire { node, timer } => {
-                let slot = &self.slots[slot_index(self.servers, node)];
+                let slot = &self.slots[node.slot(self.servers)];
                 let Some(armed) = slot
                     .timers
                     .get(&timer)

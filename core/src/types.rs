@@ -50,6 +50,25 @@ impl NodeId {
     pub fn client_index(self) -> Option<usize> {
         self.is_client().then(|| usize::from(self.0 - CLIENT_BASE))
     }
+
+    /// Position in a table of every endpoint of a cluster of `servers` servers: servers first
+    /// (by index), then clients. The simulator's node slots, the network's link matrix and the
+    /// page's drawing positions are all laid out this way.
+    pub fn slot(self, servers: usize) -> usize {
+        match self.client_index() {
+            Some(k) => servers + k,
+            None => self.index(),
+        }
+    }
+
+    /// The endpoint at position `slot` of that table (inverse of [`NodeId::slot`]).
+    pub fn at_slot(slot: usize, servers: usize) -> NodeId {
+        if slot < servers {
+            NodeId::from_index(slot)
+        } else {
+            NodeId::client(slot - servers)
+        }
+    }
 }
 
 impl Serialize for NodeId {
@@ -145,6 +164,10 @@ mod tests {
         assert_eq!(NodeId::client(0).to_string(), "c1");
         assert_eq!(NodeId::parse("c2"), Some(NodeId::client(1)));
         assert_eq!(NodeId::client(1).client_index(), Some(1));
+        for slot in 0..8 {
+            assert_eq!(NodeId::at_slot(slot, 5).slot(5), slot);
+        }
+        assert_eq!(NodeId::client(0).slot(5), 5);
         assert!(!NodeId(127).is_client());
         assert_eq!(NodeId::parse("n128"), Some(NodeId(127)));
         for bad in [

@@ -2,7 +2,7 @@
 //! on a `<canvas>` over the SVG graph. Nothing here touches Yew; nothing in the SVG changes per
 //! frame.
 
-use crate::layout::{lane_r, lerp, place, progress, radius, remaining, slot, Fit, Pt, NODE_R};
+use crate::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
 use netsplit_core::view::{Flight, MsgView, NodeStatus, Snapshot};
 use netsplit_core::NodeId;
 use wasm_bindgen::JsCast;
@@ -342,7 +342,7 @@ impl Spots {
     /// Centre and radius of node `id`.
     fn at(&self, id: NodeId) -> Option<(Pt, f64)> {
         self.pts
-            .get(slot(id, self.servers))
+            .get(id.slot(self.servers))
             .map(|p| (*p, radius(id)))
     }
 }

@@ -66,14 +66,6 @@ pub fn radius(id: netsplit_core::NodeId) -> f64 {
     }
 }
 
-/// Where node `id` sits in `place`'s output (servers by index, then clients).
-pub fn slot(id: netsplit_core::NodeId, servers: usize) -> usize {
-    match id.client_index() {
-        Some(k) => servers + k,
-        None => id.index(),
-    }
-}
-
 /// [`lane`] between circles of different radii.
 pub fn lane_r(a: Pt, ra: f64, b: Pt, rb: f64, offset: f64) -> (Pt, Pt) {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
