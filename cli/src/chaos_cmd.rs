@@ -1,10 +1,10 @@
 //! `netsplit chaos`: many seeds of random faults with every checker on.
 
 use clap::Args;
-use netsplit_core::chaos::{
+use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
+use netsplit_core::run::chaos::{
     protocol_mutants, run_protocol_seed, ChaosOptions, FaultClasses, SeedReport, PROTOCOLS,
 };
-use netsplit_core::config::{MAX_NODES, MIN_NODES};
 use netsplit_core::{build, Time};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -113,10 +113,10 @@ fn options(args: &ChaosArgs, nodes: usize) -> Result<ChaosOptions, String> {
             ));
         }
     }
-    if args.clients > netsplit_core::config::MAX_CLIENTS {
+    if args.clients > netsplit_core::kernel::config::MAX_CLIENTS {
         return Err(format!(
             "--clients: at most {} simulated clients, got {}",
-            netsplit_core::config::MAX_CLIENTS,
+            netsplit_core::kernel::config::MAX_CLIENTS,
             args.clients
         ));
     }
@@ -285,7 +285,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
             let link = if r.violations.is_empty() {
                 String::new()
             } else {
-                netsplit_core::link::url(&args.link_base, &r.scenario)
+                netsplit_core::run::link::url(&args.link_base, &r.scenario)
                     .unwrap_or_else(|e| format!("(no link: {e}; use --save)"))
             };
             for v in &r.violations {

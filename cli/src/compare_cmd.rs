@@ -2,9 +2,9 @@
 //! one workload, run under LOCAL, EVENTUAL and STRONG.
 
 use clap::Args;
-use netsplit_core::kv::compare::{compare, scenario, CompareOptions};
-use netsplit_core::kv::ConflictMode;
-use netsplit_core::kv::Level;
+use netsplit_core::protocols::dynamo::compare::{compare, scenario, CompareOptions};
+use netsplit_core::protocols::dynamo::ConflictMode;
+use netsplit_core::protocols::dynamo::Level;
 use std::process::ExitCode;
 
 /// Arguments of `netsplit compare`.

@@ -2,10 +2,10 @@
 
 use crate::duration::parse_ms;
 use clap::Args;
-use netsplit_core::config::ClusterConfig;
-use netsplit_core::raft::{RaftConfig, RaftNode};
-use netsplit_core::scenario::PROTOCOLS;
-use netsplit_core::sim::Simulator;
+use netsplit_core::kernel::config::ClusterConfig;
+use netsplit_core::kernel::sim::Simulator;
+use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
+use netsplit_core::run::scenario::PROTOCOLS;
 use netsplit_core::{build, Scenario, Time};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -54,7 +54,7 @@ pub struct BenchArgs {
 fn load(args: &RunArgs) -> Result<Scenario, String> {
     if let Some(path) = &args.scenario {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix("gallery:")) {
-            return netsplit_core::gallery::load(name).map_err(|e| e.to_string());
+            return netsplit_core::run::gallery::load(name).map_err(|e| e.to_string());
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -78,10 +78,10 @@ fn load(args: &RunArgs) -> Result<Scenario, String> {
 pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     let scenario = load(&args)?;
     let until = Time(args.until.or(scenario.until.map(|t| t.0)).unwrap_or(10_000));
-    if until.0 > netsplit_core::scenario::MAX_TIME_MS {
+    if until.0 > netsplit_core::run::scenario::MAX_TIME_MS {
         return Err(format!(
             "--until: at most {} ms (one hour) of virtual time",
-            netsplit_core::scenario::MAX_TIME_MS
+            netsplit_core::run::scenario::MAX_TIME_MS
         ));
     }
     let mut p = build(&scenario).map_err(|e| e.to_string())?;

@@ -13,11 +13,11 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 #[cfg(not(target_arch = "wasm32"))]
-use netsplit_core::config::ClusterConfig;
+use netsplit_core::kernel::config::ClusterConfig;
 #[cfg(not(target_arch = "wasm32"))]
-use netsplit_core::raft::{RaftConfig, RaftNode};
+use netsplit_core::kernel::sim::Simulator;
 #[cfg(not(target_arch = "wasm32"))]
-use netsplit_core::sim::Simulator;
+use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
 #[cfg(not(target_arch = "wasm32"))]
 use std::hint::black_box;
 

@@ -4,8 +4,8 @@
 //! `core/tests/scenarios/` were made with it: `cargo run -p netsplit-core --example
 //! gen_scenarios -- figure-8`.
 
-use netsplit_core::scenario::Scenario;
-use netsplit_core::view::{Role, Snapshot};
+use netsplit_core::kernel::view::{Role, Snapshot};
+use netsplit_core::run::scenario::Scenario;
 use netsplit_core::{build, Control, NodeId, Playground, Time};
 
 fn n(i: usize) -> NodeId {
@@ -58,7 +58,7 @@ impl Driver {
             if self.role(i) == Role::Leader {
                 return;
             }
-            if self.snap().nodes[i - 1].status == netsplit_core::view::NodeStatus::Up
+            if self.snap().nodes[i - 1].status == netsplit_core::kernel::view::NodeStatus::Up
                 && self.role(i) == Role::Follower
             {
                 let _ = self.p.apply(Control::Timeout { node: n(i) });

@@ -21,30 +21,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod chaos;
-pub mod check;
-pub mod chunked;
-pub mod commit;
-pub mod config;
-pub mod control;
-pub mod gallery;
-pub mod inflight;
-pub mod kv;
-pub mod linearizability;
-pub mod link;
-pub mod net;
-pub mod node;
-pub mod playground;
-pub mod raft;
-pub mod rng;
-pub mod scenario;
-pub mod sim;
-pub mod timeline;
-pub mod trace;
-pub mod types;
-pub mod view;
+pub mod checkers;
+pub mod kernel;
+pub mod protocols;
+pub mod run;
 
-pub use control::Control;
-pub use playground::{build, Playground};
-pub use scenario::Scenario;
-pub use types::{MsgId, NodeId, Time};
+pub use kernel::control::Control;
+pub use kernel::types::{MsgId, NodeId, Time};
+pub use run::playground::{build, Playground};
+pub use run::scenario::Scenario;

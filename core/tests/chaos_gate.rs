@@ -9,7 +9,7 @@
 
 mod support;
 
-use netsplit_core::chaos::{run_raft_seed, ChaosOptions, SeedReport};
+use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions, SeedReport};
 use support::share;
 
 const SEEDS: u64 = 500;

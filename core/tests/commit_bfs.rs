@@ -9,11 +9,11 @@
 //! volatile; the durable state for a crashed server), its status, and the multiset of messages
 //! in flight. Atomicity (and every other checker) must hold in every reachable state.
 
-use netsplit_core::commit::{CommitConfig, CommitNode, CommitRequest, Outcome};
-use netsplit_core::config::ClusterConfig;
-use netsplit_core::node::Node;
-use netsplit_core::sim::{Choice, Simulator};
-use netsplit_core::view::NodeStatus;
+use netsplit_core::kernel::config::ClusterConfig;
+use netsplit_core::kernel::node::Node;
+use netsplit_core::kernel::sim::{Choice, Simulator};
+use netsplit_core::kernel::view::NodeStatus;
+use netsplit_core::protocols::atomic_commit::{CommitConfig, CommitNode, CommitRequest, Outcome};
 use netsplit_core::{Control, NodeId};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
@@ -202,7 +202,7 @@ fn two_phase_commit_is_atomic_in_every_reachable_state() {
 #[test]
 fn the_search_finds_commit_before_log() {
     let config = CommitConfig {
-        mutant: Some(netsplit_core::commit::Mutant::CommitBeforeLog),
+        mutant: Some(netsplit_core::protocols::atomic_commit::Mutant::CommitBeforeLog),
         ..CommitConfig::default()
     };
     let err = explore(config).err().expect("the mutant is caught");

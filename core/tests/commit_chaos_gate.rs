@@ -8,7 +8,7 @@
 
 mod support;
 
-use netsplit_core::chaos::{run_protocol_seed, ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::run::chaos::{run_protocol_seed, ChaosOptions, FaultClasses, SeedReport};
 
 const SEEDS: u64 = 500;
 const EVENTS: u64 = 20_000;

@@ -2,7 +2,7 @@
 //! arbitrary text never panics the parser; anything the parser accepts prints back to itself.
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::commit::{msg::parse_request, CommitRequest};
+use netsplit_core::protocols::atomic_commit::{msg::parse_request, CommitRequest};
 use netsplit_core::{build, Control, NodeId, Playground, Scenario, Time};
 use proptest::prelude::*;
 
@@ -92,7 +92,7 @@ proptest! {
 fn a_scenario_with_a_bad_transaction_is_refused_when_it_loads() {
     let mut s = Scenario::new("2pc", 1);
     s.cluster.clients = 1;
-    s.actions.push(netsplit_core::scenario::TimedAction {
+    s.actions.push(netsplit_core::run::scenario::TimedAction {
         at: Time(10),
         control: Control::Submit {
             client: NodeId::client(0),

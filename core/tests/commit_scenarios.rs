@@ -2,10 +2,11 @@
 //! `golden.rs`; this file states what each one is *for*).
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::commit::{CommitConfig, CommitNode, Outcome, TxnId, Variant};
-use netsplit_core::node::Node;
-use netsplit_core::playground::{parse_config, Session};
-use netsplit_core::{gallery, NodeId, Playground, Time};
+use netsplit_core::kernel::node::Node;
+use netsplit_core::protocols::atomic_commit::{CommitConfig, CommitNode, Outcome, TxnId, Variant};
+use netsplit_core::run::gallery;
+use netsplit_core::run::playground::{parse_config, Session};
+use netsplit_core::{NodeId, Playground, Time};
 
 const N1: NodeId = NodeId(0);
 const N2: NodeId = NodeId(1);

@@ -4,8 +4,8 @@
 //! `cargo test -p netsplit-core --features mutants --test commit_teeth -- --nocapture`
 #![cfg(feature = "mutants")]
 
-use netsplit_core::chaos::{run_protocol_seed, ChaosOptions};
-use netsplit_core::commit::Mutant;
+use netsplit_core::protocols::atomic_commit::Mutant;
+use netsplit_core::run::chaos::{run_protocol_seed, ChaosOptions};
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;

@@ -7,7 +7,7 @@
 //! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test golden`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
 use netsplit_core::{build, Playground, Scenario, Time};
 use std::path::{Path, PathBuf};
 

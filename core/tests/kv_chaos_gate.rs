@@ -9,8 +9,8 @@ mod support;
 
 use support::share;
 
-use netsplit_core::chaos::{ChaosOptions, SeedReport};
-use netsplit_core::kv::chaos::run_kv_seed;
+use netsplit_core::protocols::dynamo::chaos::run_kv_seed;
+use netsplit_core::run::chaos::{ChaosOptions, SeedReport};
 
 const EVENTS: u64 = 20_000;
 
@@ -98,8 +98,8 @@ fn five_nodes_no_violation_and_convergence_in_every_seed() {
 
 #[test]
 fn lww_and_set_modes_converge_under_the_same_chaos() {
-    use netsplit_core::chaos::{run_seed_with, ChaosProtocol};
-    use netsplit_core::kv::{ConflictMode, KvConfig, KvNode};
+    use netsplit_core::protocols::dynamo::{ConflictMode, KvConfig, KvNode};
+    use netsplit_core::run::chaos::{run_seed_with, ChaosProtocol};
     let options = ChaosOptions {
         nodes: 5,
         events: EVENTS,

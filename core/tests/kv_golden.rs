@@ -3,14 +3,14 @@
 //! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test golden`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::kv::check::{analyze, histories, settled_state};
-use netsplit_core::kv::node::OpRecord;
-use netsplit_core::kv::{KvConfig, KvNode, KvReply, Level};
-use netsplit_core::playground::{parse_config, Playground, Session};
+use netsplit_core::protocols::dynamo::check::{analyze, histories, settled_state};
+use netsplit_core::protocols::dynamo::node::OpRecord;
+use netsplit_core::protocols::dynamo::{KvConfig, KvNode, KvReply, Level};
+use netsplit_core::run::playground::{parse_config, Playground, Session};
 use netsplit_core::{NodeId, Scenario, Time};
 
 fn load(name: &str) -> Scenario {
-    netsplit_core::gallery::load(name).expect("gallery scenario")
+    netsplit_core::run::gallery::load(name).expect("gallery scenario")
 }
 
 fn run(name: &str, until: u64) -> Session<KvNode> {

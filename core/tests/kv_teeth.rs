@@ -3,9 +3,9 @@
 //! feature: `cargo test -p netsplit-core --features mutants --test kv_teeth`.
 #![cfg(feature = "mutants")]
 
-use netsplit_core::chaos::ChaosOptions;
-use netsplit_core::kv::chaos::run_kv_seed;
-use netsplit_core::kv::Mutant;
+use netsplit_core::protocols::dynamo::chaos::run_kv_seed;
+use netsplit_core::protocols::dynamo::Mutant;
+use netsplit_core::run::chaos::ChaosOptions;
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;

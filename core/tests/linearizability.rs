@@ -8,8 +8,10 @@
 //! the test proves little.
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::linearizability::{apply, brute_force, check, Event, Op, Outcome, Verdict};
-use netsplit_core::rng::SimRng;
+use netsplit_core::checkers::linearizability::{
+    apply, brute_force, check, Event, Op, Outcome, Verdict,
+};
+use netsplit_core::kernel::rng::SimRng;
 use std::collections::BTreeMap;
 
 /// Random histories compared against the oracle.

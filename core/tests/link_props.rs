@@ -4,8 +4,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use netsplit_core::link;
-use netsplit_core::scenario::TimedAction;
+use netsplit_core::run::link;
+use netsplit_core::run::scenario::TimedAction;
 use netsplit_core::{Control, NodeId, Scenario, Time};
 use proptest::prelude::*;
 

@@ -6,9 +6,9 @@
 //! Wasm: `cargo xtask bench` (or the same with `--target wasm32-unknown-unknown` and
 //! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner`).
 
-use netsplit_core::control::Control;
-use netsplit_core::scenario::TimedAction;
-use netsplit_core::timeline::Timeline;
+use netsplit_core::kernel::control::Control;
+use netsplit_core::run::scenario::TimedAction;
+use netsplit_core::run::timeline::Timeline;
 use netsplit_core::{build, NodeId, Scenario, Time};
 
 const RUN_MS: u64 = 600_000;

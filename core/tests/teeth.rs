@@ -4,8 +4,8 @@
 //! compiled in only with the `mutants` feature: `cargo test -p netsplit-core --features mutants`.
 #![cfg(feature = "mutants")]
 
-use netsplit_core::chaos::{run_raft_seed, ChaosOptions};
-use netsplit_core::raft::Mutant;
+use netsplit_core::protocols::raft::Mutant;
+use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions};
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;
@@ -38,7 +38,7 @@ fn scripted_catch(mutant: Mutant, scenario: &str) -> Option<(u64, String)> {
         .iter()
         .find(|(m, _, _)| *m == mutant)
         .map(|(_, n, _)| *n)?;
-    let base = netsplit_core::gallery::load(scenario).ok()?;
+    let base = netsplit_core::run::gallery::load(scenario).ok()?;
     (0..BUDGET).find_map(|seed| {
         let mut s = base.clone();
         s.seed = seed;
@@ -95,7 +95,7 @@ fn a_stale_leader_read_returns_the_old_value_in_the_minority_read_scenario() {
     // The named scenario where correct Raft never returns stale data (golden test), run with
     // the leader answering reads from local state: the old leader serves x=1 after x=2
     // committed, and the linearizability checker catches it.
-    let mut s = netsplit_core::gallery::load("raft-minority-read").unwrap();
+    let mut s = netsplit_core::run::gallery::load("raft-minority-read").unwrap();
     if let Some(config) = s.config.as_object_mut() {
         config.insert("mutant".into(), "stale-leader-read".into());
     }

@@ -5,9 +5,9 @@
 //! `cargo test --release -p netsplit-core --target wasm32-unknown-unknown --test wasm_bench -- --include-ignored`
 #![cfg(target_arch = "wasm32")]
 
-use netsplit_core::config::ClusterConfig;
-use netsplit_core::raft::{RaftConfig, RaftNode};
-use netsplit_core::sim::Simulator;
+use netsplit_core::kernel::config::ClusterConfig;
+use netsplit_core::kernel::sim::Simulator;
+use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
 use wasm_bindgen_test::*;
 
 const EVENTS: u64 = 100_000;

@@ -13,9 +13,9 @@ use crate::frame_loop::FrameLoop;
 use crate::keys::{command_for, Command};
 use crate::panic;
 use crate::timebar::TimeAction;
-use netsplit_core::playground::TraceLine;
-use netsplit_core::trace::Category;
-use netsplit_core::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::trace::Category;
+use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::run::playground::TraceLine;
 use netsplit_core::{Control, NodeId, Scenario};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -212,7 +212,7 @@ impl Shared {
 
     /// Open a share link's fragment, or the default cluster (with the reason) if it is bad.
     fn from_fragment(fragment: &str) -> Shared {
-        let opened = netsplit_core::link::decode(fragment)
+        let opened = netsplit_core::run::link::decode(fragment)
             .map_err(|e| format!("cannot open this link: {e}"))
             .and_then(|s| Engine::open(&s).map(|e| (s, e)));
         let (shared, notice) = match opened {
@@ -311,7 +311,7 @@ impl Shared {
     fn control(&mut self, control: Control) {
         let label = control.to_string();
         match self.engine.apply(control) {
-            Ok(netsplit_core::timeline::Edited::Forked) => {
+            Ok(netsplit_core::run::timeline::Edited::Forked) => {
                 self.ui.notice = Some((format!("applied: {label} (new branch)"), false))
             }
             Ok(_) => self.ui.notice = Some((format!("applied: {label}"), false)),
@@ -383,7 +383,7 @@ impl Shared {
                 let base = web_sys::window()
                     .and_then(|w| w.location().href().ok())
                     .unwrap_or_default();
-                match netsplit_core::link::url(&base, &self.engine.share()) {
+                match netsplit_core::run::link::url(&base, &self.engine.share()) {
                     Ok(link) => {
                         if let Some(fragment) = link.split('#').nth(1) {
                             set_fragment(fragment);
@@ -426,7 +426,7 @@ impl Shared {
                 self.ui.import = None;
             }
             Action::OpenGallery(id) => {
-                let opened = netsplit_core::gallery::load(id)
+                let opened = netsplit_core::run::gallery::load(id)
                     .map_err(|e| e.to_string())
                     .and_then(|s| Engine::new(&s, true).map(|e| (s, e)))
                     .and_then(|(s, e)| Shared::with_engine(e).map(|sh| (s, sh)));

@@ -3,7 +3,7 @@
 //! frame.
 
 use crate::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
-use netsplit_core::view::{Flight, MsgView, NodeStatus, Snapshot};
+use netsplit_core::kernel::view::{Flight, MsgView, NodeStatus, Snapshot};
 use netsplit_core::NodeId;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};

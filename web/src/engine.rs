@@ -7,11 +7,11 @@
 //! time, slow frames only slow the simulation down — they can never make a node time out early.
 
 use crate::timebar::TimeAction;
-use netsplit_core::playground::TraceLine;
-use netsplit_core::scenario::TimedAction;
-use netsplit_core::sim::{ControlError, Pick, RunOutcome};
-use netsplit_core::timeline::{BranchInfo, Edited, Timeline};
-use netsplit_core::view::Snapshot;
+use netsplit_core::kernel::sim::{ControlError, Pick, RunOutcome};
+use netsplit_core::kernel::view::Snapshot;
+use netsplit_core::run::playground::TraceLine;
+use netsplit_core::run::scenario::TimedAction;
+use netsplit_core::run::timeline::{BranchInfo, Edited, Timeline};
 use netsplit_core::{build, Control, Playground, Scenario, Time};
 
 /// Longest wall-clock frame taken into account, in ms.
@@ -119,7 +119,7 @@ impl Engine {
 
     /// A fingerprint of the current state (what is drawn), for comparing two pages.
     pub fn fingerprint(&self) -> u64 {
-        let mut h = netsplit_core::trace::Fnv64::default();
+        let mut h = netsplit_core::kernel::trace::Fnv64::default();
         h.write(
             serde_json::to_string(&self.snapshot())
                 .unwrap_or_default()
@@ -388,7 +388,7 @@ fn edited_note(edited: Edited, what: &str, engine: &Engine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netsplit_core::view::Role;
+    use netsplit_core::kernel::view::Role;
 
     fn engine() -> Engine {
         Engine::new(&Scenario::new("raft", 7), true).unwrap()
@@ -452,8 +452,8 @@ mod tests {
             e.tick(16.0);
         }
         let shared = e.share();
-        let fragment = netsplit_core::link::encode(&shared).unwrap();
-        let opened = Engine::open(&netsplit_core::link::decode(&fragment).unwrap()).unwrap();
+        let fragment = netsplit_core::run::link::encode(&shared).unwrap();
+        let opened = Engine::open(&netsplit_core::run::link::decode(&fragment).unwrap()).unwrap();
         assert!(!opened.playing());
         assert_eq!(opened.playground().now(), e.playground().now());
         assert_eq!(opened.fingerprint(), e.fingerprint());

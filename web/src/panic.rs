@@ -13,7 +13,7 @@ thread_local! {
 /// Remember the scenario of the running session (shown in the panel if we crash).
 pub fn remember_scenario(scenario: &Scenario) {
     let json = scenario.to_json();
-    let fragment = netsplit_core::link::encode(scenario).unwrap_or_default();
+    let fragment = netsplit_core::run::link::encode(scenario).unwrap_or_default();
     LAST_SCENARIO.with(|s| *s.borrow_mut() = json);
     LAST_FRAGMENT.with(|s| *s.borrow_mut() = fragment);
 }

@@ -1,7 +1,7 @@
 //! The timeline bar's logic: what its keys do, where marks go, how they look, how manual-mode
 //! picks are grouped. Pure (no DOM), tested natively; `components::timeline` draws it.
 
-use netsplit_core::sim::Pick;
+use netsplit_core::kernel::sim::Pick;
 use netsplit_core::Control;
 
 /// Everything the timeline bar can ask for.
@@ -168,7 +168,7 @@ pub fn pick_rows(picks: &[Pick], limit: usize) -> (Vec<PickRow>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netsplit_core::timeline::Timeline;
+    use netsplit_core::run::timeline::Timeline;
     use netsplit_core::{build, MsgId, NodeId, Scenario, Time};
 
     #[test]

@@ -2,8 +2,8 @@
 //! `wasm-pack test --headless --chrome web`, or `cargo xtask test`.
 #![cfg(target_arch = "wasm32")]
 
-use netsplit_core::check::Checker;
-use netsplit_core::raft::{RaftChecker, RaftNode};
+use netsplit_core::kernel::check::Checker;
+use netsplit_core::protocols::raft::{RaftChecker, RaftNode};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

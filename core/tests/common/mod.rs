@@ -1,6 +1,6 @@
 //! Helpers shared by the native and the WebAssembly determinism tests.
 
-use netsplit_core::chaos::{run_raft_seed, ChaosOptions};
+use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions};
 use netsplit_core::{build, Time};
 
 /// Seeds covered by the determinism fingerprints.

@@ -3,7 +3,7 @@
 // Each gate uses the part it needs.
 #![allow(dead_code)]
 
-use netsplit_core::chaos::SeedReport;
+use netsplit_core::run::chaos::SeedReport;
 
 /// Every violation in `reports`, each with its seed and a repro command.
 pub fn failures(protocol: &str, nodes: usize, events: u64, reports: &[SeedReport]) -> Vec<String> {

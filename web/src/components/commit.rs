@@ -6,7 +6,7 @@
 
 use crate::app::Action;
 use crate::components::lists::list;
-use netsplit_core::view::{NodeSnapshot, NodeStatus, NodeView, Role, Snapshot};
+use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, NodeView, Role, Snapshot};
 use netsplit_core::{Control, NodeId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;

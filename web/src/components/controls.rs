@@ -4,7 +4,7 @@ use crate::app::{Action, SPEED_MAX_STEP};
 use crate::components::menu;
 use crate::engine::{speed_label, step_for_speed, Engine};
 use crate::partition::{presets, Preset};
-use netsplit_core::view::Snapshot;
+use netsplit_core::kernel::view::Snapshot;
 use netsplit_core::{Control, NodeId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;

@@ -1,7 +1,7 @@
 //! Export and import: the session as a scenario file, and opening one (file or pasted text).
 
 use crate::app::Action;
-use netsplit_core::scenario::MAX_BYTES;
+use netsplit_core::run::scenario::MAX_BYTES;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

@@ -3,8 +3,8 @@
 
 use crate::app::Action;
 use crate::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
-use netsplit_core::net::LinkState;
-use netsplit_core::view::{NodeSnapshot, NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::net::LinkState;
+use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Role, Snapshot};
 use netsplit_core::NodeId;
 use yew::prelude::*;
 

@@ -2,7 +2,7 @@
 
 use crate::app::Action;
 use crate::components::graph::{pair_label, pair_state, Pair};
-use netsplit_core::view::{LogView, NodeStatus, Snapshot};
+use netsplit_core::kernel::view::{LogView, NodeStatus, Snapshot};
 use netsplit_core::{Control, NodeId};
 use yew::prelude::*;
 
@@ -111,7 +111,7 @@ pub fn log_strip(log: &LogView) -> Html {
 }
 
 /// A simulated client in the inspector.
-fn client_view(n: &netsplit_core::view::NodeSnapshot) -> Html {
+fn client_view(n: &netsplit_core::kernel::view::NodeSnapshot) -> Html {
     let fields: Html = n
         .view
         .fields

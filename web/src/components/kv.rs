@@ -4,11 +4,11 @@
 
 use crate::app::Action;
 use crate::components::tables;
-use netsplit_core::kv::compare::{compare, CompareOptions, CompareTable};
-use netsplit_core::kv::request::KvOp;
-use netsplit_core::kv::ring::{hash, Ring};
-use netsplit_core::kv::ConflictMode;
-use netsplit_core::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::protocols::dynamo::compare::{compare, CompareOptions, CompareTable};
+use netsplit_core::protocols::dynamo::request::KvOp;
+use netsplit_core::protocols::dynamo::ring::{hash, Ring};
+use netsplit_core::protocols::dynamo::ConflictMode;
 use netsplit_core::{Control, NodeId};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -415,7 +415,7 @@ mod tests {
             ("get", "n=3 r=1", true, false),
         ] {
             let text = command(kind, "cart", "book", level, sloppy, last);
-            netsplit_core::kv::request::KvOp::parse(&text).unwrap();
+            netsplit_core::protocols::dynamo::request::KvOp::parse(&text).unwrap();
         }
         assert_eq!(
             command("get", "k", "", "eventual", false, true),

@@ -1,7 +1,7 @@
 //! Protocol-neutral titled lists from a node's view (a coordinator's log, a participant's
 //! locks…), with durable rows marked ■ and volatile ones □ (never colour alone).
 
-use netsplit_core::view::{ListView, Tone};
+use netsplit_core::kernel::view::{ListView, Tone};
 use yew::prelude::*;
 
 fn tone(t: Tone) -> &'static str {

@@ -1,8 +1,8 @@
 //! The event log: newest at the bottom, filterable by category, each line selects its node.
 
 use crate::app::{Action, Ui};
-use netsplit_core::playground::TraceLine;
-use netsplit_core::trace::Category;
+use netsplit_core::kernel::trace::Category;
+use netsplit_core::run::playground::TraceLine;
 use yew::prelude::*;
 
 /// Filter chips: label and the categories they cover.

@@ -3,8 +3,8 @@
 //! batching, pipelining, snapshot interval, read mode), applied by replaying the run.
 
 use crate::app::Action;
-use netsplit_core::raft::{kv, RaftConfig, ReadMode};
-use netsplit_core::view::Snapshot;
+use netsplit_core::kernel::view::Snapshot;
+use netsplit_core::protocols::raft::{kv, RaftConfig, ReadMode};
 use netsplit_core::{Control, NodeId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;

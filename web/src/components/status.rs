@@ -1,10 +1,10 @@
 //! The status strip: one badge per checked property, the last notice, and an ARIA-live line.
 
 use crate::app::{Action, Ui};
-use netsplit_core::check::CheckerInfo;
-use netsplit_core::playground::TraceLine;
-use netsplit_core::trace::Category;
-use netsplit_core::view::Snapshot;
+use netsplit_core::kernel::check::CheckerInfo;
+use netsplit_core::kernel::trace::Category;
+use netsplit_core::kernel::view::Snapshot;
+use netsplit_core::run::playground::TraceLine;
 use yew::prelude::*;
 
 /// The strip.

@@ -1,6 +1,6 @@
 //! Generic protocol tables ([`ViewTable`]): titled grids of text cells, drawn as they come.
 
-use netsplit_core::view::ViewTable;
+use netsplit_core::kernel::view::ViewTable;
 use yew::prelude::*;
 
 /// One table. `lost` greys out volatile tables of a crashed node.

@@ -6,7 +6,7 @@ use crate::app::Action;
 use crate::engine::Engine;
 use crate::timebar::{self, lanes, mark_key, mark_style, percent, pick_rows, seconds, slider_key};
 use crate::timebar::{PickRow, TimeAction};
-use netsplit_core::timeline::BranchInfo;
+use netsplit_core::run::timeline::BranchInfo;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

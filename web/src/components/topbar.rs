@@ -2,8 +2,8 @@
 
 use crate::app::{Action, Ui, PROTOCOLS};
 use crate::components::menu;
-use netsplit_core::config::{MAX_NODES, MIN_NODES};
-use netsplit_core::gallery;
+use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
+use netsplit_core::run::gallery;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

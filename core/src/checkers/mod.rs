@@ -1,0 +1,3 @@
+//! Checkers that serve more than one protocol.
+
+pub mod linearizability;

@@ -1,0 +1,189 @@
+//! Atomic commit under chaos: random transactions from client actors throughout the run,
+//! settling = every in-doubt transaction resolved after the heal (recovery liveness).
+
+use super::check::RECOVERY;
+use super::msg::Outcome;
+use super::node::{CommitNode, Kind, LogRec};
+use super::{CommitConfig, Mutant};
+use crate::kernel::check::Violation;
+use crate::kernel::control::Control;
+use crate::kernel::rng::SimRng;
+use crate::kernel::sim::Simulator;
+use crate::kernel::types::NodeId;
+use crate::kernel::view::NodeStatus;
+use crate::run::chaos::{ChaosOptions, ChaosProtocol};
+
+/// Keys the random transactions use: few, so transactions conflict often.
+const KEYS: &[&str] = &["a", "b", "c", "d"];
+
+fn servers(sim: &Simulator<CommitNode>) -> impl Iterator<Item = (NodeId, Option<&CommitNode>)> {
+    (0..sim.cluster_size()).map(move |i| {
+        let id = NodeId::from_index(i);
+        (id, sim.node(id))
+    })
+}
+
+/// A random transaction over 1–3 participants, sometimes with a read-only participant, rarely
+/// with a value that breaks the constraint.
+fn random_txn(rng: &mut SimRng, participants: &[NodeId]) -> String {
+    let mut op = String::from("txn");
+    let want = rng.range_inclusive(1, participants.len().min(3) as u64) as usize;
+    let mut chosen: Vec<NodeId> = participants.to_vec();
+    for i in 0..want {
+        let j = i + rng.range_inclusive(0, (chosen.len() - 1 - i) as u64) as usize;
+        chosen.swap(i, j);
+    }
+    chosen.truncate(want);
+    chosen.sort();
+    for p in chosen {
+        let key = KEYS[rng.range_inclusive(0, KEYS.len() as u64 - 1) as usize];
+        if want > 1 && rng.chance(0.15) {
+            op.push_str(&format!(" {p}:{key}"));
+        } else {
+            let value = if rng.chance(0.03) {
+                -1
+            } else {
+                rng.range_inclusive(0, 9) as i64
+            };
+            op.push_str(&format!(" {p}:{key}={value}"));
+        }
+    }
+    op
+}
+
+impl ChaosProtocol for CommitNode {
+    fn chaos_config(options: &ChaosOptions) -> CommitConfig {
+        CommitConfig {
+            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
+            ..CommitConfig::default()
+        }
+    }
+
+    fn config_json(config: &CommitConfig) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or_default()
+    }
+
+    /// 25 retry intervals: a healed, calm network answers an in-doubt participant within one
+    /// or two.
+    fn settle_bound_ms(config: &CommitConfig) -> u64 {
+        25 * config.retry_ms
+    }
+
+    /// Every server runs, the coordinator has no unfinished transaction and no participant is
+    /// in doubt.
+    fn settled(sim: &Simulator<CommitNode>) -> bool {
+        servers(sim).all(|(id, node)| {
+            sim.status(id) == NodeStatus::Up
+                && node.is_some_and(|n| n.unfinished() == 0 && n.in_doubt().next().is_none())
+        })
+    }
+
+    fn mutants() -> Vec<(&'static str, &'static str)> {
+        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
+    }
+
+    /// About one turn in three submits: a transaction to the coordinator (mostly) or a
+    /// refuse/accept command to a participant (rarely).
+    fn client_op(rng: &mut SimRng, sim: &Simulator<CommitNode>) -> Option<Control> {
+        let clients = sim.cluster().clients;
+        if clients == 0 || !rng.chance(0.35) {
+            return None;
+        }
+        let client = NodeId::client(rng.range_inclusive(0, clients as u64 - 1) as usize);
+        let coordinator = sim.config().coordinator;
+        let participants: Vec<NodeId> = (0..sim.cluster_size())
+            .map(NodeId::from_index)
+            .filter(|id| *id != coordinator)
+            .collect();
+        if participants.is_empty() {
+            return None;
+        }
+        if rng.chance(0.03) {
+            let p = participants[rng.range_inclusive(0, participants.len() as u64 - 1) as usize];
+            let op = if rng.chance(0.5) { "refuse" } else { "accept" };
+            return Some(Control::Submit {
+                client,
+                node: p,
+                op: op.to_string(),
+            });
+        }
+        Some(Control::Submit {
+            client,
+            node: coordinator,
+            op: random_txn(rng, &participants),
+        })
+    }
+
+    /// Once settled, every commit on the coordinator's log has its end record and was applied
+    /// by every writer.
+    fn final_check(sim: &Simulator<CommitNode>) -> Vec<Violation> {
+        if !Self::settled(sim) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let coordinator = sim.config().coordinator;
+        let Some(coord) = sim.node(coordinator) else {
+            return out;
+        };
+        let log = &coord.durable_state().log;
+        for rec in log {
+            let LogRec::Commit { txn, writers } = rec else {
+                continue;
+            };
+            let ended = log
+                .iter()
+                .any(|r| matches!(r, LogRec::End { txn: t } if t == txn));
+            let missing: Vec<String> = writers
+                .iter()
+                .filter(|w| {
+                    sim.node(**w).is_none_or(|n| {
+                        n.kind() != Kind::Participant
+                            || n.durable_state().done.get(txn) != Some(&Outcome::Commit)
+                    })
+                })
+                .map(|w| w.to_string())
+                .collect();
+            if !ended || !missing.is_empty() {
+                out.push(Violation {
+                    at: sim.now(),
+                    event: sim.events().saturating_sub(1),
+                    checker: RECOVERY,
+                    node: Some(coordinator),
+                    detail: format!(
+                        "{txn} is committed on the log but {}",
+                        if missing.is_empty() {
+                            "has no end record".to_string()
+                        } else {
+                            format!("never applied at {}", missing.join(" "))
+                        }
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    fn unsettled(sim: &Simulator<CommitNode>) -> String {
+        let mut parts = Vec::new();
+        for (id, node) in servers(sim) {
+            let Some(n) = node else {
+                parts.push(format!("{id} is down"));
+                continue;
+            };
+            let doubt: Vec<String> = n.in_doubt().map(|t| t.to_string()).collect();
+            if !doubt.is_empty() {
+                parts.push(format!("{id} still in doubt about {}", doubt.join(" ")));
+            }
+            if n.unfinished() > 0 {
+                parts.push(format!(
+                    "{id} has {} unfinished transaction(s)",
+                    n.unfinished()
+                ));
+            }
+        }
+        format!(
+            "not every in-doubt transaction resolved ({})",
+            parts.join("; ")
+        )
+    }
+}

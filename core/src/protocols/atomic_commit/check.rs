@@ -1,0 +1,383 @@
+//! Atomic commit's safety properties as history-based checkers.
+//!
+//! The checker reads the audit trail a node leaves for the event it just handled (begin, vote,
+//! prepare, decide, apply, recover) and keeps the whole history — across crashes and restarts —
+//! so it can compare what every node ever did. After a restart it re-reads the node's durable
+//! state whole, so an outcome forgotten or altered across a crash is caught too.
+//!
+//! Sources: Gray & Lamport, "Consensus on Transaction Commit" (ACM TODS 31(1), 2006), the TLA+
+//! specifications `TCommit`/`TwoPhase`; Bernstein, Hadzilacos & Goodman, "Concurrency Control
+//! and Recovery in Database Systems" (1987), §7.2, conditions AC1–AC5.
+
+use super::msg::{Outcome, TxnId, Vote};
+use super::node::{Audit, CommitNode, Kind, LogRec, Via};
+use super::Variant;
+use crate::kernel::check::{Checker, CheckerInfo, Finding};
+use crate::kernel::types::{NodeId, Time};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Name of the atomicity property.
+pub const ATOMICITY: &str = "atomicity";
+/// Name of the validity property.
+pub const VALIDITY: &str = "validity";
+/// Name of the irrevocability property.
+pub const IRREVOCABILITY: &str = "irrevocability";
+/// Name of the no-unilateral-abort property.
+pub const NO_UNILATERAL_ABORT: &str = "prepared-never-aborts-unilaterally";
+/// Name of the recovery liveness property (checked by chaos runs after the heal).
+pub const RECOVERY: &str = "recovery-liveness";
+
+const PROPERTIES: &[CheckerInfo] = &[
+    CheckerInfo {
+        name: ATOMICITY,
+        source: "Gray & Lamport 2006, TLA+ TCommit invariant TCConsistent; BHG 1987 §7.2 AC1",
+        summary: "No transaction is committed at one participant and aborted at another.",
+    },
+    CheckerInfo {
+        name: VALIDITY,
+        source: "BHG 1987 §7.2 AC3; Gray & Lamport 2006 §2 (commit only if all RMs prepared)",
+        summary: "A transaction commits only if every participant that writes voted yes.",
+    },
+    CheckerInfo {
+        name: IRREVOCABILITY,
+        source: "BHG 1987 §7.2 AC2 (a process cannot reverse its decision)",
+        summary: "A decision, once made or applied, never changes — not even across crashes.",
+    },
+    CheckerInfo {
+        name: NO_UNILATERAL_ABORT,
+        source: "Gray & Lamport 2006 TCommit: RMChooseToAbort only in state \"working\"",
+        summary: "A prepared participant aborts only when told (2PC: by the coordinator; 3PC: \
+                  by the coordinator or its termination protocol).",
+    },
+    CheckerInfo {
+        name: RECOVERY,
+        source: "BHG 1987 §7.2 AC5; checked by chaos runs after the network heals",
+        summary: "Once failures are repaired, every in-doubt transaction resolves within a bound.",
+    },
+];
+
+/// The history-based checker bundle of atomic commit.
+#[derive(Clone, Debug, Default)]
+pub struct CommitChecker {
+    /// Writers and readers of each transaction.
+    begun: BTreeMap<TxnId, (Vec<NodeId>, Vec<NodeId>)>,
+    /// First vote of each participant.
+    votes: BTreeMap<(TxnId, NodeId), Vote>,
+    /// Participants that ever prepared each transaction.
+    prepared: BTreeSet<(TxnId, NodeId)>,
+    /// The coordinator's decision.
+    decision: BTreeMap<TxnId, Outcome>,
+    /// Outcome each participant applied.
+    applied: BTreeMap<TxnId, BTreeMap<NodeId, Outcome>>,
+    /// (property, transaction) pairs already reported: each violation is reported once.
+    reported: BTreeSet<(&'static str, TxnId)>,
+}
+
+impl CommitChecker {
+    fn report(
+        &mut self,
+        findings: &mut Vec<Finding>,
+        checker: &'static str,
+        txn: TxnId,
+        node: NodeId,
+        detail: String,
+    ) {
+        if self.reported.insert((checker, txn)) {
+            findings.push(Finding {
+                checker,
+                node: Some(node),
+                detail,
+            });
+        }
+    }
+
+    fn check_validity(&mut self, txn: TxnId, node: NodeId, findings: &mut Vec<Finding>) {
+        // Readers are outside the commit (read-only optimization): they hold nothing to
+        // commit or abort, so validity constrains the writers' votes.
+        let Some((writers, _readers)) = self.begun.get(&txn) else {
+            return;
+        };
+        let bad: Vec<String> = writers
+            .iter()
+            .filter(|w| self.votes.get(&(txn, **w)) != Some(&Vote::Yes))
+            .map(|p| match self.votes.get(&(txn, *p)) {
+                Some(v) => format!("{p} voted {v}"),
+                None => format!("{p} had not voted"),
+            })
+            .collect();
+        if !bad.is_empty() {
+            let detail = format!("{txn} committed at {node} although {}", bad.join(", "));
+            self.report(findings, VALIDITY, txn, node, detail);
+        }
+    }
+
+    fn decided(&mut self, txn: TxnId, outcome: Outcome, node: NodeId, f: &mut Vec<Finding>) {
+        match self.decision.get(&txn) {
+            Some(prev) if *prev != outcome => {
+                let detail = format!(
+                    "the coordinator decided {txn} {prev}, later {outcome} (decisions are final)"
+                );
+                self.report(f, IRREVOCABILITY, txn, node, detail);
+            }
+            Some(_) => {}
+            None => {
+                self.decision.insert(txn, outcome);
+            }
+        }
+        if outcome == Outcome::Commit {
+            self.check_validity(txn, node, f);
+        }
+    }
+
+    fn applied(
+        &mut self,
+        txn: TxnId,
+        outcome: Outcome,
+        via: Via,
+        node: NodeId,
+        variant: Variant,
+        f: &mut Vec<Finding>,
+    ) {
+        let seen = self.applied.entry(txn).or_default();
+        if let Some(prev) = seen.get(&node) {
+            if *prev != outcome {
+                let detail = format!("{node} applied {txn} {prev}, later {outcome}");
+                self.report(f, IRREVOCABILITY, txn, node, detail);
+            }
+            return;
+        }
+        seen.insert(node, outcome);
+        if let Some((other, _)) = seen.iter().find(|(_, o)| **o != outcome) {
+            let (c, a) = if outcome == Outcome::Commit {
+                (node, *other)
+            } else {
+                (*other, node)
+            };
+            let detail = format!("{txn} committed at {c} but aborted at {a}");
+            self.report(f, ATOMICITY, txn, node, detail);
+        }
+        if outcome == Outcome::Commit {
+            self.check_validity(txn, node, f);
+        }
+        let was_prepared = self.prepared.contains(&(txn, node));
+        let told = self.decision.get(&txn) == Some(&Outcome::Abort)
+            || (variant == Variant::ThreePhase && via == Via::Peers);
+        if outcome == Outcome::Abort && was_prepared && !told {
+            let coord = match self.decision.get(&txn) {
+                Some(o) => format!("the coordinator had decided {o}"),
+                None => "the coordinator had not decided".to_string(),
+            };
+            let detail = format!("{node} aborted {txn} while prepared, but {coord}");
+            self.report(f, NO_UNILATERAL_ABORT, txn, node, detail);
+        }
+    }
+
+    fn recovered(&mut self, id: NodeId, node: &CommitNode, f: &mut Vec<Finding>) {
+        let d = node.durable_state();
+        match node.kind() {
+            Kind::Coordinator => {
+                for rec in &d.log {
+                    if let LogRec::Commit { txn, .. } = rec {
+                        self.decided(*txn, Outcome::Commit, id, f);
+                    }
+                }
+            }
+            Kind::Participant => {
+                for (txn, outcome) in &d.done {
+                    if let Some(prev) = self.applied.get(txn).and_then(|m| m.get(&id)) {
+                        if prev != outcome {
+                            let detail = format!(
+                                "{id} restarted believing {txn} {outcome}, but had applied {prev}"
+                            );
+                            self.report(f, IRREVOCABILITY, *txn, id, detail);
+                        }
+                    }
+                }
+                for txn in d.prepared.keys() {
+                    if let Some(prev) = self.applied.get(txn).and_then(|m| m.get(&id)) {
+                        let detail = format!(
+                            "{id} restarted in doubt about {txn}, but had already applied {prev}"
+                        );
+                        self.report(f, IRREVOCABILITY, *txn, id, detail);
+                    }
+                }
+            }
+            Kind::Client => {}
+        }
+    }
+}
+
+impl Checker<CommitNode> for CommitChecker {
+    fn properties() -> &'static [CheckerInfo] {
+        PROPERTIES
+    }
+
+    fn observe(&mut self, _now: Time, id: NodeId, node: &CommitNode, findings: &mut Vec<Finding>) {
+        let variant = node.config().variant;
+        for a in node.audit() {
+            match a {
+                Audit::Begin {
+                    txn,
+                    writers,
+                    readers,
+                } => {
+                    self.begun.insert(*txn, (writers.clone(), readers.clone()));
+                }
+                Audit::Voted { txn, vote } => {
+                    self.votes.entry((*txn, id)).or_insert(*vote);
+                }
+                Audit::Prepared { txn } => {
+                    self.prepared.insert((*txn, id));
+                }
+                Audit::Decided { txn, outcome } => self.decided(*txn, *outcome, id, findings),
+                Audit::Applied { txn, outcome, via } => {
+                    self.applied(*txn, *outcome, *via, id, variant, findings);
+                }
+                Audit::Recovered => self.recovered(id, node, findings),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::atomic_commit::CommitConfig;
+
+    fn node(id: u8, kind_coord: bool) -> CommitNode {
+        let config = CommitConfig::default();
+        let id = if kind_coord { NodeId(0) } else { NodeId(id) };
+        <CommitNode as crate::kernel::node::Node>::new(id, 4, &config, None)
+    }
+
+    fn feed(c: &mut CommitChecker, n: &mut CommitNode, audit: Vec<Audit>) -> Vec<Finding> {
+        n.audit = audit;
+        let mut f = Vec::new();
+        c.observe(Time(0), n.id, n, &mut f);
+        f
+    }
+
+    #[test]
+    fn one_commit_and_one_abort_break_atomicity_once() {
+        let mut c = CommitChecker::default();
+        let (mut n2, mut n3) = (node(1, false), node(2, false));
+        let t = TxnId(1);
+        let mut coord = node(0, true);
+        let begin = Audit::Begin {
+            txn: t,
+            writers: vec![NodeId(1), NodeId(2)],
+            readers: vec![],
+        };
+        assert!(feed(&mut c, &mut coord, vec![begin]).is_empty());
+        for n in [&mut n2, &mut n3] {
+            let v = vec![
+                Audit::Voted {
+                    txn: t,
+                    vote: Vote::Yes,
+                },
+                Audit::Prepared { txn: t },
+            ];
+            assert!(feed(&mut c, n, v).is_empty());
+        }
+        let commit = |o| Audit::Applied {
+            txn: t,
+            outcome: o,
+            via: Via::Coordinator,
+        };
+        let decide = Audit::Decided {
+            txn: t,
+            outcome: Outcome::Commit,
+        };
+        assert!(feed(&mut c, &mut coord, vec![decide]).is_empty());
+        assert!(feed(&mut c, &mut n2, vec![commit(Outcome::Commit)]).is_empty());
+        let f = feed(&mut c, &mut n3, vec![commit(Outcome::Abort)]);
+        let names: Vec<&str> = f.iter().map(|x| x.checker).collect();
+        assert_eq!(names, vec![ATOMICITY, NO_UNILATERAL_ABORT], "{f:?}");
+        assert_eq!(f[0].detail, "t1 committed at n2 but aborted at n3");
+        // Reported once.
+        let again = Audit::Applied {
+            txn: t,
+            outcome: Outcome::Commit,
+            via: Via::Coordinator,
+        };
+        let f = feed(&mut c, &mut n3, vec![again]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, IRREVOCABILITY);
+    }
+
+    #[test]
+    fn commit_without_every_yes_breaks_validity() {
+        let mut c = CommitChecker::default();
+        let mut coord = node(0, true);
+        let t = TxnId(7);
+        let mut n2 = node(1, false);
+        let begin = Audit::Begin {
+            txn: t,
+            writers: vec![NodeId(1), NodeId(2)],
+            readers: vec![],
+        };
+        feed(&mut c, &mut coord, vec![begin]);
+        feed(
+            &mut c,
+            &mut n2,
+            vec![Audit::Voted {
+                txn: t,
+                vote: Vote::Yes,
+            }],
+        );
+        let f = feed(
+            &mut c,
+            &mut coord,
+            vec![Audit::Decided {
+                txn: t,
+                outcome: Outcome::Commit,
+            }],
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, VALIDITY);
+        assert!(f[0].detail.contains("n3 had not voted"), "{}", f[0].detail);
+    }
+
+    #[test]
+    fn a_forgotten_outcome_after_restart_breaks_irrevocability() {
+        let mut c = CommitChecker::default();
+        let mut n2 = node(1, false);
+        let t = TxnId(3);
+        feed(
+            &mut c,
+            &mut n2,
+            vec![Audit::Applied {
+                txn: t,
+                outcome: Outcome::Commit,
+                via: Via::Coordinator,
+            }],
+        );
+        n2.d.done.insert(t, Outcome::Abort);
+        let f = feed(&mut c, &mut n2, vec![Audit::Recovered]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, IRREVOCABILITY);
+    }
+
+    #[test]
+    fn voting_no_before_preparing_is_allowed() {
+        let mut c = CommitChecker::default();
+        let mut n2 = node(1, false);
+        let t = TxnId(2);
+        let f = feed(
+            &mut c,
+            &mut n2,
+            vec![
+                Audit::Voted {
+                    txn: t,
+                    vote: Vote::No,
+                },
+                Audit::Applied {
+                    txn: t,
+                    outcome: Outcome::Abort,
+                    via: Via::Alone,
+                },
+            ],
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

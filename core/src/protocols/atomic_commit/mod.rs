@@ -1,0 +1,221 @@
+//! Atomic commit: two-phase commit (Gray 1978; Mohan, Lindsay & Obermarck's *presumed abort*,
+//! 1986) and three-phase commit (Skeen 1981), checked against Gray & Lamport's `TCConsistent`.
+//!
+//! One node (n1 by default) coordinates; every other node is a participant (a resource manager)
+//! that owns keys and locks them. A transaction writes keys on several participants:
+//!
+//! 1. the coordinator sends each participant its work in **Prepare**;
+//! 2. a participant votes **no** on a lock conflict (no-wait locking: never waits, so never
+//!    deadlocks), on a failed constraint (values must be ≥ 0) or when told to refuse; **read-only**
+//!    if it only reads (it releases at once and leaves phase two); otherwise it forces a
+//!    *prepared record* (its writes) to its durable log, keeps the locks and votes **yes**;
+//! 3. the coordinator decides: commit only if every writer voted yes. A commit decision is
+//!    forced to the coordinator's durable log *before* any Commit is sent; an abort is not
+//!    logged at all (presumed abort: no record means abort) and needs no acknowledgements;
+//! 4. participants apply the decision and acknowledge commits; when every writer has acked, the
+//!    coordinator writes an end record.
+//!
+//! A prepared participant never decides alone: it is *blocked*, holding its locks, and asks the
+//! coordinator again and again. A restarted coordinator finishes phase two from its log; a
+//! restarted participant re-takes its locks from its prepared records and asks.
+//!
+//! The 3PC variant adds a pre-commit round and lets a participant that times out run a
+//! termination protocol with its peers instead of blocking — safe with crashes only, unsafe
+//! under partitions (see the `2pc-vs-3pc-partition` scenario).
+//!
+//! - [`msg`]: transactions, votes and messages; the client command grammar.
+//! - [`node`]: the node (coordinator, participant or client actor); [`coord`] and [`part`] hold
+//!   the two server roles' handlers.
+//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort; [`chaos`]: random
+//!   transactions and recovery liveness under chaos; [`view`]: what the UI shows.
+
+pub mod chaos;
+pub mod check;
+pub mod coord;
+pub mod msg;
+pub mod node;
+pub mod part;
+#[cfg(test)]
+mod sim_tests;
+pub mod view;
+
+pub use check::CommitChecker;
+pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};
+pub use node::{CommitDurable, CommitNode, CommitTimer, LogRec};
+
+use crate::kernel::config::ConfigError;
+use crate::kernel::types::NodeId;
+use serde::{Deserialize, Serialize};
+
+/// Which atomic commit protocol runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Variant {
+    /// Two-phase commit with presumed abort: blocking, but safe under any crash or partition.
+    #[default]
+    #[serde(rename = "2pc")]
+    TwoPhase,
+    /// Three-phase commit: CanCommit, PreCommit, DoCommit, and a termination protocol among
+    /// participants. Non-blocking with crashes only; unsafe under partitions.
+    #[serde(rename = "3pc")]
+    ThreePhase,
+}
+
+impl Variant {
+    /// `"2pc"` or `"3pc"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::TwoPhase => "2pc",
+            Variant::ThreePhase => "3pc",
+        }
+    }
+}
+
+/// Deliberately broken variants, used only to prove the checkers catch real bugs.
+/// Compiled in only with the `mutants` cargo feature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mutant {
+    /// The coordinator sends Commit before its commit record is on the durable log (the record
+    /// is written lazily, on the first acknowledgement or retry): a crash in between forgets a
+    /// decision that participants already applied.
+    CommitBeforeLog,
+    /// A prepared participant that hears nothing aborts on its in-doubt timeout instead of
+    /// blocking.
+    PreparedAbortsOnTimeout,
+    /// The coordinator counts a read-only vote as enough: commits although some writer has
+    /// not voted yes.
+    CommitWithoutAllVotes,
+}
+
+impl Mutant {
+    /// Every mutant, with its name and the bug it re-introduces.
+    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+        (
+            Mutant::CommitBeforeLog,
+            "commit-before-log",
+            "the coordinator sends Commit before forcing the commit record to its log",
+        ),
+        (
+            Mutant::PreparedAbortsOnTimeout,
+            "prepared-aborts-on-timeout",
+            "a prepared participant aborts on its own when the decision does not come in time",
+        ),
+        (
+            Mutant::CommitWithoutAllVotes,
+            "commit-without-all-votes",
+            "the coordinator commits once a majority of writers voted yes",
+        ),
+    ];
+
+    /// Look a mutant up by name.
+    pub fn by_name(name: &str) -> Option<Mutant> {
+        Mutant::ALL
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(m, _, _)| *m)
+    }
+}
+
+/// Atomic commit settings shared by all nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommitConfig {
+    /// 2PC or 3PC.
+    pub variant: Variant,
+    /// The coordinator (every other server is a participant).
+    pub coordinator: NodeId,
+    /// How long the coordinator waits for votes before aborting, ms.
+    pub vote_timeout_ms: u64,
+    /// Retry interval: the coordinator resends decisions, a prepared participant asks again
+    /// (3PC: starts its termination protocol), ms.
+    pub retry_ms: u64,
+    /// How long a client actor waits for an answer before reporting the outcome unknown, ms.
+    pub client_timeout_ms: u64,
+    /// A deliberately broken variant (needs the `mutants` feature).
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for CommitConfig {
+    fn default() -> Self {
+        CommitConfig {
+            variant: Variant::TwoPhase,
+            coordinator: NodeId(0),
+            vote_timeout_ms: 300,
+            retry_ms: 200,
+            client_timeout_ms: 3000,
+            mutant: None,
+        }
+    }
+}
+
+impl CommitConfig {
+    /// Check every field; errors name the field under `path`.
+    pub fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        for (name, v) in [
+            ("vote_timeout_ms", self.vote_timeout_ms),
+            ("retry_ms", self.retry_ms),
+            ("client_timeout_ms", self.client_timeout_ms),
+        ] {
+            if v == 0 || v > 600_000 {
+                return Err(ConfigError::new(
+                    format!("{path}.{name}"),
+                    format!("must be between 1 and 600000 ms, got {v}"),
+                ));
+            }
+        }
+        if self.coordinator.index() >= crate::kernel::config::MAX_NODES {
+            return Err(ConfigError::new(
+                format!("{path}.coordinator"),
+                format!("must be one of n1…n{}", crate::kernel::config::MAX_NODES),
+            ));
+        }
+        if self.mutant.is_some() && !cfg!(feature = "mutants") {
+            return Err(ConfigError::new(
+                format!("{path}.mutant"),
+                "mutants are only available in builds with the `mutants` feature",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether mutant `m` is on (always false without the `mutants` feature).
+    pub fn mutant_is(&self, m: Mutant) -> bool {
+        cfg!(feature = "mutants") && self.mutant == Some(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_validation_names_the_field() {
+        CommitConfig::default().validate("config").unwrap();
+        let bad = CommitConfig {
+            retry_ms: 0,
+            ..CommitConfig::default()
+        };
+        assert_eq!(bad.validate("config").unwrap_err().path, "config.retry_ms");
+        let bad = CommitConfig {
+            coordinator: NodeId(20),
+            ..CommitConfig::default()
+        };
+        assert_eq!(
+            bad.validate("config").unwrap_err().path,
+            "config.coordinator"
+        );
+        let json = serde_json::json!({ "variant": "3pc", "coordinator": "n2" });
+        let c: CommitConfig = serde_json::from_value(json).unwrap();
+        assert_eq!((c.variant, c.coordinator), (Variant::ThreePhase, NodeId(1)));
+    }
+
+    #[test]
+    fn mutant_names_round_trip() {
+        for (m, name, _) in Mutant::ALL {
+            assert_eq!(Mutant::by_name(name), Some(*m));
+            let json = serde_json::to_value(m).unwrap();
+            assert_eq!(json, serde_json::json!(name));
+        }
+        assert_eq!(Mutant::by_name("nope"), None);
+    }
+}

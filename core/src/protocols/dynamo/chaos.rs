@@ -1,0 +1,134 @@
+//! Chaos for the store: random faults, clients reading and writing throughout, and after the
+//! heal the store must converge (identical replicas, no pending hint) within a bounded number
+//! of anti-entropy rounds, with no acknowledged write lost (siblings and set modes).
+
+use super::check::{client_ids, converged, final_check};
+use super::node::KvNode;
+use super::{KvConfig, Mutant};
+use crate::kernel::check::Violation;
+use crate::kernel::control::Control;
+use crate::kernel::rng::SimRng;
+use crate::kernel::sim::Simulator;
+use crate::kernel::types::NodeId;
+use crate::kernel::view::NodeStatus;
+use crate::run::chaos::{ChaosOptions, ChaosProtocol};
+
+/// Keys the chaos clients use (few, so writes collide).
+pub const KEYS: &[&str] = &["a", "b", "c", "d", "e", "f"];
+
+/// Anti-entropy rounds (per node) the store gets to converge after the heal.
+pub const SETTLE_ROUNDS: u64 = 10;
+
+/// Whether the faults are over: every link up, every server running, no message faults.
+fn calm(sim: &Simulator<KvNode>) -> bool {
+    let net = sim.net();
+    let c = net.config();
+    net.abnormal_links().next().is_none()
+        && c.loss == 0.0
+        && c.duplicate == 0.0
+        && c.reorder == 0.0
+        && (0..sim.cluster_size()).all(|i| sim.status(NodeId::from_index(i)) == NodeStatus::Up)
+}
+
+fn pick<'a, T>(rng: &mut SimRng, from: &'a [T]) -> &'a T {
+    &from[rng.range_inclusive(0, from.len() as u64 - 1) as usize]
+}
+
+/// A random operation for a client, given its history (writes may supersede its last read).
+pub fn random_op(rng: &mut SimRng, node: &KvNode) -> String {
+    let key = *pick(rng, KEYS);
+    let level = *pick(
+        rng,
+        &[
+            "local", "eventual", "eventual", "strong", "strong", "n=3 r=1", "n=3 r=3",
+        ],
+    );
+    if rng.chance(0.45) {
+        let level = level.replace("w=", "r=");
+        return format!("get {key} {level}");
+    }
+    let level = level.replace("r=", "w=");
+    let value = format!("{}.{}", node.id(), node.history().len() + 1);
+    let sloppy = if rng.chance(0.3) { " sloppy" } else { "" };
+    // Read-modify-write half the time: supersede what this client last read of the key.
+    let last_ctx = node.history().iter().rev().find_map(|r| match &r.reply {
+        super::KvReply::Read { key: k, ctx, .. } if k == key => Some(ctx.clone()),
+        _ => None,
+    });
+    let ctx = match last_ctx {
+        Some(c) if !c.is_empty() && rng.chance(0.7) => format!(" ctx={c}"),
+        _ => String::new(),
+    };
+    format!("put {key} {value} {level}{sloppy}{ctx}")
+}
+
+impl ChaosProtocol for KvNode {
+    fn chaos_config(options: &ChaosOptions) -> KvConfig {
+        KvConfig {
+            replicas: 3.min(options.nodes),
+            sloppy_quorum: false,
+            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
+            ..KvConfig::default()
+        }
+    }
+
+    fn config_json(config: &KvConfig) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or_default()
+    }
+
+    /// Ten anti-entropy rounds, plus the time the failure detectors need to see everyone again.
+    fn settle_bound_ms(config: &KvConfig) -> u64 {
+        SETTLE_ROUNDS * config.anti_entropy_ms + 2 * config.unavailable_after_ms
+    }
+
+    /// All replicas of every key identical, no hint pending, no client operation in progress.
+    fn settled(sim: &Simulator<KvNode>) -> bool {
+        let clients = client_ids(sim, sim.cluster().clients);
+        clients
+            .iter()
+            .all(|c| sim.node(*c).is_none_or(|n| n.idle()))
+            && converged(sim)
+    }
+
+    fn unsettled(sim: &Simulator<KvNode>) -> String {
+        if converged(sim) {
+            "a client operation still in progress".to_string()
+        } else {
+            "replicas still differ or hints are pending".to_string()
+        }
+    }
+
+    fn mutants() -> Vec<(&'static str, &'static str)> {
+        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
+    }
+
+    /// An idle client reads or writes a random key through a random server. Once the faults
+    /// are over the clients fall silent: convergence must then come from hinted handoff and
+    /// anti-entropy alone (reads would repair replicas and hide a broken anti-entropy).
+    fn client_op(rng: &mut SimRng, sim: &Simulator<KvNode>) -> Option<Control> {
+        if calm(sim) {
+            return None;
+        }
+        let idle: Vec<NodeId> = client_ids(sim, sim.cluster().clients)
+            .into_iter()
+            .filter(|c| sim.node(*c).is_some_and(|n| n.idle()))
+            .collect();
+        if idle.is_empty() || sim.cluster_size() == 0 {
+            return None;
+        }
+        let client = *pick(rng, &idle);
+        let node =
+            NodeId::from_index(rng.range_inclusive(0, sim.cluster_size() as u64 - 1) as usize);
+        let op = random_op(rng, sim.node(client)?);
+        Some(Control::Submit { client, node, op })
+    }
+
+    fn final_check(sim: &Simulator<KvNode>) -> Vec<Violation> {
+        final_check(sim, &client_ids(sim, sim.cluster().clients))
+    }
+}
+
+/// Run one seed of store chaos.
+pub fn run_kv_seed(seed: u64, options: &ChaosOptions) -> crate::run::chaos::SeedReport {
+    crate::run::chaos::run_seed::<KvNode>(seed, options)
+}

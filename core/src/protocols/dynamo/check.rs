@@ -1,0 +1,451 @@
+//! The store's checkers, and the analysis of client histories.
+//!
+//! Run after every event (see [`KvChecker`]):
+//! - **dot-uniqueness** — a dot names exactly one write: never two values under one dot.
+//! - **no-forgotten-write** — merging is a join: a replica's state of a key only ever gains
+//!   causal coverage. A write it held is kept or causally superseded, never silently dropped
+//!   (not checked in LWW mode, where dropping concurrent writes is the documented behaviour).
+//! - **bounded-siblings** — stored siblings are pairwise concurrent, so there are never more
+//!   of them than truly concurrent writes.
+//!
+//! Run once the cluster has healed and settled (see [`final_check`]):
+//! - **convergence** — all replicas of every key hold identical state.
+//! - **no-lost-acknowledged-write** — in siblings and set modes, every write a client saw
+//!   acknowledged is present or causally superseded on every replica. In LWW mode the lost
+//!   acknowledged writes are *counted* ([`analyze`]), not reported: losing them is what LWW does.
+//!
+//! [`analyze`] turns client histories into per-level counts: availability, stale reads,
+//! read-your-writes and monotonic-read anomalies, latency — anomalies of the chosen level, not
+//! bugs.
+
+use super::clock::{Dot, VersionVector};
+use super::node::{KvNode, OpRecord};
+use super::request::{KvOp, KvReply, Level};
+use super::store::{KeyState, Store};
+use super::ConflictMode;
+use crate::kernel::check::{Checker, CheckerInfo, Finding, Violation};
+use crate::kernel::sim::Simulator;
+use crate::kernel::types::{NodeId, Time};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Name of the convergence property.
+pub const CONVERGENCE: &str = "convergence";
+/// Name of the lost-write property.
+pub const NO_LOST_WRITE: &str = "no-lost-acknowledged-write";
+
+const PROPERTIES: &[CheckerInfo] = &[
+    CheckerInfo {
+        name: "dot-uniqueness",
+        source: "Preguiça et al., Dotted Version Vectors (2010), §4: a dot identifies one event",
+        summary: "No two different values are ever stored under the same (key, dot).",
+    },
+    CheckerInfo {
+        name: "no-forgotten-write",
+        source: "DeCandia et al., Dynamo (SOSP 2007), §4.4: reconciliation never drops a version it does not subsume",
+        summary: "A replica keeps every write it held, or a version causally after it (siblings and set modes).",
+    },
+    CheckerInfo {
+        name: "bounded-siblings",
+        source: "Preguiça et al. (2010); Riak's sibling explosion",
+        summary: "Stored siblings are pairwise concurrent: never more than truly concurrent writes.",
+    },
+    CheckerInfo {
+        name: CONVERGENCE,
+        source: "DeCandia et al., Dynamo (SOSP 2007), §4.7 (anti-entropy with Merkle trees)",
+        summary: "After heal and quiescence all replicas of a key hold identical state.",
+    },
+    CheckerInfo {
+        name: NO_LOST_WRITE,
+        source: "correctness guide (Dynamo); Jepsen on Riak LWW",
+        summary: "Every acknowledged write is present or causally superseded on every replica (siblings and set modes).",
+    },
+];
+
+/// The store's run-time checkers.
+#[derive(Clone, Debug, Default)]
+pub struct KvChecker {
+    /// (key, dot) → the value first seen under it.
+    dots: BTreeMap<(String, Dot), String>,
+    /// Per server: the store as last checked, and its change counter then.
+    last: BTreeMap<NodeId, (u64, Store)>,
+    /// Findings already reported (each once).
+    reported: BTreeSet<(&'static str, String)>,
+}
+
+impl KvChecker {
+    fn report(
+        &mut self,
+        findings: &mut Vec<Finding>,
+        checker: &'static str,
+        node: NodeId,
+        key: &str,
+        detail: String,
+    ) {
+        if self.reported.insert((checker, format!("{node}/{key}"))) {
+            findings.push(Finding {
+                checker,
+                node: Some(node),
+                detail,
+            });
+        }
+    }
+
+    fn check_key(
+        &mut self,
+        findings: &mut Vec<Finding>,
+        id: NodeId,
+        key: &str,
+        st: &KeyState,
+        before: Option<&KeyState>,
+        mode: ConflictMode,
+    ) {
+        for v in &st.versions {
+            let slot = (key.to_string(), v.clock.dot);
+            match self.dots.get(&slot) {
+                None => {
+                    self.dots.insert(slot, v.value.clone());
+                }
+                Some(prev) if *prev != v.value => {
+                    let detail = format!(
+                        "{id} stores {key}={:?} under dot {}, which already named {prev:?}",
+                        v.value, v.clock.dot
+                    );
+                    self.report(findings, "dot-uniqueness", id, key, detail);
+                }
+                Some(_) => {}
+            }
+        }
+        if mode == ConflictMode::Lww {
+            return;
+        }
+        if let Some(before) = before {
+            for v in &before.versions {
+                if !st.covers(v.clock.dot) {
+                    let detail = format!(
+                        "{id} dropped {key}={:?} (dot {}) without a version that supersedes it; now {}",
+                        v.value,
+                        v.clock.dot,
+                        st.compact()
+                    );
+                    self.report(findings, "no-forgotten-write", id, key, detail);
+                }
+            }
+        }
+        for (i, a) in st.versions.iter().enumerate() {
+            for b in &st.versions[i + 1..] {
+                if a.clock.dot == b.clock.dot
+                    || a.clock.obsoleted_by(&b.clock)
+                    || b.clock.obsoleted_by(&a.clock)
+                {
+                    let detail = format!(
+                        "{id} keeps siblings {} and {} of {key} that are not concurrent",
+                        a.clock, b.clock
+                    );
+                    self.report(findings, "bounded-siblings", id, key, detail);
+                }
+            }
+        }
+    }
+}
+
+impl Checker<KvNode> for KvChecker {
+    fn properties() -> &'static [CheckerInfo] {
+        PROPERTIES
+    }
+
+    fn observe(&mut self, _now: Time, id: NodeId, node: &KvNode, findings: &mut Vec<Finding>) {
+        let Some(store) = node.store() else {
+            return;
+        };
+        let epoch = node.epoch();
+        if self.last.get(&id).is_some_and(|(e, _)| *e == epoch) {
+            return;
+        }
+        let previous = self.last.remove(&id).map(|(_, s)| s).unwrap_or_default();
+        let mode = node.config().conflict;
+        for (key, st) in store {
+            self.check_key(findings, id, key, st, previous.get(key), mode);
+        }
+        for key in previous.keys().filter(|k| !store.contains_key(*k)) {
+            if mode != ConflictMode::Lww {
+                let detail = format!("{id} lost key {key} entirely");
+                self.report(findings, "no-forgotten-write", id, key, detail);
+            }
+        }
+        self.last.insert(id, (epoch, store.clone()));
+    }
+}
+
+/// Every client's finished operations, clients in id order.
+pub fn histories(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<OpRecord> {
+    clients
+        .iter()
+        .filter_map(|c| sim.node(*c))
+        .flat_map(|n| n.history().iter().cloned())
+        .collect()
+}
+
+/// Every key some server stores, with its replica set.
+fn keys(sim: &Simulator<KvNode>) -> BTreeMap<String, Vec<NodeId>> {
+    let mut out = BTreeMap::new();
+    let n = sim.cluster_size();
+    let replicas = sim.config().replicas.min(n);
+    for i in 0..n {
+        let Some(node) = sim.node(NodeId::from_index(i)) else {
+            continue;
+        };
+        for k in node
+            .store()
+            .map(|s| s.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let reps = node.ring().replicas(&k, replicas);
+            out.insert(k, reps);
+        }
+    }
+    out
+}
+
+fn state_at(sim: &Simulator<KvNode>, node: NodeId, key: &str) -> Option<KeyState> {
+    sim.node(node).map(|n| {
+        n.store()
+            .and_then(|s| s.get(key))
+            .cloned()
+            .unwrap_or_default()
+    })
+}
+
+/// Whether every running replica of every key holds the same state, and no hint is pending.
+pub fn converged(sim: &Simulator<KvNode>) -> bool {
+    let n = sim.cluster_size();
+    let hints_pending = (0..n)
+        .filter_map(|i| sim.node(NodeId::from_index(i)))
+        .any(|node| node.hints().is_some_and(|h| !h.is_empty()));
+    if hints_pending {
+        return false;
+    }
+    keys(sim).into_iter().all(|(k, reps)| {
+        let mut digests = reps
+            .iter()
+            .filter_map(|r| state_at(sim, *r, &k))
+            .map(|s| s.digest());
+        let first = digests.next();
+        digests.all(|d| Some(d) == first)
+    })
+}
+
+/// The checks that need the whole settled cluster: convergence, and (siblings and set modes)
+/// no lost acknowledged write. `clients` are the client actors whose histories count.
+pub fn final_check(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let at = sim.now();
+    let event = sim.events().saturating_sub(1);
+    let keys = keys(sim);
+    for (k, reps) in &keys {
+        let states: Vec<(NodeId, KeyState)> = reps
+            .iter()
+            .filter_map(|r| state_at(sim, *r, k).map(|s| (*r, s)))
+            .collect();
+        if let Some((first_node, first)) = states.first() {
+            if let Some((other, st)) = states.iter().find(|(_, s)| s != first) {
+                out.push(Violation {
+                    at,
+                    event,
+                    checker: CONVERGENCE,
+                    node: Some(*other),
+                    detail: format!(
+                        "replicas of {k} differ after heal: {first_node} has {}, {other} has {}",
+                        first.compact(),
+                        st.compact()
+                    ),
+                });
+            }
+        }
+    }
+    let pending: Vec<String> = (0..sim.cluster_size())
+        .filter_map(|i| sim.node(NodeId::from_index(i)).map(|n| (i, n)))
+        .flat_map(|(i, n)| {
+            n.hints()
+                .into_iter()
+                .flatten()
+                .map(move |(r, k)| format!("n{}: {k}→{r}", i + 1))
+        })
+        .collect();
+    if !pending.is_empty() {
+        out.push(Violation {
+            at,
+            event,
+            checker: CONVERGENCE,
+            node: None,
+            detail: format!("hints never handed off: {}", pending.join(", ")),
+        });
+    }
+    if sim.config().conflict == ConflictMode::Lww {
+        return out;
+    }
+    for rec in histories(sim, clients) {
+        let KvReply::Written { key, dot, .. } = &rec.reply else {
+            continue;
+        };
+        let reps = sim
+            .node(NodeId::from_index(0))
+            .map(|n| {
+                n.ring()
+                    .replicas(key, sim.config().replicas.min(sim.cluster_size()))
+            })
+            .unwrap_or_default();
+        for r in reps {
+            if let Some(st) = state_at(sim, r, key) {
+                if !st.covers(*dot) {
+                    out.push(Violation {
+                        at,
+                        event,
+                        checker: NO_LOST_WRITE,
+                        node: Some(r),
+                        detail: format!(
+                            "c{}'s acknowledged write {key} (dot {dot}, at t={}) is neither on {r} \
+                             nor superseded there: {}",
+                            rec.client + 1,
+                            rec.completed,
+                            st.compact()
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Per-level counts from client histories.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LevelStats {
+    /// Operations finished (ok or not).
+    pub ops: u64,
+    /// Operations that succeeded.
+    pub ok: u64,
+    /// Reads that succeeded.
+    pub reads: u64,
+    /// Writes acknowledged.
+    pub writes: u64,
+    /// Reads missing a write acknowledged (to anyone) before the read was sent.
+    pub stale_reads: u64,
+    /// Reads missing the same client's own earlier acknowledged write.
+    pub read_your_writes: u64,
+    /// Reads that saw less than the same client's earlier read of the key.
+    pub monotonic_reads: u64,
+    /// Acknowledged writes neither present nor superseded at the end (LWW, or a level that
+    /// cannot promise durability).
+    pub lost_writes: u64,
+    /// Latencies of successful operations from send to answer, ms (sorted).
+    pub latencies: Vec<u64>,
+}
+
+impl LevelStats {
+    /// Latency percentile `p` (0–1) of successful operations, ms.
+    pub fn latency(&self, p: f64) -> u64 {
+        if self.latencies.is_empty() {
+            return 0;
+        }
+        let i = ((self.latencies.len() - 1) as f64 * p).round() as usize;
+        self.latencies[i.min(self.latencies.len() - 1)]
+    }
+
+    /// Percentage of operations that succeeded.
+    pub fn availability(&self) -> f64 {
+        if self.ops == 0 {
+            100.0
+        } else {
+            self.ok as f64 * 100.0 / self.ops as f64
+        }
+    }
+}
+
+fn read_ctx(rec: &OpRecord) -> Option<&VersionVector> {
+    match &rec.reply {
+        KvReply::Read { ctx, .. } => Some(ctx),
+        _ => None,
+    }
+}
+
+/// Analyse histories. `final_state(key)` gives the settled state of a key (for lost writes).
+pub fn analyze(
+    history: &[OpRecord],
+    final_state: impl Fn(&str) -> Option<KeyState>,
+) -> BTreeMap<Level, LevelStats> {
+    let mut out: BTreeMap<Level, LevelStats> = BTreeMap::new();
+    let writes: Vec<(&OpRecord, Dot)> = history
+        .iter()
+        .filter_map(|r| match &r.reply {
+            KvReply::Written { dot, .. } => Some((r, *dot)),
+            _ => None,
+        })
+        .collect();
+    for rec in history {
+        let s = out.entry(rec.op.consistency().level).or_default();
+        s.ops += 1;
+        if !rec.reply.ok() {
+            continue;
+        }
+        s.ok += 1;
+        s.latencies.push(rec.completed.0.saturating_sub(rec.sent.0));
+        let key = rec.op.key();
+        match &rec.op {
+            KvOp::Put { .. } => {
+                s.writes += 1;
+                if let KvReply::Written { dot, .. } = &rec.reply {
+                    if final_state(key).is_some_and(|st| !st.covers(*dot)) {
+                        s.lost_writes += 1;
+                    }
+                }
+            }
+            KvOp::Get { .. } => {
+                s.reads += 1;
+                let Some(ctx) = read_ctx(rec) else {
+                    continue;
+                };
+                let before = |w: &OpRecord| w.op.key() == key && w.completed < rec.sent;
+                if writes.iter().any(|(w, d)| before(w) && !ctx.covers(*d)) {
+                    s.stale_reads += 1;
+                }
+                if writes
+                    .iter()
+                    .any(|(w, d)| w.client == rec.client && before(w) && !ctx.covers(*d))
+                {
+                    s.read_your_writes += 1;
+                }
+                let earlier_read_not_covered = history.iter().any(|r| {
+                    r.client == rec.client
+                        && r.op.key() == key
+                        && r.completed < rec.sent
+                        && read_ctx(r).is_some_and(|c| !c.le(ctx))
+                });
+                if earlier_read_not_covered {
+                    s.monotonic_reads += 1;
+                }
+            }
+        }
+    }
+    for s in out.values_mut() {
+        s.latencies.sort_unstable();
+    }
+    out
+}
+
+/// The settled state of `key` as the first running replica holds it.
+pub fn settled_state(sim: &Simulator<KvNode>, key: &str) -> Option<KeyState> {
+    let n = sim.cluster_size();
+    let node = (0..n).find_map(|i| sim.node(NodeId::from_index(i)))?;
+    let reps = node.ring().replicas(key, sim.config().replicas.min(n));
+    reps.iter().find_map(|r| state_at(sim, *r, key))
+}
+
+/// Node ids of the client actors of `sim` (those that exist, in order).
+pub fn client_ids(sim: &Simulator<KvNode>, clients: usize) -> Vec<NodeId> {
+    (0..clients)
+        .map(NodeId::client)
+        .filter(|c| sim.node(*c).is_some())
+        .collect()
+}

@@ -1,0 +1,498 @@
+//! Raft's safety properties (Figure 3 of the paper), checked after every event.
+//!
+//! All are *history-based*: they remember what every node did across crashes and restarts, so
+//! a node that forgets its vote after a restart is still caught.
+//!
+//! The log properties rest on a **hash chain**: for every node the checker keeps
+//! `chain[i] = H(chain[i-1], term_i, command_i)` of its log as last observed. Equal chains at an
+//! index mean identical prefixes, so "same index and term ⇒ identical prefix" (Log Matching),
+//! "the committed prefix is in every new leader's log" (Leader Completeness) and "every applied
+//! sequence is a prefix of one canonical sequence" (State Machine Safety) are O(1) comparisons.
+//! Chains are extended incrementally; a node's truncation counter tells when to rebuild one.
+
+use super::node::RaftNode;
+use crate::checkers::linearizability::{check as check_history, Event, Verdict};
+use crate::kernel::check::{Checker, CheckerInfo, Finding};
+use crate::kernel::node::Node;
+use crate::kernel::trace::Fnv64;
+use crate::kernel::types::{NodeId, Time};
+use crate::kernel::view::Role;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Name of the Election Safety property.
+pub const ELECTION_SAFETY: &str = "election-safety";
+/// Name of the vote safety property.
+pub const VOTE_SAFETY: &str = "vote-safety";
+/// Name of the term monotonicity property.
+pub const TERM_MONOTONIC: &str = "term-monotonic";
+/// Name of the Leader Append-Only property.
+pub const LEADER_APPEND_ONLY: &str = "leader-append-only";
+/// Name of the Log Matching property.
+pub const LOG_MATCHING: &str = "log-matching";
+/// Name of the Leader Completeness property.
+pub const LEADER_COMPLETENESS: &str = "leader-completeness";
+/// Name of the State Machine Safety property.
+pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
+/// Name of the committed-is-durable property.
+pub const COMMITTED_DURABLE: &str = "committed-durable";
+/// Name of the client-history linearizability property.
+pub const LINEARIZABLE: &str = "linearizable";
+
+const PROPERTIES: &[CheckerInfo] = &[
+    CheckerInfo {
+        name: ELECTION_SAFETY,
+        source: "Raft paper, Figure 3 (Election Safety), §5.2",
+        summary: "at most one leader can be elected in a given term",
+    },
+    CheckerInfo {
+        name: VOTE_SAFETY,
+        source: "Raft paper, Figure 2 (votedFor is persistent), §5.2",
+        summary: "each server grants at most one vote per term, even across restarts",
+    },
+    CheckerInfo {
+        name: TERM_MONOTONIC,
+        source: "Raft paper, Figure 2 (currentTerm is persistent, increases monotonically)",
+        summary: "a server's currentTerm never decreases, even across restarts",
+    },
+    CheckerInfo {
+        name: LEADER_APPEND_ONLY,
+        source: "Raft paper, Figure 3 (Leader Append-Only), §5.3",
+        summary: "a leader never overwrites or deletes entries in its log; it only appends",
+    },
+    CheckerInfo {
+        name: LOG_MATCHING,
+        source: "Raft paper, Figure 3 (Log Matching), §5.3",
+        summary: "if two logs hold an entry with the same index and term, the logs are identical up to it",
+    },
+    CheckerInfo {
+        name: LEADER_COMPLETENESS,
+        source: "Raft paper, Figure 3 (Leader Completeness), §5.4",
+        summary: "a committed entry is in the log of every leader of a later term",
+    },
+    CheckerInfo {
+        name: STATE_MACHINE_SAFETY,
+        source: "Raft paper, Figure 3 (State Machine Safety), §5.4.3",
+        summary: "no two servers commit or apply different entries at the same index; lastApplied ≤ commitIndex",
+    },
+    CheckerInfo {
+        name: COMMITTED_DURABLE,
+        source: "Raft paper, §5.4 (an entry is committed once stored on a majority)",
+        summary: "the committed prefix only grows and stays durably stored on a majority",
+    },
+    CheckerInfo {
+        name: LINEARIZABLE,
+        source: "Herlihy & Wing 1990; Raft paper §8 and §6.4 (linearizable reads)",
+        summary: "the clients' key-value history (timeouts indeterminate) is linearizable, per key",
+    },
+];
+
+/// Search budget per linearizability check (steps); past it the verdict is "unknown".
+const LIN_BUDGET: u64 = 200_000;
+
+/// One link of a hash chain (64-bit FNV-1a over the previous link, the term and the command).
+fn link(prev: u64, term: u64, command: &str) -> u64 {
+    let mut h = Fnv64::default();
+    h.write(&prev.to_le_bytes());
+    h.write(&term.to_le_bytes());
+    h.write(command.as_bytes());
+    h.finish()
+}
+
+/// What the checker knows of one node's log.
+#[derive(Clone, Debug, Default)]
+struct LogTrack {
+    /// `chain[i]` covers entries `1..=i+1`.
+    chain: Vec<u64>,
+    /// The node's truncation counter when `chain` was last brought up to date.
+    truncations: Option<u64>,
+    /// While leading: (term, log length, chain at that length) at the last observation.
+    leading: Option<(u64, usize, u64)>,
+}
+
+/// History kept by Raft's checkers.
+#[derive(Clone, Debug, Default)]
+pub struct RaftChecker {
+    /// Term → the node that became leader in it (first one seen).
+    leaders: BTreeMap<u64, NodeId>,
+    /// (voter, term) → candidate voted for (first vote seen).
+    votes: BTreeMap<(NodeId, u64), NodeId>,
+    /// Highest term each node has been seen in (by node index).
+    terms: Vec<u64>,
+    /// Last (term, candidate) vote and last term led, per node: unchanged state needs no
+    /// history lookup (this runs after every event).
+    last_vote: Vec<Option<(u64, NodeId)>>,
+    last_led: Vec<Option<u64>>,
+    /// Violations already reported (each is reported once, not after every later event).
+    reported: BTreeSet<(&'static str, NodeId, u64)>,
+    /// Per node: the log as a hash chain.
+    logs: Vec<LogTrack>,
+    /// (index, term) → chain first seen there (Log Matching).
+    seen: BTreeMap<(u64, u64), u64>,
+    /// The canonical committed prefix, as a hash chain (`committed[i]` covers 1..=i+1).
+    committed: Vec<u64>,
+    /// The term in which each committed index was first seen committed (by its leader, which
+    /// always learns first). Non-decreasing.
+    committed_in: Vec<u64>,
+    /// Client histories as last observed, per key: (client, seq) → event.
+    histories: BTreeMap<String, BTreeMap<(NodeId, u64), Event>>,
+    /// Per client: how many of its first operations are final (returned or given up).
+    settled_ops: BTreeMap<NodeId, usize>,
+    /// Linearizability checks that ran out of budget.
+    unknown: u64,
+}
+
+impl RaftChecker {
+    fn report(
+        &mut self,
+        findings: &mut Vec<Finding>,
+        checker: &'static str,
+        id: NodeId,
+        term: u64,
+        detail: String,
+    ) {
+        if self.reported.insert((checker, id, term)) {
+            findings.push(Finding {
+                checker,
+                node: Some(id),
+                detail,
+            });
+        }
+    }
+}
+
+impl RaftChecker {
+    /// Bring node `i`'s chain up to date and check Log Matching on the new links. Returns
+    /// whether entries the checker had seen were removed or replaced.
+    fn track_log(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) -> bool {
+        let i = id.index();
+        if self.logs.len() <= i {
+            self.logs.resize_with(i + 1, LogTrack::default);
+        }
+        // The logical log: the snapshot's entries (committed, so they are the canonical
+        // committed chain) followed by the entries still in the log.
+        let snap = usize::try_from(node.snapshot_index()).unwrap_or(usize::MAX);
+        let log = node.log();
+        let len = snap + log.len();
+        let track = &mut self.logs[i];
+        let valid = if track.truncations == Some(node.truncations()) {
+            track.chain.len().min(len)
+        } else {
+            0
+        };
+        // Only after a truncation can known links change: keep the old ones to compare.
+        let before = if valid < track.chain.len() {
+            track.chain.split_off(valid)
+        } else {
+            Vec::new()
+        };
+        track.truncations = Some(node.truncations());
+        let mut fresh = Vec::new();
+        let mut beyond_commit = None;
+        for k in valid..len {
+            let h = if k < snap {
+                match self.committed.get(k) {
+                    Some(h) => *h,
+                    None => {
+                        beyond_commit.get_or_insert(k as u64 + 1);
+                        0
+                    }
+                }
+            } else {
+                let e = &log[k - snap];
+                let prev = if k == 0 { 0 } else { track.chain[k - 1] };
+                let h = link(prev, e.term, &e.command.to_string());
+                fresh.push((k as u64 + 1, e.term, h));
+                h
+            };
+            track.chain.push(h);
+        }
+        if let Some(index) = beyond_commit {
+            let detail = format!(
+                "{id} holds a snapshot up to index {snap}, but index {index} was never committed"
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, index, detail);
+        }
+        let track = &self.logs[i];
+        let replaced = before
+            .iter()
+            .zip(track.chain.iter().skip(valid))
+            .any(|(a, b)| a != b);
+        let shrunk = replaced || track.chain.len() < valid + before.len();
+        for (index, term, h) in fresh {
+            match self.seen.get(&(index, term)).copied() {
+                Some(other) if other != h => {
+                    let detail = format!(
+                        "{id}'s log differs from another log before index {index}, although both hold an entry of term {term} there"
+                    );
+                    self.report(findings, LOG_MATCHING, id, index, detail);
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert((index, term), h);
+                }
+            }
+        }
+        shrunk
+    }
+
+    /// Follow a client's history; on every newly finished operation, check its key.
+    fn observe_client(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
+        let Some(client) = node.client() else {
+            return;
+        };
+        let number = id.client_index().map_or(0, |k| k as u32 + 1);
+        let history = client.history();
+        let from = self.settled_ops.get(&id).copied().unwrap_or(0);
+        let mut keys = BTreeSet::new();
+        for op in history.iter().skip(from) {
+            let entry = self.histories.entry(op.op.key().to_string()).or_default();
+            entry.insert((id, op.seq), op.event(number));
+            if op.returned.is_some() {
+                keys.insert(op.op.key().to_string());
+            }
+        }
+        let settled = history
+            .iter()
+            .position(|o| o.returned.is_none() && !o.gave_up)
+            .unwrap_or(history.len());
+        self.settled_ops.insert(id, settled.max(from));
+        for key in keys {
+            let Some(ops) = self.histories.get(&key) else {
+                continue;
+            };
+            let events: Vec<Event> = ops.values().cloned().collect();
+            match check_history(&events, LIN_BUDGET) {
+                Ok(Verdict::NotLinearizable { reason, ops, .. }) => {
+                    let detail = format!(
+                        "the history of key {key:?} is not linearizable ({} operations): {reason}",
+                        ops.len()
+                    );
+                    self.report(findings, LINEARIZABLE, id, 0, detail);
+                }
+                Ok(Verdict::Unknown { .. }) => self.unknown += 1,
+                Ok(Verdict::Linearizable) | Err(_) => {}
+            }
+        }
+    }
+
+    /// Linearizability checks that ran out of their step budget so far.
+    pub fn unknown_checks(&self) -> u64 {
+        self.unknown
+    }
+
+    fn check_log(
+        &mut self,
+        id: NodeId,
+        node: &RaftNode,
+        shrunk: bool,
+        findings: &mut Vec<Finding>,
+    ) {
+        let i = id.index();
+        // Borrow the chain out (O(1)) so the rest of the checker can be updated meanwhile.
+        let chain = std::mem::take(&mut self.logs[i].chain);
+        self.check_chain(id, node, &chain, shrunk, findings);
+        self.logs[i].chain = chain;
+    }
+
+    fn check_chain(
+        &mut self,
+        id: NodeId,
+        node: &RaftNode,
+        chain: &[u64],
+        shrunk: bool,
+        findings: &mut Vec<Finding>,
+    ) {
+        let i = id.index();
+        let term = node.current_term();
+        let at = |k: usize| {
+            if k == 0 {
+                Some(0)
+            } else {
+                chain.get(k - 1).copied()
+            }
+        };
+
+        // Leader Append-Only, and Leader Completeness when a leadership begins.
+        let leading = (node.role() == Role::Leader).then_some(term);
+        match (self.logs[i].leading, leading) {
+            (Some((t, len, h)), Some(now)) if t == now && at(len) != Some(h) => {
+                let detail = format!(
+                    "{id}, leader of term {t}, removed or changed entries at or before index {len}"
+                );
+                self.report(findings, LEADER_APPEND_ONLY, id, t, detail);
+            }
+            (Some((t, _, _)), Some(now)) if t == now => {}
+            (_, Some(now)) => {
+                // Only entries committed in *earlier* terms must be there (a stale candidate
+                // may still win an old term after later terms committed more).
+                let k = self.committed_in.partition_point(|t| *t < now);
+                if k > 0 && at(k) != Some(self.committed[k - 1]) {
+                    let detail = format!(
+                        "{id} became leader of term {now} without the committed entry at index {k}"
+                    );
+                    self.report(findings, LEADER_COMPLETENESS, id, now, detail);
+                }
+            }
+            _ => {}
+        }
+        self.logs[i].leading = leading.map(|t| (t, chain.len(), at(chain.len()).unwrap_or(0)));
+
+        // State Machine Safety: what this node committed and applied agrees with everyone.
+        let commit = usize::try_from(node.commit_index()).unwrap_or(usize::MAX);
+        let applied = usize::try_from(node.last_applied()).unwrap_or(usize::MAX);
+        if applied > commit {
+            let detail = format!("{id} applied index {applied} beyond its commitIndex {commit}");
+            self.report(findings, STATE_MACHINE_SAFETY, id, applied as u64, detail);
+        }
+        let upto = commit.min(chain.len());
+        let shared = upto.min(self.committed.len());
+        if shared > 0 && chain[shared - 1] != self.committed[shared - 1] {
+            let detail = format!(
+                "{id} committed a different entry than another server at or before index {shared}"
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, shared as u64, detail);
+            return;
+        }
+        if commit > chain.len() {
+            let detail = format!(
+                "{id}'s commitIndex {commit} is beyond its log ({} entries): it would apply entries it does not hold",
+                chain.len()
+            );
+            self.report(findings, STATE_MACHINE_SAFETY, id, commit as u64, detail);
+        }
+        let grew = upto > self.committed.len();
+        if grew {
+            let from = self.committed.len();
+            self.committed.extend_from_slice(&chain[from..upto]);
+            self.committed_in.resize(upto, term);
+        }
+        // Committed is durable: the committed prefix stays on a majority of (durable) logs.
+        if grew || shrunk {
+            let k = self.committed.len();
+            if k > 0 {
+                let want = self.committed[k - 1];
+                let others = self
+                    .logs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, t)| *j != i && t.chain.get(k - 1) == Some(&want))
+                    .count();
+                let holders = others + usize::from(chain.get(k - 1) == Some(&want));
+                let majority = node.cluster_size() / 2 + 1;
+                if holders < majority {
+                    let detail = format!(
+                        "committed index {k} is stored on {holders} servers, fewer than a majority ({majority})"
+                    );
+                    self.report(findings, COMMITTED_DURABLE, id, k as u64, detail);
+                }
+            }
+        }
+    }
+}
+
+impl Checker<RaftNode> for RaftChecker {
+    fn properties() -> &'static [CheckerInfo] {
+        PROPERTIES
+    }
+
+    fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
+        if id.is_client() {
+            self.observe_client(id, node, findings);
+            return;
+        }
+        let term = node.current_term();
+        let i = id.index();
+        if self.terms.len() <= i {
+            self.terms.resize(i + 1, 0);
+            self.last_vote.resize(i + 1, None);
+            self.last_led.resize(i + 1, None);
+        }
+
+        let seen = self.terms[i];
+        if term < seen {
+            let detail = format!("{id}'s currentTerm went back from {seen} to {term}");
+            self.report(findings, TERM_MONOTONIC, id, term, detail);
+        }
+        self.terms[i] = seen.max(term);
+
+        if node.role() == Role::Leader && self.last_led[i] != Some(term) {
+            self.last_led[i] = Some(term);
+            match self.leaders.get(&term).copied() {
+                Some(other) if other != id => {
+                    let detail = format!("{id} and {other} both became leader in term {term}");
+                    self.report(findings, ELECTION_SAFETY, id, term, detail);
+                }
+                Some(_) => {}
+                None => {
+                    self.leaders.insert(term, id);
+                }
+            }
+        }
+
+        let vote = node.voted_for().map(|c| (term, c));
+        if let Some((_, candidate)) = vote.filter(|v| self.last_vote[i] != Some(*v)) {
+            self.last_vote[i] = vote;
+            match self.votes.get(&(id, term)).copied() {
+                Some(earlier) if earlier != candidate => {
+                    let detail =
+                        format!("{id} voted for {earlier} and then for {candidate} in term {term}");
+                    self.report(findings, VOTE_SAFETY, id, term, detail);
+                }
+                Some(_) => {}
+                None => {
+                    self.votes.insert((id, term), candidate);
+                }
+            }
+        }
+
+        let shrunk = self.track_log(id, node, findings);
+        self.check_log(id, node, shrunk, findings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::raft::{Durable, RaftConfig};
+
+    fn follower(id: u8, term: u64, voted_for: Option<u8>) -> RaftNode {
+        RaftNode::new(
+            NodeId(id),
+            3,
+            &RaftConfig::default(),
+            Some(Durable {
+                current_term: term,
+                voted_for: voted_for.map(NodeId),
+                ..Durable::default()
+            }),
+        )
+    }
+
+    #[test]
+    fn double_vote_across_restart_is_caught() {
+        let mut c = RaftChecker::default();
+        let mut f = Vec::new();
+        c.observe(Time(1), NodeId(0), &follower(0, 3, Some(1)), &mut f);
+        assert!(f.is_empty());
+        // After a "restart" that forgot the vote, the node votes again in term 3.
+        c.observe(Time(2), NodeId(0), &follower(0, 3, None), &mut f);
+        assert!(f.is_empty(), "forgetting alone is not a violation");
+        c.observe(Time(3), NodeId(0), &follower(0, 3, Some(2)), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, VOTE_SAFETY);
+        assert_eq!(f[0].detail, "n1 voted for n2 and then for n3 in term 3");
+        // Reported once, not again after every later event.
+        c.observe(Time(4), NodeId(0), &follower(0, 3, Some(2)), &mut f);
+        assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn term_going_back_is_caught() {
+        let mut c = RaftChecker::default();
+        let mut f = Vec::new();
+        c.observe(Time(1), NodeId(1), &follower(1, 5, None), &mut f);
+        c.observe(Time(2), NodeId(1), &follower(1, 4, None), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, TERM_MONOTONIC);
+    }
+}

@@ -1,0 +1,304 @@
+//! Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014).
+//!
+//! Everything a production Raft does, as a sans-I/O state machine: leader election (§5.2)
+//! with PreVote (§9.6) and CheckQuorum (§6.2), log replication with fast backtracking (§5.3),
+//! the current-term commit rule (§5.4.2, Figure 8), batching and pipelining, a key-value state
+//! machine with client sessions for exactly-once commands (§8), linearizable reads through the
+//! log, ReadIndex or a leader lease (§6.4), and log compaction with InstallSnapshot (§7,
+//! Figure 13). Durable state is explicit: term, vote, log and snapshot survive a crash.
+//!
+//! - [`kv`]: the replicated state machine and client sessions.
+//! - [`msg`]: the RPCs and the client protocol as messages.
+//! - [`node`]: the server state machine.
+//! - [`client`]: the client actor (redirects, backoff, retries with the same sequence number).
+//! - [`check`]: the safety properties of Figure 3 plus client-history linearizability.
+
+pub mod check;
+pub mod client;
+pub mod kv;
+pub mod msg;
+pub mod node;
+mod view;
+
+pub use check::RaftChecker;
+pub use client::{ClientOp, RaftClient};
+pub use kv::{Command, KvState};
+pub use msg::{ClientResult, Entry, RaftMsg};
+pub use node::{Durable, RaftNode, RaftReply, RaftRequest, RaftTimer, SnapshotData};
+
+use crate::kernel::config::ConfigError;
+use serde::{Deserialize, Serialize};
+
+/// Deliberately broken variants of Raft, used only to prove that the checkers catch real bugs.
+/// Compiled in only with the `mutants` cargo feature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mutant {
+    /// `votedFor` is not persisted: after a crash a node may vote twice in one term.
+    ForgetVote,
+    /// A follower clears `votedFor` on an AppendEntries of its current term.
+    ClearVoteOnAppend,
+    /// A follower truncates its log even where a (stale) AppendEntries matches it.
+    TruncateOnMatch,
+    /// A follower sets `commitIndex = leaderCommit` without the `min(…, last new index)`.
+    CommitBeyondNew,
+    /// A leader commits an entry of an earlier term by counting replicas (Figure 8).
+    CommitOldTerm,
+    /// Neither PreVote nor CheckQuorum: a partitioned node's inflated term disrupts a healthy
+    /// leader when it rejoins, and followers vote while the leader's lease still runs.
+    NoPrevoteNoCheckquorum,
+    /// A follower acknowledges AppendEntries before the entries reach stable storage.
+    AckBeforePersist,
+    /// The leader answers reads from its local state without confirming its leadership.
+    StaleLeaderRead,
+}
+
+impl Mutant {
+    /// Every mutant, with its name and the bug it re-introduces.
+    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+        (
+            Mutant::ForgetVote,
+            "forget-vote",
+            "votedFor is not persisted, so a restarted node can vote twice in one term",
+        ),
+        (
+            Mutant::ClearVoteOnAppend,
+            "clear-vote-on-append",
+            "votedFor is cleared on a same-term AppendEntries, so a node can vote twice",
+        ),
+        (
+            Mutant::TruncateOnMatch,
+            "truncate-on-match",
+            "the log is truncated at a matching (non-conflicting) stale AppendEntries",
+        ),
+        (
+            Mutant::CommitBeyondNew,
+            "commit-beyond-new",
+            "commitIndex = leaderCommit without min(…, index of last new entry)",
+        ),
+        (
+            Mutant::CommitOldTerm,
+            "commit-old-term",
+            "a leader commits a previous-term entry by counting replicas (Raft paper Figure 8)",
+        ),
+        (
+            Mutant::NoPrevoteNoCheckquorum,
+            "no-prevote-no-checkquorum",
+            "neither PreVote nor CheckQuorum: rejoining nodes disrupt leaders and leases break",
+        ),
+        (
+            Mutant::AckBeforePersist,
+            "ack-before-persist",
+            "a follower acknowledges entries before persisting them, so a crash loses them",
+        ),
+        (
+            Mutant::StaleLeaderRead,
+            "stale-leader-read",
+            "the leader serves reads from local state without confirming its leadership",
+        ),
+    ];
+
+    /// Look a mutant up by name.
+    pub fn by_name(name: &str) -> Option<Mutant> {
+        Mutant::ALL
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(m, _, _)| *m)
+    }
+}
+
+/// How the leader serves reads (§6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// Reads go through the log like writes: simple, slow, linearizable.
+    Log,
+    /// ReadIndex: the leader notes its commit index, confirms it still leads with one
+    /// heartbeat round acknowledged by a majority, waits until it has applied that index and
+    /// answers from its state machine. Linearizable, no log write.
+    ReadIndex,
+    /// Lease: the leader answers at once while its lease runs (election_timeout_min minus the
+    /// assumed clock drift after a heartbeat round a majority acknowledged). Linearizable only
+    /// if clocks drift less than assumed — the simulator's clocks do not drift at all.
+    Lease,
+}
+
+/// Raft settings shared by all servers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaftConfig {
+    /// Lower bound of the randomized election timeout, ms.
+    pub election_timeout_min_ms: u64,
+    /// Upper bound of the randomized election timeout, ms (re-drawn every time it is armed).
+    pub election_timeout_max_ms: u64,
+    /// Interval between leader heartbeats, ms.
+    pub heartbeat_ms: u64,
+    /// Most entries in one AppendEntries.
+    pub max_batch: usize,
+    /// PreVote (§9.6): a node first asks whether it could win before starting an election.
+    pub pre_vote: bool,
+    /// CheckQuorum (§6.2): a leader that has not heard from a majority for an election
+    /// timeout steps down, and followers that heard from a leader within the minimum election
+    /// timeout ignore vote requests (so a rejoining node cannot depose a healthy leader).
+    pub check_quorum: bool,
+    /// Batching: the leader waits `batch_delay_ms` after a new command before sending, so
+    /// commands arriving together travel in one AppendEntries (at most `max_batch`). Off: every
+    /// command is sent at once, one entry per AppendEntries.
+    pub batching: bool,
+    /// How long the leader collects commands before sending a batch, ms.
+    pub batch_delay_ms: u64,
+    /// Pipelining: the leader sends further AppendEntries before earlier ones are acknowledged
+    /// (at most `max_inflight` per follower). Off: one AppendEntries with entries at a time.
+    pub pipelining: bool,
+    /// Most unacknowledged AppendEntries with entries per follower when pipelining.
+    pub max_inflight: usize,
+    /// Take a snapshot (and compact the log) every this many applied entries; 0 = never.
+    pub snapshot_every: u64,
+    /// How reads are served.
+    pub read_mode: ReadMode,
+    /// Lease reads: the clock drift assumed between servers, ms (the lease is shortened by it).
+    pub lease_drift_ms: u64,
+    /// Client actors: how long a client waits for an answer before retrying elsewhere, ms.
+    pub client_timeout_ms: u64,
+    /// Client actors: attempts before an operation is given up (it stays indeterminate).
+    pub client_attempts: u32,
+    /// A deliberately broken variant (needs the `mutants` feature).
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig {
+            election_timeout_min_ms: 150,
+            election_timeout_max_ms: 300,
+            heartbeat_ms: 50,
+            max_batch: 16,
+            pre_vote: true,
+            check_quorum: true,
+            batching: true,
+            batch_delay_ms: 5,
+            pipelining: true,
+            max_inflight: 4,
+            snapshot_every: 32,
+            read_mode: ReadMode::ReadIndex,
+            lease_drift_ms: 20,
+            client_timeout_ms: 400,
+            client_attempts: 12,
+            mutant: None,
+        }
+    }
+}
+
+impl RaftConfig {
+    /// Check every field; errors name the field under `path`.
+    pub fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        if self.election_timeout_min_ms == 0 {
+            return Err(ConfigError::new(
+                format!("{path}.election_timeout_min_ms"),
+                "must be at least 1 ms",
+            ));
+        }
+        if self.election_timeout_min_ms > self.election_timeout_max_ms {
+            return Err(ConfigError::new(
+                format!("{path}.election_timeout_min_ms"),
+                format!(
+                    "must be at most election_timeout_max_ms ({} > {})",
+                    self.election_timeout_min_ms, self.election_timeout_max_ms
+                ),
+            ));
+        }
+        if self.election_timeout_max_ms > 600_000 {
+            return Err(ConfigError::new(
+                format!("{path}.election_timeout_max_ms"),
+                "must be at most 600000 ms (10 minutes)",
+            ));
+        }
+        if self.heartbeat_ms == 0 || self.heartbeat_ms >= self.election_timeout_min_ms {
+            return Err(ConfigError::new(
+                format!("{path}.heartbeat_ms"),
+                format!(
+                    "must be between 1 and election_timeout_min_ms - 1 (got {}); a leader must \
+                     beat faster than followers time out",
+                    self.heartbeat_ms
+                ),
+            ));
+        }
+        if self.max_batch == 0 || self.max_batch > 1024 {
+            return Err(ConfigError::new(
+                format!("{path}.max_batch"),
+                format!("must be between 1 and 1024, got {}", self.max_batch),
+            ));
+        }
+        let range = |field: &str, v: u64, lo: u64, hi: u64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    format!("{path}.{field}"),
+                    format!("must be between {lo} and {hi}, got {v}"),
+                ))
+            }
+        };
+        range("batch_delay_ms", self.batch_delay_ms, 0, 1000)?;
+        range("max_inflight", self.max_inflight as u64, 1, 64)?;
+        range("snapshot_every", self.snapshot_every, 0, 1_000_000)?;
+        range("client_timeout_ms", self.client_timeout_ms, 10, 600_000)?;
+        range("client_attempts", u64::from(self.client_attempts), 1, 1000)?;
+        if self.read_mode == ReadMode::Lease {
+            if !self.check_quorum {
+                return Err(ConfigError::new(
+                    format!("{path}.read_mode"),
+                    "lease reads need check_quorum: without it followers may elect a new leader \
+                     while the old leader's lease still runs",
+                ));
+            }
+            if self.lease_drift_ms >= self.election_timeout_min_ms {
+                return Err(ConfigError::new(
+                    format!("{path}.lease_drift_ms"),
+                    format!(
+                        "must be below election_timeout_min_ms ({}), or the lease is empty",
+                        self.election_timeout_min_ms
+                    ),
+                ));
+            }
+        }
+        if self.mutant.is_some() && !cfg!(feature = "mutants") {
+            return Err(ConfigError::new(
+                format!("{path}.mutant"),
+                "mutants are only available in builds with the `mutants` feature",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_validation() {
+        RaftConfig::default().validate("raft").unwrap();
+        let bad = RaftConfig {
+            heartbeat_ms: 200,
+            ..RaftConfig::default()
+        };
+        assert_eq!(bad.validate("raft").unwrap_err().path, "raft.heartbeat_ms");
+        let bad = RaftConfig {
+            election_timeout_min_ms: 400,
+            ..RaftConfig::default()
+        };
+        assert_eq!(
+            bad.validate("raft").unwrap_err().path,
+            "raft.election_timeout_min_ms"
+        );
+    }
+
+    #[test]
+    fn mutant_names_round_trip() {
+        for (m, name, _) in Mutant::ALL {
+            assert_eq!(Mutant::by_name(name), Some(*m));
+        }
+        assert_eq!(Mutant::by_name("nope"), None);
+    }
+}

@@ -1,0 +1,308 @@
+//! Raft's RPCs (Figures 2 and 13, §9.6 PreVote) and the client protocol (§8) as messages.
+//! Replies between servers carry the responder's term.
+
+use super::kv::{short, Command, KvState};
+use crate::checkers::linearizability::{Op, Outcome};
+use crate::kernel::node::Message;
+use crate::kernel::types::NodeId;
+use std::fmt;
+
+/// A log entry: the term in which a leader created it, and its command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Term of the leader that created the entry.
+    pub term: u64,
+    /// The command (opaque to consensus; applied to the key-value state machine).
+    pub command: Command,
+}
+
+/// A server's answer to a client command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientResult {
+    /// The command took effect (or the read was served) with this outcome.
+    Done(Outcome),
+    /// This server does not lead; the client should try `leader` (if known) instead.
+    Redirect {
+        /// The leader this server knows of in its current term, if any.
+        leader: Option<NodeId>,
+    },
+    /// The leader could not finish the command (it stepped down, or could not confirm its
+    /// leadership for a read); the client should retry.
+    Retry {
+        /// Why, in plain words.
+        why: &'static str,
+    },
+}
+
+/// A Raft message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RaftMsg {
+    /// PreVote (§9.6): "would you vote for me in term `term`?" — asked before a real election,
+    /// without changing anyone's term, so a node that cannot win does not disrupt the cluster.
+    PreVote {
+        /// The term the pre-candidate would campaign in (its currentTerm + 1).
+        term: u64,
+        /// Index of its last log entry.
+        last_log_index: u64,
+        /// Term of its last log entry.
+        last_log_term: u64,
+    },
+    /// Answer to [`RaftMsg::PreVote`].
+    PreVoteReply {
+        /// The responder's currentTerm.
+        term: u64,
+        /// The term the pre-vote was asked for.
+        for_term: u64,
+        /// Whether the responder would vote.
+        granted: bool,
+    },
+    /// Invoked by candidates to gather votes (§5.2).
+    RequestVote {
+        /// Candidate's term.
+        term: u64,
+        /// Index of candidate's last log entry (§5.4).
+        last_log_index: u64,
+        /// Term of candidate's last log entry (§5.4).
+        last_log_term: u64,
+    },
+    /// Answer to [`RaftMsg::RequestVote`].
+    RequestVoteReply {
+        /// Responder's current term, for the candidate to update itself.
+        term: u64,
+        /// Whether the candidate received the vote.
+        granted: bool,
+    },
+    /// Invoked by the leader to replicate entries (§5.3); empty as a heartbeat (§5.2).
+    AppendEntries {
+        /// Leader's term.
+        term: u64,
+        /// Index of the entry immediately preceding the new ones.
+        prev_log_index: u64,
+        /// Term of that entry.
+        prev_log_term: u64,
+        /// Entries to store (empty for a heartbeat).
+        entries: Vec<Entry>,
+        /// Leader's commit index.
+        leader_commit: u64,
+        /// The leader's heartbeat round, echoed in the reply: a majority echoing round `r`
+        /// confirms the leader still led when the round started (ReadIndex, §6.4).
+        round: u64,
+    },
+    /// Answer to [`RaftMsg::AppendEntries`].
+    AppendEntriesReply {
+        /// Responder's current term.
+        term: u64,
+        /// Whether the follower held an entry matching `prev_log_index`/`prev_log_term`.
+        success: bool,
+        /// Highest index known to match the leader's log on success.
+        match_index: u64,
+        /// On a mismatch: where the leader should retry from (fast backtracking, §5.3): the
+        /// first index of the conflicting term, or one past the follower's last entry.
+        conflict_index: u64,
+        /// On a mismatch: the term of the follower's entry at `prev_log_index`, if it has one.
+        conflict_term: Option<u64>,
+        /// The round of the AppendEntries answered.
+        round: u64,
+    },
+    /// Figure 13: the leader sends its snapshot to a follower whose next entry it has already
+    /// compacted away.
+    InstallSnapshot {
+        /// Leader's term.
+        term: u64,
+        /// The snapshot replaces all entries up to and including this index.
+        last_index: u64,
+        /// Term of that entry.
+        last_term: u64,
+        /// The state machine (map and client sessions) as of `last_index`.
+        state: Box<KvState>,
+        /// The leader's heartbeat round.
+        round: u64,
+    },
+    /// Answer to [`RaftMsg::InstallSnapshot`].
+    InstallSnapshotReply {
+        /// Responder's current term.
+        term: u64,
+        /// The follower now holds everything up to this index.
+        match_index: u64,
+        /// The round answered.
+        round: u64,
+    },
+    /// A client asks a server to run a command (§8).
+    ClientRequest {
+        /// The client's sequence number for the command (the same on every retry).
+        seq: u64,
+        /// The command.
+        op: Op,
+    },
+    /// A server answers a client.
+    ClientReply {
+        /// The sequence number answered.
+        seq: u64,
+        /// The answer.
+        result: ClientResult,
+    },
+}
+
+impl RaftMsg {
+    /// The term a receiver must adopt if it is newer than its own (Figure 2, "Rules for
+    /// Servers"). A PreVote's term is only proposed, and client messages carry none: 0.
+    pub fn term(&self) -> u64 {
+        match self {
+            RaftMsg::RequestVote { term, .. }
+            | RaftMsg::RequestVoteReply { term, .. }
+            | RaftMsg::PreVoteReply { term, .. }
+            | RaftMsg::AppendEntries { term, .. }
+            | RaftMsg::AppendEntriesReply { term, .. }
+            | RaftMsg::InstallSnapshot { term, .. }
+            | RaftMsg::InstallSnapshotReply { term, .. } => *term,
+            RaftMsg::PreVote { .. }
+            | RaftMsg::ClientRequest { .. }
+            | RaftMsg::ClientReply { .. } => 0,
+        }
+    }
+}
+
+impl Message for RaftMsg {
+    fn kind(&self) -> &'static str {
+        match self {
+            RaftMsg::PreVote { .. } => "PreVote",
+            RaftMsg::PreVoteReply { .. } => "PreVoteReply",
+            RaftMsg::InstallSnapshot { .. } => "InstallSnapshot",
+            RaftMsg::InstallSnapshotReply { .. } => "InstallSnapshotReply",
+            RaftMsg::ClientRequest { .. } => "ClientRequest",
+            RaftMsg::ClientReply {
+                result: ClientResult::Redirect { .. },
+                ..
+            } => "Redirect",
+            RaftMsg::ClientReply { .. } => "ClientReply",
+            RaftMsg::RequestVote { .. } => "RequestVote",
+            RaftMsg::RequestVoteReply { .. } => "RequestVoteReply",
+            RaftMsg::AppendEntries { entries, .. } if entries.is_empty() => "Heartbeat",
+            RaftMsg::AppendEntries { .. } => "AppendEntries",
+            RaftMsg::AppendEntriesReply { .. } => "AppendEntriesReply",
+        }
+    }
+
+    fn is_reply(&self) -> bool {
+        matches!(
+            self,
+            RaftMsg::RequestVoteReply { .. }
+                | RaftMsg::PreVoteReply { .. }
+                | RaftMsg::AppendEntriesReply { .. }
+                | RaftMsg::InstallSnapshotReply { .. }
+                | RaftMsg::ClientReply { .. }
+        )
+    }
+
+    fn outcome(&self) -> Option<bool> {
+        match self {
+            RaftMsg::RequestVoteReply { granted, .. } | RaftMsg::PreVoteReply { granted, .. } => {
+                Some(*granted)
+            }
+            RaftMsg::AppendEntriesReply { success, .. } => Some(*success),
+            RaftMsg::InstallSnapshotReply { .. } => Some(true),
+            RaftMsg::ClientReply { result, .. } => Some(matches!(result, ClientResult::Done(_))),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RaftMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RaftMsg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => write!(f, "term={term} last={last_log_index}@{last_log_term}"),
+            RaftMsg::RequestVoteReply { term, granted } => {
+                write!(
+                    f,
+                    "term={term} {}",
+                    if *granted { "granted" } else { "refused" }
+                )
+            }
+            RaftMsg::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => write!(f, "for-term={term} last={last_log_index}@{last_log_term}"),
+            RaftMsg::PreVoteReply {
+                term,
+                for_term,
+                granted,
+            } => write!(
+                f,
+                "term={term} for-term={for_term} {}",
+                if *granted { "granted" } else { "refused" }
+            ),
+            RaftMsg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                round,
+            } => {
+                write!(
+                    f,
+                    "term={term} prev={prev_log_index}@{prev_log_term} entries={} commit={leader_commit} round={round}",
+                    entries.len()
+                )?;
+                if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+                    if entries.len() == 1 {
+                        write!(f, " [{}]", first.command)?;
+                    } else {
+                        write!(f, " [{} … {}]", first.command, last.command)?;
+                    }
+                }
+                Ok(())
+            }
+            RaftMsg::InstallSnapshot {
+                term,
+                last_index,
+                last_term,
+                state,
+                round,
+            } => write!(
+                f,
+                "term={term} upto={last_index}@{last_term} keys={} round={round}",
+                state.data.len()
+            ),
+            RaftMsg::InstallSnapshotReply {
+                term,
+                match_index,
+                round,
+            } => write!(f, "term={term} match={match_index} round={round}"),
+            RaftMsg::ClientRequest { seq, op } => write!(f, "#{seq} {}", short(op)),
+            RaftMsg::ClientReply { seq, result } => match result {
+                ClientResult::Done(outcome) => write!(f, "#{seq} {outcome}"),
+                ClientResult::Redirect { leader: Some(l) } => write!(f, "#{seq} leader is {l}"),
+                ClientResult::Redirect { leader: None } => write!(f, "#{seq} no known leader"),
+                ClientResult::Retry { why } => write!(f, "#{seq} retry: {why}"),
+            },
+            RaftMsg::AppendEntriesReply {
+                term,
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+                round,
+            } => {
+                if *success {
+                    write!(f, "term={term} ok match={match_index} round={round}")
+                } else if let Some(t) = conflict_term {
+                    write!(
+                        f,
+                        "term={term} mismatch retry={conflict_index} conflict-term={t} round={round}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "term={term} mismatch retry={conflict_index} round={round}"
+                    )
+                }
+            }
+        }
+    }
+}

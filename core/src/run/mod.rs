@@ -1,0 +1,9 @@
+//! Drivers that work for any registered protocol: the scenario format, the playground facade,
+//! time travel, randomized chaos, the gallery and share links.
+
+pub mod chaos;
+pub mod gallery;
+pub mod link;
+pub mod playground;
+pub mod scenario;
+pub mod timeline;
