@@ -2,10 +2,9 @@
 
 use clap::Args;
 use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
-use netsplit_core::run::chaos::{
-    protocol_mutants, run_protocol_seed, ChaosOptions, FaultClasses, SeedReport, PROTOCOLS,
-};
-use netsplit_core::{build, Time};
+use netsplit_core::run::chaos::{ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::run::registry::{Protocol, Registry};
+use netsplit_core::Time;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +14,8 @@ use std::sync::Mutex;
 /// Arguments of `netsplit chaos`.
 #[derive(Args, Debug)]
 pub struct ChaosArgs {
-    /// Protocol to attack: raft (more as they land; an unknown name lists them).
-    #[arg(long, default_value = "raft")]
+    /// Protocol to attack (`netsplit protocols` lists them).
+    #[arg(long)]
     protocol: String,
     /// Number of seeds to run (per cluster size).
     #[arg(long, default_value_t = 100)]
@@ -81,25 +80,27 @@ pub struct ChaosArgs {
     no_timeouts: bool,
 }
 
-fn list_mutants(protocol: &str) -> Result<(), String> {
+fn list_mutants(protocol: &dyn Protocol) {
     let state = if cfg!(feature = "mutants") {
         "compiled in"
     } else {
         "not compiled in: build with `cargo run -p netsplit-cli --features mutants -- …`"
     };
-    let mutants = protocol_mutants(protocol).map_err(|e| format!("--protocol: {e}"))?;
-    crate::outln!("mutants of {protocol} ({state}):");
-    for (name, bug) in mutants {
-        crate::outln!("  {name:<28} {bug}");
+    crate::outln!("mutants of {} ({state}):", protocol.id());
+    for m in protocol.mutants() {
+        crate::outln!("  {:<28} {}", m.name, m.bug);
     }
-    Ok(())
 }
 
-fn options(args: &ChaosArgs, nodes: usize) -> Result<ChaosOptions, String> {
-    let known = protocol_mutants(&args.protocol).map_err(|e| format!("--protocol: {e}"))?;
+fn options(
+    protocol: &dyn Protocol,
+    args: &ChaosArgs,
+    nodes: usize,
+) -> Result<ChaosOptions, String> {
+    let known = protocol.mutants();
     if let Some(name) = &args.mutant {
-        if !known.iter().any(|(n, _)| n == name) {
-            let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        if !known.iter().any(|m| m.name == name) {
+            let names: Vec<&str> = known.iter().map(|m| m.name).collect();
             return Err(format!(
                 "--mutant: unknown mutant {name:?} of {}; known: {}",
                 args.protocol,
@@ -169,7 +170,7 @@ fn repro(args: &ChaosArgs, nodes: usize, seed: u64) -> String {
 
 /// Run `seeds` over `threads` workers; results come back in seed order whatever the threads.
 fn run_all(
-    protocol: &str,
+    protocol: &dyn Protocol,
     seeds: &[u64],
     options: &ChaosOptions,
     threads: usize,
@@ -183,10 +184,7 @@ fn run_all(
                 let Some(seed) = seeds.get(i) else {
                     break;
                 };
-                // The protocol name is checked before any seed runs.
-                let Ok(report) = run_protocol_seed(protocol, *seed, options) else {
-                    break;
-                };
+                let report = protocol.chaos_seed(*seed, options);
                 if let Ok(mut r) = results.lock() {
                     r.push(report);
                 }
@@ -198,8 +196,8 @@ fn run_all(
     out
 }
 
-fn print_trace(report: &SeedReport) {
-    match build(&report.scenario) {
+fn print_trace(registry: &Registry, report: &SeedReport) {
+    match registry.build(&report.scenario) {
         Ok(mut p) => {
             p.run_until(Time(report.end.0), u64::MAX);
             for i in 0..p.trace_len() {
@@ -213,16 +211,12 @@ fn print_trace(report: &SeedReport) {
 }
 
 /// `netsplit chaos`.
-pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
-    if !PROTOCOLS.contains(&args.protocol.as_str()) {
-        return Err(format!(
-            "--protocol: unknown protocol {:?}; chaos knows: {}",
-            args.protocol,
-            PROTOCOLS.join(", ")
-        ));
-    }
+pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
+    let protocol = registry
+        .resolve(&args.protocol, "--protocol")
+        .map_err(|e| e.to_string())?;
     if args.list_mutants {
-        list_mutants(&args.protocol)?;
+        list_mutants(protocol);
         return Ok(ExitCode::SUCCESS);
     }
     if args.nodes.is_empty() {
@@ -267,8 +261,8 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
     let mut total_events = 0;
     let mut runs = 0;
     for &nodes in &args.nodes {
-        let opts = options(&args, nodes)?;
-        let reports = run_all(&args.protocol, &seeds, &opts, threads);
+        let opts = options(protocol, &args, nodes)?;
+        let reports = run_all(protocol, &seeds, &opts, threads);
         for r in &reports {
             runs += 1;
             total_events += r.events;
@@ -277,9 +271,6 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
                 if value > 0 {
                     *seeds_with.entry(name).or_default() += 1;
                 }
-            }
-            if r.counters.became_leader >= 2 {
-                *seeds_with.entry("two_or_more_leaders").or_default() += 1;
             }
             settle.extend(r.settle_ms);
             let link = if r.violations.is_empty() {
@@ -304,7 +295,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
             let failed = !r.violations.is_empty();
             if failed {
                 if let Some(dir) = &args.save {
-                    let path = dir.join(format!("{}-n{nodes}-seed{}.json", args.protocol, r.seed));
+                    let path = dir.join(format!("{}-n{nodes}-seed{}.json", protocol.id(), r.seed));
                     std::fs::write(&path, r.scenario.to_json())
                         .map_err(|e| format!("--save: cannot write {}: {e}", path.display()))?;
                     if !args.json {
@@ -314,7 +305,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
             }
             if args.trace && !args.json && (failed || args.seed.is_some()) {
                 crate::outln!("--- trace of seed {} ({nodes} nodes) ---", r.seed);
-                print_trace(r);
+                print_trace(registry, r);
             }
         }
     }
@@ -329,7 +320,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
 
     if args.json {
         let out = serde_json::json!({
-            "protocol": args.protocol,
+            "protocol": protocol.id(),
             "nodes": args.nodes,
             "seeds": seeds.len(),
             "runs": runs,
@@ -345,7 +336,7 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
         let sizes: Vec<String> = args.nodes.iter().map(|n| n.to_string()).collect();
         crate::outln!(
             "netsplit chaos: {} with {} nodes, {} seeds × {} events ({} runs, {} events in all, {threads} threads){}",
-            args.protocol,
+            protocol.id(),
             sizes.join(" and "),
             seeds.len(),
             args.events,
@@ -363,12 +354,6 @@ pub fn chaos(args: ChaosArgs) -> Result<ExitCode, String> {
                 seeds_with.get(name).copied().unwrap_or(0)
             );
         }
-        crate::outln!(
-            "  {:<26} {:>12}  {:>6}/{runs}",
-            "two_or_more_leaders",
-            "",
-            seeds_with.get("two_or_more_leaders").copied().unwrap_or(0)
-        );
         crate::outln!(
             "settle after heal: p50 {} ms, p99 {} ms, max {} ms",
             pct(0.5),

@@ -2,11 +2,8 @@
 
 use crate::duration::parse_ms;
 use clap::Args;
-use netsplit_core::kernel::config::ClusterConfig;
-use netsplit_core::kernel::sim::Simulator;
-use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
-use netsplit_core::run::scenario::PROTOCOLS;
-use netsplit_core::{build, Scenario, Time};
+use netsplit_core::run::registry::Registry;
+use netsplit_core::{Scenario, Time};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -17,12 +14,12 @@ pub struct RunArgs {
     /// ignored except --until, --json and --summary.
     #[arg(long, value_name = "FILE")]
     scenario: Option<std::path::PathBuf>,
-    /// Protocol to simulate.
-    #[arg(long, default_value = "raft")]
+    /// Protocol to simulate (`netsplit protocols` lists them).
+    #[arg(long)]
     protocol: String,
-    /// Number of nodes (1–9).
-    #[arg(long, default_value_t = 5)]
-    nodes: usize,
+    /// Number of servers (default: the protocol's usual size).
+    #[arg(long)]
+    nodes: Option<usize>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -40,6 +37,12 @@ pub struct RunArgs {
 /// Arguments of `netsplit bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// Protocol to measure (`netsplit protocols` lists them).
+    #[arg(long)]
+    protocol: String,
+    /// Number of servers.
+    #[arg(long, default_value_t = 5)]
+    nodes: usize,
     /// Events per round.
     #[arg(long, default_value_t = 1_000_000)]
     events: u64,
@@ -51,32 +54,28 @@ pub struct BenchArgs {
     trace: bool,
 }
 
-fn load(args: &RunArgs) -> Result<Scenario, String> {
+fn load(registry: &Registry, args: &RunArgs) -> Result<Scenario, String> {
     if let Some(path) = &args.scenario {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix("gallery:")) {
-            return netsplit_core::run::gallery::load(name).map_err(|e| e.to_string());
+            return registry.load_gallery(name).map_err(|e| e.to_string());
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         return Scenario::from_json(&text).map_err(|e| format!("{}: {e}", path.display()));
     }
-    if !PROTOCOLS.contains(&args.protocol.as_str()) {
-        return Err(format!(
-            "unknown protocol {:?}; known: {}",
-            args.protocol,
-            PROTOCOLS.join(", ")
-        ));
-    }
-    let mut s = Scenario::new(&args.protocol, args.seed);
-    s.cluster.nodes = args.nodes;
+    let protocol = registry
+        .resolve(&args.protocol, "--protocol")
+        .map_err(|e| e.to_string())?;
+    let mut s = Scenario::new(protocol.id(), args.seed);
+    s.cluster.nodes = args.nodes.unwrap_or(protocol.servers().default);
     s.validate()
         .map_err(|e| format!("--nodes: {}", e.message))?;
     Ok(s)
 }
 
 /// `netsplit run`.
-pub fn run(args: RunArgs) -> Result<ExitCode, String> {
-    let scenario = load(&args)?;
+pub fn run(registry: &Registry, args: RunArgs) -> Result<ExitCode, String> {
+    let scenario = load(registry, &args)?;
     let until = Time(args.until.or(scenario.until.map(|t| t.0)).unwrap_or(10_000));
     if until.0 > netsplit_core::run::scenario::MAX_TIME_MS {
         return Err(format!(
@@ -84,7 +83,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
             netsplit_core::run::scenario::MAX_TIME_MS
         ));
     }
-    let mut p = build(&scenario).map_err(|e| e.to_string())?;
+    let mut p = registry.build(&scenario).map_err(|e| e.to_string())?;
     p.run_until(until, u64::MAX);
     let lines: Vec<String> = (0..p.trace_len())
         .filter_map(|i| p.trace_line(i))
@@ -145,22 +144,28 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// `netsplit bench`.
-pub fn bench(args: BenchArgs) -> Result<ExitCode, String> {
+/// `netsplit bench`: events per second of one protocol's default scenario (seed 7), checkers
+/// on, best of several rounds.
+pub fn bench(registry: &Registry, args: BenchArgs) -> Result<ExitCode, String> {
     if args.events == 0 || args.rounds == 0 {
         return Err("--events and --rounds must be at least 1".into());
     }
+    let protocol = registry
+        .resolve(&args.protocol, "--protocol")
+        .map_err(|e| e.to_string())?;
+    let mut scenario = Scenario::new(protocol.id(), 7);
+    scenario.cluster.nodes = args.nodes;
+    scenario.cluster.record_trace = args.trace;
     let mut best = f64::MAX;
     for _ in 0..args.rounds {
-        let cluster = ClusterConfig {
-            nodes: 5,
-            record_trace: args.trace,
-            ..ClusterConfig::default()
-        };
-        let mut sim = Simulator::<RaftNode>::new(cluster, RaftConfig::default(), 7)
-            .map_err(|e| e.to_string())?;
+        let mut p = registry
+            .build(&scenario)
+            .map_err(|e| format!("--nodes: {e}"))?;
         let start = Instant::now();
-        let done = sim.run_events(args.events);
+        let mut done = 0;
+        while done < args.events && p.step() {
+            done += 1;
+        }
         let secs = start.elapsed().as_secs_f64();
         if done != args.events {
             return Err(format!("simulation stopped after {done} events"));
@@ -168,7 +173,9 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode, String> {
         best = best.min(secs);
     }
     crate::outln!(
-        "raft 5 nodes{}: {:.2} M events/s (best of {} rounds of {} events)",
+        "{} {} nodes{}: {:.2} M events/s (best of {} rounds of {} events)",
+        protocol.id(),
+        args.nodes,
         if args.trace { " with trace" } else { "" },
         args.events as f64 / best / 1e6,
         args.rounds,

@@ -17,7 +17,7 @@ use netsplit_core::kernel::config::ClusterConfig;
 #[cfg(not(target_arch = "wasm32"))]
 use netsplit_core::kernel::sim::Simulator;
 #[cfg(not(target_arch = "wasm32"))]
-use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
+use netsplit_core::protocols::raft::{Raft, RaftConfig};
 #[cfg(not(target_arch = "wasm32"))]
 use std::hint::black_box;
 
@@ -40,7 +40,7 @@ fn throughput(c: &mut Criterion) {
     for (name, record) in [("no-trace", false), ("with-trace", true)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut sim = Simulator::<RaftNode>::new(cluster(record), RaftConfig::default(), 7)
+                let mut sim = Simulator::<Raft>::new(cluster(record), RaftConfig::default(), 7)
                     .expect("valid config");
                 black_box(sim.run_events(EVENTS))
             })

@@ -5,6 +5,7 @@
 //! gen_scenarios -- figure-8`.
 
 use netsplit_core::kernel::view::{Role, Snapshot};
+use netsplit_core::protocols::raft;
 use netsplit_core::run::scenario::Scenario;
 use netsplit_core::{build, Control, NodeId, Playground, Time};
 
@@ -55,18 +56,18 @@ impl Driver {
     /// Force `i`'s election timeout until it leads.
     fn elect(&mut self, i: usize) {
         for _ in 0..20 {
-            if self.role(i) == Role::Leader {
+            if self.role(i) == raft::LEADER {
                 return;
             }
             if self.snap().nodes[i - 1].status == netsplit_core::kernel::view::NodeStatus::Up
-                && self.role(i) == Role::Follower
+                && self.role(i) == raft::FOLLOWER
             {
                 let _ = self.p.apply(Control::Timeout { node: n(i) });
             }
             let end = self.p.now().0 + 150;
-            while self.p.now().0 < end && self.role(i) != Role::Leader && self.p.step() {}
+            while self.p.now().0 < end && self.role(i) != raft::LEADER && self.p.step() {}
         }
-        assert_eq!(self.role(i), Role::Leader, "n{i} should lead");
+        assert_eq!(self.role(i), raft::LEADER, "n{i} should lead");
     }
 }
 
@@ -103,11 +104,11 @@ fn figure_8() -> Scenario {
     // no-op stays with it alone.
     let w = {
         d.until(2000, "the majority elects a leader", |s| {
-            s.nodes[2..].iter().any(|x| x.view.role == Role::Leader)
+            s.nodes[2..].iter().any(|x| x.view.role == raft::LEADER)
         });
         let snap = d.snap();
         (3..=5)
-            .find(|i| snap.nodes[i - 1].view.role == Role::Leader)
+            .find(|i| snap.nodes[i - 1].view.role == raft::LEADER)
             .unwrap_or(5)
     };
     let others: Vec<usize> = (3..=5).filter(|i| *i != w).collect();
@@ -125,9 +126,9 @@ fn figure_8() -> Scenario {
     d.until(3000, "n1 or n2 leads term 3", |s| {
         s.nodes[..2]
             .iter()
-            .any(|x| x.view.role == Role::Leader && x.view.term >= Some(3))
+            .any(|x| x.view.role == raft::LEADER && x.view.term >= Some(3))
     });
-    let l = if d.role(1) == Role::Leader { 1 } else { 2 };
+    let l = if d.role(1) == raft::LEADER { 1 } else { 2 };
     let m = 3 - l;
     d.until(400, "x stores index 2", |s| {
         s.nodes[x - 1]
@@ -170,7 +171,7 @@ fn figure_8() -> Scenario {
 fn leader(s: &Snapshot) -> Option<usize> {
     s.nodes
         .iter()
-        .position(|x| x.view.role == Role::Leader)
+        .position(|x| x.view.role == raft::LEADER)
         .map(|i| i + 1)
 }
 
@@ -349,7 +350,7 @@ fn minority_read() -> Scenario {
         s.nodes
             .iter()
             .enumerate()
-            .any(|(i, x)| rest.contains(&(i + 1)) && x.view.role == Role::Leader)
+            .any(|(i, x)| rest.contains(&(i + 1)) && x.view.role == raft::LEADER)
     });
     submit(&mut d, 2, rest[0], "put x 2");
     d.wait(400);

@@ -9,7 +9,9 @@
 
 mod support;
 
-use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions, SeedReport};
+use netsplit_core::protocols::raft;
+use netsplit_core::run::chaos::{ChaosOptions, SeedReport};
+use netsplit_core::run::registry::Protocol;
 use support::share;
 
 const SEEDS: u64 = 500;
@@ -21,7 +23,9 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
         events: EVENTS,
         ..ChaosOptions::default()
     };
-    let reports: Vec<SeedReport> = (0..SEEDS).map(|s| run_raft_seed(s, &options)).collect();
+    let reports: Vec<SeedReport> = (0..SEEDS)
+        .map(|s| raft::PROTOCOL.chaos_seed(s, &options))
+        .collect();
     support::assert_no_violations("raft", nodes, EVENTS, &reports);
     reports
 }
@@ -30,7 +34,7 @@ fn coverage_floors(reports: &[SeedReport]) {
     let floors: [(&str, f64, f64); 11] = [
         (
             "two or more leader changes",
-            share(reports, |r| r.counters.became_leader >= 2),
+            share(reports, |r| r.counters.protocol("became_leader") >= 2),
             0.9,
         ),
         (

@@ -10,10 +10,10 @@
 //! in flight. Atomicity (and every other checker) must hold in every reachable state.
 
 use netsplit_core::kernel::config::ClusterConfig;
-use netsplit_core::kernel::node::Node;
+use netsplit_core::kernel::node::Model;
 use netsplit_core::kernel::sim::{Choice, Simulator};
 use netsplit_core::kernel::view::NodeStatus;
-use netsplit_core::protocols::atomic_commit::{CommitConfig, CommitNode, CommitRequest, Outcome};
+use netsplit_core::protocols::atomic_commit::{AtomicCommit, CommitConfig, CommitRequest, Outcome};
 use netsplit_core::{Control, NodeId};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
@@ -24,7 +24,7 @@ const CRASHES: u8 = 2;
 
 #[derive(Clone)]
 struct State {
-    sim: Simulator<CommitNode>,
+    sim: Simulator<AtomicCommit>,
     crashes_left: u8,
     /// Durable-state fingerprint of each crashed server.
     crashed: [u64; SERVERS],
@@ -44,7 +44,7 @@ fn fingerprint(s: &State) -> u64 {
         .collect();
     msgs.sort_unstable();
     let nodes: Vec<(bool, u64)> = (0..SERVERS)
-        .map(|i| match s.sim.node(NodeId::from_index(i)) {
+        .map(|i| match s.sim.server(NodeId::from_index(i)) {
             Some(n) => (true, n.state_hash()),
             None => (false, s.crashed[i]),
         })
@@ -53,7 +53,7 @@ fn fingerprint(s: &State) -> u64 {
 }
 
 enum Step {
-    Choice(Choice<<CommitNode as Node>::Timer>),
+    Choice(Choice<<AtomicCommit as Model>::Timer>),
     Control(Control),
 }
 
@@ -79,11 +79,11 @@ fn steps(s: &State) -> Vec<Step> {
 }
 
 /// Direct atomicity check on live participants (the checker sees crashed ones' history too).
-fn atomic(sim: &Simulator<CommitNode>) -> Result<(), String> {
+fn atomic(sim: &Simulator<AtomicCommit>) -> Result<(), String> {
     let mut seen: Vec<(NodeId, Outcome)> = Vec::new();
     for i in 1..SERVERS {
         let id = NodeId::from_index(i);
-        if let Some(n) = sim.node(id) {
+        if let Some(n) = sim.server(id) {
             for o in n.durable_state().done.values() {
                 seen.push((id, *o));
             }
@@ -112,8 +112,8 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
         record_trace: false,
         ..ClusterConfig::default()
     };
-    let mut sim = Simulator::<CommitNode>::new(cluster, config, 1).expect("valid");
-    let txn = CommitNode::parse_request(NodeId(0), "txn n2:x=1 n3:y=2 n4:z=3").expect("parses");
+    let mut sim = Simulator::<AtomicCommit>::new(cluster, config, 1).expect("valid");
+    let txn = AtomicCommit::parse_request(NodeId(0), "txn n2:x=1 n3:y=2 n4:z=3").expect("parses");
     assert!(matches!(txn, CommitRequest::Txn(_)));
     sim.request(NodeId(0), 0, txn).expect("coordinator is up");
     let init = State {
@@ -136,7 +136,7 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
                 Step::Choice(c) => s.sim.choose(*c).is_ok(),
                 Step::Control(c) => {
                     if let Control::Crash { node } = c {
-                        let d = s.sim.node(*node).map(|n| hash_of(n.durable_state()));
+                        let d = s.sim.server(*node).map(|n| hash_of(n.durable_state()));
                         s.crashed[node.index()] = d.unwrap_or(0);
                         s.crashes_left -= 1;
                     }
@@ -153,7 +153,7 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
             atomic(&s.sim).map_err(|e| format!("atomicity broken: {e}"))?;
             if seen.insert(fingerprint(&s)) {
                 let outcomes: Vec<Outcome> = (1..SERVERS)
-                    .filter_map(|i| s.sim.node(NodeId::from_index(i)))
+                    .filter_map(|i| s.sim.server(NodeId::from_index(i)))
                     .flat_map(|n| n.durable_state().done.values().copied().collect::<Vec<_>>())
                     .collect();
                 if outcomes.len() == SERVERS - 1 {

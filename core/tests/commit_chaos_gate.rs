@@ -8,7 +8,8 @@
 
 mod support;
 
-use netsplit_core::run::chaos::{run_protocol_seed, ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::run::chaos::{ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::run::registry::Registry;
 
 const SEEDS: u64 = 500;
 const EVENTS: u64 = 20_000;
@@ -21,7 +22,12 @@ fn run(protocol: &str, seeds: u64) -> Vec<SeedReport> {
         ..ChaosOptions::default()
     };
     (0..seeds)
-        .map(|s| run_protocol_seed(protocol, s, &options).expect("known protocol"))
+        .map(|s| {
+            Registry::builtin()
+                .get(protocol)
+                .expect("known protocol")
+                .chaos_seed(s, &options)
+        })
         .collect()
 }
 
@@ -87,7 +93,12 @@ fn crash_only(seeds: u64, protocol: &str) -> Vec<SeedReport> {
         ..ChaosOptions::default()
     };
     (0..seeds)
-        .map(|s| run_protocol_seed(protocol, s, &options).expect("known protocol"))
+        .map(|s| {
+            Registry::builtin()
+                .get(protocol)
+                .expect("known protocol")
+                .chaos_seed(s, &options)
+        })
         .collect()
 }
 
@@ -116,15 +127,20 @@ fn three_phase_commit_breaks_atomicity_under_partitions() {
         ..ChaosOptions::default()
     };
     let broken = (0..100).find(|s| {
-        run_protocol_seed("3pc", *s, &options)
+        Registry::builtin()
+            .get("3pc")
             .expect("known")
+            .chaos_seed(*s, &options)
             .violations
             .iter()
             .any(|v| v.checker == "atomicity")
     });
     let seed = broken.expect("chaos finds a 3PC atomicity violation within 100 seeds");
     println!("3pc: atomicity broken at seed {seed}");
-    let two = run_protocol_seed("2pc", seed, &options).expect("known");
+    let two = Registry::builtin()
+        .get("2pc")
+        .expect("known")
+        .chaos_seed(seed, &options);
     assert!(
         two.violations.is_empty(),
         "2pc seed {seed}: {:?}",

@@ -2,38 +2,45 @@
 //! `golden.rs`; this file states what each one is *for*).
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::kernel::node::Node;
-use netsplit_core::protocols::atomic_commit::{CommitConfig, CommitNode, Outcome, TxnId, Variant};
+use netsplit_core::kernel::node::Server;
+use netsplit_core::protocols::atomic_commit::{AtomicCommit, CommitServer, Outcome, TxnId};
 use netsplit_core::run::gallery;
-use netsplit_core::run::playground::{parse_config, Session};
-use netsplit_core::{NodeId, Playground, Time};
+use netsplit_core::run::playground::Session;
+use netsplit_core::{build, NodeId, Playground, Time};
 
 const N1: NodeId = NodeId(0);
 const N2: NodeId = NodeId(1);
 const N3: NodeId = NodeId(2);
 const N4: NodeId = NodeId(3);
 
-fn session(id: &str, until: u64) -> Session<CommitNode> {
+/// A gallery scenario's run, built through the registry like the page builds it.
+struct Run(Box<dyn Playground>);
+
+/// The gallery scenario `id` run to `until`.
+fn session(id: &str, until: u64) -> Run {
     let s = gallery::load(id).unwrap_or_else(|e| panic!("{id}: {e}"));
-    let mut config: CommitConfig = parse_config(&s.config).expect("config");
-    if s.protocol == "3pc" {
-        config.variant = Variant::ThreePhase;
-    }
-    let mut p = Session::new(s, config).expect("valid");
+    let mut p = build(&s).expect("valid");
     p.run_until(Time(until), u64::MAX);
     assert!(p.refused().is_empty(), "{id}: {:?}", p.refused());
-    p
+    Run(p)
 }
 
-fn node(p: &Session<CommitNode>, id: NodeId) -> &CommitNode {
-    p.sim().node(id).expect("running")
+/// The typed session behind a playground (what the page's panel reads).
+fn typed(p: &Run) -> &Session<AtomicCommit> {
+    p.0.as_any()
+        .downcast_ref::<Session<AtomicCommit>>()
+        .expect("an atomic commit session")
 }
 
-fn outcome(p: &Session<CommitNode>, id: NodeId, txn: u64) -> Option<Outcome> {
+fn node(p: &Run, id: NodeId) -> &CommitServer {
+    typed(p).sim().server(id).expect("running")
+}
+
+fn outcome(p: &Run, id: NodeId, txn: u64) -> Option<Outcome> {
     node(p, id).durable_state().done.get(&TxnId(txn)).copied()
 }
 
-fn log(p: &Session<CommitNode>) -> Vec<String> {
+fn log(p: &Run) -> Vec<String> {
     node(p, N1)
         .durable_state()
         .log
@@ -42,12 +49,12 @@ fn log(p: &Session<CommitNode>) -> Vec<String> {
         .collect()
 }
 
-fn value(p: &Session<CommitNode>, id: NodeId, key: &str) -> Option<i64> {
+fn value(p: &Run, id: NodeId, key: &str) -> Option<i64> {
     node(p, id).durable_state().store.get(key).copied()
 }
 
-fn trace(p: &Session<CommitNode>) -> String {
-    p.sim().trace_text()
+fn trace(p: &Run) -> String {
+    typed(p).sim().trace_text()
 }
 
 #[test]
@@ -78,7 +85,7 @@ fn a_no_vote_aborts_everywhere_and_nothing_is_logged() {
 #[test]
 fn participants_block_while_the_coordinator_is_down_then_resolve_from_its_log() {
     let during = session("2pc-coordinator-crash", 1400);
-    assert!(during.sim().node(N1).is_none(), "n1 is down");
+    assert!(typed(&during).sim().node(N1).is_none(), "n1 is down");
     for id in [N2, N3, N4] {
         let n = node(&during, id);
         assert!(n.blocked(), "{id} is blocked");
@@ -98,7 +105,7 @@ fn participants_block_while_the_coordinator_is_down_then_resolve_from_its_log() 
 #[test]
 fn a_prepared_participant_recovers_from_its_record_and_asks() {
     let during = session("2pc-participant-crash", 900);
-    assert!(during.sim().node(N3).is_none());
+    assert!(typed(&during).sim().node(N3).is_none());
     assert_eq!(log(&during), ["commit t1 → n2 n3"], "no end record yet");
     let after = session("2pc-participant-crash", 2000);
     assert_eq!(value(&after, N3, "y"), Some(2));
@@ -147,11 +154,11 @@ fn conflicting_transactions_abort_one_without_waiting() {
 #[test]
 fn the_same_partition_breaks_3pc_but_only_blocks_2pc() {
     let three = session("3pc-partition", 3000);
-    let checkers: Vec<&str> = three.violations().iter().map(|v| v.checker).collect();
+    let checkers: Vec<&str> = three.0.violations().iter().map(|v| v.checker).collect();
     assert!(
         checkers.contains(&"atomicity"),
         "3PC: {:?}",
-        three.violations()
+        three.0.violations()
     );
     assert_eq!(outcome(&three, N2, 1), Some(Outcome::Commit));
     assert_eq!(outcome(&three, N3, 1), Some(Outcome::Abort));
@@ -159,7 +166,11 @@ fn the_same_partition_breaks_3pc_but_only_blocks_2pc() {
     let during = session("2pc-partition", 1900);
     assert!(node(&during, N3).blocked() && node(&during, N4).blocked());
     let two = session("2pc-partition", 3000);
-    assert!(two.violations().is_empty(), "2PC: {:?}", two.violations());
+    assert!(
+        two.0.violations().is_empty(),
+        "2PC: {:?}",
+        two.0.violations()
+    );
     for id in [N2, N3, N4] {
         assert_eq!(outcome(&two, id, 1), Some(Outcome::Commit), "{id}");
     }

@@ -5,7 +5,8 @@
 #![cfg(feature = "mutants")]
 
 use netsplit_core::protocols::atomic_commit::Mutant;
-use netsplit_core::run::chaos::{run_protocol_seed, ChaosOptions};
+use netsplit_core::run::chaos::ChaosOptions;
+use netsplit_core::run::registry::Registry;
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;
@@ -18,7 +19,10 @@ fn first_catch(name: &str) -> Option<(u64, &'static str, String)> {
         ..ChaosOptions::default()
     };
     (0..BUDGET).find_map(|seed| {
-        let r = run_protocol_seed("2pc", seed, &options).expect("2pc is known");
+        let r = Registry::builtin()
+            .get("2pc")
+            .expect("2pc is known")
+            .chaos_seed(seed, &options);
         r.violations
             .first()
             .map(|v| (seed, v.checker, format!("{}: {}", v.checker, v.detail)))

@@ -7,7 +7,8 @@
 //! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test golden`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::view::{NodeStatus, Snapshot};
+use netsplit_core::protocols::raft;
 use netsplit_core::{build, Playground, Scenario, Time};
 use std::path::{Path, PathBuf};
 
@@ -34,7 +35,7 @@ fn run_to(s: &Scenario, t: u64) -> Box<dyn Playground> {
 fn leaders(snap: &Snapshot) -> Vec<(String, u64)> {
     snap.nodes
         .iter()
-        .filter(|n| n.status == NodeStatus::Up && n.view.role == Role::Leader)
+        .filter(|n| n.status == NodeStatus::Up && n.view.role == raft::LEADER)
         .map(|n| (n.id.to_string(), n.view.term.unwrap_or(0)))
         .collect()
 }
@@ -120,7 +121,7 @@ fn leader_crash_elects_a_new_leader_and_the_old_one_rejoins() {
     );
     let after = run_to(&s, 5000).snapshot();
     let n3 = &after.nodes[2];
-    assert_eq!(n3.view.role, Role::Follower);
+    assert_eq!(n3.view.role, raft::FOLLOWER);
     assert_eq!(
         n3.view.term,
         Some(l[0].1),
@@ -139,7 +140,7 @@ fn a_minority_leader_steps_down_by_check_quorum_and_catches_up_after_the_heal() 
     assert!(l[0].0 != "n3" && l[0].0 != "n1" && l[0].1 > 2, "{l:?}");
     assert_ne!(
         during.nodes[2].view.role,
-        Role::Leader,
+        raft::LEADER,
         "CheckQuorum: n3 stepped down in the minority"
     );
     assert_eq!(
@@ -156,7 +157,7 @@ fn a_minority_leader_steps_down_by_check_quorum_and_catches_up_after_the_heal() 
     };
     let stale_commit = commit(&during, 2);
     let after = run_to(&s, 5000).snapshot();
-    assert_eq!(after.nodes[2].view.role, Role::Follower);
+    assert_eq!(after.nodes[2].view.role, raft::FOLLOWER);
     assert!(
         commit(&after, 2) > stale_commit,
         "n3 catches up on what the majority committed"
@@ -292,7 +293,7 @@ fn a_lagging_follower_catches_up_by_install_snapshot() {
     let leader = end
         .nodes
         .iter()
-        .position(|n| n.view.role == Role::Leader)
+        .position(|n| n.view.role == raft::LEADER)
         .expect("a leader");
     assert_eq!(
         field(&end, 4, "state machine"),

@@ -9,8 +9,9 @@ mod support;
 
 use support::share;
 
-use netsplit_core::protocols::dynamo::chaos::run_kv_seed;
+use netsplit_core::protocols::dynamo;
 use netsplit_core::run::chaos::{ChaosOptions, SeedReport};
+use netsplit_core::run::registry::Protocol;
 
 const EVENTS: u64 = 20_000;
 
@@ -29,7 +30,9 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
         ..ChaosOptions::default()
     };
     let started = std::time::Instant::now();
-    let reports: Vec<SeedReport> = (0..seeds()).map(|s| run_kv_seed(s, &options)).collect();
+    let reports: Vec<SeedReport> = (0..seeds())
+        .map(|s| dynamo::PROTOCOL.chaos_seed(s, &options))
+        .collect();
     let elapsed = started.elapsed();
     let events: u64 = reports.iter().map(|r| r.events).sum();
     let mut settle: Vec<u64> = reports.iter().filter_map(|r| r.settle_ms).collect();
@@ -98,7 +101,7 @@ fn five_nodes_no_violation_and_convergence_in_every_seed() {
 
 #[test]
 fn lww_and_set_modes_converge_under_the_same_chaos() {
-    use netsplit_core::protocols::dynamo::{ConflictMode, KvConfig, KvNode};
+    use netsplit_core::protocols::dynamo::{ConflictMode, Dynamo, KvConfig};
     use netsplit_core::run::chaos::{run_seed_with, ChaosProtocol};
     let options = ChaosOptions {
         nodes: 5,
@@ -114,10 +117,10 @@ fn lww_and_set_modes_converge_under_the_same_chaos() {
         let config = KvConfig {
             conflict: mode,
             clock_skew_ms: skew,
-            ..KvNode::chaos_config(&options)
+            ..Dynamo::chaos_config(&options)
         };
         for seed in 0..seeds {
-            let r = run_seed_with::<KvNode>(seed, &options, config.clone());
+            let r = run_seed_with::<Dynamo>(dynamo::ID, seed, &options, config.clone());
             assert!(
                 r.violations.is_empty(),
                 "{} mode, seed {seed}: {:?}",

@@ -5,7 +5,7 @@
 
 use netsplit_core::protocols::dynamo::check::{analyze, histories, settled_state};
 use netsplit_core::protocols::dynamo::node::OpRecord;
-use netsplit_core::protocols::dynamo::{KvConfig, KvNode, KvReply, Level};
+use netsplit_core::protocols::dynamo::{self, Dynamo, KvConfig, KvReply, Level};
 use netsplit_core::run::playground::{parse_config, Playground, Session};
 use netsplit_core::{NodeId, Scenario, Time};
 
@@ -13,10 +13,10 @@ fn load(name: &str) -> Scenario {
     netsplit_core::run::gallery::load(name).expect("gallery scenario")
 }
 
-fn run(name: &str, until: u64) -> Session<KvNode> {
+fn run(name: &str, until: u64) -> Session<Dynamo> {
     let s = load(name);
     let config: KvConfig = parse_config(&s.config).unwrap();
-    let mut session = Session::<KvNode>::new(s, config).unwrap();
+    let mut session = Session::<Dynamo>::new(dynamo::ID, s, config).unwrap();
     session.run_until(Time(until), u64::MAX);
     assert!(
         session.violations().is_empty(),
@@ -27,9 +27,9 @@ fn run(name: &str, until: u64) -> Session<KvNode> {
     session
 }
 
-fn history(s: &Session<KvNode>, client: usize) -> Vec<OpRecord> {
+fn history(s: &Session<Dynamo>, client: usize) -> Vec<OpRecord> {
     s.sim()
-        .node(NodeId::client(client))
+        .client(NodeId::client(client))
         .map(|c| c.history().to_vec())
         .unwrap_or_default()
 }
@@ -48,7 +48,7 @@ fn values(r: &OpRecord) -> Vec<String> {
 #[test]
 fn the_scenarios_use_the_keys_they_describe() {
     let s = run("kv-siblings-partition", 0);
-    let node = s.sim().node(n(0)).unwrap();
+    let node = s.sim().server(n(0)).unwrap();
     assert_eq!(node.ring().replicas("cart", 3), vec![n(1), n(3), n(0)]);
     assert_eq!(node.ring().preference_list("cart")[3..], [n(2), n(4)]);
     assert_eq!(node.ring().replicas("profile", 3), vec![n(3), n(4), n(2)]);
@@ -79,9 +79,8 @@ fn lww_loses_the_later_write_and_counts_it() {
 
 #[test]
 fn replicas_converge_by_anti_entropy_after_the_heal() {
-    let state = |s: &Session<KvNode>, i: usize| {
-        s.sim().node(n(i)).unwrap().store().unwrap()["profile"].clone()
-    };
+    let state =
+        |s: &Session<Dynamo>, i: usize| s.sim().server(n(i)).unwrap().store()["profile"].clone();
     let before = run("kv-converge-after-heal", 2999);
     assert_ne!(state(&before, 3), state(&before, 4), "n4 and n5 disagree");
     let after = run("kv-converge-after-heal", 8000);
@@ -89,7 +88,7 @@ fn replicas_converge_by_anti_entropy_after_the_heal() {
     assert!(a == b && b == c, "replicas converged");
     assert_eq!(a.versions.len(), 2, "both writes survive as siblings");
     // Nobody read: no read repair helped.
-    let stats = |i: usize| after.sim().node(n(i)).unwrap().stats().unwrap().clone();
+    let stats = |i: usize| after.sim().server(n(i)).unwrap().stats().clone();
     assert!((0..5).all(|i| stats(i).read_repairs == 0));
     assert!((0..5).map(|i| stats(i).ae_keys_sent).sum::<u64>() > 0);
 }
@@ -114,12 +113,11 @@ fn a_strong_write_fails_in_the_minority_and_an_eventual_one_succeeds() {
 #[test]
 fn a_hint_is_handed_off_after_the_replica_returns() {
     let hint = ("n4".to_string(), "cart".to_string());
-    let hints = |s: &Session<KvNode>, i: usize| -> Vec<(String, String)> {
+    let hints = |s: &Session<Dynamo>, i: usize| -> Vec<(String, String)> {
         s.sim()
-            .node(n(i))
+            .server(n(i))
             .unwrap()
             .hints()
-            .unwrap()
             .iter()
             .map(|(r, k)| (r.to_string(), k.clone()))
             .collect()
@@ -128,6 +126,6 @@ fn a_hint_is_handed_off_after_the_replica_returns() {
     assert_eq!(hints(&during, 2), vec![hint], "n3 holds the hint for n4");
     let after = run("kv-hinted-handoff", 5000);
     assert!(hints(&after, 2).is_empty());
-    let n4 = after.sim().node(n(3)).unwrap().store().unwrap()["cart"].clone();
+    let n4 = after.sim().server(n(3)).unwrap().store()["cart"].clone();
     assert_eq!(n4.versions[0].value, "v1");
 }

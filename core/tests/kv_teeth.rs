@@ -3,9 +3,10 @@
 //! feature: `cargo test -p netsplit-core --features mutants --test kv_teeth`.
 #![cfg(feature = "mutants")]
 
-use netsplit_core::protocols::dynamo::chaos::run_kv_seed;
+use netsplit_core::protocols::dynamo;
 use netsplit_core::protocols::dynamo::Mutant;
 use netsplit_core::run::chaos::ChaosOptions;
+use netsplit_core::run::registry::Protocol;
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;
@@ -19,7 +20,7 @@ fn first_catch(mutant: &str) -> Option<(u64, String)> {
         ..ChaosOptions::default()
     };
     (0..BUDGET).find_map(|seed| {
-        let r = run_kv_seed(seed, &options);
+        let r = dynamo::PROTOCOL.chaos_seed(seed, &options);
         r.violations
             .first()
             .map(|v| (seed, format!("{}: {}", v.checker, v.detail)))

@@ -4,8 +4,10 @@
 //! compiled in only with the `mutants` feature: `cargo test -p netsplit-core --features mutants`.
 #![cfg(feature = "mutants")]
 
+use netsplit_core::protocols::raft;
 use netsplit_core::protocols::raft::Mutant;
-use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions};
+use netsplit_core::run::chaos::ChaosOptions;
+use netsplit_core::run::registry::Protocol;
 
 /// Seeds each mutant gets to be caught in.
 const BUDGET: u64 = 200;
@@ -22,7 +24,7 @@ fn first_catch(mutant: Mutant, nodes: usize) -> Option<(u64, String)> {
         ..ChaosOptions::default()
     };
     (0..BUDGET).find_map(|seed| {
-        let r = run_raft_seed(seed, &options);
+        let r = raft::PROTOCOL.chaos_seed(seed, &options);
         r.violations
             .first()
             .map(|v| (seed, format!("{}: {}", v.checker, v.detail)))
@@ -85,7 +87,7 @@ fn correct_raft_is_clean_on_the_same_seeds() {
         ..ChaosOptions::default()
     };
     for seed in 0..50 {
-        let r = run_raft_seed(seed, &options);
+        let r = raft::PROTOCOL.chaos_seed(seed, &options);
         assert!(r.violations.is_empty(), "seed {seed}: {:?}", r.violations);
     }
 }

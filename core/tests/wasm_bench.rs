@@ -7,7 +7,7 @@
 
 use netsplit_core::kernel::config::ClusterConfig;
 use netsplit_core::kernel::sim::Simulator;
-use netsplit_core::protocols::raft::{RaftConfig, RaftNode};
+use netsplit_core::protocols::raft::{Raft, RaftConfig};
 use wasm_bindgen_test::*;
 
 const EVENTS: u64 = 100_000;
@@ -18,8 +18,7 @@ fn run(record_trace: bool) -> u64 {
         record_trace,
         ..ClusterConfig::default()
     };
-    let mut sim =
-        Simulator::<RaftNode>::new(cluster, RaftConfig::default(), 7).expect("valid config");
+    let mut sim = Simulator::<Raft>::new(cluster, RaftConfig::default(), 7).expect("valid config");
     sim.run_events(EVENTS)
 }
 

@@ -5,7 +5,7 @@
 //! property still holds. It never panics: it reports a typed [`Violation`] that the simulator
 //! records in the trace, and the run goes on so the UI can show what happened next.
 
-use crate::kernel::node::Node;
+use crate::kernel::node::{Actor, Model};
 use crate::kernel::types::{NodeId, Time};
 use serde::Serialize;
 use std::fmt;
@@ -54,11 +54,11 @@ pub struct Finding {
 }
 
 /// The bundle of invariant checkers of one protocol.
-pub trait Checker<N: Node>: Clone + fmt::Debug + Default {
+pub trait Checker<M: Model>: Clone + fmt::Debug + Default {
     /// The properties this bundle checks.
     fn properties() -> &'static [CheckerInfo];
 
-    /// Called after node `id` handled an event (including its start or restart), with its state.
-    /// Push a [`Finding`] for every property that no longer holds.
-    fn observe(&mut self, now: Time, id: NodeId, node: &N, findings: &mut Vec<Finding>);
+    /// Called after node `id` (a server or a client) handled an event (including its start or
+    /// restart), with its state. Push a [`Finding`] for every property that no longer holds.
+    fn observe(&mut self, now: Time, id: NodeId, node: &Actor<M>, findings: &mut Vec<Finding>);
 }

@@ -7,6 +7,7 @@ pub mod check;
 pub mod chunked;
 pub mod config;
 pub mod control;
+pub mod harness;
 pub mod inflight;
 pub mod net;
 pub mod node;

@@ -16,7 +16,7 @@ use crate::kernel::config::{ClusterConfig, ConfigError};
 use crate::kernel::control::Control;
 use crate::kernel::inflight::InFlightTable;
 use crate::kernel::net::{DropReason, Fate, LinkState, Network};
-use crate::kernel::node::{ClientId, Ctx, Effect, Message, Node};
+use crate::kernel::node::{Actor, ClientId, Ctx, Durable, Effect, Effects, Message, Model};
 use crate::kernel::rng::SimRng;
 use crate::kernel::trace::{Fnv64, TraceEntry, TraceEvent};
 use crate::kernel::types::{MsgId, NodeId, Time};
@@ -88,36 +88,36 @@ struct Armed {
 
 /// Per-node bookkeeping owned by the simulator.
 #[derive(Clone, Debug)]
-struct Slot<N: Node> {
+struct Slot<M: Model> {
     status: NodeStatus,
-    /// The live node (`None` while crashed).
-    node: Option<N>,
-    /// Durable state of a crashed node, and its view for the UI.
-    durable: Option<(N::Durable, NodeView)>,
+    /// The live actor (`None` while crashed).
+    node: Option<Actor<M>>,
+    /// Durable state of a crashed server, and its view for the UI.
+    durable: Option<(Durable<M>, NodeView)>,
     rng: SimRng,
-    timers: BTreeMap<N::Timer, Armed>,
+    timers: BTreeMap<M::Timer, Armed>,
     /// Events that arrived while paused, in arrival order.
-    deferred: Vec<Due<N::Timer>>,
+    deferred: Vec<Due<M::Timer>>,
     /// Last role/term traced (`None` after a restart, so the first role is always traced).
     last_role: Option<(Role, Option<u64>)>,
 }
 
 /// An input handed to a node.
-enum Input<N: Node> {
+enum Input<M: Model> {
     Start {
         restart: bool,
     },
     Message {
         from: NodeId,
-        msg: N::Msg,
+        msg: M::Msg,
     },
     Timer {
-        timer: N::Timer,
+        timer: M::Timer,
         forced: bool,
     },
     Request {
         client: ClientId,
-        request: N::Request,
+        request: M::Request,
     },
 }
 
@@ -201,12 +201,6 @@ pub struct Counters {
     pub waited: u64,
     /// Timers fired.
     pub timers_fired: u64,
-    /// Times a node became candidate.
-    pub became_candidate: u64,
-    /// Times a node became pre-candidate.
-    pub became_pre_candidate: u64,
-    /// Times a node became leader.
-    pub became_leader: u64,
     /// Crashes applied.
     pub crashes: u64,
     /// Restarts applied.
@@ -246,9 +240,6 @@ impl Counters {
             ("dropped_by_user", self.dropped_by_user),
             ("waited", self.waited),
             ("timers_fired", self.timers_fired),
-            ("became_pre_candidate", self.became_pre_candidate),
-            ("became_candidate", self.became_candidate),
-            ("became_leader", self.became_leader),
             ("crashes", self.crashes),
             ("restarts", self.restarts),
             ("pauses", self.pauses),
@@ -292,47 +283,50 @@ pub enum RunOutcome {
 
 /// A deterministic simulation of one protocol on one cluster.
 #[derive(Clone, Debug)]
-pub struct Simulator<N: Node> {
+pub struct Simulator<M: Model> {
     cluster: ClusterConfig,
-    config: N::Config,
+    config: M::Config,
     now: Time,
     seq: u64,
     next_msg: u64,
-    queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
-    messages: InFlightTable<InFlight<N::Msg>>,
+    queue: BinaryHeap<Reverse<Queued<M::Timer>>>,
+    messages: InFlightTable<InFlight<M::Msg>>,
     /// Messages waiting at held links, in arrival order.
     held: Vec<MsgId>,
     /// Servers first (`n1…`), then simulated clients (`c1…`).
-    slots: Vec<Slot<N>>,
+    slots: Vec<Slot<M>>,
     /// Number of servers.
     servers: usize,
+    /// Every server's id, in order (what actors are told the cluster is).
+    members: Vec<NodeId>,
     net: Network,
     /// Shared with clones (checkpoints) chunk by chunk, never copied.
-    trace: ChunkedLog<TraceEntry<N>>,
-    checker: N::Checker,
+    trace: ChunkedLog<TraceEntry<M>>,
+    checker: M::Checker,
     violations: Vec<Violation>,
     counters: Counters,
     /// Time of the last queued event processed (deliveries and timers, not user actions).
     last_event_at: Option<Time>,
-    effects: Vec<Effect<N::Msg, N::Timer, N::Reply>>,
+    effects: Effects<M>,
     findings: Vec<Finding>,
 }
 
-impl<N: Node> Simulator<N> {
+impl<M: Model> Simulator<M> {
     /// A new simulation: validates the cluster configuration, then starts every node at t=0.
     pub fn new(
         cluster: ClusterConfig,
-        config: N::Config,
+        config: M::Config,
         seed: u64,
-    ) -> Result<Simulator<N>, ConfigError> {
+    ) -> Result<Simulator<M>, ConfigError> {
         cluster.validate("cluster")?;
-        N::validate_config(&config, "config")?;
+        M::validate_config(&config, "config")?;
         let root = SimRng::new(seed);
         let n = cluster.nodes;
+        let members: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
         let slots = (0..n + cluster.clients)
             .map(|i| {
                 let id = NodeId::at_slot(i, n);
-                let node = N::new(id, n, &config, None);
+                let node = Actor::new(id, &members, &config, None);
                 let last_role = Some((node.role(), node.term()));
                 Slot {
                     status: NodeStatus::Up,
@@ -353,6 +347,7 @@ impl<N: Node> Simulator<N> {
                 root.fork(NET_STREAM),
             ),
             servers: n,
+            members,
             cluster,
             config,
             now: Time::ZERO,
@@ -363,7 +358,7 @@ impl<N: Node> Simulator<N> {
             held: Vec::new(),
             slots,
             trace: ChunkedLog::new(),
-            checker: N::Checker::default(),
+            checker: M::Checker::default(),
             violations: Vec::new(),
             counters: Counters::default(),
             last_event_at: None,
@@ -394,15 +389,38 @@ impl<N: Node> Simulator<N> {
     }
 
     /// The protocol configuration.
-    pub fn config(&self) -> &N::Config {
+    pub fn config(&self) -> &M::Config {
         &self.config
     }
 
-    /// The live node `id` (`None` while it is crashed).
-    pub fn node(&self, id: NodeId) -> Option<&N> {
+    /// The server ids, in order.
+    pub fn members(&self) -> &[NodeId] {
+        &self.members
+    }
+
+    /// The live actor `id` (`None` while it is crashed).
+    pub fn node(&self, id: NodeId) -> Option<&Actor<M>> {
         self.slots
             .get(id.slot(self.servers))
             .and_then(|s| s.node.as_ref())
+    }
+
+    /// The live server `id` (`None` while it is crashed, or if `id` is a client).
+    pub fn server(&self, id: NodeId) -> Option<&M::Server> {
+        self.node(id).and_then(Actor::server)
+    }
+
+    /// The client `id` (`None` if `id` is a server).
+    pub fn client(&self, id: NodeId) -> Option<&M::Client> {
+        self.node(id).and_then(Actor::client)
+    }
+
+    /// The durable state a crashed server `id` will restart from.
+    pub fn crashed_durable(&self, id: NodeId) -> Option<&Durable<M>> {
+        self.slots
+            .get(id.slot(self.servers))
+            .and_then(|s| s.durable.as_ref())
+            .map(|(d, _)| d)
     }
 
     /// Status of node `id`.
@@ -416,7 +434,7 @@ impl<N: Node> Simulator<N> {
     }
 
     /// The recorded trace (empty if the cluster config turned recording off).
-    pub fn trace(&self) -> &ChunkedLog<TraceEntry<N>> {
+    pub fn trace(&self) -> &ChunkedLog<TraceEntry<M>> {
         &self.trace
     }
 
@@ -507,7 +525,7 @@ impl<N: Node> Simulator<N> {
             .map(|(from, to, state)| LinkView { from, to, state })
             .collect();
         Snapshot {
-            protocol: N::PROTOCOL,
+            protocol: "",
             now: self.now,
             events: self.counters.events,
             nodes,
@@ -519,7 +537,7 @@ impl<N: Node> Simulator<N> {
 
     // ----- advancing time ----------------------------------------------------------------
 
-    fn is_live(&self, due: &Due<N::Timer>) -> bool {
+    fn is_live(&self, due: &Due<M::Timer>) -> bool {
         match due {
             Due::Deliver(id) => self
                 .messages
@@ -599,7 +617,7 @@ impl<N: Node> Simulator<N> {
         done
     }
 
-    fn process(&mut self, due: Due<N::Timer>) {
+    fn process(&mut self, due: Due<M::Timer>) {
         match due {
             Due::Deliver(id) => self.arrive(id),
             Due::Timer { node, timer, .. } => {
@@ -690,7 +708,7 @@ impl<N: Node> Simulator<N> {
         });
     }
 
-    fn schedule(&mut self, at: Time, due: Due<N::Timer>) {
+    fn schedule(&mut self, at: Time, due: Due<M::Timer>) {
         self.seq += 1;
         self.queue.push(Reverse(Queued {
             at,
@@ -699,7 +717,7 @@ impl<N: Node> Simulator<N> {
         }));
     }
 
-    fn record(&mut self, event: TraceEvent<N>) {
+    fn record(&mut self, event: TraceEvent<M>) {
         if self.cluster.record_trace {
             self.trace.push(TraceEntry {
                 at: self.now,
@@ -709,11 +727,10 @@ impl<N: Node> Simulator<N> {
     }
 
     /// Hand one input to node `id` (which must be up), apply its effects, then run the checkers.
-    fn dispatch(&mut self, id: NodeId, input: Input<N>) {
+    fn dispatch(&mut self, id: NodeId, input: Input<M>) {
         self.counters.events += 1;
         let record = self.cluster.record_trace;
         let mut out = std::mem::take(&mut self.effects);
-        let cluster_size = self.servers;
         let slot = &mut self.slots[id.slot(self.servers)];
         let Some(node) = slot.node.as_mut() else {
             self.effects = out;
@@ -722,11 +739,11 @@ impl<N: Node> Simulator<N> {
         let mut ctx = Ctx {
             now: self.now,
             id,
-            cluster_size,
+            servers: &self.members,
             rng: &mut slot.rng,
             out: &mut out,
         };
-        let mut pending_trace: Option<TraceEvent<N>> = None;
+        let mut pending_trace: Option<TraceEvent<M>> = None;
         match input {
             Input::Start { restart } => {
                 pending_trace = Some(TraceEvent::Start { node: id, restart });
@@ -763,15 +780,8 @@ impl<N: Node> Simulator<N> {
             self.record(ev);
         }
         if role_changed {
-            match role.0 {
-                Role::Candidate => self.counters.became_candidate += 1,
-                Role::PreCandidate => self.counters.became_pre_candidate += 1,
-                Role::Leader => self.counters.became_leader += 1,
-                Role::Follower
-                | Role::Client
-                | Role::Coordinator
-                | Role::Participant
-                | Role::Replica => {}
+            if let Some(counter) = role.0.counter {
+                *self.counters.protocol.entry(counter).or_default() += 1;
             }
             self.record(TraceEvent::Role {
                 node: id,
@@ -804,7 +814,7 @@ impl<N: Node> Simulator<N> {
         }
     }
 
-    fn apply_effect(&mut self, id: NodeId, effect: Effect<N::Msg, N::Timer, N::Reply>) {
+    fn apply_effect(&mut self, id: NodeId, effect: Effect<M::Msg, M::Timer, M::Reply>) {
         match effect {
             Effect::Send { to, msg } => self.send(id, to, msg),
             Effect::SetTimer { timer, after_ms } => {
@@ -841,7 +851,7 @@ impl<N: Node> Simulator<N> {
         }
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
         let (fates, copies) = self.net.send(self.now, from, to);
         for (copy, fate) in fates.iter().take(copies).enumerate() {
             let id = MsgId(self.next_msg);
@@ -943,7 +953,7 @@ impl<N: Node> Simulator<N> {
         // A client command is parsed before anything is recorded: a typo changes nothing.
         let submitted = match &control {
             Control::Submit { client, node, op } => {
-                let request = N::parse_request(*node, op).map_err(ControlError)?;
+                let request = M::parse_request(*node, op).map_err(ControlError)?;
                 Some((*client, request))
             }
             _ => None,
@@ -969,7 +979,7 @@ impl<N: Node> Simulator<N> {
                     .durable
                     .take()
                     .ok_or_else(|| ControlError(format!("{node} has no durable state")))?;
-                let fresh = N::new(node, self.servers, &self.config, Some(durable));
+                let fresh = Actor::new(node, &self.members, &self.config, Some(durable));
                 let slot = &mut self.slots[node.slot(self.servers)];
                 slot.last_role = None;
                 slot.node = Some(fresh);
@@ -1059,7 +1069,7 @@ impl<N: Node> Simulator<N> {
     }
 
     /// The armed timer of `node` whose name (its text form) is `name`.
-    fn armed_timer(&self, node: NodeId, name: &str) -> Option<N::Timer> {
+    fn armed_timer(&self, node: NodeId, name: &str) -> Option<M::Timer> {
         self.slots
             .get(node.slot(self.servers))?
             .timers
@@ -1070,12 +1080,13 @@ impl<N: Node> Simulator<N> {
 
     fn crash(&mut self, id: NodeId) {
         let slot = &mut self.slots[id.slot(self.servers)];
-        let Some(node) = slot.node.take() else {
+        // Only servers crash (controls naming a client are refused before this).
+        let Some(durable) = slot.node.as_ref().and_then(Actor::durable) else {
             return;
         };
-        let durable = node.durable();
+        slot.node = None;
         // What a restart would recover: shown in the UI while the node is down.
-        let recovered = N::new(id, self.servers, &self.config, Some(durable.clone()));
+        let recovered = Actor::<M>::new(id, &self.members, &self.config, Some(durable.clone()));
         let slot = &mut self.slots[id.slot(self.servers)];
         slot.durable = Some((durable, recovered.view()));
         slot.status = NodeStatus::Crashed;
@@ -1123,7 +1134,7 @@ impl<N: Node> Simulator<N> {
         &mut self,
         node: NodeId,
         client: ClientId,
-        request: N::Request,
+        request: M::Request,
     ) -> Result<(), ControlError> {
         if node.is_client() || node.index() >= self.servers {
             return Err(ControlError(format!("no node {node}")));
@@ -1140,7 +1151,7 @@ impl<N: Node> Simulator<N> {
 
     /// Every message on the wire or waiting, in id order: (id, from, to, message). For
     /// exhaustive exploration, which fingerprints the in-flight multiset.
-    pub fn in_flight(&self) -> impl Iterator<Item = (MsgId, NodeId, NodeId, &N::Msg)> {
+    pub fn in_flight(&self) -> impl Iterator<Item = (MsgId, NodeId, NodeId, &M::Msg)> {
         self.messages
             .iter()
             .map(|(id, m)| (id, m.from, m.to, &m.msg))
@@ -1148,7 +1159,7 @@ impl<N: Node> Simulator<N> {
 
     /// Every event that could happen next, in a stable order: deliver or drop each flying
     /// message, fire each armed timer of a running node.
-    pub fn enabled(&self) -> Vec<Choice<N::Timer>> {
+    pub fn enabled(&self) -> Vec<Choice<M::Timer>> {
         let mut out = Vec::new();
         for (id, m) in self.messages.iter() {
             if m.flight == Flight::Flying {
@@ -1210,7 +1221,7 @@ impl<N: Node> Simulator<N> {
 
     /// Make `choice` happen now. Time advances to the event's scheduled time if that is later
     /// (it never goes back). Returns an error if the choice is not currently enabled.
-    pub fn choose(&mut self, choice: Choice<N::Timer>) -> Result<(), ControlError> {
+    pub fn choose(&mut self, choice: Choice<M::Timer>) -> Result<(), ControlError> {
         match choice {
             Choice::Deliver(id) => {
                 let Some(m) = self.messages.get(id).filter(|m| m.flight == Flight::Flying) else {
@@ -1249,14 +1260,14 @@ impl<N: Node> Simulator<N> {
 mod tests {
     use super::*;
     use crate::kernel::trace::TraceEvent;
-    use crate::protocols::raft::{RaftConfig, RaftNode};
+    use crate::protocols::raft::{Raft, RaftConfig};
 
-    fn sim(seed: u64) -> Simulator<RaftNode> {
+    fn sim(seed: u64) -> Simulator<Raft> {
         Simulator::new(ClusterConfig::default(), RaftConfig::default(), seed).unwrap()
     }
 
     /// Message ids delivered on `from → to`, in delivery order, after trace position `start`.
-    fn delivered(s: &Simulator<RaftNode>, start: usize, from: NodeId, to: NodeId) -> Vec<MsgId> {
+    fn delivered(s: &Simulator<Raft>, start: usize, from: NodeId, to: NodeId) -> Vec<MsgId> {
         s.trace()
             .iter_from(start)
             .filter_map(|e| match &e.event {
@@ -1275,7 +1286,7 @@ mod tests {
         let (a, b) = (NodeId(0), NodeId(1));
         let leader = (0..5)
             .map(NodeId::from_index)
-            .find(|n| s.node(*n).is_some_and(|x| x.role() == Role::Leader))
+            .find(|n| s.node(*n).is_some_and(|x| x.role().leads))
             .unwrap();
         let other = if leader == a { b } else { a };
         s.apply(Control::Hold {

@@ -13,14 +13,14 @@
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::net::DropReason;
-use crate::kernel::node::{ClientId, Message, Node};
+use crate::kernel::node::{ClientId, Message, Model};
 use crate::kernel::types::{MsgId, NodeId, Time};
 use crate::kernel::view::Role;
 use std::fmt;
 
 /// One thing that happened.
 #[derive(Clone, Debug)]
-pub enum TraceEvent<N: Node> {
+pub enum TraceEvent<M: Model> {
     /// A node started (fresh) or restarted from durable state.
     Start {
         /// The node.
@@ -37,7 +37,7 @@ pub enum TraceEvent<N: Node> {
         /// Receiver.
         to: NodeId,
         /// The message.
-        msg: N::Msg,
+        msg: M::Msg,
         /// When it will arrive.
         deliver_at: Time,
         /// This copy is a duplicate made by the network.
@@ -52,7 +52,7 @@ pub enum TraceEvent<N: Node> {
         /// Receiver.
         to: NodeId,
         /// The message.
-        msg: N::Msg,
+        msg: M::Msg,
     },
     /// A message arrived at a held link or a paused node and waits.
     Wait {
@@ -83,7 +83,7 @@ pub enum TraceEvent<N: Node> {
         /// The node.
         node: NodeId,
         /// Which timer.
-        timer: N::Timer,
+        timer: M::Timer,
         /// Fired by the user ("force timeout") rather than by time.
         forced: bool,
     },
@@ -103,7 +103,7 @@ pub enum TraceEvent<N: Node> {
         /// The client.
         client: ClientId,
         /// The request.
-        request: N::Request,
+        request: M::Request,
     },
     /// A node answered a client.
     Reply {
@@ -112,7 +112,7 @@ pub enum TraceEvent<N: Node> {
         /// The client.
         client: ClientId,
         /// The answer.
-        reply: N::Reply,
+        reply: M::Reply,
     },
     /// A node's remark.
     Note {
@@ -129,11 +129,11 @@ pub enum TraceEvent<N: Node> {
 
 /// A trace event with its time.
 #[derive(Clone, Debug)]
-pub struct TraceEntry<N: Node> {
+pub struct TraceEntry<M: Model> {
     /// When it happened.
     pub at: Time,
     /// What happened.
-    pub event: TraceEvent<N>,
+    pub event: TraceEvent<M>,
 }
 
 /// Broad category of an event, for filtering in the UI.
@@ -164,7 +164,7 @@ pub enum Category {
     Violation,
 }
 
-impl<N: Node> TraceEvent<N> {
+impl<M: Model> TraceEvent<M> {
     /// The event's category.
     pub fn category(&self) -> Category {
         match self {
@@ -223,7 +223,7 @@ impl<N: Node> TraceEvent<N> {
     }
 }
 
-impl<N: Node> fmt::Display for TraceEntry<N> {
+impl<M: Model> fmt::Display for TraceEntry<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t={} ", self.at)?;
         match &self.event {

@@ -9,41 +9,79 @@ use crate::kernel::net::LinkState;
 use crate::kernel::types::{MsgId, NodeId, Time};
 use serde::Serialize;
 
-/// A node's role, as drawn (shape and label, never colour alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// How a role's node outline is drawn (with the role's name as text, never colour alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Raft follower.
-    Follower,
-    /// Raft pre-candidate (PreVote phase).
-    PreCandidate,
-    /// Raft candidate.
-    Candidate,
-    /// Raft leader.
-    Leader,
-    /// A simulated client (outside the cluster).
-    Client,
-    /// Atomic commit coordinator (transaction manager).
-    Coordinator,
-    /// Atomic commit participant (resource manager).
-    Participant,
-    /// A leaderless replica (Dynamo-style store): every server is a peer.
-    Replica,
+pub enum Outline {
+    /// A thin solid outline: the ordinary member (follower, replica, participant, backup).
+    Thin,
+    /// A dotted outline: probing before campaigning (Raft's pre-candidate).
+    Dotted,
+    /// A dashed outline: campaigning (candidate), with the vote count.
+    Dashed,
+    /// A thick solid outline: in charge (leader, coordinator, primary).
+    Thick,
+    /// A rounded square: a client outside the cluster.
+    Square,
+}
+
+impl Outline {
+    /// Lower-case name (CSS class suffix on the page).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outline::Thin => "thin",
+            Outline::Dotted => "dotted",
+            Outline::Dashed => "dashed",
+            Outline::Thick => "thick",
+            Outline::Square => "square",
+        }
+    }
+}
+
+/// A node's role: data a protocol supplies, not a fixed list — a name (traced and shown), how
+/// it is drawn, whether it leads (crowned on the graph) and which coverage counter entering it
+/// bumps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Role {
+    /// Lower-case name used in the trace and the UI (`"leader"`).
+    pub name: &'static str,
+    /// How the node is outlined.
+    pub outline: Outline,
+    /// Whether a node in this role leads the cluster (drawn with a crown).
+    pub leads: bool,
+    /// The protocol coverage counter bumped each time a node enters this role (or a new term
+    /// in it), e.g. `"became_leader"`; `None` counts nothing.
+    pub counter: Option<&'static str>,
 }
 
 impl Role {
+    /// Every protocol's simulated clients.
+    pub const CLIENT: Role = Role {
+        name: "client",
+        outline: Outline::Square,
+        leads: false,
+        counter: None,
+    };
+
+    /// A role drawn with outline `outline` that counts nothing and does not lead.
+    pub const fn plain(name: &'static str, outline: Outline) -> Role {
+        Role {
+            name,
+            outline,
+            leads: false,
+            counter: None,
+        }
+    }
+
     /// Lower-case name used in the trace and the UI.
     pub fn name(self) -> &'static str {
-        match self {
-            Role::Follower => "follower",
-            Role::PreCandidate => "pre-candidate",
-            Role::Candidate => "candidate",
-            Role::Leader => "leader",
-            Role::Client => "client",
-            Role::Coordinator => "coordinator",
-            Role::Participant => "participant",
-            Role::Replica => "replica",
-        }
+        self.name
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name)
     }
 }
 

@@ -15,13 +15,11 @@ use crate::kernel::check::Violation;
 use crate::kernel::config::ClusterConfig;
 use crate::kernel::control::Control;
 use crate::kernel::net::{LatencyDist, NetConfig};
-use crate::kernel::node::Node;
+use crate::kernel::node::Model;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::{NodeId, Time};
-use crate::kernel::view::{NodeStatus, Role};
-use crate::protocols::atomic_commit::{CommitConfig, CommitNode, Variant};
-use crate::protocols::raft::{Mutant, RaftConfig, RaftNode};
+use crate::kernel::view::NodeStatus;
 use crate::run::scenario::{Scenario, TimedAction};
 use serde::Serialize;
 
@@ -124,7 +122,7 @@ pub struct SeedReport {
 }
 
 /// A protocol that chaos can drive.
-pub trait ChaosProtocol: Node {
+pub trait ChaosProtocol: Model {
     /// The protocol configuration for a chaos run.
     fn chaos_config(options: &ChaosOptions) -> Self::Config;
     /// The configuration as scenario JSON.
@@ -133,10 +131,6 @@ pub trait ChaosProtocol: Node {
     fn settle_bound_ms(config: &Self::Config) -> u64;
     /// Whether the cluster has settled (e.g. one leader everyone follows).
     fn settled(sim: &Simulator<Self>) -> bool;
-    /// The protocol's deliberately broken variants: (name, the bug it re-introduces).
-    fn mutants() -> Vec<(&'static str, &'static str)> {
-        Vec::new()
-    }
     /// A random client command to submit now (`Control::Submit`), or `None` to skip this turn.
     fn client_op(rng: &mut SimRng, sim: &Simulator<Self>) -> Option<Control> {
         let _ = (rng, sim);
@@ -164,213 +158,6 @@ pub trait ChaosProtocol: Node {
     fn unsettled(sim: &Simulator<Self>) -> String {
         let _ = sim;
         "no stable leader".to_string()
-    }
-}
-
-/// Run one seed of the protocol named `protocol` (as in scenario files).
-pub fn run_protocol_seed(
-    protocol: &str,
-    seed: u64,
-    options: &ChaosOptions,
-) -> Result<SeedReport, String> {
-    match protocol {
-        "raft" => Ok(run_seed::<RaftNode>(seed, options)),
-        "2pc" => Ok(run_seed::<CommitNode>(seed, options)),
-        "3pc" => {
-            let config = CommitConfig {
-                variant: Variant::ThreePhase,
-                ..CommitNode::chaos_config(options)
-            };
-            Ok(run_seed_with::<CommitNode>(seed, options, config))
-        }
-        "kv" => Ok(run_seed::<crate::protocols::dynamo::KvNode>(seed, options)),
-        other => Err(unknown_protocol(other)),
-    }
-}
-
-/// The deliberately broken variants of the protocol named `protocol`.
-pub fn protocol_mutants(protocol: &str) -> Result<Vec<(&'static str, &'static str)>, String> {
-    match protocol {
-        "raft" => Ok(RaftNode::mutants()),
-        "2pc" | "3pc" => Ok(CommitNode::mutants()),
-        "kv" => Ok(crate::protocols::dynamo::KvNode::mutants()),
-        other => Err(unknown_protocol(other)),
-    }
-}
-
-/// Protocols chaos can drive.
-pub const PROTOCOLS: &[&str] = &["raft", "2pc", "3pc", "kv"];
-
-fn unknown_protocol(name: &str) -> String {
-    format!(
-        "unknown protocol {name:?}; chaos knows: {}",
-        PROTOCOLS.join(", ")
-    )
-}
-
-impl ChaosProtocol for RaftNode {
-    fn chaos_config(options: &ChaosOptions) -> RaftConfig {
-        let mutant = options.mutant.as_deref().and_then(Mutant::by_name);
-        RaftConfig {
-            mutant,
-            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
-            read_mode: if mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
-                crate::protocols::raft::ReadMode::Lease
-            } else {
-                RaftConfig::default().read_mode
-            },
-            ..RaftConfig::default()
-        }
-    }
-
-    fn mutants() -> Vec<(&'static str, &'static str)> {
-        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
-    }
-
-    fn config_json(config: &RaftConfig) -> serde_json::Value {
-        serde_json::to_value(config).unwrap_or_default()
-    }
-
-    /// Ten election timeouts (the bound the tests promise).
-    fn settle_bound_ms(config: &RaftConfig) -> u64 {
-        10 * config.election_timeout_max_ms
-    }
-
-    /// Exactly one leader among running servers, every running server is in its term and
-    /// follows it, the leader has committed its whole log (so the commands clients sent after
-    /// the heal committed too), and every follower has learned that commit index.
-    fn settled(sim: &Simulator<RaftNode>) -> bool {
-        let mut leader = None;
-        for i in 0..sim.cluster_size() {
-            let Some(node) = sim.node(NodeId::from_index(i)) else {
-                continue;
-            };
-            if node.role() == Role::Leader {
-                if leader.is_some() {
-                    return false;
-                }
-                leader = Some((NodeId::from_index(i), node));
-            }
-        }
-        let Some((id, leader)) = leader else {
-            return false;
-        };
-        let term = leader.current_term();
-        let commit = leader.commit_index();
-        leader.last_index() == commit
-            && leader.log().last().is_none_or(|e| e.term == term)
-            && (0..sim.cluster_size()).all(|i| {
-                sim.node(NodeId::from_index(i)).is_none_or(|n| {
-                    n.current_term() == term && n.leader() == Some(id) && n.commit_index() == commit
-                })
-            })
-    }
-
-    /// A random command from a random idle client to a random server, on a few hot keys so
-    /// operations overlap.
-    fn client_op(rng: &mut SimRng, sim: &Simulator<RaftNode>) -> Option<Control> {
-        let clients = sim.cluster().clients;
-        if clients == 0 {
-            return None;
-        }
-        let k = rng.index(clients);
-        let client = NodeId::client(k);
-        if sim
-            .node(client)
-            .and_then(|n| n.client())
-            .is_some_and(|c| c.busy())
-        {
-            return None;
-        }
-        let node = NodeId::from_index(rng.index(sim.cluster_size()));
-        let key = ["x", "y", "z"][rng.index(3)];
-        let value = rng.range_inclusive(1, 9);
-        let op = match rng.index(10) {
-            0..=3 => format!("put {key} {value}"),
-            4..=6 => format!("get {key}"),
-            7 | 8 => {
-                let expected = rng.range_inclusive(0, 9);
-                let expected = if expected == 0 {
-                    "-".to_string()
-                } else {
-                    expected.to_string()
-                };
-                format!("cas {key} {expected} {value}")
-            }
-            _ => format!("delete {key}"),
-        };
-        Some(Control::Submit { client, node, op })
-    }
-
-    /// The partial partition (Howard & Abraham 2020; the 2020 Cloudflare outage): servers
-    /// 1…⌈n/2⌉+… stay fully connected, and each remaining server reaches exactly one of them.
-    /// With PreVote and CheckQuorum a leader stays put; without, the half-connected servers
-    /// depose leaders over and over.
-    fn probe(rng: &mut SimRng, sim: &Simulator<RaftNode>) -> Option<Probe> {
-        let n = sim.cluster_size();
-        if n < 3 {
-            return None;
-        }
-        let mut order: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
-        // A random arrangement, so the leader may land anywhere.
-        for i in (1..n).rev() {
-            let j = rng.index(i + 1);
-            order.swap(i, j);
-        }
-        let core = n / 2 + 1;
-        let (inner, outer) = order.split_at(core);
-        let mut controls = Vec::new();
-        let mut shape = Vec::new();
-        for (k, o) in outer.iter().enumerate() {
-            let bridge = inner[k % inner.len()];
-            for other in order.iter().filter(|x| *x != o && **x != bridge) {
-                controls.push(Control::Cut { a: *o, b: *other });
-            }
-            shape.push(format!("{o} reaches only {bridge}"));
-        }
-        Some(Probe {
-            name: format!("partial partition ({})", shape.join(", ")),
-            controls,
-            window_ms: 20 * sim.config().election_timeout_max_ms,
-        })
-    }
-
-    /// At most three leaders in the window: one may have to step down (CheckQuorum) and one
-    /// be elected, but the half-connected servers must not keep deposing leaders.
-    fn probe_verdict(before: &Counters, sim: &Simulator<RaftNode>) -> Option<String> {
-        let elected = sim.counters().became_leader - before.became_leader;
-        (elected > 3).then(|| {
-            format!(
-                "{elected} leaders were elected in {} ms of a steady fault a majority could ride out",
-                20 * sim.config().election_timeout_max_ms
-            )
-        })
-    }
-
-    /// Violations the live linearizability checker found are already in the trace; this adds
-    /// nothing, but a seed's histories are all re-checked at the end with pending operations
-    /// indeterminate (the live check sees other clients' operations as last observed).
-    fn final_check(sim: &Simulator<RaftNode>) -> Vec<Violation> {
-        let mut history = Vec::new();
-        for k in 0..sim.cluster().clients {
-            if let Some(c) = sim.node(NodeId::client(k)).and_then(|n| n.client()) {
-                history.extend(c.history().iter().map(|op| op.event(k as u32 + 1)));
-            }
-        }
-        match crate::checkers::linearizability::check(&history, 2_000_000) {
-            Ok(crate::checkers::linearizability::Verdict::NotLinearizable {
-                key, reason, ..
-            }) => {
-                vec![Violation {
-                    at: sim.now(),
-                    event: sim.events().saturating_sub(1),
-                    checker: crate::protocols::raft::check::LINEARIZABLE,
-                    node: None,
-                    detail: format!("client history of key {key:?} is not linearizable: {reason}"),
-                }]
-            }
-            _ => Vec::new(),
-        }
     }
 }
 
@@ -449,9 +236,9 @@ fn random_partition(rng: &mut SimRng, n: usize) -> Control {
 }
 
 /// Choose one random fault that is valid in the current state, if the classes allow any.
-fn random_fault<N: Node>(
+fn random_fault<M: Model>(
     rng: &mut SimRng,
-    sim: &Simulator<N>,
+    sim: &Simulator<M>,
     faults: &FaultClasses,
 ) -> Option<Control> {
     let n = sim.cluster_size();
@@ -551,21 +338,21 @@ fn random_fault<N: Node>(
 /// Random stream of the fault injector (separate from the simulator's own streams).
 const CHAOS_STREAM: u64 = 0xC4A05;
 
-/// Run one seed of chaos against protocol `N`.
-pub fn run_seed<N: ChaosProtocol>(seed: u64, options: &ChaosOptions) -> SeedReport {
-    run_seed_with::<N>(seed, options, N::chaos_config(options))
+/// Run one seed of chaos against protocol `M`, which runs under the registry id `id`.
+pub fn run_seed<M: ChaosProtocol>(id: &str, seed: u64, options: &ChaosOptions) -> SeedReport {
+    run_seed_with::<M>(id, seed, options, M::chaos_config(options))
 }
 
 /// Process events up to `end` while the clients keep submitting commands (the next at
 /// `*next_op`, then every 10–150 ms), until `done` holds (checked before every step). Returns
 /// whether `done` held.
-fn run_with_clients<N: ChaosProtocol>(
-    sim: &mut Simulator<N>,
+fn run_with_clients<M: ChaosProtocol>(
+    sim: &mut Simulator<M>,
     rng: &mut SimRng,
     next_op: &mut Time,
     end: Time,
-    apply: &mut impl FnMut(&mut Simulator<N>, Time, Control),
-    done: impl Fn(&Simulator<N>) -> bool,
+    apply: &mut impl FnMut(&mut Simulator<M>, Time, Control),
+    done: impl Fn(&Simulator<M>) -> bool,
 ) -> bool {
     loop {
         if done(sim) {
@@ -576,7 +363,7 @@ fn run_with_clients<N: ChaosProtocol>(
                 sim.step();
             }
             _ if *next_op <= end => {
-                if let Some(control) = N::client_op(rng, sim) {
+                if let Some(control) = M::client_op(rng, sim) {
                     apply(sim, *next_op, control);
                 }
                 *next_op = next_op.plus(rng.range_inclusive(10, 150));
@@ -586,12 +373,13 @@ fn run_with_clients<N: ChaosProtocol>(
     }
 }
 
-/// Run one seed of chaos against protocol `N` with an explicit configuration (e.g. a variant
-/// of the protocol that the options cannot name).
-pub fn run_seed_with<N: ChaosProtocol>(
+/// Run one seed of chaos against protocol `M` (registry id `id`) with an explicit
+/// configuration (e.g. a variant of the protocol that the options cannot name).
+pub fn run_seed_with<M: ChaosProtocol>(
+    id: &str,
     seed: u64,
     options: &ChaosOptions,
-    config: N::Config,
+    config: M::Config,
 ) -> SeedReport {
     let mut rng = SimRng::new(seed).fork(CHAOS_STREAM);
     let mix = draw_mix(&mut rng, &options.faults);
@@ -601,16 +389,16 @@ pub fn run_seed_with<N: ChaosProtocol>(
         net: mix.net.clone(),
         record_trace: false,
     };
-    let mut scenario = Scenario::new(N::PROTOCOL, seed);
+    let mut scenario = Scenario::new(id, seed);
     scenario.name = format!("chaos seed {seed}");
     scenario.cluster = ClusterConfig {
         record_trace: true,
         ..cluster.clone()
     };
-    scenario.config = N::config_json(&config);
+    scenario.config = M::config_json(&config);
 
     let mut violations = Vec::new();
-    let Ok(mut sim) = Simulator::<N>::new(cluster, config.clone(), seed) else {
+    let Ok(mut sim) = Simulator::<M>::new(cluster, config.clone(), seed) else {
         // Options are validated by callers; an invalid cluster yields an empty report.
         return SeedReport {
             seed,
@@ -623,7 +411,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
             scenario,
         };
     };
-    let mut apply = |sim: &mut Simulator<N>, at: Time, control: Control| {
+    let mut apply = |sim: &mut Simulator<M>, at: Time, control: Control| {
         sim.advance_clock(at);
         if sim.apply(control.clone()).is_ok() {
             scenario.actions.push(TimedAction { at, control });
@@ -649,7 +437,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
                 sim.step();
             }
             _ if next_op < next_fault => {
-                if let Some(control) = N::client_op(&mut rng, &sim) {
+                if let Some(control) = M::client_op(&mut rng, &sim) {
                     apply(&mut sim, next_op, control);
                 }
                 next_op = next_op.plus(rng.range_inclusive(10, 150));
@@ -685,7 +473,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
             NodeStatus::Up => {}
         }
     }
-    let deadline = heal_at.plus(N::settle_bound_ms(&config));
+    let deadline = heal_at.plus(M::settle_bound_ms(&config));
     let mut settle_ms = None;
     // Clients keep going after the heal (a new command must commit for Raft to count as
     // settled).
@@ -696,12 +484,12 @@ pub fn run_seed_with<N: ChaosProtocol>(
         &mut next_op,
         deadline,
         &mut apply,
-        N::settled,
+        M::settled,
     ) {
         settle_ms = Some(sim.now().0 - heal_at.0);
     }
     if settle_ms.is_some() {
-        if let Some(probe) = N::probe(&mut rng, &sim) {
+        if let Some(probe) = M::probe(&mut rng, &sim) {
             sim.run_until(sim.now());
             let at = sim.now().plus(1);
             let before = sim.counters().clone();
@@ -711,7 +499,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
             let end = at.plus(probe.window_ms);
             next_op = next_op.max(at.plus(1));
             run_with_clients(&mut sim, &mut rng, &mut next_op, end, &mut apply, |_| false);
-            if let Some(why) = N::probe_verdict(&before, &sim) {
+            if let Some(why) = M::probe_verdict(&before, &sim) {
                 violations.push(Violation {
                     at: sim.now(),
                     event: sim.events().saturating_sub(1),
@@ -723,7 +511,7 @@ pub fn run_seed_with<N: ChaosProtocol>(
         }
     }
     violations.extend(sim.violations().iter().cloned());
-    violations.extend(N::final_check(&sim));
+    violations.extend(M::final_check(&sim));
     if settle_ms.is_none() {
         violations.push(Violation {
             at: sim.now(),
@@ -732,8 +520,8 @@ pub fn run_seed_with<N: ChaosProtocol>(
             node: None,
             detail: format!(
                 "{} within {} ms after the network healed at t={heal_at}",
-                N::unsettled(&sim),
-                N::settle_bound_ms(&config)
+                M::unsettled(&sim),
+                M::settle_bound_ms(&config)
             ),
         });
     }
@@ -750,15 +538,15 @@ pub fn run_seed_with<N: ChaosProtocol>(
     }
 }
 
-/// Run one Raft seed (convenience for the CLI and tests).
-pub fn run_raft_seed(seed: u64, options: &ChaosOptions) -> SeedReport {
-    run_seed::<RaftNode>(seed, options)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocols::raft::{Raft, ID};
     use crate::run::playground::build;
+
+    fn run_raft_seed(seed: u64, options: &ChaosOptions) -> SeedReport {
+        run_seed::<Raft>(ID, seed, options)
+    }
 
     #[test]
     fn a_seed_is_reproducible_and_replays_as_a_scenario() {

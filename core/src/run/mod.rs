@@ -5,5 +5,6 @@ pub mod chaos;
 pub mod gallery;
 pub mod link;
 pub mod playground;
+pub mod registry;
 pub mod scenario;
 pub mod timeline;

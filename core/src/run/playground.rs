@@ -9,14 +9,11 @@ use crate::kernel::check::{Checker, CheckerInfo, Violation};
 use crate::kernel::config::ConfigError;
 use crate::kernel::control::Control;
 use crate::kernel::net::DropReason;
-use crate::kernel::node::Node;
+use crate::kernel::node::Model;
 use crate::kernel::sim::{ControlError, Counters, Pick, RunOutcome, Simulator};
 use crate::kernel::trace::{Category, TraceEvent};
 use crate::kernel::types::{MsgId, NodeId, Time};
 use crate::kernel::view::Snapshot;
-use crate::protocols::atomic_commit::{CommitConfig, CommitNode, Variant};
-use crate::protocols::dynamo::{KvConfig, KvNode};
-use crate::protocols::raft::{RaftConfig, RaftNode};
 use crate::run::scenario::{Scenario, TimedAction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -45,8 +42,11 @@ pub struct TraceLine {
 
 /// A running simulation of any protocol.
 pub trait Playground {
-    /// Protocol name.
+    /// The registry id of the protocol running.
     fn protocol(&self) -> &'static str;
+    /// The session itself, for panels and tools that read one protocol's typed state: downcast
+    /// to [`Session`] of that protocol's model.
+    fn as_any(&self) -> &dyn std::any::Any;
     /// Current virtual time.
     fn now(&self) -> Time;
     /// Events processed so far.
@@ -96,8 +96,10 @@ pub trait Playground {
 
 /// A simulator plus the scenario it replays.
 #[derive(Clone, Debug)]
-pub struct Session<N: Node> {
-    sim: Simulator<N>,
+pub struct Session<M: Model> {
+    /// The registry id it runs under.
+    protocol: &'static str,
+    sim: Simulator<M>,
     /// The scenario without its actions (they live in `actions`, shared between clones).
     scenario: Scenario,
     /// The action schedule.
@@ -111,13 +113,18 @@ pub struct Session<N: Node> {
     steps: u64,
 }
 
-impl<N: Node> Session<N> {
-    /// Start a session of `scenario` with the given protocol configuration.
-    pub fn new(mut scenario: Scenario, config: N::Config) -> Result<Session<N>, ConfigError> {
+impl<M: Model> Session<M> {
+    /// Start a session of `scenario` with the given protocol configuration, running under the
+    /// registry id `protocol`.
+    pub fn new(
+        protocol: &'static str,
+        mut scenario: Scenario,
+        config: M::Config,
+    ) -> Result<Session<M>, ConfigError> {
         // Client commands are the protocol's own language: check them before anything runs.
         for (i, action) in scenario.actions.iter().enumerate() {
             if let Control::Submit { node, op, .. } = &action.control {
-                N::parse_request(*node, op).map_err(|e| {
+                M::parse_request(*node, op).map_err(|e| {
                     ConfigError::new(format!("actions[{i}].control.op"), format!("{op:?}: {e}"))
                 })?;
             }
@@ -125,6 +132,7 @@ impl<N: Node> Session<N> {
         let sim = Simulator::new(scenario.cluster.clone(), config, scenario.seed)?;
         let actions = Arc::new(std::mem::take(&mut scenario.actions));
         Ok(Session {
+            protocol,
             sim,
             scenario,
             actions,
@@ -136,7 +144,7 @@ impl<N: Node> Session<N> {
     }
 
     /// The simulator (for protocol-specific inspection in tests and the CLI).
-    pub fn sim(&self) -> &Simulator<N> {
+    pub fn sim(&self) -> &Simulator<M> {
         &self.sim
     }
 
@@ -171,9 +179,13 @@ impl<N: Node> Session<N> {
     }
 }
 
-impl<N: Node> Playground for Session<N> {
+impl<M: Model> Playground for Session<M> {
     fn protocol(&self) -> &'static str {
-        N::PROTOCOL
+        self.protocol
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn now(&self) -> Time {
@@ -238,7 +250,9 @@ impl<N: Node> Playground for Session<N> {
     }
 
     fn snapshot(&self) -> Snapshot {
-        self.sim.snapshot()
+        let mut snapshot = self.sim.snapshot();
+        snapshot.protocol = self.protocol;
+        snapshot
     }
 
     fn trace_len(&self) -> usize {
@@ -271,7 +285,7 @@ impl<N: Node> Playground for Session<N> {
     }
 
     fn properties(&self) -> &'static [CheckerInfo] {
-        N::Checker::properties()
+        M::Checker::properties()
     }
 
     fn counters(&self) -> &Counters {
@@ -333,57 +347,10 @@ pub fn parse_config<C: DeserializeOwned>(value: &serde_json::Value) -> Result<C,
     serde_json::from_value(value).map_err(|e| ConfigError::new("config", e.to_string()))
 }
 
-/// Build a running playground from a scenario (validating everything first).
+/// Build a running playground of a built-in protocol from a scenario (validating everything
+/// first); [`crate::run::registry::Registry::build`] does the same for any registry.
 pub fn build(scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
-    scenario.validate()?;
-    match scenario.protocol.as_str() {
-        "raft" => {
-            let config: RaftConfig = parse_config(&scenario.config)?;
-            config.validate("config")?;
-            Ok(Box::new(Session::<RaftNode>::new(
-                scenario.clone(),
-                config,
-            )?))
-        }
-        "2pc" | "3pc" => {
-            let mut config: CommitConfig = parse_config(&scenario.config)?;
-            if scenario.protocol == "3pc" {
-                config.variant = Variant::ThreePhase;
-            }
-            config.validate("config")?;
-            if config.coordinator.index() >= scenario.cluster.nodes {
-                return Err(ConfigError::new(
-                    "config.coordinator",
-                    format!(
-                        "{} is not in this {}-node cluster",
-                        config.coordinator, scenario.cluster.nodes
-                    ),
-                ));
-            }
-            Ok(Box::new(Session::<CommitNode>::new(
-                scenario.clone(),
-                config,
-            )?))
-        }
-        "kv" => {
-            let config: KvConfig = parse_config(&scenario.config)?;
-            config.validate("config")?;
-            if config.replicas > scenario.cluster.nodes {
-                return Err(ConfigError::new(
-                    "config.replicas",
-                    format!(
-                        "{} replicas per key need at least {} nodes (cluster has {})",
-                        config.replicas, config.replicas, scenario.cluster.nodes
-                    ),
-                ));
-            }
-            Ok(Box::new(Session::<KvNode>::new(scenario.clone(), config)?))
-        }
-        other => Err(ConfigError::new(
-            "protocol",
-            format!("unknown protocol {other:?}"),
-        )),
-    }
+    crate::run::registry::Registry::builtin().build(scenario)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Helpers shared by the native and the WebAssembly determinism tests.
 
-use netsplit_core::run::chaos::{run_raft_seed, ChaosOptions};
+use netsplit_core::protocols::raft;
+use netsplit_core::run::chaos::ChaosOptions;
+use netsplit_core::run::registry::Protocol;
 use netsplit_core::{build, Time};
 
 /// Seeds covered by the determinism fingerprints.
@@ -17,7 +19,7 @@ pub fn fingerprint(seed: u64) -> u64 {
         events: 1500,
         ..ChaosOptions::default()
     };
-    let report = run_raft_seed(seed, &options);
+    let report = raft::PROTOCOL.chaos_seed(seed, &options);
     let mut p = build(&report.scenario).expect("chaos scenarios are valid");
     p.run_until(report.end, u64::MAX);
     p.run_until(Time(report.end.0 + 500), u64::MAX);

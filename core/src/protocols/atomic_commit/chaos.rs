@@ -3,8 +3,8 @@
 
 use super::check::RECOVERY;
 use super::msg::Outcome;
-use super::node::{CommitNode, Kind, LogRec};
-use super::{CommitConfig, Mutant};
+use super::node::{CommitServer, Kind, LogRec};
+use super::{AtomicCommit, CommitConfig, Mutant};
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::rng::SimRng;
@@ -16,10 +16,10 @@ use crate::run::chaos::{ChaosOptions, ChaosProtocol};
 /// Keys the random transactions use: few, so transactions conflict often.
 const KEYS: &[&str] = &["a", "b", "c", "d"];
 
-fn servers(sim: &Simulator<CommitNode>) -> impl Iterator<Item = (NodeId, Option<&CommitNode>)> {
+fn servers(sim: &Simulator<AtomicCommit>) -> impl Iterator<Item = (NodeId, Option<&CommitServer>)> {
     (0..sim.cluster_size()).map(move |i| {
         let id = NodeId::from_index(i);
-        (id, sim.node(id))
+        (id, sim.server(id))
     })
 }
 
@@ -51,7 +51,7 @@ fn random_txn(rng: &mut SimRng, participants: &[NodeId]) -> String {
     op
 }
 
-impl ChaosProtocol for CommitNode {
+impl ChaosProtocol for AtomicCommit {
     fn chaos_config(options: &ChaosOptions) -> CommitConfig {
         CommitConfig {
             mutant: options.mutant.as_deref().and_then(Mutant::by_name),
@@ -71,20 +71,16 @@ impl ChaosProtocol for CommitNode {
 
     /// Every server runs, the coordinator has no unfinished transaction and no participant is
     /// in doubt.
-    fn settled(sim: &Simulator<CommitNode>) -> bool {
+    fn settled(sim: &Simulator<AtomicCommit>) -> bool {
         servers(sim).all(|(id, node)| {
             sim.status(id) == NodeStatus::Up
                 && node.is_some_and(|n| n.unfinished() == 0 && n.in_doubt().next().is_none())
         })
     }
 
-    fn mutants() -> Vec<(&'static str, &'static str)> {
-        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
-    }
-
     /// About one turn in three submits: a transaction to the coordinator (mostly) or a
     /// refuse/accept command to a participant (rarely).
-    fn client_op(rng: &mut SimRng, sim: &Simulator<CommitNode>) -> Option<Control> {
+    fn client_op(rng: &mut SimRng, sim: &Simulator<AtomicCommit>) -> Option<Control> {
         let clients = sim.cluster().clients;
         if clients == 0 || !rng.chance(0.35) {
             return None;
@@ -116,13 +112,13 @@ impl ChaosProtocol for CommitNode {
 
     /// Once settled, every commit on the coordinator's log has its end record and was applied
     /// by every writer.
-    fn final_check(sim: &Simulator<CommitNode>) -> Vec<Violation> {
+    fn final_check(sim: &Simulator<AtomicCommit>) -> Vec<Violation> {
         if !Self::settled(sim) {
             return Vec::new();
         }
         let mut out = Vec::new();
         let coordinator = sim.config().coordinator;
-        let Some(coord) = sim.node(coordinator) else {
+        let Some(coord) = sim.server(coordinator) else {
             return out;
         };
         let log = &coord.durable_state().log;
@@ -136,7 +132,7 @@ impl ChaosProtocol for CommitNode {
             let missing: Vec<String> = writers
                 .iter()
                 .filter(|w| {
-                    sim.node(**w).is_none_or(|n| {
+                    sim.server(**w).is_none_or(|n| {
                         n.kind() != Kind::Participant
                             || n.durable_state().done.get(txn) != Some(&Outcome::Commit)
                     })
@@ -163,7 +159,7 @@ impl ChaosProtocol for CommitNode {
         out
     }
 
-    fn unsettled(sim: &Simulator<CommitNode>) -> String {
+    fn unsettled(sim: &Simulator<AtomicCommit>) -> String {
         let mut parts = Vec::new();
         for (id, node) in servers(sim) {
             let Some(n) = node else {

@@ -10,9 +10,10 @@
 //! and Recovery in Database Systems" (1987), §7.2, conditions AC1–AC5.
 
 use super::msg::{Outcome, TxnId, Vote};
-use super::node::{Audit, CommitNode, Kind, LogRec, Via};
-use super::Variant;
+use super::node::{Audit, CommitServer, Kind, LogRec, Via};
+use super::{AtomicCommit, Variant};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
+use crate::kernel::node::Actor;
 use crate::kernel::types::{NodeId, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,7 +173,7 @@ impl CommitChecker {
         }
     }
 
-    fn recovered(&mut self, id: NodeId, node: &CommitNode, f: &mut Vec<Finding>) {
+    fn recovered(&mut self, id: NodeId, node: &CommitServer, f: &mut Vec<Finding>) {
         let d = node.durable_state();
         match node.kind() {
             Kind::Coordinator => {
@@ -202,17 +203,25 @@ impl CommitChecker {
                     }
                 }
             }
-            Kind::Client => {}
         }
     }
 }
 
-impl Checker<CommitNode> for CommitChecker {
+impl Checker<AtomicCommit> for CommitChecker {
     fn properties() -> &'static [CheckerInfo] {
         PROPERTIES
     }
 
-    fn observe(&mut self, _now: Time, id: NodeId, node: &CommitNode, findings: &mut Vec<Finding>) {
+    fn observe(
+        &mut self,
+        _now: Time,
+        id: NodeId,
+        node: &Actor<AtomicCommit>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(node) = node.server() else {
+            return;
+        };
         let variant = node.config().variant;
         for a in node.audit() {
             match a {
@@ -244,16 +253,20 @@ mod tests {
     use super::*;
     use crate::protocols::atomic_commit::CommitConfig;
 
-    fn node(id: u8, kind_coord: bool) -> CommitNode {
+    fn node(id: u8, kind_coord: bool) -> CommitServer {
         let config = CommitConfig::default();
         let id = if kind_coord { NodeId(0) } else { NodeId(id) };
-        <CommitNode as crate::kernel::node::Node>::new(id, 4, &config, None)
+        let servers: Vec<NodeId> = (0..4).map(NodeId::from_index).collect();
+        <CommitServer as crate::kernel::node::Server<AtomicCommit>>::new(
+            id, &servers, &config, None,
+        )
     }
 
-    fn feed(c: &mut CommitChecker, n: &mut CommitNode, audit: Vec<Audit>) -> Vec<Finding> {
+    fn feed(c: &mut CommitChecker, n: &mut CommitServer, audit: Vec<Audit>) -> Vec<Finding> {
         n.audit = audit;
         let mut f = Vec::new();
-        c.observe(Time(0), n.id, n, &mut f);
+        let actor = Actor::Server(n.clone());
+        c.observe(Time(0), n.id, &actor, &mut f);
         f
     }
 

@@ -2,15 +2,15 @@
 //! two, recover from the log, answer in-doubt participants (presumed abort).
 
 use super::msg::{CommitMsg, CommitReply, Outcome, TxnId, TxnSpec, Vote};
-use super::node::{Audit, CommitNode, CommitTimer, Finishing, LogRec, Origin, Phase2, Voting};
-use super::Mutant;
+use super::node::{Audit, CommitServer, CommitTimer, Finishing, LogRec, Origin, Phase2, Voting};
+use super::{AtomicCommit, Mutant};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
 use std::collections::BTreeSet;
 
-impl CommitNode {
+impl CommitServer {
     /// (Re)start: finish phase two of every commit on the log without an end record.
-    pub(crate) fn coord_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+    pub(crate) fn coord_start(&mut self, ctx: &mut Ctx<'_, AtomicCommit>) {
         let open: Vec<(TxnId, Vec<NodeId>)> = self
             .d
             .log
@@ -45,7 +45,7 @@ impl CommitNode {
 
     /// A transaction arrives from a client: number it, send Prepare (CanCommit) to every
     /// participant, start the vote timer.
-    pub(crate) fn begin(&mut self, ctx: &mut Ctx<'_, Self>, spec: TxnSpec, origin: Origin) {
+    pub(crate) fn begin(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, spec: TxnSpec, origin: Origin) {
         if let Some(bad) = spec
             .parts
             .keys()
@@ -98,7 +98,12 @@ impl CommitNode {
         ctx.set_timer(CommitTimer::Votes(txn), self.config.vote_timeout_ms);
     }
 
-    pub(crate) fn coord_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: CommitMsg) {
+    pub(crate) fn coord_message(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        from: NodeId,
+        msg: CommitMsg,
+    ) {
         match msg {
             CommitMsg::Begin { req, spec } => {
                 self.begin(ctx, spec, Origin::Actor { node: from, req });
@@ -131,7 +136,7 @@ impl CommitNode {
         }
     }
 
-    fn on_vote(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId, vote: Vote) {
+    fn on_vote(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, from: NodeId, txn: TxnId, vote: Vote) {
         let Some(v) = self.voting.get_mut(&txn) else {
             // Late or duplicate vote. A yes voter is in doubt: tell it what we know.
             if vote == Vote::Yes {
@@ -169,7 +174,13 @@ impl CommitNode {
     /// record means abort (2PC; a 3PC coordinator without a record stays silent and lets the
     /// participants' termination protocol decide — unless the asker is the only writer, when no
     /// peer can have decided anything).
-    fn tell_outcome(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, txn: TxnId, alone: bool) {
+    fn tell_outcome(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        to: NodeId,
+        txn: TxnId,
+        alone: bool,
+    ) {
         if self.logged.contains_key(&txn) || self.unlogged.contains(&txn) {
             ctx.send(to, CommitMsg::Commit { txn });
         } else if self.voting.contains_key(&txn) || self.finishing.contains_key(&txn) {
@@ -188,11 +199,11 @@ impl CommitNode {
         }
     }
 
-    fn on_query(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId, alone: bool) {
+    fn on_query(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, from: NodeId, txn: TxnId, alone: bool) {
         self.tell_outcome(ctx, from, txn, alone);
     }
 
-    fn on_ack(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: TxnId) {
+    fn on_ack(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, from: NodeId, txn: TxnId) {
         if self.unlogged.remove(&txn) {
             self.force_commit_record(ctx, txn);
         }
@@ -214,7 +225,7 @@ impl CommitNode {
         }
     }
 
-    fn force_commit_record(&mut self, ctx: &mut Ctx<'_, Self>, txn: TxnId) {
+    fn force_commit_record(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId) {
         let writers = self
             .finishing
             .get(&txn)
@@ -225,7 +236,7 @@ impl CommitNode {
         ctx.note(format!("{txn}: commit record forced to the log"));
     }
 
-    fn decide_abort(&mut self, ctx: &mut Ctx<'_, Self>, txn: TxnId, why: String) {
+    fn decide_abort(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId, why: String) {
         let Some(v) = self.voting.remove(&txn) else {
             return;
         };
@@ -248,7 +259,7 @@ impl CommitNode {
         self.remember(txn, Outcome::Abort, why);
     }
 
-    fn decide_commit(&mut self, ctx: &mut Ctx<'_, Self>, txn: TxnId, writers: Vec<NodeId>) {
+    fn decide_commit(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId, writers: Vec<NodeId>) {
         let Some(v) = self.voting.remove(&txn) else {
             return;
         };
@@ -322,7 +333,7 @@ impl CommitNode {
 
     /// 3PC: the pre-commit round is over (all acknowledged, or timed out): force the commit
     /// record and send DoCommit.
-    fn do_commit(&mut self, ctx: &mut Ctx<'_, Self>, txn: TxnId) {
+    fn do_commit(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId) {
         let Some(f) = self.finishing.get_mut(&txn) else {
             return;
         };
@@ -346,7 +357,7 @@ impl CommitNode {
         self.remember(txn, Outcome::Commit, "every writer voted yes".into());
     }
 
-    pub(crate) fn coord_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: CommitTimer) {
+    pub(crate) fn coord_timer(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, timer: CommitTimer) {
         match timer {
             CommitTimer::Votes(txn) => {
                 let missing: Vec<String> = self

@@ -32,6 +32,8 @@
 pub mod chaos;
 pub mod check;
 pub mod coord;
+pub mod entry;
+pub mod gallery;
 pub mod msg;
 pub mod node;
 pub mod part;
@@ -40,12 +42,43 @@ mod sim_tests;
 pub mod view;
 
 pub use check::CommitChecker;
+pub use entry::{THREE_PC, TWO_PC};
 pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};
-pub use node::{CommitDurable, CommitNode, CommitTimer, LogRec};
+pub use node::{CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
 
 use crate::kernel::config::ConfigError;
+use crate::kernel::node::Model;
 use crate::kernel::types::NodeId;
+use crate::kernel::view::{Outline, Role};
 use serde::{Deserialize, Serialize};
+
+/// Atomic commit's types: the [`Model`] 2PC and 3PC share (the variant is configuration).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AtomicCommit;
+
+impl Model for AtomicCommit {
+    type Msg = CommitMsg;
+    type Timer = CommitTimer;
+    type Request = CommitRequest;
+    type Reply = CommitReply;
+    type Config = CommitConfig;
+    type Server = CommitServer;
+    type Client = CommitClient;
+    type Checker = CommitChecker;
+
+    fn validate_config(config: &CommitConfig, path: &str) -> Result<(), ConfigError> {
+        config.validate(path)
+    }
+
+    fn parse_request(node: NodeId, text: &str) -> Result<CommitRequest, String> {
+        msg::parse_request(node, text)
+    }
+}
+
+/// The coordinator (transaction manager): thick outline.
+pub const COORDINATOR: Role = Role::plain("coordinator", Outline::Thick);
+/// A participant (resource manager): thin outline.
+pub const PARTICIPANT: Role = Role::plain("participant", Outline::Thin);
 
 /// Which atomic commit protocol runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,10 +8,10 @@
 use super::msg::{
     CommitMsg, CommitReply, CommitRequest, Outcome, PState, TxnId, TxnSpec, Vote, Work,
 };
-use super::{CommitChecker, CommitConfig, Variant};
-use crate::kernel::node::{ClientId, Ctx, Node};
+use super::{AtomicCommit, CommitConfig, Variant};
+use crate::kernel::node::{Client, ClientId, Ctx, Server};
 use crate::kernel::types::{NodeId, Time};
-use crate::kernel::view::{NodeView, Role};
+use crate::kernel::view::{Field, NodeView, Role};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -207,24 +207,23 @@ pub struct Finishing {
     pub origin: Option<Origin>,
 }
 
-/// Which role a node plays.
+/// Which role a server plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Runs the protocol for every transaction.
     Coordinator,
     /// Owns keys; prepares and applies.
     Participant,
-    /// A client actor: submits transactions and commands, reports their answers.
-    Client,
 }
 
 /// How many finished transactions the coordinator keeps for the UI.
 pub(crate) const RECENT: usize = 32;
 
-/// An atomic commit node.
+/// An atomic commit server: the coordinator or a participant.
 #[derive(Clone, Debug)]
-pub struct CommitNode {
+pub struct CommitServer {
     pub(crate) id: NodeId,
+    /// Number of servers.
     pub(crate) servers: usize,
     pub(crate) config: CommitConfig,
     pub(crate) kind: Kind,
@@ -248,14 +247,11 @@ pub struct CommitNode {
     pub(crate) conflicts: u64,
     /// Recent votes, so a duplicate Prepare gets the same answer (bounded, oldest dropped).
     pub(crate) votes: BTreeMap<TxnId, Vote>,
-    // --- client actor, volatile ---
-    pub(crate) next_req: u64,
-    pub(crate) pending: BTreeMap<u64, ClientId>,
     // --- for the checkers ---
     pub(crate) audit: Vec<Audit>,
 }
 
-impl CommitNode {
+impl CommitServer {
     /// The role of this node.
     pub fn kind(&self) -> Kind {
         self.kind
@@ -330,7 +326,7 @@ impl CommitNode {
         }
     }
 
-    pub(crate) fn answer(ctx: &mut Ctx<'_, Self>, origin: Origin, reply: CommitReply) {
+    pub(crate) fn answer(ctx: &mut Ctx<'_, AtomicCommit>, origin: Origin, reply: CommitReply) {
         match origin {
             Origin::Direct(client) => ctx.reply(client, reply),
             Origin::Actor { node, req } => ctx.send(node, CommitMsg::Outcome { req, reply }),
@@ -338,38 +334,22 @@ impl CommitNode {
     }
 }
 
-impl Node for CommitNode {
-    type Msg = CommitMsg;
-    type Timer = CommitTimer;
-    type Request = CommitRequest;
-    type Reply = CommitReply;
+impl Server<AtomicCommit> for CommitServer {
     type Durable = CommitDurable;
-    type Config = CommitConfig;
-    type Checker = CommitChecker;
-
-    const PROTOCOL: &'static str = "2pc";
-
-    fn validate_config(
-        config: &CommitConfig,
-        path: &str,
-    ) -> Result<(), crate::kernel::config::ConfigError> {
-        config.validate(path)
-    }
 
     fn new(
         id: NodeId,
-        cluster_size: usize,
+        servers: &[NodeId],
         config: &CommitConfig,
         durable: Option<CommitDurable>,
     ) -> Self {
+        let cluster_size = servers.len();
         let mut config = config.clone();
         if config.coordinator.index() >= cluster_size {
             // Builders refuse this; never address a node that does not exist.
             config.coordinator = NodeId(0);
         }
-        let kind = if id.is_client() {
-            Kind::Client
-        } else if id == config.coordinator {
+        let kind = if id == config.coordinator {
             Kind::Coordinator
         } else {
             Kind::Participant
@@ -386,7 +366,7 @@ impl Node for CommitNode {
                 }
             }
         }
-        CommitNode {
+        CommitServer {
             id,
             servers: cluster_size,
             config,
@@ -402,44 +382,43 @@ impl Node for CommitNode {
             terminating: BTreeMap::new(),
             conflicts: 0,
             votes: BTreeMap::new(),
-            next_req: 0,
-            pending: BTreeMap::new(),
             audit: Vec::new(),
         }
     }
 
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+    fn on_start(&mut self, ctx: &mut Ctx<'_, AtomicCommit>) {
         self.audit.clear();
         self.audit.push(Audit::Recovered);
         match self.kind {
             Kind::Coordinator => self.coord_start(ctx),
             Kind::Participant => self.part_start(ctx),
-            Kind::Client => {}
         }
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: CommitMsg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, from: NodeId, msg: CommitMsg) {
         self.audit.clear();
         match self.kind {
             Kind::Coordinator => self.coord_message(ctx, from, msg),
             Kind::Participant => self.part_message(ctx, from, msg),
-            Kind::Client => self.client_message(ctx, msg),
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: CommitTimer) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, timer: CommitTimer) {
         self.audit.clear();
         match self.kind {
             Kind::Coordinator => self.coord_timer(ctx, timer),
             Kind::Participant => self.part_timer(ctx, timer),
-            Kind::Client => self.client_timer(ctx, timer),
         }
     }
 
-    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, client: ClientId, request: CommitRequest) {
+    fn on_request(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        client: ClientId,
+        request: CommitRequest,
+    ) {
         self.audit.clear();
         match self.kind {
-            Kind::Client => self.client_request(ctx, client, request),
             Kind::Coordinator => match request {
                 CommitRequest::Txn(spec) => self.begin(ctx, spec, Origin::Direct(client)),
                 CommitRequest::Refuse { .. } => ctx.reply(
@@ -466,19 +445,14 @@ impl Node for CommitNode {
         }
     }
 
-    fn parse_request(node: NodeId, text: &str) -> Result<CommitRequest, String> {
-        super::msg::parse_request(node, text)
-    }
-
     fn durable(&self) -> CommitDurable {
         self.d.clone()
     }
 
     fn role(&self) -> Role {
         match self.kind {
-            Kind::Coordinator => Role::Coordinator,
-            Kind::Participant => Role::Participant,
-            Kind::Client => Role::Client,
+            Kind::Coordinator => super::COORDINATOR,
+            Kind::Participant => super::PARTICIPANT,
         }
     }
 
@@ -486,17 +460,43 @@ impl Node for CommitNode {
         match self.kind {
             Kind::Coordinator => self.coordinator_view(),
             Kind::Participant => self.participant_view(),
-            Kind::Client => self.client_view(),
         }
     }
 }
 
-// ----- client actor ---------------------------------------------------------------------------
+/// A client actor: submits transactions and `refuse`/`accept` commands, reports their answers
+/// (or that it never heard back).
+#[derive(Clone, Debug)]
+pub struct CommitClient {
+    config: CommitConfig,
+    next_req: u64,
+    pending: BTreeMap<u64, ClientId>,
+}
 
-impl CommitNode {
-    fn client_request(
+impl CommitClient {
+    /// Requests sent and not answered yet.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+impl Client<AtomicCommit> for CommitClient {
+    fn new(_id: NodeId, servers: &[NodeId], config: &CommitConfig) -> Self {
+        let mut config = config.clone();
+        if config.coordinator.index() >= servers.len() {
+            // Builders refuse this; never address a node that does not exist.
+            config.coordinator = NodeId(0);
+        }
+        CommitClient {
+            config,
+            next_req: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    fn on_request(
         &mut self,
-        ctx: &mut Ctx<'_, Self>,
+        ctx: &mut Ctx<'_, AtomicCommit>,
         client: ClientId,
         request: CommitRequest,
     ) {
@@ -514,7 +514,7 @@ impl CommitNode {
         ctx.set_timer(CommitTimer::Client(req), self.config.client_timeout_ms);
     }
 
-    fn client_message(&mut self, ctx: &mut Ctx<'_, Self>, msg: CommitMsg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, _from: NodeId, msg: CommitMsg) {
         if let CommitMsg::Outcome { req, reply } = msg {
             if let Some(client) = self.pending.remove(&req) {
                 ctx.cancel_timer(CommitTimer::Client(req));
@@ -523,17 +523,23 @@ impl CommitNode {
         }
     }
 
-    fn client_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: CommitTimer) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, timer: CommitTimer) {
         if let CommitTimer::Client(req) = timer {
             if let Some(client) = self.pending.remove(&req) {
                 ctx.reply(client, CommitReply::Unknown);
             }
         }
     }
+
+    fn view(&self) -> NodeView {
+        let mut view = NodeView::plain(Role::CLIENT);
+        view.fields = vec![Field::volatile("waiting for", self.pending.len())];
+        view
+    }
 }
 
 /// Variant helper shared by the role handlers.
-impl CommitNode {
+impl CommitServer {
     pub(crate) fn three_phase(&self) -> bool {
         self.config.variant == Variant::ThreePhase
     }

@@ -3,18 +3,18 @@
 //! the termination protocol with its peers.
 
 use super::msg::{CommitMsg, CommitReply, Outcome, PState, TxnId, Vote, Work};
-use super::node::{Audit, CommitNode, CommitTimer, PreparedRec, Via};
-use super::Mutant;
+use super::node::{Audit, CommitServer, CommitTimer, PreparedRec, Via};
+use super::{AtomicCommit, Mutant};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
 
 /// How many recent votes a participant remembers to answer duplicate Prepares alike.
 const RECENT_VOTES: usize = 256;
 
-impl CommitNode {
+impl CommitServer {
     /// (Re)start: every prepared record is still in doubt — its locks are held again (they are
     /// derived from the records) and the coordinator is asked at once.
-    pub(crate) fn part_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+    pub(crate) fn part_start(&mut self, ctx: &mut Ctx<'_, AtomicCommit>) {
         let txns: Vec<TxnId> = self.d.prepared.keys().copied().collect();
         for txn in txns {
             ctx.count("participant_recoveries");
@@ -37,7 +37,7 @@ impl CommitNode {
         self.config.vote_timeout_ms + self.config.retry_ms
     }
 
-    pub(crate) fn set_refuse(&mut self, ctx: &mut Ctx<'_, Self>, on: bool) -> String {
+    pub(crate) fn set_refuse(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, on: bool) -> String {
         self.refuse = on;
         let what = if on {
             format!("{} will vote no on every Prepare", self.id)
@@ -48,7 +48,12 @@ impl CommitNode {
         what
     }
 
-    pub(crate) fn part_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: CommitMsg) {
+    pub(crate) fn part_message(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        from: NodeId,
+        msg: CommitMsg,
+    ) {
         match msg {
             CommitMsg::Prepare { txn, work, writers } => {
                 self.on_prepare(ctx, from, txn, work, writers);
@@ -172,7 +177,7 @@ impl CommitNode {
 
     fn on_prepare(
         &mut self,
-        ctx: &mut Ctx<'_, Self>,
+        ctx: &mut Ctx<'_, AtomicCommit>,
         from: NodeId,
         txn: TxnId,
         work: Work,
@@ -274,7 +279,7 @@ impl CommitNode {
     /// locks and drop the prepared record. Repeats are harmless.
     pub(crate) fn apply(
         &mut self,
-        ctx: &mut Ctx<'_, Self>,
+        ctx: &mut Ctx<'_, AtomicCommit>,
         txn: TxnId,
         outcome: Outcome,
         via: Via,
@@ -316,7 +321,7 @@ impl CommitNode {
         self.audit.push(Audit::Applied { txn, outcome, via });
     }
 
-    pub(crate) fn part_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: CommitTimer) {
+    pub(crate) fn part_timer(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, timer: CommitTimer) {
         match timer {
             CommitTimer::InDoubt(txn) => {
                 let Some(rec) = self.d.prepared.get(&txn) else {
@@ -365,7 +370,7 @@ impl CommitNode {
     /// never-prepared ⇒ abort; any pre-committed ⇒ commit; all merely prepared ⇒ abort (under
     /// crash failures nobody can have committed). Under a partition the two sides can decide
     /// differently — the flaw the `2pc-vs-3pc-partition` scenario shows.
-    fn terminate(&mut self, ctx: &mut Ctx<'_, Self>, txn: TxnId) {
+    fn terminate(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId) {
         let Some(heard) = self.terminating.remove(&txn) else {
             return;
         };

@@ -1,18 +1,19 @@
 //! Handler tests (exact effect lists) and small simulations of atomic commit.
 
 use super::msg::{parse_request, CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, Vote};
-use super::node::{CommitNode, CommitTimer};
+use super::node::{CommitServer, CommitTimer};
+use super::AtomicCommit;
 use super::{CommitConfig, Variant};
 use crate::kernel::config::ClusterConfig;
 use crate::kernel::control::Control;
+use crate::kernel::harness::Harness;
 use crate::kernel::net::NetConfig;
-use crate::kernel::node::{Ctx, Effect, Node};
-use crate::kernel::rng::SimRng;
+use crate::kernel::node::{Ctx, Effect, Effects, Server};
 use crate::kernel::sim::Simulator;
 use crate::kernel::trace::TraceEvent;
 use crate::kernel::types::{NodeId, Time};
 
-type Out = Vec<Effect<CommitMsg, CommitTimer, CommitReply>>;
+type Out = Effects<AtomicCommit>;
 
 const N1: NodeId = NodeId(0);
 const N2: NodeId = NodeId(1);
@@ -27,18 +28,11 @@ fn spec(text: &str) -> super::TxnSpec {
 }
 
 /// Run one handler of `node` and return its effects.
-fn run(node: &mut CommitNode, f: impl FnOnce(&mut CommitNode, &mut Ctx<'_, CommitNode>)) -> Out {
-    let mut rng = SimRng::new(1);
-    let mut out = Vec::new();
-    let mut ctx = Ctx {
-        now: Time(100),
-        id: node.id,
-        cluster_size: 4,
-        rng: &mut rng,
-        out: &mut out,
-    };
-    f(node, &mut ctx);
-    out
+fn run(
+    node: &mut CommitServer,
+    f: impl FnOnce(&mut CommitServer, &mut Ctx<'_, AtomicCommit>),
+) -> Out {
+    Harness::new(4).at(100).run(node.id, node, f)
 }
 
 fn sends(out: &Out) -> Vec<(NodeId, String)> {
@@ -50,8 +44,12 @@ fn sends(out: &Out) -> Vec<(NodeId, String)> {
         .collect()
 }
 
-fn fresh(id: NodeId, config: &CommitConfig) -> CommitNode {
-    CommitNode::new(id, 4, config, None)
+fn ids(n: usize) -> Vec<NodeId> {
+    (0..n).map(NodeId::from_index).collect()
+}
+
+fn fresh(id: NodeId, config: &CommitConfig) -> CommitServer {
+    <CommitServer as Server<AtomicCommit>>::new(id, &ids(4), config, None)
 }
 
 fn prepare(txn: u64, work: &str) -> CommitMsg {
@@ -219,7 +217,8 @@ fn abort_is_not_logged_and_unknown_means_abort() {
     );
     assert!(c.durable().log.is_empty());
     // After a crash the coordinator has no record at all: presumed abort.
-    let mut c = CommitNode::new(N1, 4, &config, Some(c.durable()));
+    let mut c =
+        <CommitServer as Server<AtomicCommit>>::new(N1, &ids(4), &config, Some(c.durable()));
     let out = run(&mut c, |n, ctx| {
         n.on_message(
             ctx,
@@ -257,7 +256,7 @@ fn bad_transactions_are_rejected_by_the_coordinator() {
 
 // ----- simulations ------------------------------------------------------------------------
 
-fn sim(variant: Variant) -> Simulator<CommitNode> {
+fn sim(variant: Variant) -> Simulator<AtomicCommit> {
     let cluster = ClusterConfig {
         nodes: 4,
         net: NetConfig {
@@ -275,12 +274,12 @@ fn sim(variant: Variant) -> Simulator<CommitNode> {
     Simulator::new(cluster, config, 1).expect("valid")
 }
 
-fn submit(s: &mut Simulator<CommitNode>, text: &str) {
+fn submit(s: &mut Simulator<AtomicCommit>, text: &str) {
     let req = parse_request(N1, text).expect("parses");
     s.request(N1, 0, req).expect("coordinator up");
 }
 
-fn replies(s: &Simulator<CommitNode>) -> Vec<String> {
+fn replies(s: &Simulator<AtomicCommit>) -> Vec<String> {
     s.trace()
         .iter()
         .filter_map(|e| match &e.event {
@@ -290,8 +289,9 @@ fn replies(s: &Simulator<CommitNode>) -> Vec<String> {
         .collect()
 }
 
-fn store(s: &Simulator<CommitNode>, id: NodeId, key: &str) -> Option<i64> {
-    s.node(id).and_then(|n| n.durable().store.get(key).copied())
+fn store(s: &Simulator<AtomicCommit>, id: NodeId, key: &str) -> Option<i64> {
+    s.server(id)
+        .and_then(|n| n.durable().store.get(key).copied())
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn happy_path_commits_everywhere() {
         assert_eq!(store(&s, N3, "y"), Some(2));
         assert!(s.violations().is_empty(), "{:?}", s.violations());
         let log: Vec<String> = s
-            .node(N1)
+            .server(N1)
             .unwrap()
             .durable()
             .log
@@ -341,14 +341,14 @@ fn coordinator_crash_blocks_prepared_participants_until_it_restarts() {
     s.run_until(Time(15));
     s.apply(Control::Crash { node: N1 }).unwrap();
     s.run_until(Time(1000));
-    let n2 = s.node(N2).unwrap();
+    let n2 = s.server(N2).unwrap();
     assert!(n2.blocked(), "n2 is blocked in doubt");
     assert!(n2.view().badge.is_some());
     assert!(n2.locks().contains_key("x"), "holding its locks");
     s.apply(Control::Restart { node: N1 }).unwrap();
     s.run_until(Time(2000));
     for p in [N2, N3] {
-        let n = s.node(p).unwrap();
+        let n = s.server(p).unwrap();
         assert!(!n.blocked() && n.in_doubt().next().is_none());
         assert_eq!(
             n.durable().done.get(&TxnId(1)),
@@ -370,12 +370,12 @@ fn a_restarted_coordinator_finishes_phase_two_from_its_log() {
     s.apply(Control::Crash { node: N1 }).unwrap();
     s.apply(Control::HealAll).unwrap();
     s.run_until(Time(600));
-    assert!(s.node(N3).unwrap().durable().prepared.is_empty() || s.node(N3).unwrap().blocked());
+    assert!(s.server(N3).unwrap().durable().prepared.is_empty() || s.server(N3).unwrap().blocked());
     s.apply(Control::Restart { node: N1 }).unwrap();
     s.run_until(Time(2000));
     assert_eq!(store(&s, N3, "y"), Some(2));
     let log: Vec<String> = s
-        .node(N1)
+        .server(N1)
         .unwrap()
         .durable()
         .log

@@ -3,10 +3,10 @@
 //! outcomes) and the "blocked" badge.
 
 use super::msg::Outcome;
-use super::node::{CommitNode, LogRec, Phase2, RECENT};
-use crate::kernel::view::{Field, ListRow, ListView, NodeView, Role, Tone};
+use super::node::{CommitServer, LogRec, Phase2, RECENT};
+use crate::kernel::view::{Field, ListRow, ListView, NodeView, Tone};
 
-impl CommitNode {
+impl CommitServer {
     pub(crate) fn coordinator_view(&self) -> NodeView {
         let mut log = ListView::new("coordinator log (durable)");
         let start = self
@@ -70,7 +70,7 @@ impl CommitNode {
             txns.rows
                 .push(ListRow::new(format!("{txn} {outcome}: {why}"), tone, false));
         }
-        let mut view = NodeView::plain(Role::Coordinator);
+        let mut view = NodeView::plain(super::COORDINATOR);
         view.fields = vec![
             Field::volatile("protocol", self.config.variant.name()),
             Field::durable("next txn", format!("t{}", self.d.next_txn + 1)),
@@ -133,7 +133,7 @@ impl CommitNode {
                 None => "working",
             }
         };
-        let mut view = NodeView::plain(Role::Participant);
+        let mut view = NodeView::plain(super::PARTICIPANT);
         view.fields = vec![
             Field::volatile("state", state),
             Field::volatile("votes", if self.refuse { "refusing" } else { "normally" }),
@@ -150,12 +150,6 @@ impl CommitNode {
             view.badge = Some(format!("blocked: in doubt about {}", txns.join(" ")));
         }
         view.lists = vec![prepared, locks, store, outcomes];
-        view
-    }
-
-    pub(crate) fn client_view(&self) -> NodeView {
-        let mut view = NodeView::plain(Role::Client);
-        view.fields = vec![Field::volatile("waiting for", self.pending.len())];
         view
     }
 }

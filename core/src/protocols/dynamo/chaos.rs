@@ -3,8 +3,8 @@
 //! of anti-entropy rounds, with no acknowledged write lost (siblings and set modes).
 
 use super::check::{client_ids, converged, final_check};
-use super::node::KvNode;
-use super::{KvConfig, Mutant};
+use super::node::KvClient;
+use super::{Dynamo, KvConfig, Mutant};
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::rng::SimRng;
@@ -20,7 +20,7 @@ pub const KEYS: &[&str] = &["a", "b", "c", "d", "e", "f"];
 pub const SETTLE_ROUNDS: u64 = 10;
 
 /// Whether the faults are over: every link up, every server running, no message faults.
-fn calm(sim: &Simulator<KvNode>) -> bool {
+fn calm(sim: &Simulator<Dynamo>) -> bool {
     let net = sim.net();
     let c = net.config();
     net.abnormal_links().next().is_none()
@@ -35,7 +35,7 @@ fn pick<'a, T>(rng: &mut SimRng, from: &'a [T]) -> &'a T {
 }
 
 /// A random operation for a client, given its history (writes may supersede its last read).
-pub fn random_op(rng: &mut SimRng, node: &KvNode) -> String {
+pub fn random_op(rng: &mut SimRng, node: &KvClient) -> String {
     let key = *pick(rng, KEYS);
     let level = *pick(
         rng,
@@ -62,7 +62,7 @@ pub fn random_op(rng: &mut SimRng, node: &KvNode) -> String {
     format!("put {key} {value} {level}{sloppy}{ctx}")
 }
 
-impl ChaosProtocol for KvNode {
+impl ChaosProtocol for Dynamo {
     fn chaos_config(options: &ChaosOptions) -> KvConfig {
         KvConfig {
             replicas: 3.min(options.nodes),
@@ -82,15 +82,15 @@ impl ChaosProtocol for KvNode {
     }
 
     /// All replicas of every key identical, no hint pending, no client operation in progress.
-    fn settled(sim: &Simulator<KvNode>) -> bool {
+    fn settled(sim: &Simulator<Dynamo>) -> bool {
         let clients = client_ids(sim, sim.cluster().clients);
         clients
             .iter()
-            .all(|c| sim.node(*c).is_none_or(|n| n.idle()))
+            .all(|c| sim.client(*c).is_none_or(|n| n.idle()))
             && converged(sim)
     }
 
-    fn unsettled(sim: &Simulator<KvNode>) -> String {
+    fn unsettled(sim: &Simulator<Dynamo>) -> String {
         if converged(sim) {
             "a client operation still in progress".to_string()
         } else {
@@ -98,20 +98,16 @@ impl ChaosProtocol for KvNode {
         }
     }
 
-    fn mutants() -> Vec<(&'static str, &'static str)> {
-        Mutant::ALL.iter().map(|(_, n, d)| (*n, *d)).collect()
-    }
-
     /// An idle client reads or writes a random key through a random server. Once the faults
     /// are over the clients fall silent: convergence must then come from hinted handoff and
     /// anti-entropy alone (reads would repair replicas and hide a broken anti-entropy).
-    fn client_op(rng: &mut SimRng, sim: &Simulator<KvNode>) -> Option<Control> {
+    fn client_op(rng: &mut SimRng, sim: &Simulator<Dynamo>) -> Option<Control> {
         if calm(sim) {
             return None;
         }
         let idle: Vec<NodeId> = client_ids(sim, sim.cluster().clients)
             .into_iter()
-            .filter(|c| sim.node(*c).is_some_and(|n| n.idle()))
+            .filter(|c| sim.client(*c).is_some_and(|n| n.idle()))
             .collect();
         if idle.is_empty() || sim.cluster_size() == 0 {
             return None;
@@ -119,16 +115,11 @@ impl ChaosProtocol for KvNode {
         let client = *pick(rng, &idle);
         let node =
             NodeId::from_index(rng.range_inclusive(0, sim.cluster_size() as u64 - 1) as usize);
-        let op = random_op(rng, sim.node(client)?);
+        let op = random_op(rng, sim.client(client)?);
         Some(Control::Submit { client, node, op })
     }
 
-    fn final_check(sim: &Simulator<KvNode>) -> Vec<Violation> {
+    fn final_check(sim: &Simulator<Dynamo>) -> Vec<Violation> {
         final_check(sim, &client_ids(sim, sim.cluster().clients))
     }
-}
-
-/// Run one seed of store chaos.
-pub fn run_kv_seed(seed: u64, options: &ChaosOptions) -> crate::run::chaos::SeedReport {
-    crate::run::chaos::run_seed::<KvNode>(seed, options)
 }

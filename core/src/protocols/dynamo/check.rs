@@ -19,11 +19,13 @@
 //! bugs.
 
 use super::clock::{Dot, VersionVector};
-use super::node::{KvNode, OpRecord};
+use super::node::OpRecord;
 use super::request::{KvOp, KvReply, Level};
 use super::store::{KeyState, Store};
 use super::ConflictMode;
+use super::Dynamo;
 use crate::kernel::check::{Checker, CheckerInfo, Finding, Violation};
+use crate::kernel::node::Actor;
 use crate::kernel::sim::Simulator;
 use crate::kernel::types::{NodeId, Time};
 use serde::Serialize;
@@ -149,15 +151,22 @@ impl KvChecker {
     }
 }
 
-impl Checker<KvNode> for KvChecker {
+impl Checker<Dynamo> for KvChecker {
     fn properties() -> &'static [CheckerInfo] {
         PROPERTIES
     }
 
-    fn observe(&mut self, _now: Time, id: NodeId, node: &KvNode, findings: &mut Vec<Finding>) {
-        let Some(store) = node.store() else {
+    fn observe(
+        &mut self,
+        _now: Time,
+        id: NodeId,
+        node: &Actor<Dynamo>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(node) = node.server() else {
             return;
         };
+        let store = node.store();
         let epoch = node.epoch();
         if self.last.get(&id).is_some_and(|(e, _)| *e == epoch) {
             return;
@@ -178,28 +187,24 @@ impl Checker<KvNode> for KvChecker {
 }
 
 /// Every client's finished operations, clients in id order.
-pub fn histories(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<OpRecord> {
+pub fn histories(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<OpRecord> {
     clients
         .iter()
-        .filter_map(|c| sim.node(*c))
+        .filter_map(|c| sim.client(*c))
         .flat_map(|n| n.history().iter().cloned())
         .collect()
 }
 
 /// Every key some server stores, with its replica set.
-fn keys(sim: &Simulator<KvNode>) -> BTreeMap<String, Vec<NodeId>> {
+fn keys(sim: &Simulator<Dynamo>) -> BTreeMap<String, Vec<NodeId>> {
     let mut out = BTreeMap::new();
     let n = sim.cluster_size();
     let replicas = sim.config().replicas.min(n);
     for i in 0..n {
-        let Some(node) = sim.node(NodeId::from_index(i)) else {
+        let Some(node) = sim.server(NodeId::from_index(i)) else {
             continue;
         };
-        for k in node
-            .store()
-            .map(|s| s.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
+        for k in node.store().keys().cloned() {
             let reps = node.ring().replicas(&k, replicas);
             out.insert(k, reps);
         }
@@ -207,21 +212,17 @@ fn keys(sim: &Simulator<KvNode>) -> BTreeMap<String, Vec<NodeId>> {
     out
 }
 
-fn state_at(sim: &Simulator<KvNode>, node: NodeId, key: &str) -> Option<KeyState> {
-    sim.node(node).map(|n| {
-        n.store()
-            .and_then(|s| s.get(key))
-            .cloned()
-            .unwrap_or_default()
-    })
+fn state_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<KeyState> {
+    sim.server(node)
+        .map(|n| n.store().get(key).cloned().unwrap_or_default())
 }
 
 /// Whether every running replica of every key holds the same state, and no hint is pending.
-pub fn converged(sim: &Simulator<KvNode>) -> bool {
+pub fn converged(sim: &Simulator<Dynamo>) -> bool {
     let n = sim.cluster_size();
     let hints_pending = (0..n)
-        .filter_map(|i| sim.node(NodeId::from_index(i)))
-        .any(|node| node.hints().is_some_and(|h| !h.is_empty()));
+        .filter_map(|i| sim.server(NodeId::from_index(i)))
+        .any(|node| !node.hints().is_empty());
     if hints_pending {
         return false;
     }
@@ -237,7 +238,7 @@ pub fn converged(sim: &Simulator<KvNode>) -> bool {
 
 /// The checks that need the whole settled cluster: convergence, and (siblings and set modes)
 /// no lost acknowledged write. `clients` are the client actors whose histories count.
-pub fn final_check(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<Violation> {
+pub fn final_check(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<Violation> {
     let mut out = Vec::new();
     let at = sim.now();
     let event = sim.events().saturating_sub(1);
@@ -264,11 +265,10 @@ pub fn final_check(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<Violation
         }
     }
     let pending: Vec<String> = (0..sim.cluster_size())
-        .filter_map(|i| sim.node(NodeId::from_index(i)).map(|n| (i, n)))
+        .filter_map(|i| sim.server(NodeId::from_index(i)).map(|n| (i, n)))
         .flat_map(|(i, n)| {
             n.hints()
-                .into_iter()
-                .flatten()
+                .iter()
                 .map(move |(r, k)| format!("n{}: {k}→{r}", i + 1))
         })
         .collect();
@@ -289,7 +289,7 @@ pub fn final_check(sim: &Simulator<KvNode>, clients: &[NodeId]) -> Vec<Violation
             continue;
         };
         let reps = sim
-            .node(NodeId::from_index(0))
+            .server(NodeId::from_index(0))
             .map(|n| {
                 n.ring()
                     .replicas(key, sim.config().replicas.min(sim.cluster_size()))
@@ -435,15 +435,15 @@ pub fn analyze(
 }
 
 /// The settled state of `key` as the first running replica holds it.
-pub fn settled_state(sim: &Simulator<KvNode>, key: &str) -> Option<KeyState> {
+pub fn settled_state(sim: &Simulator<Dynamo>, key: &str) -> Option<KeyState> {
     let n = sim.cluster_size();
-    let node = (0..n).find_map(|i| sim.node(NodeId::from_index(i)))?;
+    let node = (0..n).find_map(|i| sim.server(NodeId::from_index(i)))?;
     let reps = node.ring().replicas(key, sim.config().replicas.min(n));
     reps.iter().find_map(|r| state_at(sim, *r, key))
 }
 
 /// Node ids of the client actors of `sim` (those that exist, in order).
-pub fn client_ids(sim: &Simulator<KvNode>, clients: usize) -> Vec<NodeId> {
+pub fn client_ids(sim: &Simulator<Dynamo>, clients: usize) -> Vec<NodeId> {
     (0..clients)
         .map(NodeId::client)
         .filter(|c| sim.node(*c).is_some())

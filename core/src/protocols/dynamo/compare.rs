@@ -6,8 +6,8 @@
 //! level written on every client command, so any row can be replayed and watched in the UI.
 
 use super::check::{analyze, client_ids, histories, settled_state, LevelStats};
-use super::node::KvNode;
 use super::request::Level;
+use super::Dynamo;
 use super::{ConflictMode, KvConfig};
 use crate::kernel::config::{ClusterConfig, ConfigError};
 use crate::kernel::control::Control;
@@ -215,7 +215,7 @@ fn row(options: &CompareOptions, level: Level) -> Result<CompareRow, ConfigError
     s.cluster.record_trace = false;
     let config: KvConfig = crate::run::playground::parse_config(&s.config)?;
     let until = s.until.unwrap_or(Time(options.workload_ms));
-    let mut session = Session::<KvNode>::new(s, config)?;
+    let mut session = Session::<Dynamo>::new(super::ID, s, config)?;
     crate::run::playground::Playground::run_until(&mut session, until, u64::MAX);
     let sim = session.sim();
     let clients = client_ids(sim, options.clients);
@@ -223,8 +223,8 @@ fn row(options: &CompareOptions, level: Level) -> Result<CompareRow, ConfigError
     let stats = analyze(&history, |k| settled_state(sim, k));
     let s: LevelStats = stats.get(&level).cloned().unwrap_or_default();
     let msgs: u64 = (0..options.nodes)
-        .filter_map(|i| sim.node(NodeId::from_index(i)))
-        .filter_map(|n| n.stats().map(|s| s.request_msgs))
+        .filter_map(|i| sim.server(NodeId::from_index(i)))
+        .map(|n| n.stats().request_msgs)
         .sum::<u64>()
         + s.ops;
     Ok(CompareRow {

@@ -13,6 +13,8 @@
 //! - [`compare`]: the CAP table — one seed, one fault schedule, three consistency levels.
 //! - [`view`]: what the UI shows (keys with siblings and clocks, failure-detector views, hints,
 //!   client results) as generic tables.
+//! - [`chaos`]: settling and the client workload under random faults; [`gallery`]: the named
+//!   scenarios; [`entry`]: the registry entry (id `dynamo`, formerly `kv`).
 //!
 //! Quorum modes are labelled "quorum", never "linearizable": there is no read write-back.
 
@@ -20,6 +22,8 @@ pub mod chaos;
 pub mod check;
 pub mod clock;
 pub mod compare;
+pub mod entry;
+pub mod gallery;
 pub mod msg;
 pub mod node;
 pub mod request;
@@ -28,12 +32,45 @@ pub mod store;
 pub mod view;
 
 pub use check::KvChecker;
+pub use entry::{ALIASES, ID, PROTOCOL};
 pub use msg::KvMsg;
-pub use node::{KvDurable, KvNode, KvTimer};
-pub use request::{KvReply, KvRequest, Level};
+pub use node::{KvClient, KvDurable, KvServer, KvTimer};
+pub use request::{KvOp, KvReply, KvRequest, Level};
 
 use crate::kernel::config::ConfigError;
+use crate::kernel::node::Model;
+use crate::kernel::types::NodeId;
+use crate::kernel::view::{Outline, Role};
 use serde::{Deserialize, Serialize};
+
+/// The store's types: the [`Model`] its servers, clients, checkers and handlers share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dynamo;
+
+impl Model for Dynamo {
+    type Msg = KvMsg;
+    type Timer = KvTimer;
+    type Request = KvRequest;
+    type Reply = KvReply;
+    type Config = KvConfig;
+    type Server = KvServer;
+    type Client = KvClient;
+    type Checker = KvChecker;
+
+    fn validate_config(config: &KvConfig, path: &str) -> Result<(), ConfigError> {
+        config.validate(path)
+    }
+
+    fn parse_request(node: NodeId, text: &str) -> Result<KvRequest, String> {
+        Ok(KvRequest {
+            node,
+            op: KvOp::parse(text)?,
+        })
+    }
+}
+
+/// Every server of the store: a peer replica (and a coordinator of what it is sent).
+pub const REPLICA: Role = Role::plain("replica", Outline::Thin);
 
 /// How concurrent writes to one key are reconciled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,18 +1,19 @@
 //! Handler tests (effect lists) and small whole-cluster runs of the store.
 
 use super::clock::VersionVector;
-use super::node::{Health, KvNode, KvTimer};
+use super::node::{Health, KvClient, KvServer, KvTimer};
 use super::request::{KvOp, KvReply, KvRequest};
+use super::Dynamo;
 use super::{ConflictMode, KvConfig, KvMsg};
 use crate::kernel::config::ClusterConfig;
 use crate::kernel::control::Control;
-use crate::kernel::node::{Ctx, Effect, Message, Node};
-use crate::kernel::rng::SimRng;
+use crate::kernel::harness::Harness;
+use crate::kernel::node::{Client, Ctx, Effect, Effects, Message, Server};
 use crate::kernel::sim::Simulator;
 use crate::kernel::trace::TraceEvent;
 use crate::kernel::types::{NodeId, Time};
 
-type Out = Vec<Effect<KvMsg, KvTimer, KvReply>>;
+type Out = Effects<Dynamo>;
 
 fn n(i: usize) -> NodeId {
     NodeId::from_index(i)
@@ -25,19 +26,27 @@ fn req(node: usize, text: &str) -> KvRequest {
     }
 }
 
-/// Run one handler of `node` at `now` and return its effects.
-fn handle(node: &mut KvNode, now: u64, f: impl FnOnce(&mut KvNode, &mut Ctx<'_, KvNode>)) -> Out {
-    let mut out = Vec::new();
-    let mut rng = SimRng::new(1);
-    let mut ctx = Ctx {
-        now: Time(now),
-        id: node.id(),
-        cluster_size: 5,
-        rng: &mut rng,
-        out: &mut out,
-    };
-    f(node, &mut ctx);
-    out
+/// Actors that know their id (what the harness needs to play them).
+trait Id {
+    fn id(&self) -> NodeId;
+}
+
+impl Id for KvServer {
+    fn id(&self) -> NodeId {
+        KvServer::id(self)
+    }
+}
+
+impl Id for KvClient {
+    fn id(&self) -> NodeId {
+        KvClient::id(self)
+    }
+}
+
+/// Run one handler of `node` at `now` in a 5-server cluster and return its effects.
+fn handle<A: Id>(node: &mut A, now: u64, f: impl FnOnce(&mut A, &mut Ctx<'_, Dynamo>)) -> Out {
+    let id = node.id();
+    Harness::new(5).at(now).run(id, node, f)
 }
 
 fn sends(out: &Out) -> Vec<String> {
@@ -65,15 +74,19 @@ fn replies(out: &Out) -> Vec<KvReply> {
 }
 
 /// A key whose first replica is node `first`.
-fn key_led_by(node: &KvNode, first: usize) -> String {
+fn key_led_by(node: &KvServer, first: usize) -> String {
     (0..1000)
         .map(|i| format!("k{i}"))
         .find(|k| node.ring().replicas(k, 3)[0] == n(first))
         .unwrap()
 }
 
-fn server(i: usize, config: &KvConfig) -> KvNode {
-    let mut s = KvNode::new(n(i), 5, config, None);
+fn ids(servers: usize) -> Vec<NodeId> {
+    (0..servers).map(NodeId::from_index).collect()
+}
+
+fn server(i: usize, config: &KvConfig) -> KvServer {
+    let mut s = <KvServer as Server<Dynamo>>::new(n(i), &ids(5), config, None);
     handle(&mut s, 0, |s, ctx| s.on_start(ctx));
     s
 }
@@ -185,8 +198,8 @@ fn a_replica_stores_a_hinted_put_and_keeps_the_hint() {
         )
     });
     assert_eq!(sends(&out), vec!["PutAck→n1".to_string()]);
-    assert_eq!(s.store().unwrap()["k"], state);
-    assert!(s.hints().unwrap().contains(&(n(1), "k".to_string())));
+    assert_eq!(s.store()["k"], state);
+    assert!(s.hints().contains(&(n(1), "k".to_string())));
     assert_eq!(s.durable().hints.len(), 1, "hints are durable");
     // The handoff timer sends it to n2; the ack for that state clears it.
     let out = handle(&mut s, 100, |s, ctx| s.on_timer(ctx, KvTimer::Handoff));
@@ -202,7 +215,7 @@ fn a_replica_stores_a_hinted_put_and_keeps_the_hint() {
             },
         )
     });
-    assert!(s.hints().unwrap().is_empty());
+    assert!(s.hints().is_empty());
 }
 
 #[test]
@@ -280,14 +293,11 @@ fn anti_entropy_exchanges_only_differing_keys() {
     assert_eq!(states[0].0, shared[1]);
     assert!(want.contains(&shared[1]));
     let out = handle(&mut b, 6, |s, ctx| s.on_message(ctx, n(0), sync.clone()));
-    assert_eq!(
-        a.store().unwrap()[&shared[1]],
-        b.store().unwrap()[&shared[1]]
-    );
+    assert_eq!(a.store()[&shared[1]], b.store()[&shared[1]]);
     assert_eq!(sends(&out), vec!["AeSync→n1".to_string()]);
 }
 
-fn sim(config: KvConfig, seed: u64) -> Simulator<KvNode> {
+fn sim(config: KvConfig, seed: u64) -> Simulator<Dynamo> {
     let cluster = ClusterConfig {
         nodes: 5,
         ..ClusterConfig::default()
@@ -295,7 +305,7 @@ fn sim(config: KvConfig, seed: u64) -> Simulator<KvNode> {
     Simulator::new(cluster, config, seed).unwrap()
 }
 
-fn last_reply(sim: &Simulator<KvNode>) -> KvReply {
+fn last_reply(sim: &Simulator<Dynamo>) -> KvReply {
     sim.trace()
         .iter()
         .filter_map(|e| match &e.event {
@@ -306,7 +316,7 @@ fn last_reply(sim: &Simulator<KvNode>) -> KvReply {
         .expect("a reply")
 }
 
-fn run(sim: &mut Simulator<KvNode>, node: usize, text: &str) -> KvReply {
+fn run(sim: &mut Simulator<Dynamo>, node: usize, text: &str) -> KvReply {
     let t = sim.now();
     sim.request(n(node), 1, req(node, text)).unwrap();
     sim.run_until(t.plus(1500));
@@ -316,7 +326,7 @@ fn run(sim: &mut Simulator<KvNode>, node: usize, text: &str) -> KvReply {
 #[test]
 fn concurrent_writes_in_a_partition_become_siblings_that_a_write_with_context_resolves() {
     let mut s = sim(KvConfig::default(), 3);
-    let ring = s.node(n(0)).unwrap().ring().clone();
+    let ring = s.server(n(0)).unwrap().ring().clone();
     let x = (0..1000)
         .map(|i| format!("x{i}"))
         .find(|k| {
@@ -383,8 +393,8 @@ fn direct_requests_reject_bad_consistency_clearly() {
     );
 }
 
-fn client_node(config: &KvConfig) -> KvNode {
-    let mut c = KvNode::new(NodeId::client(0), 5, config, None);
+fn client_node(config: &KvConfig) -> KvClient {
+    let mut c = <KvClient as Client<Dynamo>>::new(NodeId::client(0), &ids(5), config);
     handle(&mut c, 0, |c, ctx| c.on_start(ctx));
     c
 }
@@ -489,7 +499,7 @@ fn submitted_commands_are_parsed_and_typos_change_nothing() {
         clients: 2,
         ..ClusterConfig::default()
     };
-    let mut s = Simulator::<KvNode>::new(cluster, KvConfig::default(), 9).unwrap();
+    let mut s = Simulator::<Dynamo>::new(cluster, KvConfig::default(), 9).unwrap();
     s.run_until(Time(300));
     for (bad, why) in [
         ("put k", "missing value"),
@@ -506,7 +516,7 @@ fn submitted_commands_are_parsed_and_typos_change_nothing() {
             .unwrap_err();
         assert!(e.0.contains(why), "{bad:?}: {e}");
     }
-    let submit = |s: &mut Simulator<KvNode>, op: &str| {
+    let submit = |s: &mut Simulator<Dynamo>, op: &str| {
         s.apply(Control::Submit {
             client: NodeId::client(1),
             node: n(2),
@@ -518,7 +528,7 @@ fn submitted_commands_are_parsed_and_typos_change_nothing() {
     };
     submit(&mut s, "put k hello strong");
     submit(&mut s, "get k eventual");
-    let h = s.node(NodeId::client(1)).unwrap().history().to_vec();
+    let h = s.client(NodeId::client(1)).unwrap().history().to_vec();
     assert_eq!(h.len(), 2);
     assert!(matches!(h[0].reply, KvReply::Written { .. }));
     let KvReply::Read { values, .. } = &h[1].reply else {

@@ -10,13 +10,12 @@
 //! sequence is a prefix of one canonical sequence" (State Machine Safety) are O(1) comparisons.
 //! Chains are extended incrementally; a node's truncation counter tells when to rebuild one.
 
-use super::node::RaftNode;
+use super::{Raft, RaftClient, RaftRole, RaftServer};
 use crate::checkers::linearizability::{check as check_history, Event, Verdict};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
-use crate::kernel::node::Node;
+use crate::kernel::node::Actor;
 use crate::kernel::trace::Fnv64;
 use crate::kernel::types::{NodeId, Time};
-use crate::kernel::view::Role;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Name of the Election Safety property.
@@ -163,7 +162,7 @@ impl RaftChecker {
 impl RaftChecker {
     /// Bring node `i`'s chain up to date and check Log Matching on the new links. Returns
     /// whether entries the checker had seen were removed or replaced.
-    fn track_log(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) -> bool {
+    fn track_log(&mut self, id: NodeId, node: &RaftServer, findings: &mut Vec<Finding>) -> bool {
         let i = id.index();
         if self.logs.len() <= i {
             self.logs.resize_with(i + 1, LogTrack::default);
@@ -236,10 +235,7 @@ impl RaftChecker {
     }
 
     /// Follow a client's history; on every newly finished operation, check its key.
-    fn observe_client(&mut self, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
-        let Some(client) = node.client() else {
-            return;
-        };
+    fn observe_client(&mut self, id: NodeId, client: &RaftClient, findings: &mut Vec<Finding>) {
         let number = id.client_index().map_or(0, |k| k as u32 + 1);
         let history = client.history();
         let from = self.settled_ops.get(&id).copied().unwrap_or(0);
@@ -283,7 +279,7 @@ impl RaftChecker {
     fn check_log(
         &mut self,
         id: NodeId,
-        node: &RaftNode,
+        node: &RaftServer,
         shrunk: bool,
         findings: &mut Vec<Finding>,
     ) {
@@ -297,7 +293,7 @@ impl RaftChecker {
     fn check_chain(
         &mut self,
         id: NodeId,
-        node: &RaftNode,
+        node: &RaftServer,
         chain: &[u64],
         shrunk: bool,
         findings: &mut Vec<Finding>,
@@ -313,7 +309,7 @@ impl RaftChecker {
         };
 
         // Leader Append-Only, and Leader Completeness when a leadership begins.
-        let leading = (node.role() == Role::Leader).then_some(term);
+        let leading = (node.raft_role() == RaftRole::Leader).then_some(term);
         match (self.logs[i].leading, leading) {
             (Some((t, len, h)), Some(now)) if t == now && at(len) != Some(h) => {
                 let detail = format!(
@@ -390,16 +386,19 @@ impl RaftChecker {
     }
 }
 
-impl Checker<RaftNode> for RaftChecker {
+impl Checker<Raft> for RaftChecker {
     fn properties() -> &'static [CheckerInfo] {
         PROPERTIES
     }
 
-    fn observe(&mut self, _now: Time, id: NodeId, node: &RaftNode, findings: &mut Vec<Finding>) {
-        if id.is_client() {
-            self.observe_client(id, node, findings);
-            return;
-        }
+    fn observe(&mut self, _now: Time, id: NodeId, node: &Actor<Raft>, findings: &mut Vec<Finding>) {
+        let node = match node {
+            Actor::Client(client) => {
+                self.observe_client(id, client, findings);
+                return;
+            }
+            Actor::Server(server) => server,
+        };
         let term = node.current_term();
         let i = id.index();
         if self.terms.len() <= i {
@@ -415,7 +414,7 @@ impl Checker<RaftNode> for RaftChecker {
         }
         self.terms[i] = seen.max(term);
 
-        if node.role() == Role::Leader && self.last_led[i] != Some(term) {
+        if node.raft_role() == RaftRole::Leader && self.last_led[i] != Some(term) {
             self.last_led[i] = Some(term);
             match self.leaders.get(&term).copied() {
                 Some(other) if other != id => {
@@ -455,10 +454,11 @@ mod tests {
     use super::*;
     use crate::protocols::raft::{Durable, RaftConfig};
 
-    fn follower(id: u8, term: u64, voted_for: Option<u8>) -> RaftNode {
-        RaftNode::new(
+    fn follower(id: u8, term: u64, voted_for: Option<u8>) -> Actor<Raft> {
+        let servers: Vec<NodeId> = (0..3).map(NodeId::from_index).collect();
+        Actor::new(
             NodeId(id),
-            3,
+            &servers,
             &RaftConfig::default(),
             Some(Durable {
                 current_term: term,

@@ -5,10 +5,10 @@
 //! linearizability checker reads).
 
 use super::msg::{ClientResult, RaftMsg};
-use super::node::{RaftNode, RaftReply, RaftRequest, RaftTimer};
-use super::RaftConfig;
+use super::msg::{RaftReply, RaftRequest, RaftTimer};
+use super::{Raft, RaftConfig};
 use crate::checkers::linearizability::{Event, Op, Outcome};
-use crate::kernel::node::{ClientId, Ctx};
+use crate::kernel::node::{Client, ClientId, Ctx};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{Field, NodeView, Role};
 use std::collections::VecDeque;
@@ -71,7 +71,7 @@ pub struct RaftClient {
 
 impl RaftClient {
     /// Client `id` of a cluster of `servers` servers.
-    pub fn new(id: NodeId, servers: usize, config: &RaftConfig) -> RaftClient {
+    fn build(id: NodeId, servers: usize, config: &RaftConfig) -> RaftClient {
         RaftClient {
             id,
             servers: servers.max(1),
@@ -110,28 +110,7 @@ impl RaftClient {
             .unwrap_or_default()
     }
 
-    pub(crate) fn on_request(
-        &mut self,
-        ctx: &mut Ctx<'_, RaftNode>,
-        _client: ClientId,
-        request: RaftRequest,
-    ) {
-        let RaftRequest::Op { target, op } = request else {
-            return;
-        };
-        if self.open {
-            ctx.note(format!(
-                "busy with #{}; queues {}",
-                self.next_seq - 1,
-                super::kv::short(&op)
-            ));
-            self.queue.push_back((target, op));
-            return;
-        }
-        self.start(ctx, target, op);
-    }
-
-    fn start(&mut self, ctx: &mut Ctx<'_, RaftNode>, target: NodeId, op: Op) {
+    fn start(&mut self, ctx: &mut Ctx<'_, Raft>, target: NodeId, op: Op) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.history.push(ClientOp {
@@ -152,7 +131,7 @@ impl RaftClient {
         self.send(ctx);
     }
 
-    fn send(&mut self, ctx: &mut Ctx<'_, RaftNode>) {
+    fn send(&mut self, ctx: &mut Ctx<'_, Raft>) {
         let Some(current) = self.history.last_mut() else {
             return;
         };
@@ -169,46 +148,12 @@ impl RaftClient {
         ctx.set_timer(RaftTimer::Client, self.timeout_ms);
     }
 
-    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_, RaftNode>, from: NodeId, msg: RaftMsg) {
-        let RaftMsg::ClientReply { seq, result } = msg else {
-            return;
-        };
-        let current = self.history.last().map(|o| o.seq);
-        if !self.open || current != Some(seq) {
-            // A late answer to an attempt already settled (or a network duplicate).
-            return;
-        }
-        match result {
-            ClientResult::Done(outcome) => {
-                self.leader_hint = Some(from);
-                self.finish(ctx, Some(outcome));
-            }
-            ClientResult::Redirect {
-                leader: Some(leader),
-            } if leader != from && self.attempts < self.max_attempts => {
-                ctx.note(format!("{from} redirects to {leader}; follows"));
-                ctx.count("redirects_followed");
-                self.leader_hint = Some(leader);
-                self.target = leader;
-                self.send(ctx);
-            }
-            ClientResult::Redirect { .. } => {
-                self.leader_hint = None;
-                self.target = self.next_server(from);
-                self.backoff(ctx, "no leader known");
-            }
-            ClientResult::Retry { why } => {
-                self.backoff(ctx, why);
-            }
-        }
-    }
-
     fn next_server(&self, after: NodeId) -> NodeId {
         NodeId::from_index((after.index() + 1) % self.servers)
     }
 
     /// Wait (exponentially longer each attempt, with jitter) before trying again.
-    fn backoff(&mut self, ctx: &mut Ctx<'_, RaftNode>, why: &str) {
+    fn backoff(&mut self, ctx: &mut Ctx<'_, Raft>, why: &str) {
         if self.attempts >= self.max_attempts {
             self.finish(ctx, None);
             return;
@@ -221,27 +166,8 @@ impl RaftClient {
         ctx.set_timer(RaftTimer::Client, delay);
     }
 
-    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_, RaftNode>, timer: RaftTimer) {
-        if timer != RaftTimer::Client || !self.open {
-            return;
-        }
-        if self.awaiting_reply {
-            ctx.note(format!(
-                "no answer from {} in {} ms",
-                self.target, self.timeout_ms
-            ));
-            ctx.count("client_timeouts");
-            if self.attempts >= self.max_attempts {
-                self.finish(ctx, None);
-                return;
-            }
-            self.target = self.next_server(self.target);
-        }
-        self.send(ctx);
-    }
-
     /// The operation ends: with an answer, or given up (`None`).
-    fn finish(&mut self, ctx: &mut Ctx<'_, RaftNode>, outcome: Option<Outcome>) {
+    fn finish(&mut self, ctx: &mut Ctx<'_, Raft>, outcome: Option<Outcome>) {
         ctx.cancel_timer(RaftTimer::Client);
         self.open = false;
         let client = self.index();
@@ -277,9 +203,84 @@ impl RaftClient {
             self.start(ctx, target, op);
         }
     }
+}
+
+impl Client<Raft> for RaftClient {
+    fn new(id: NodeId, servers: &[NodeId], config: &RaftConfig) -> RaftClient {
+        RaftClient::build(id, servers.len(), config)
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Raft>, _client: ClientId, request: RaftRequest) {
+        let RaftRequest::Op { target, op } = request else {
+            return;
+        };
+        if self.open {
+            ctx.note(format!(
+                "busy with #{}; queues {}",
+                self.next_seq - 1,
+                super::kv::short(&op)
+            ));
+            self.queue.push_back((target, op));
+            return;
+        }
+        self.start(ctx, target, op);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: RaftMsg) {
+        let RaftMsg::ClientReply { seq, result } = msg else {
+            return;
+        };
+        let current = self.history.last().map(|o| o.seq);
+        if !self.open || current != Some(seq) {
+            // A late answer to an attempt already settled (or a network duplicate).
+            return;
+        }
+        match result {
+            ClientResult::Done(outcome) => {
+                self.leader_hint = Some(from);
+                self.finish(ctx, Some(outcome));
+            }
+            ClientResult::Redirect {
+                leader: Some(leader),
+            } if leader != from && self.attempts < self.max_attempts => {
+                ctx.note(format!("{from} redirects to {leader}; follows"));
+                ctx.count("redirects_followed");
+                self.leader_hint = Some(leader);
+                self.target = leader;
+                self.send(ctx);
+            }
+            ClientResult::Redirect { .. } => {
+                self.leader_hint = None;
+                self.target = self.next_server(from);
+                self.backoff(ctx, "no leader known");
+            }
+            ClientResult::Retry { why } => {
+                self.backoff(ctx, why);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: RaftTimer) {
+        if timer != RaftTimer::Client || !self.open {
+            return;
+        }
+        if self.awaiting_reply {
+            ctx.note(format!(
+                "no answer from {} in {} ms",
+                self.target, self.timeout_ms
+            ));
+            ctx.count("client_timeouts");
+            if self.attempts >= self.max_attempts {
+                self.finish(ctx, None);
+                return;
+            }
+            self.target = self.next_server(self.target);
+        }
+        self.send(ctx);
+    }
 
     /// The inspector view of a client.
-    pub(crate) fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView {
         let show = |v: Option<NodeId>| v.map_or_else(|| "—".to_string(), |v| v.to_string());
         let mut latencies: Vec<u64> = self
             .history
@@ -347,7 +348,7 @@ impl RaftClient {
             fields.push(Field::volatile("recent", recent.join("\n")));
         }
         NodeView {
-            role: Role::Client,
+            role: Role::CLIENT,
             term: None,
             leader: self.leader_hint,
             votes: None,

@@ -8,26 +8,88 @@
 //! Figure 13). Durable state is explicit: term, vote, log and snapshot survive a crash.
 //!
 //! - [`kv`]: the replicated state machine and client sessions.
-//! - [`msg`]: the RPCs and the client protocol as messages.
-//! - [`node`]: the server state machine.
+//! - [`msg`]: the RPCs, the client protocol, timers, requests and replies.
+//! - [`storage`]: what survives a crash (term, vote, log, snapshot).
+//! - [`server`]: the server state machine, one file per part of the paper.
 //! - [`client`]: the client actor (redirects, backoff, retries with the same sequence number).
 //! - [`check`]: the safety properties of Figure 3 plus client-history linearizability.
+//! - [`chaos`]: what "settled" means under random faults, the client workload, the stability
+//!   probe; [`gallery`]: the named scenarios; [`entry`]: the registry entry (id, look).
 
+pub mod chaos;
 pub mod check;
 pub mod client;
+pub mod entry;
+pub mod gallery;
 pub mod kv;
 pub mod msg;
-pub mod node;
+pub mod server;
+pub mod storage;
 mod view;
 
 pub use check::RaftChecker;
 pub use client::{ClientOp, RaftClient};
+pub use entry::{ID, PROTOCOL};
 pub use kv::{Command, KvState};
-pub use msg::{ClientResult, Entry, RaftMsg};
-pub use node::{Durable, RaftNode, RaftReply, RaftRequest, RaftTimer, SnapshotData};
+pub use msg::{ClientResult, Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
+pub use server::{RaftRole, RaftServer};
+pub use storage::{Durable, SnapshotData};
 
 use crate::kernel::config::ConfigError;
+use crate::kernel::node::Model;
+use crate::kernel::types::NodeId;
+use crate::kernel::view::{Outline, Role};
 use serde::{Deserialize, Serialize};
+
+/// Raft's types: the [`Model`] that the simulator, the checkers and the handlers share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Raft;
+
+impl Model for Raft {
+    type Msg = RaftMsg;
+    type Timer = RaftTimer;
+    type Request = RaftRequest;
+    type Reply = RaftReply;
+    type Config = RaftConfig;
+    type Server = RaftServer;
+    type Client = RaftClient;
+    type Checker = RaftChecker;
+
+    fn validate_config(config: &RaftConfig, path: &str) -> Result<(), ConfigError> {
+        config.validate(path)
+    }
+
+    fn parse_request(node: NodeId, text: &str) -> Result<RaftRequest, String> {
+        Ok(RaftRequest::Op {
+            target: node,
+            op: kv::parse_op(text)?,
+        })
+    }
+}
+
+/// A follower: thin outline.
+pub const FOLLOWER: Role = Role::plain("follower", Outline::Thin);
+/// A pre-candidate (PreVote, §9.6): dotted outline, pre-vote count.
+pub const PRE_CANDIDATE: Role = Role {
+    name: "pre-candidate",
+    outline: Outline::Dotted,
+    leads: false,
+    counter: Some("became_pre_candidate"),
+};
+/// A candidate: dashed outline, vote count.
+pub const CANDIDATE: Role = Role {
+    name: "candidate",
+    outline: Outline::Dashed,
+    leads: false,
+    counter: Some("became_candidate"),
+};
+/// The leader of a term: thick outline and a crown.
+pub const LEADER: Role = Role {
+    name: "leader",
+    outline: Outline::Thick,
+    leads: true,
+    counter: Some("became_leader"),
+};
 
 /// Deliberately broken variants of Raft, used only to prove that the checkers catch real bugs.
 /// Compiled in only with the `mutants` cargo feature.

@@ -1,7 +1,7 @@
 //! Raft's RPCs (Figures 2 and 13, §9.6 PreVote) and the client protocol (§8) as messages.
 //! Replies between servers carry the responder's term.
 
-use super::kv::{short, Command, KvState};
+use super::kv::{describe, short, Command, KvState};
 use crate::checkers::linearizability::{Op, Outcome};
 use crate::kernel::node::Message;
 use crate::kernel::types::NodeId;
@@ -302,6 +302,119 @@ impl fmt::Display for RaftMsg {
                         "term={term} mismatch retry={conflict_index} round={round}"
                     )
                 }
+            }
+        }
+    }
+}
+
+/// Raft's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RaftTimer {
+    /// Followers and candidates: start an election (or a pre-vote) when it fires.
+    Election,
+    /// Leaders: send heartbeats (and run the CheckQuorum test) when it fires.
+    Heartbeat,
+    /// Leaders with batching: send the commands collected since the batch opened.
+    Batch,
+    /// Client actors: the answer is overdue, or the backoff before a retry is over.
+    Client,
+}
+
+impl fmt::Display for RaftTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RaftTimer::Election => "election",
+            RaftTimer::Heartbeat => "heartbeat",
+            RaftTimer::Batch => "batch",
+            RaftTimer::Client => "client",
+        })
+    }
+}
+
+/// A request handed to a Raft node by the simulator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RaftRequest {
+    /// To a server: "who is the leader?" — answered from the server's own knowledge.
+    WhoLeads,
+    /// To a client actor: run `op`, contacting `target` first.
+    Op {
+        /// The server to contact first.
+        target: NodeId,
+        /// The key-value operation.
+        op: Op,
+    },
+}
+
+impl fmt::Display for RaftRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RaftRequest::WhoLeads => f.write_str("who-leads"),
+            RaftRequest::Op { target, op } => {
+                write!(f, "{} via {target}", short(op))
+            }
+        }
+    }
+}
+
+/// An answer: from a server to `WhoLeads`, or from a client actor when its operation ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RaftReply {
+    /// This server leads the given term.
+    IAmLeader {
+        /// The term it leads.
+        term: u64,
+    },
+    /// This server follows the given leader (the client should go there).
+    Redirect {
+        /// The leader this server last heard from in its current term.
+        leader: NodeId,
+    },
+    /// This server knows no leader for its current term.
+    NoLeader,
+    /// A client's operation finished with `outcome`.
+    Done {
+        /// Its sequence number.
+        seq: u64,
+        /// The operation.
+        op: Op,
+        /// The result.
+        outcome: Outcome,
+        /// Servers contacted, in order (redirects and retries included).
+        hops: Vec<NodeId>,
+    },
+    /// A client gave up after its attempts ran out: the operation may or may not have taken
+    /// effect (indeterminate).
+    GaveUp {
+        /// Its sequence number.
+        seq: u64,
+        /// The operation.
+        op: Op,
+    },
+}
+
+impl fmt::Display for RaftReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RaftReply::IAmLeader { term } => write!(f, "leader of term {term}"),
+            RaftReply::Redirect { leader } => write!(f, "redirect to {leader}"),
+            RaftReply::NoLeader => f.write_str("no known leader"),
+            RaftReply::Done {
+                seq,
+                op,
+                outcome,
+                hops,
+            } => {
+                let path: Vec<String> = hops.iter().map(|h| h.to_string()).collect();
+                write!(
+                    f,
+                    "#{seq} {} → {} (via {})",
+                    short(op),
+                    describe(op, outcome),
+                    path.join("→")
+                )
+            }
+            RaftReply::GaveUp { seq, op } => {
+                write!(f, "#{seq} {} gave up: outcome unknown", short(op))
             }
         }
     }

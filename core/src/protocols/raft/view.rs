@@ -1,12 +1,12 @@
 //! How a Raft server looks in the inspector: durable and volatile fields, the log tail with the
 //! commit index and snapshot boundary, and the leader's next/match index per follower.
 
-use super::node::RaftNode;
 use super::ReadMode;
-use crate::kernel::view::{Field, FollowerMark, LogCell, LogView, NodeView, Role};
+use super::{RaftRole, RaftServer};
+use crate::kernel::view::{Field, FollowerMark, LogCell, LogView, NodeView};
 
 /// The inspector view of a server.
-pub(crate) fn server_view(n: &RaftNode) -> NodeView {
+pub(crate) fn server_view(n: &RaftServer) -> NodeView {
     let d = n.state();
     let role = n.raft_role();
     let votes = n.votes_view();
@@ -44,11 +44,11 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
         Field::volatile("lastApplied", n.last_applied()),
         Field::volatile("state machine", n.kv().summary(6)),
         Field::volatile("client sessions", n.kv().sessions.len()),
-        Field::volatile("role", role.name()),
+        Field::volatile("role", role.role().name()),
         Field::volatile("leader", show(n.leader())),
     ];
     if let Some((got, need)) = votes {
-        let what = if role == Role::PreCandidate {
+        let what = if role == RaftRole::PreCandidate {
             "pre-votes"
         } else {
             "votes"
@@ -56,7 +56,7 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
         fields.push(Field::volatile(what, format!("{got}/{need}")));
     }
     let mut followers = Vec::new();
-    if role == Role::Leader {
+    if role == RaftRole::Leader {
         let (writes, reads) = n.pending_counts();
         fields.push(Field::volatile(
             "waiting clients",
@@ -114,7 +114,7 @@ pub(crate) fn server_view(n: &RaftNode) -> NodeView {
         })
         .collect();
     NodeView {
-        role,
+        role: role.role(),
         term: Some(d.current_term),
         leader: n.leader(),
         votes,

@@ -3,19 +3,14 @@
 
 use super::*;
 
-impl KvNode {
-    pub(super) fn client(&mut self) -> Option<&mut Client> {
-        match &mut self.kind {
-            Kind::Client(c) => Some(c),
-            Kind::Server(_) => None,
-        }
+impl KvClient {
+    pub(super) fn client(&mut self) -> &mut ClientState {
+        &mut self.st
     }
 
-    pub(super) fn client_start_next(&mut self, ctx: &mut Ctx<'_, Self>) {
+    pub(super) fn client_start_next(&mut self, ctx: &mut Ctx<'_, Dynamo>) {
         let timeout = self.config.client_timeout_ms;
-        let Some(c) = self.client() else {
-            return;
-        };
+        let c = self.client();
         if c.current.is_some() {
             return;
         }
@@ -57,7 +52,7 @@ impl KvNode {
         ctx.set_timer(KvTimer::ClientWait(req), timeout);
     }
 
-    pub(super) fn client_finish(&mut self, ctx: &mut Ctx<'_, Self>, reply: KvReply) {
+    pub(super) fn client_finish(&mut self, ctx: &mut Ctx<'_, Dynamo>, reply: KvReply) {
         let now = ctx.now;
         match &reply {
             KvReply::Written { .. } => ctx.count("writes_acked"),
@@ -65,9 +60,7 @@ impl KvNode {
             KvReply::Read { .. } => ctx.count("reads_ok"),
             KvReply::Failed { .. } => ctx.count("ops_failed"),
         }
-        let Some(c) = self.client() else {
-            return;
-        };
+        let c = self.client();
         let Some(cur) = c.current.take() else {
             return;
         };
@@ -88,30 +81,28 @@ impl KvNode {
 
     pub(super) fn client_request(
         &mut self,
-        ctx: &mut Ctx<'_, Self>,
+        ctx: &mut Ctx<'_, Dynamo>,
         client: ClientId,
         request: KvRequest,
     ) {
-        let default_n = self.n(ctx.cluster_size);
+        let default_n = self.n(ctx.servers.len());
         let now = ctx.now;
         let refuse = |reason: String| KvReply::Failed {
             key: request.op.key().to_string(),
             reason,
             unknown: false,
         };
-        let problem = if request.node.index() >= ctx.cluster_size || request.node.is_client() {
+        let problem = if request.node.index() >= ctx.servers.len() || request.node.is_client() {
             Some(format!("{} is not a server of this cluster", request.node))
         } else {
             request
                 .op
                 .consistency()
-                .resolve(default_n, ctx.cluster_size)
+                .resolve(default_n, ctx.servers.len())
                 .err()
                 .map(|e| format!("invalid request: {e}"))
         };
-        let Some(c) = self.client() else {
-            return;
-        };
+        let c = self.client();
         let problem = problem.or_else(|| {
             (c.queue.len() >= CLIENT_QUEUE)
                 .then(|| format!("too many operations queued (at most {CLIENT_QUEUE})"))

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl KvNode {
+impl KvServer {
     /// Pick the targets of an operation on `key`: the N replicas the failure detector does not
     /// call unavailable, plus (sloppy) the next healthy nodes standing in for the others.
     pub(super) fn targets(
@@ -39,10 +39,10 @@ impl KvNode {
 
     // ----- server: coordination ------------------------------------------------------------
 
-    pub(super) fn coordinate(&mut self, ctx: &mut Ctx<'_, Self>, origin: Origin, op: KvOp) {
+    pub(super) fn coordinate(&mut self, ctx: &mut Ctx<'_, Dynamo>, origin: Origin, op: KvOp) {
         let key = op.key().to_string();
-        let default_n = self.n(ctx.cluster_size);
-        let (n, r, w) = match op.consistency().resolve(default_n, ctx.cluster_size) {
+        let default_n = self.n(ctx.servers.len());
+        let (n, r, w) = match op.consistency().resolve(default_n, ctx.servers.len()) {
             Ok(x) => x,
             Err(reason) => {
                 let reply = KvReply::Failed {
@@ -54,7 +54,8 @@ impl KvNode {
                 return;
             }
         };
-        if let Some(s) = self.server() {
+        {
+            let s = self.server();
             s.stats.coordinated += 1;
         }
         let me = self.id;
@@ -134,9 +135,7 @@ impl KvNode {
             );
             return;
         }
-        let Some(s) = self.server() else {
-            return;
-        };
+        let s = self.server();
         let id = s.next_op;
         s.next_op += 1;
         match op {
@@ -212,12 +211,7 @@ impl KvNode {
         mode: ConflictMode,
     ) -> Dot {
         let me = self.id;
-        let Some(s) = self.server() else {
-            return Dot {
-                node: me,
-                counter: 0,
-            };
-        };
+        let s = self.server();
         s.epoch += 1;
         s.store
             .entry(key.to_string())
@@ -226,16 +220,18 @@ impl KvNode {
     }
 
     pub(super) fn add_hint(&mut self, replica: NodeId, key: &str) {
-        if let Some(s) = self.server() {
+        {
+            let s = self.server();
             if s.hints.insert((replica, key.to_string())) {
                 s.stats.hints_recorded += 1;
             }
         }
     }
 
-    pub(super) fn open(&mut self, ctx: &mut Ctx<'_, Self>, id: u64, op: PendingOp) {
+    pub(super) fn open(&mut self, ctx: &mut Ctx<'_, Dynamo>, id: u64, op: PendingOp) {
         let timeout = self.config.request_timeout_ms;
-        if let Some(s) = self.server() {
+        {
+            let s = self.server();
             s.ops.insert(id, op);
         }
         ctx.set_timer(KvTimer::Deadline(id), timeout);
@@ -244,14 +240,12 @@ impl KvNode {
 
     /// Answer the client once enough replicas did; finish (read repair) once all did or the
     /// deadline passed.
-    pub(super) fn progress(&mut self, ctx: &mut Ctx<'_, Self>, id: u64, deadline: bool) {
+    pub(super) fn progress(&mut self, ctx: &mut Ctx<'_, Dynamo>, id: u64, deadline: bool) {
         let mode = self.mode();
         let me = self.id;
         let timeout = self.config.request_timeout_ms;
         let read_repair = self.config.read_repair;
-        let Some(s) = self.server() else {
-            return;
-        };
+        let s = self.server();
         let Some(op) = s.ops.get(&id).cloned() else {
             return;
         };
@@ -308,7 +302,8 @@ impl KvNode {
                     unknown: matches!(op.pending, Pending::Write { .. }),
                 }
             };
-            if let Some(s) = self.server() {
+            {
+                let s = self.server();
                 if let Some(o) = s.ops.get_mut(&id) {
                     o.answered = true;
                 }
@@ -332,13 +327,15 @@ impl KvNode {
                         };
                         self.send(ctx, *rep, msg);
                     }
-                    if let Some(s) = self.server() {
+                    {
+                        let s = self.server();
                         s.stats.read_repairs += 1;
                     }
                     ctx.count("read_repairs");
                 }
             }
-            if let Some(s) = self.server() {
+            {
+                let s = self.server();
                 s.ops.remove(&id);
             }
             if !deadline {

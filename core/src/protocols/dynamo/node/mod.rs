@@ -1,4 +1,4 @@
-//! The store's nodes: servers and client actors, one [`Node`] type.
+//! The store's actors: [`KvServer`] (replica and coordinator at once) and [`KvClient`].
 //!
 //! A **server** is at once a replica and a coordinator. Any server coordinates a client
 //! request: it picks the key's replicas from the ring (skipping, or with a sloppy quorum
@@ -17,9 +17,8 @@ use super::msg::KvMsg;
 use super::request::{KvOp, KvReply, KvRequest, Level};
 use super::ring::Ring;
 use super::store::{bucket_digests, bucket_of, KeyState, Store};
-use super::{ConflictMode, KvChecker, KvConfig, Mutant};
-use crate::kernel::config::ConfigError;
-use crate::kernel::node::{ClientId, Ctx, Node};
+use super::{ConflictMode, Dynamo, KvConfig, Mutant, REPLICA};
+use crate::kernel::node::{Client, ClientId, Ctx, Server};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{NodeView, Role};
 use serde::Serialize;
@@ -145,9 +144,9 @@ pub struct ServerStats {
     pub request_msgs: u64,
 }
 
-/// A server.
+/// A server's state apart from its identity and configuration.
 #[derive(Clone, Debug)]
-pub struct Server {
+struct ServerState {
     store: Store,
     hints: BTreeSet<(NodeId, String)>,
     boots: u64,
@@ -193,9 +192,9 @@ struct Current {
     sent: Time,
 }
 
-/// A client actor.
+/// A client actor's state apart from its identity and configuration.
 #[derive(Clone, Debug)]
-pub struct Client {
+struct ClientState {
     index: usize,
     queue: VecDeque<(ClientId, KvRequest, Time)>,
     current: Option<Current>,
@@ -206,23 +205,26 @@ pub struct Client {
 /// Most operations a client queues behind the one in progress.
 pub const CLIENT_QUEUE: usize = 16;
 
+/// A server of the store: a replica of the keys the ring gives it and a coordinator of any
+/// client request sent to it.
 #[derive(Clone, Debug)]
-enum Kind {
-    Server(Box<Server>),
-    Client(Box<Client>),
-}
-
-/// A node of the store: a server or a client actor.
-#[derive(Clone, Debug)]
-pub struct KvNode {
+pub struct KvServer {
     id: NodeId,
     config: KvConfig,
     ring: Ring,
-    kind: Kind,
+    st: ServerState,
 }
 
-impl KvNode {
-    /// This node's id.
+/// A client actor of the store.
+#[derive(Clone, Debug)]
+pub struct KvClient {
+    id: NodeId,
+    config: KvConfig,
+    st: ClientState,
+}
+
+impl KvServer {
+    /// This server's id.
     pub fn id(&self) -> NodeId {
         self.id
     }
@@ -237,62 +239,33 @@ impl KvNode {
         &self.config
     }
 
-    /// The store, if this is a server.
-    pub fn store(&self) -> Option<&Store> {
-        match &self.kind {
-            Kind::Server(s) => Some(&s.store),
-            Kind::Client(_) => None,
-        }
+    /// Every key's state on this replica.
+    pub fn store(&self) -> &Store {
+        &self.st.store
     }
 
-    /// Pending hints, if this is a server.
-    pub fn hints(&self) -> Option<&BTreeSet<(NodeId, String)>> {
-        match &self.kind {
-            Kind::Server(s) => Some(&s.hints),
-            Kind::Client(_) => None,
-        }
+    /// Pending hints: (replica they are for, key).
+    pub fn hints(&self) -> &BTreeSet<(NodeId, String)> {
+        &self.st.hints
     }
 
-    /// Server work counters.
-    pub fn stats(&self) -> Option<&ServerStats> {
-        match &self.kind {
-            Kind::Server(s) => Some(&s.stats),
-            Kind::Client(_) => None,
-        }
+    /// Work counters.
+    pub fn stats(&self) -> &ServerStats {
+        &self.st.stats
     }
 
-    /// Store change counter (servers; 0 for clients).
+    /// Store change counter (lets checkers skip unchanged stores).
     pub fn epoch(&self) -> u64 {
-        match &self.kind {
-            Kind::Server(s) => s.epoch,
-            Kind::Client(_) => 0,
-        }
+        self.st.epoch
     }
 
-    /// A client's finished operations, oldest first.
-    pub fn history(&self) -> &[OpRecord] {
-        match &self.kind {
-            Kind::Client(c) => &c.history,
-            Kind::Server(_) => &[],
-        }
-    }
-
-    /// Whether a client is idle (nothing in progress or queued).
-    pub fn idle(&self) -> bool {
-        match &self.kind {
-            Kind::Client(c) => c.current.is_none() && c.queue.is_empty(),
-            Kind::Server(_) => true,
-        }
-    }
-
-    /// The conflict mode this node actually applies (a mutant may lie about it).
+    /// The conflict mode this server actually applies (a mutant may lie about it).
     pub fn mode(&self) -> ConflictMode {
-        if self.config.conflict == ConflictMode::Siblings
-            && self.config.has(Mutant::LwwInSiblingsMode)
-        {
+        let config = &self.config;
+        if config.conflict == ConflictMode::Siblings && config.has(Mutant::LwwInSiblingsMode) {
             ConflictMode::Lww
         } else {
-            self.config.conflict
+            config.conflict
         }
     }
 
@@ -303,9 +276,7 @@ impl KvNode {
 
     /// How this server's failure detector sees `peer` at `now`.
     pub fn health(&self, peer: NodeId, now: Time) -> Health {
-        let Kind::Server(s) = &self.kind else {
-            return Health::Alive;
-        };
+        let s = &self.st;
         if peer == self.id {
             return Health::Alive;
         }
@@ -326,41 +297,53 @@ impl KvNode {
         }
     }
 
-    /// This node's own clock (virtual time plus its configured skew), for LWW timestamps.
+    /// This server's own clock (virtual time plus its configured skew), for LWW timestamps.
     pub fn clock(&self, now: Time) -> i64 {
         now.0 as i64 + self.config.skew(self.id.index())
     }
 
+    /// Every peer's health as this server sees it at `now`.
+    pub fn health_view(&self, now: Time, cluster: usize) -> Vec<(NodeId, Health)> {
+        (0..cluster)
+            .map(NodeId::from_index)
+            .filter(|p| *p != self.id)
+            .map(|p| (p, self.health(p, now)))
+            .collect()
+    }
+
+    /// Time of the last event this server handled (its failure detector's "now" for views).
+    pub fn last_event(&self) -> Time {
+        self.st.now
+    }
+
+    /// Keys of the operations this server is coordinating.
+    pub fn pending_ops(&self) -> Vec<String> {
+        self.st.ops.values().map(|o| o.key.clone()).collect()
+    }
+
     fn touch(&mut self, now: Time) {
-        if let Some(s) = self.server() {
-            s.now = now;
-        }
+        self.st.now = now;
     }
 
-    fn server(&mut self) -> Option<&mut Server> {
-        match &mut self.kind {
-            Kind::Server(s) => Some(s),
-            Kind::Client(_) => None,
-        }
+    fn server(&mut self) -> &mut ServerState {
+        &mut self.st
     }
 
-    // ----- server: helpers ------------------------------------------------------------------
+    // ----- helpers ---------------------------------------------------------------------------
 
-    fn send(&mut self, ctx: &mut Ctx<'_, Self>, to: NodeId, msg: KvMsg) {
-        if let Some(s) = self.server() {
-            if matches!(
-                msg,
-                KvMsg::Put { .. }
-                    | KvMsg::PutAck { .. }
-                    | KvMsg::Get { .. }
-                    | KvMsg::GetReply { .. }
-                    | KvMsg::ReadRepair { .. }
-                    | KvMsg::Handoff { .. }
-                    | KvMsg::HandoffAck { .. }
-                    | KvMsg::ClientReply { .. }
-            ) {
-                s.stats.request_msgs += 1;
-            }
+    fn send(&mut self, ctx: &mut Ctx<'_, Dynamo>, to: NodeId, msg: KvMsg) {
+        if matches!(
+            msg,
+            KvMsg::Put { .. }
+                | KvMsg::PutAck { .. }
+                | KvMsg::Get { .. }
+                | KvMsg::GetReply { .. }
+                | KvMsg::ReadRepair { .. }
+                | KvMsg::Handoff { .. }
+                | KvMsg::HandoffAck { .. }
+                | KvMsg::ClientReply { .. }
+        ) {
+            self.st.stats.request_msgs += 1;
         }
         ctx.send(to, msg);
     }
@@ -368,9 +351,7 @@ impl KvNode {
     /// Merge `state` into the store. Returns whether it changed.
     fn absorb(&mut self, key: &str, state: &KeyState) -> bool {
         let mode = self.mode();
-        let Some(s) = self.server() else {
-            return false;
-        };
+        let s = self.server();
         let entry = s.store.entry(key.to_string()).or_default();
         let changed = entry.merge(state, mode);
         if changed {
@@ -380,13 +361,10 @@ impl KvNode {
     }
 
     fn local_state(&self, key: &str) -> KeyState {
-        self.store()
-            .and_then(|s| s.get(key))
-            .cloned()
-            .unwrap_or_default()
+        self.store().get(key).cloned().unwrap_or_default()
     }
 
-    fn answer(&mut self, ctx: &mut Ctx<'_, Self>, origin: &Origin, reply: KvReply) {
+    fn answer(&mut self, ctx: &mut Ctx<'_, Dynamo>, origin: &Origin, reply: KvReply) {
         match origin {
             Origin::Direct(client) => ctx.reply(*client, reply),
             Origin::Remote { client, req } => {
@@ -397,34 +375,17 @@ impl KvNode {
     }
 }
 
-impl Node for KvNode {
-    type Msg = KvMsg;
-    type Timer = KvTimer;
-    type Request = KvRequest;
-    type Reply = KvReply;
+impl Server<Dynamo> for KvServer {
     type Durable = KvDurable;
-    type Config = KvConfig;
-    type Checker = KvChecker;
 
-    const PROTOCOL: &'static str = "kv";
-
-    fn validate_config(config: &KvConfig, path: &str) -> Result<(), ConfigError> {
-        config.validate(path)
-    }
-
-    fn new(id: NodeId, cluster_size: usize, config: &KvConfig, durable: Option<KvDurable>) -> Self {
-        let ring = Ring::new(cluster_size, config.vnodes);
-        let kind = if id.is_client() {
-            Kind::Client(Box::new(Client {
-                index: id.client_index().unwrap_or_default(),
-                queue: VecDeque::new(),
-                current: None,
-                next_req: 1,
-                history: Vec::new(),
-            }))
-        } else {
-            let d = durable.unwrap_or_default();
-            Kind::Server(Box::new(Server {
+    fn new(id: NodeId, servers: &[NodeId], config: &KvConfig, durable: Option<KvDurable>) -> Self {
+        let cluster_size = servers.len();
+        let d = durable.unwrap_or_default();
+        KvServer {
+            id,
+            config: config.clone(),
+            ring: Ring::new(cluster_size, config.vnodes),
+            st: ServerState {
                 store: d.store,
                 hints: d.hints,
                 boots: d.boots,
@@ -437,26 +398,18 @@ impl Node for KvNode {
                 client_seen: BTreeMap::new(),
                 stats: ServerStats::default(),
                 epoch: 0,
-            }))
-        };
-        KvNode {
-            id,
-            config: config.clone(),
-            ring,
-            kind,
+            },
         }
     }
 
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Self>) {
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Dynamo>) {
         let (hb, ae, ho) = (
             self.config.heartbeat_ms,
             self.config.anti_entropy_ms,
             self.config.handoff_ms,
         );
         let now = ctx.now;
-        let Some(s) = self.server() else {
-            return;
-        };
+        let s = self.server();
         s.started = now;
         s.now = now;
         // Operation numbers must never repeat across restarts: a reply to an operation of an
@@ -471,25 +424,12 @@ impl Node for KvNode {
         ctx.set_timer(KvTimer::Handoff, ho);
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: KvMsg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Dynamo>, from: NodeId, msg: KvMsg) {
         self.touch(ctx.now);
-        match &self.kind {
-            Kind::Server(_) => self.server_message(ctx, from, msg),
-            Kind::Client(_) => {
-                if let KvMsg::ClientReply { req, reply } = msg {
-                    let current = self
-                        .client()
-                        .and_then(|c| c.current.as_ref())
-                        .map(|c| c.req);
-                    if current == Some(req) {
-                        self.client_finish(ctx, reply);
-                    }
-                }
-            }
-        }
+        self.server_message(ctx, from, msg);
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: KvTimer) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Dynamo>, timer: KvTimer) {
         self.touch(ctx.now);
         match timer {
             KvTimer::Heartbeat => {
@@ -505,93 +445,119 @@ impl Node for KvNode {
                 ctx.set_timer(KvTimer::Handoff, self.config.handoff_ms);
             }
             KvTimer::Deadline(op) => self.progress(ctx, op, true),
-            KvTimer::ClientWait(req) => {
-                let timeout = self.config.client_timeout_ms;
-                let Some(c) = self.client() else {
-                    return;
-                };
-                let Some(cur) = c.current.as_ref().filter(|cur| cur.req == req) else {
-                    return;
-                };
-                let reply = KvReply::Failed {
-                    key: cur.request.op.key().to_string(),
-                    reason: format!("no answer from {} within {} ms", cur.request.node, timeout),
-                    unknown: cur.request.op.is_write(),
-                };
+            KvTimer::ClientWait(_) => {}
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Dynamo>, client: ClientId, request: KvRequest) {
+        self.touch(ctx.now);
+        self.coordinate(ctx, Origin::Direct(client), request.op);
+    }
+
+    fn durable(&self) -> KvDurable {
+        KvDurable {
+            store: self.st.store.clone(),
+            hints: self.st.hints.clone(),
+            boots: self.st.boots,
+        }
+    }
+
+    fn role(&self) -> Role {
+        REPLICA
+    }
+
+    fn view(&self) -> NodeView {
+        super::view::server_view(self)
+    }
+}
+
+impl KvClient {
+    /// This client's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &KvConfig {
+        &self.config
+    }
+
+    /// Finished operations, oldest first.
+    pub fn history(&self) -> &[OpRecord] {
+        &self.st.history
+    }
+
+    /// Whether nothing is in progress or queued.
+    pub fn idle(&self) -> bool {
+        self.st.current.is_none() && self.st.queue.is_empty()
+    }
+
+    /// Operations queued or in progress.
+    pub fn pending_ops(&self) -> Vec<String> {
+        self.st
+            .current
+            .iter()
+            .map(|cur| format!("{} (sent)", cur.request))
+            .chain(
+                self.st
+                    .queue
+                    .iter()
+                    .map(|(_, r, _)| format!("{r} (queued)")),
+            )
+            .collect()
+    }
+
+    /// Replicas per key by default, bounded by the cluster.
+    fn n(&self, cluster: usize) -> usize {
+        self.config.replicas.min(cluster)
+    }
+}
+
+impl Client<Dynamo> for KvClient {
+    fn new(id: NodeId, _servers: &[NodeId], config: &KvConfig) -> Self {
+        KvClient {
+            id,
+            config: config.clone(),
+            st: ClientState {
+                index: id.client_index().unwrap_or_default(),
+                queue: VecDeque::new(),
+                current: None,
+                next_req: 1,
+                history: Vec::new(),
+            },
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Dynamo>, _from: NodeId, msg: KvMsg) {
+        if let KvMsg::ClientReply { req, reply } = msg {
+            let current = self.st.current.as_ref().map(|c| c.req);
+            if current == Some(req) {
                 self.client_finish(ctx, reply);
             }
         }
     }
 
-    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, client: ClientId, request: KvRequest) {
-        self.touch(ctx.now);
-        match &self.kind {
-            Kind::Client(_) => self.client_request(ctx, client, request),
-            Kind::Server(_) => self.coordinate(ctx, Origin::Direct(client), request.op),
-        }
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Dynamo>, timer: KvTimer) {
+        let KvTimer::ClientWait(req) = timer else {
+            return;
+        };
+        let timeout = self.config.client_timeout_ms;
+        let Some(cur) = self.st.current.as_ref().filter(|cur| cur.req == req) else {
+            return;
+        };
+        let reply = KvReply::Failed {
+            key: cur.request.op.key().to_string(),
+            reason: format!("no answer from {} within {} ms", cur.request.node, timeout),
+            unknown: cur.request.op.is_write(),
+        };
+        self.client_finish(ctx, reply);
     }
 
-    fn durable(&self) -> KvDurable {
-        match &self.kind {
-            Kind::Server(s) => KvDurable {
-                store: s.store.clone(),
-                hints: s.hints.clone(),
-                boots: s.boots,
-            },
-            Kind::Client(_) => KvDurable::default(),
-        }
-    }
-
-    fn role(&self) -> Role {
-        match self.kind {
-            Kind::Server(_) => Role::Replica,
-            Kind::Client(_) => Role::Client,
-        }
-    }
-
-    fn parse_request(node: NodeId, text: &str) -> Result<KvRequest, String> {
-        Ok(KvRequest {
-            node,
-            op: KvOp::parse(text)?,
-        })
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Dynamo>, client: ClientId, request: KvRequest) {
+        self.client_request(ctx, client, request);
     }
 
     fn view(&self) -> NodeView {
-        super::view::node_view(self)
-    }
-}
-
-impl KvNode {
-    /// Every peer's health as this server sees it at `now` (empty for clients).
-    pub fn health_view(&self, now: Time, cluster: usize) -> Vec<(NodeId, Health)> {
-        match &self.kind {
-            Kind::Server(_) => (0..cluster)
-                .map(NodeId::from_index)
-                .filter(|p| *p != self.id)
-                .map(|p| (p, self.health(p, now)))
-                .collect(),
-            Kind::Client(_) => Vec::new(),
-        }
-    }
-
-    /// Time of the last event this server handled (its failure detector's "now" for views).
-    pub fn last_event(&self) -> Time {
-        match &self.kind {
-            Kind::Server(s) => s.now,
-            Kind::Client(_) => Time::ZERO,
-        }
-    }
-
-    /// Operations a client has queued or in progress.
-    pub fn pending_ops(&self) -> Vec<String> {
-        match &self.kind {
-            Kind::Client(c) => c
-                .current
-                .iter()
-                .map(|cur| format!("{} (sent)", cur.request))
-                .chain(c.queue.iter().map(|(_, r, _)| format!("{r} (queued)")))
-                .collect(),
-            Kind::Server(s) => s.ops.values().map(|o| o.key.clone()).collect(),
-        }
+        super::view::client_view(self)
     }
 }

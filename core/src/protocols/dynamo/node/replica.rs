@@ -3,14 +3,11 @@
 
 use super::*;
 
-impl KvNode {
+impl KvServer {
     /// Bucket digests of the keys this server and `peer` both replicate.
     fn digests_with(&self, peer: NodeId, cluster: usize) -> Vec<u64> {
         let me = self.id;
-        match self.store() {
-            Some(store) => bucket_digests(store, |k| self.shared(k, me, peer, cluster)),
-            None => Vec::new(),
-        }
+        bucket_digests(self.store(), |k| self.shared(k, me, peer, cluster))
     }
 
     /// Whether both `a` and `b` replicate `key` (anti-entropy compares only those keys).
@@ -23,16 +20,14 @@ impl KvNode {
         self.config.has(Mutant::AntiEntropySkipsReplica) && peer.index() + 1 == cluster
     }
 
-    pub(super) fn start_anti_entropy(&mut self, ctx: &mut Ctx<'_, Self>) {
-        let cluster = ctx.cluster_size;
+    pub(super) fn start_anti_entropy(&mut self, ctx: &mut Ctx<'_, Dynamo>) {
+        let cluster = ctx.servers.len();
         if cluster < 2 || self.skips(self.id, cluster) {
             return;
         }
         let now = ctx.now;
         let peers: Vec<NodeId> = ctx.peers().collect();
-        let Some(s) = self.server() else {
-            return;
-        };
+        let s = self.server();
         let start = s.ae_next;
         s.ae_next = s.ae_next.wrapping_add(1);
         // Round-robin over peers, skipping those the failure detector calls unavailable.
@@ -43,7 +38,8 @@ impl KvNode {
             return;
         };
         let buckets = self.digests_with(peer, cluster);
-        if let Some(s) = self.server() {
+        {
+            let s = self.server();
             s.stats.ae_rounds += 1;
         }
         self.send(ctx, peer, KvMsg::AeDigest { buckets });
@@ -57,24 +53,15 @@ impl KvNode {
     ) -> Vec<(String, u64)> {
         let me = self.id;
         self.store()
-            .map(|store| {
-                store
-                    .iter()
-                    .filter(|(k, _)| {
-                        buckets.contains(&bucket_of(k)) && self.shared(k, me, peer, cluster)
-                    })
-                    .map(|(k, st)| (k.clone(), st.digest()))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .iter()
+            .filter(|(k, _)| buckets.contains(&bucket_of(k)) && self.shared(k, me, peer, cluster))
+            .map(|(k, st)| (k.clone(), st.digest()))
+            .collect()
     }
 
-    pub(super) fn hand_off(&mut self, ctx: &mut Ctx<'_, Self>) {
+    pub(super) fn hand_off(&mut self, ctx: &mut Ctx<'_, Dynamo>) {
         let now = ctx.now;
-        let hints: Vec<(NodeId, String)> = self
-            .hints()
-            .map(|h| h.iter().cloned().collect())
-            .unwrap_or_default();
+        let hints: Vec<(NodeId, String)> = self.hints().iter().cloned().collect();
         for (rep, key) in hints {
             if self.health(rep, now) == Health::Unavailable {
                 continue;
@@ -84,11 +71,12 @@ impl KvNode {
         }
     }
 
-    pub(super) fn server_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: KvMsg) {
-        let cluster = ctx.cluster_size;
+    pub(super) fn server_message(&mut self, ctx: &mut Ctx<'_, Dynamo>, from: NodeId, msg: KvMsg) {
+        let cluster = ctx.servers.len();
         let me = self.id;
         if !from.is_client() {
-            if let Some(s) = self.server() {
+            {
+                let s = self.server();
                 if let Some(slot) = s.last_heard.get_mut(from.index()) {
                     *slot = Some(ctx.now);
                 }
@@ -96,9 +84,7 @@ impl KvNode {
         }
         match msg {
             KvMsg::ClientOp { req, op } => {
-                let Some(s) = self.server() else {
-                    return;
-                };
+                let s = self.server();
                 if s.client_seen.get(&from).is_some_and(|last| *last >= req) {
                     return;
                 }
@@ -121,7 +107,8 @@ impl KvNode {
                 self.send(ctx, from, KvMsg::PutAck { op });
             }
             KvMsg::PutAck { op } => {
-                if let Some(s) = self.server() {
+                {
+                    let s = self.server();
                     if let Some(Pending::Write { acks, .. }) =
                         s.ops.get_mut(&op).map(|o| &mut o.pending)
                     {
@@ -137,7 +124,8 @@ impl KvNode {
                 self.send(ctx, from, KvMsg::GetReply { op, state });
             }
             KvMsg::GetReply { op, state } => {
-                if let Some(s) = self.server() {
+                {
+                    let s = self.server();
                     if let Some(Pending::Read { replies, .. }) =
                         s.ops.get_mut(&op).map(|o| &mut o.pending)
                     {
@@ -158,7 +146,8 @@ impl KvNode {
             }
             KvMsg::HandoffAck { key, digest } => {
                 if self.local_state(&key).digest() == digest {
-                    if let Some(s) = self.server() {
+                    {
+                        let s = self.server();
                         if s.hints.remove(&(from, key)) {
                             s.stats.hints_delivered += 1;
                             ctx.count("hints_delivered");
@@ -202,7 +191,8 @@ impl KvNode {
                     .filter(|(k, d)| mine.get(*k) != Some(d))
                     .map(|(k, _)| k.clone())
                     .collect();
-                if let Some(s) = self.server() {
+                {
+                    let s = self.server();
                     s.stats.ae_keys_sent += states.len() as u64;
                 }
                 if !states.is_empty() {
@@ -218,14 +208,15 @@ impl KvNode {
                 }
                 let back: Vec<(String, KeyState)> = want
                     .into_iter()
-                    .filter(|k| self.store().is_some_and(|s| s.contains_key(k)))
+                    .filter(|k| self.store().contains_key(k))
                     .map(|k| {
                         let st = self.local_state(&k);
                         (k, st)
                     })
                     .collect();
                 if !back.is_empty() {
-                    if let Some(s) = self.server() {
+                    {
+                        let s = self.server();
                         s.stats.ae_keys_sent += back.len() as u64;
                     }
                     self.send(

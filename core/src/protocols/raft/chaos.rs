@@ -1,0 +1,168 @@
+//! Raft under chaos: what "settled" means (one leader everyone follows, its whole log
+//! committed), random client commands on a few hot keys, the partial-partition stability probe
+//! and the end-of-run linearizability check of every client's history.
+
+use super::{Mutant, Raft, RaftConfig, RaftRole, ReadMode};
+use crate::checkers::linearizability;
+use crate::kernel::check::Violation;
+use crate::kernel::control::Control;
+use crate::kernel::rng::SimRng;
+use crate::kernel::sim::{Counters, Simulator};
+use crate::kernel::types::NodeId;
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Probe};
+
+impl ChaosProtocol for Raft {
+    fn chaos_config(options: &ChaosOptions) -> RaftConfig {
+        let mutant = options.mutant.as_deref().and_then(Mutant::by_name);
+        RaftConfig {
+            mutant,
+            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
+            read_mode: if mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
+                ReadMode::Lease
+            } else {
+                RaftConfig::default().read_mode
+            },
+            ..RaftConfig::default()
+        }
+    }
+
+    fn config_json(config: &RaftConfig) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or_default()
+    }
+
+    /// Ten election timeouts (the bound the tests promise).
+    fn settle_bound_ms(config: &RaftConfig) -> u64 {
+        10 * config.election_timeout_max_ms
+    }
+
+    /// Exactly one leader among running servers, every running server is in its term and
+    /// follows it, the leader has committed its whole log (so the commands clients sent after
+    /// the heal committed too), and every follower has learned that commit index.
+    fn settled(sim: &Simulator<Raft>) -> bool {
+        let mut leader = None;
+        for i in 0..sim.cluster_size() {
+            let Some(node) = sim.server(NodeId::from_index(i)) else {
+                continue;
+            };
+            if node.raft_role() == RaftRole::Leader {
+                if leader.is_some() {
+                    return false;
+                }
+                leader = Some((NodeId::from_index(i), node));
+            }
+        }
+        let Some((id, leader)) = leader else {
+            return false;
+        };
+        let term = leader.current_term();
+        let commit = leader.commit_index();
+        leader.last_index() == commit
+            && leader.log().last().is_none_or(|e| e.term == term)
+            && (0..sim.cluster_size()).all(|i| {
+                sim.server(NodeId::from_index(i)).is_none_or(|n| {
+                    n.current_term() == term && n.leader() == Some(id) && n.commit_index() == commit
+                })
+            })
+    }
+
+    /// A random command from a random idle client to a random server, on a few hot keys so
+    /// operations overlap.
+    fn client_op(rng: &mut SimRng, sim: &Simulator<Raft>) -> Option<Control> {
+        let clients = sim.cluster().clients;
+        if clients == 0 {
+            return None;
+        }
+        let k = rng.index(clients);
+        let client = NodeId::client(k);
+        if sim.client(client).is_some_and(|c| c.busy()) {
+            return None;
+        }
+        let node = NodeId::from_index(rng.index(sim.cluster_size()));
+        let key = ["x", "y", "z"][rng.index(3)];
+        let value = rng.range_inclusive(1, 9);
+        let op = match rng.index(10) {
+            0..=3 => format!("put {key} {value}"),
+            4..=6 => format!("get {key}"),
+            7 | 8 => {
+                let expected = rng.range_inclusive(0, 9);
+                let expected = if expected == 0 {
+                    "-".to_string()
+                } else {
+                    expected.to_string()
+                };
+                format!("cas {key} {expected} {value}")
+            }
+            _ => format!("delete {key}"),
+        };
+        Some(Control::Submit { client, node, op })
+    }
+
+    /// The partial partition (Howard & Abraham 2020; the 2020 Cloudflare outage): servers
+    /// 1…⌈n/2⌉+… stay fully connected, and each remaining server reaches exactly one of them.
+    /// With PreVote and CheckQuorum a leader stays put; without, the half-connected servers
+    /// depose leaders over and over.
+    fn probe(rng: &mut SimRng, sim: &Simulator<Raft>) -> Option<Probe> {
+        let n = sim.cluster_size();
+        if n < 3 {
+            return None;
+        }
+        let mut order: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
+        // A random arrangement, so the leader may land anywhere.
+        for i in (1..n).rev() {
+            let j = rng.index(i + 1);
+            order.swap(i, j);
+        }
+        let core = n / 2 + 1;
+        let (inner, outer) = order.split_at(core);
+        let mut controls = Vec::new();
+        let mut shape = Vec::new();
+        for (k, o) in outer.iter().enumerate() {
+            let bridge = inner[k % inner.len()];
+            for other in order.iter().filter(|x| *x != o && **x != bridge) {
+                controls.push(Control::Cut { a: *o, b: *other });
+            }
+            shape.push(format!("{o} reaches only {bridge}"));
+        }
+        Some(Probe {
+            name: format!("partial partition ({})", shape.join(", ")),
+            controls,
+            window_ms: 20 * sim.config().election_timeout_max_ms,
+        })
+    }
+
+    /// At most three leaders in the window: one may have to step down (CheckQuorum) and one
+    /// be elected, but the half-connected servers must not keep deposing leaders.
+    fn probe_verdict(before: &Counters, sim: &Simulator<Raft>) -> Option<String> {
+        let elected = sim.counters().protocol("became_leader") - before.protocol("became_leader");
+        (elected > 3).then(|| {
+            format!(
+                "{elected} leaders were elected in {} ms of a steady fault a majority could ride out",
+                20 * sim.config().election_timeout_max_ms
+            )
+        })
+    }
+
+    /// Violations the live linearizability checker found are already in the trace; this adds
+    /// nothing, but a seed's histories are all re-checked at the end with pending operations
+    /// indeterminate (the live check sees other clients' operations as last observed).
+    fn final_check(sim: &Simulator<Raft>) -> Vec<Violation> {
+        let mut history = Vec::new();
+        for k in 0..sim.cluster().clients {
+            if let Some(c) = sim.client(NodeId::client(k)) {
+                history.extend(c.history().iter().map(|op| op.event(k as u32 + 1)));
+            }
+        }
+        match linearizability::check(&history, 2_000_000) {
+            Ok(linearizability::Verdict::NotLinearizable { key, reason, .. }) => {
+                vec![Violation {
+                    at: sim.now(),
+                    event: sim.events().saturating_sub(1),
+                    checker: super::check::LINEARIZABLE,
+                    node: None,
+                    detail: format!("client history of key {key:?} is not linearizable: {reason}"),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+}

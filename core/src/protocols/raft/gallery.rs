@@ -1,0 +1,58 @@
+//! Raft's gallery: named scenarios, compiled in. The documents live in `core/tests/scenarios/`, where
+//! the golden tests run each one and check its trace and promised outcome.
+
+use crate::run::gallery::GalleryEntry;
+
+/// Raft's named scenarios.
+pub const GALLERY: &[GalleryEntry] = &[
+    GalleryEntry {
+        id: "raft-leader-crash",
+        title: "Raft: the leader crashes",
+        json: include_str!("../../../tests/scenarios/raft-leader-crash.json"),
+    },
+    GalleryEntry {
+        id: "raft-minority-leader",
+        title: "Raft: a leader cut off in a minority",
+        json: include_str!("../../../tests/scenarios/raft-minority-leader.json"),
+    },
+    GalleryEntry {
+        id: "raft-figure-7",
+        title: "Raft: Figure 7 — divergent follower logs repaired",
+        json: include_str!("../../../tests/scenarios/raft-figure-7.json"),
+    },
+    GalleryEntry {
+        id: "raft-figure-8",
+        title: "Raft: Figure 8 — why old-term entries are not committed by counting",
+        json: include_str!("../../../tests/scenarios/raft-figure-8.json"),
+    },
+    GalleryEntry {
+        id: "raft-rejoin-prevote",
+        title: "Raft: a partitioned leader rejoins (PreVote on)",
+        json: include_str!("../../../tests/scenarios/raft-rejoin-prevote.json"),
+    },
+    GalleryEntry {
+        id: "raft-rejoin-no-prevote",
+        title: "Raft: a partitioned leader rejoins (PreVote off)",
+        json: include_str!("../../../tests/scenarios/raft-rejoin-no-prevote.json"),
+    },
+    GalleryEntry {
+        id: "raft-partial-partition",
+        title: "Raft: partial partition — n4 reaches only n2, n5 only n3",
+        json: include_str!("../../../tests/scenarios/raft-partial-partition.json"),
+    },
+    GalleryEntry {
+        id: "raft-install-snapshot",
+        title: "Raft: a follower far behind catches up by InstallSnapshot",
+        json: include_str!("../../../tests/scenarios/raft-install-snapshot.json"),
+    },
+    GalleryEntry {
+        id: "raft-client-redirect",
+        title: "Raft: a client is redirected from a follower to the leader",
+        json: include_str!("../../../tests/scenarios/raft-client-redirect.json"),
+    },
+    GalleryEntry {
+        id: "raft-minority-read",
+        title: "Raft: a read in a minority partition returns no stale data",
+        json: include_str!("../../../tests/scenarios/raft-minority-read.json"),
+    },
+];

@@ -1,0 +1,473 @@
+//! A Raft server as a sans-I/O state machine, one file per part of the paper.
+//!
+//! Every rule is from the paper (Figure 2 unless noted):
+//! - *All servers*: if an RPC request or response contains term `T > currentTerm`, set
+//!   `currentTerm = T` (and clear `votedFor`), convert to follower. Apply committed entries in
+//!   order to the state machine.
+//! - *Followers*: if the election timeout elapses without AppendEntries from the current leader
+//!   or granting a vote, convert to candidate — or, with PreVote (§9.6), first ask whether a
+//!   majority would vote, without touching anyone's term.
+//! - *Candidates*: increment `currentTerm`, vote for self, reset the election timer (with a
+//!   freshly randomized timeout, every time), send RequestVote to all others; with votes from a
+//!   majority become leader; on AppendEntries from a leader of the current term become follower.
+//! - *Leaders*: append a no-op at the start of the term (§8); send AppendEntries (heartbeats
+//!   when idle); commit an entry of the *current* term once a majority stores it (§5.4.2);
+//!   with CheckQuorum (§6.2) step down after an election timeout without hearing from a
+//!   majority; send InstallSnapshot (Figure 13) to followers that need compacted entries.
+//! - *RequestVote*: grant if `term ≥ currentTerm`, `votedFor` is null or the candidate, and the
+//!   candidate's log is at least as up to date as ours (§5.4.1). With CheckQuorum, a server
+//!   that heard from a leader within the minimum election timeout ignores it (§4.2.3).
+//!
+//! - [`election`]: §5.2, PreVote (§9.6), CheckQuorum (§6.2).
+//! - [`replication`]: §5.3–5.4, batching and pipelining.
+//! - [`reads`]: ReadIndex and leases (§6.4).
+//! - [`snapshots`]: compaction and InstallSnapshot (§7).
+//! - [`sessions`]: client commands, redirects and exactly-once sessions (§8).
+//!
+//! Client commands carry the client's id and sequence number; the key-value state machine
+//! applies each exactly once ([`super::kv`]). The client side is [`super::RaftClient`].
+
+mod election;
+mod reads;
+mod replication;
+mod sessions;
+mod snapshots;
+#[cfg(test)]
+mod tests;
+
+use super::kv::KvState;
+use super::msg::{Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
+use super::storage::Durable;
+use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
+use crate::kernel::node::{ClientId, Ctx, Server};
+use crate::kernel::types::{NodeId, Time};
+use crate::kernel::view::{NodeView, Role};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a server stands in elections (Figure 2's states, plus PreVote's pre-candidate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RaftRole {
+    /// Follows a leader (or waits for one).
+    Follower,
+    /// Asking for pre-votes before campaigning (§9.6).
+    PreCandidate,
+    /// Campaigning for votes.
+    Candidate,
+    /// Leads its term.
+    Leader,
+}
+
+impl RaftRole {
+    /// How the kernel draws and traces this role.
+    pub fn role(self) -> Role {
+        match self {
+            RaftRole::Follower => FOLLOWER,
+            RaftRole::PreCandidate => PRE_CANDIDATE,
+            RaftRole::Candidate => CANDIDATE,
+            RaftRole::Leader => LEADER,
+        }
+    }
+}
+
+/// A read waiting for the leader to confirm its leadership and apply far enough (§6.4).
+#[derive(Clone, Debug)]
+struct PendingRead {
+    client: NodeId,
+    seq: u64,
+    key: String,
+    /// Apply at least this far before answering.
+    read_index: u64,
+    /// The heartbeat round a majority must acknowledge.
+    round: u64,
+}
+
+/// Volatile leader state (Figure 2, "Volatile state on leaders"), rebuilt on every election.
+#[derive(Clone, Debug, Default)]
+struct LeaderState {
+    /// For each server, the index of the next entry to send it.
+    next_index: Vec<u64>,
+    /// For each server, the highest index known to be replicated on it.
+    match_index: Vec<u64>,
+    /// For each server, AppendEntries with entries sent and not yet answered (pipelining).
+    inflight: Vec<usize>,
+    /// For each server, the highest heartbeat round it acknowledged in this term.
+    acked_round: Vec<u64>,
+    /// For each server, when it last answered (CheckQuorum).
+    last_heard: Vec<Time>,
+    /// When this leadership began.
+    since: Time,
+    /// Index of this term's no-op.
+    term_start: u64,
+    /// Current heartbeat round.
+    round: u64,
+    /// When each recent round started (for leases).
+    round_started: BTreeMap<u64, Time>,
+    /// The lease runs until then (lease reads only).
+    lease_until: Time,
+    /// Client commands in the log waiting to be applied, by log index.
+    waiting: BTreeMap<u64, (NodeId, u64)>,
+    /// Reads waiting for confirmation.
+    reads: Vec<PendingRead>,
+    /// Whether a batch is open (the batch timer armed).
+    batch_open: bool,
+}
+
+/// One Raft server.
+#[derive(Clone, Debug)]
+pub struct RaftServer {
+    id: NodeId,
+    /// The cluster's servers, as the kernel said at start (quorums are counted over them).
+    servers: Vec<NodeId>,
+    config: RaftConfig,
+    durable: Durable,
+    role: RaftRole,
+    /// The leader of `current_term`, once heard from.
+    leader: Option<NodeId>,
+    /// When this node last heard from the leader of its term (CheckQuorum's vote rule).
+    leader_contact: Option<Time>,
+    /// Votes (or pre-votes) received in the current election.
+    votes: BTreeSet<NodeId>,
+    /// Highest log index known to be committed (volatile).
+    commit_index: u64,
+    /// Highest log index applied to the state machine (volatile).
+    last_applied: u64,
+    /// The state machine (volatile: rebuilt from the snapshot and the log after a restart).
+    state: KvState,
+    /// Leaders only.
+    lead: LeaderState,
+    /// How many times the log lost entries since this node (re)started (truncation on
+    /// conflict or snapshot install): lets checkers follow the log incrementally.
+    truncations: u64,
+    /// `ack-before-persist` mutant: entries from this index on are acknowledged but not yet
+    /// on stable storage.
+    unsynced_from: Option<u64>,
+}
+
+impl RaftServer {
+    /// The persistent state as the node currently holds it.
+    pub fn state(&self) -> &Durable {
+        &self.durable
+    }
+
+    /// The key-value state machine as applied so far.
+    pub fn kv(&self) -> &KvState {
+        &self.state
+    }
+
+    /// The current term.
+    pub fn current_term(&self) -> u64 {
+        self.durable.current_term
+    }
+
+    /// Whom this node voted for in its current term.
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.durable.voted_for
+    }
+
+    /// The leader this node knows of in its current term.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// Highest index this node knows to be committed.
+    pub fn commit_index(&self) -> u64 {
+        self.commit_index
+    }
+
+    /// Highest index this node has applied to its state machine.
+    pub fn last_applied(&self) -> u64 {
+        self.last_applied
+    }
+
+    /// The log entries after the snapshot (`log()[0]` has index `snapshot_index() + 1`).
+    pub fn log(&self) -> &[Entry] {
+        &self.durable.log
+    }
+
+    /// Index of the last entry folded into the snapshot (0 if none).
+    pub fn snapshot_index(&self) -> u64 {
+        self.durable.snapshot.last_index
+    }
+
+    /// Index of the last log entry.
+    pub fn last_index(&self) -> u64 {
+        self.durable.last_log_index()
+    }
+
+    /// How many times the log lost entries since the node (re)started.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
+    /// Leaders: `matchIndex` for every server (this node's own entry is its last index).
+    pub fn match_indexes(&self) -> &[u64] {
+        &self.lead.match_index
+    }
+
+    /// Leaders: `nextIndex` for every server.
+    pub fn next_indexes(&self) -> &[u64] {
+        &self.lead.next_index
+    }
+
+    /// Number of servers in the cluster.
+    pub fn cluster_size(&self) -> usize {
+        self.servers.len()
+    }
+
+    /// The configuration with the mutant's forced settings applied.
+    fn effective(config: &RaftConfig) -> RaftConfig {
+        let mut c = config.clone();
+        if cfg!(feature = "mutants") && c.mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
+            c.pre_vote = false;
+            c.check_quorum = false;
+        }
+        c
+    }
+
+    pub(crate) fn majority(&self) -> usize {
+        self.cluster_size() / 2 + 1
+    }
+
+    fn mutant(&self) -> Option<Mutant> {
+        if cfg!(feature = "mutants") {
+            self.config.mutant
+        } else {
+            None
+        }
+    }
+}
+
+impl Server<Raft> for RaftServer {
+    type Durable = Durable;
+
+    fn new(
+        id: NodeId,
+        servers: &[NodeId],
+        config: &RaftConfig,
+        durable: Option<Durable>,
+    ) -> RaftServer {
+        let config = RaftServer::effective(config);
+        let durable = durable.unwrap_or_default();
+        let snap = durable.snapshot.last_index;
+        let state = durable.snapshot.state.clone();
+        RaftServer {
+            id,
+            servers: servers.to_vec(),
+            config,
+            durable,
+            role: RaftRole::Follower,
+            leader: None,
+            leader_contact: None,
+            votes: BTreeSet::new(),
+            commit_index: snap,
+            last_applied: snap,
+            state,
+            lead: LeaderState::default(),
+            truncations: 0,
+            unsynced_from: None,
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
+        self.role = RaftRole::Follower;
+        self.reset_election_timer(ctx);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: RaftMsg) {
+        self.maybe_compact(ctx);
+        // §4.2.3 with CheckQuorum: a vote request arriving while we hear from a live leader
+        // is ignored entirely — not even its term is adopted — so a rejoining node with an
+        // inflated term cannot depose a healthy leader.
+        if let RaftMsg::RequestVote { term, .. } = &msg {
+            if self.config.check_quorum
+                && *term > self.durable.current_term
+                && self.leader_is_fresh(ctx.now)
+            {
+                ctx.note(format!(
+                    "ignores RequestVote from {from} for term {term}: it hears from a leader"
+                ));
+                return;
+            }
+        }
+        self.adopt_term(ctx, msg.term());
+        let current = self.durable.current_term;
+        match msg {
+            RaftMsg::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.on_pre_vote(ctx, from, term, last_log_index, last_log_term),
+            RaftMsg::PreVoteReply {
+                for_term, granted, ..
+            } => {
+                if self.role == RaftRole::PreCandidate && for_term == current + 1 && granted {
+                    self.votes.insert(from);
+                    if self.votes.len() >= self.majority() {
+                        ctx.note(format!(
+                            "won the pre-vote for term {for_term}; starts the election"
+                        ));
+                        self.start_election(ctx);
+                    }
+                }
+            }
+            RaftMsg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.on_request_vote(ctx, from, term, last_log_index, last_log_term),
+            RaftMsg::RequestVoteReply { term, granted } => {
+                if self.role == RaftRole::Candidate && term == current && granted {
+                    self.votes.insert(from);
+                    if self.votes.len() >= self.majority() {
+                        self.become_leader(ctx);
+                    }
+                }
+            }
+            RaftMsg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                round,
+            } => self.on_append_entries(
+                ctx,
+                from,
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                round,
+            ),
+            RaftMsg::AppendEntriesReply {
+                term,
+                success,
+                match_index,
+                conflict_index,
+                conflict_term,
+                round,
+            } => {
+                if self.role == RaftRole::Leader && term == current {
+                    self.on_follower_reply(ctx, from, round);
+                    self.on_append_reply(
+                        ctx,
+                        from,
+                        success,
+                        match_index,
+                        conflict_index,
+                        conflict_term,
+                    );
+                }
+            }
+            RaftMsg::InstallSnapshot {
+                term,
+                last_index,
+                last_term,
+                state,
+                round,
+            } => self.on_install_snapshot(ctx, from, term, last_index, last_term, *state, round),
+            RaftMsg::InstallSnapshotReply {
+                term,
+                match_index,
+                round,
+            } => {
+                if self.role == RaftRole::Leader && term == current && match_index > 0 {
+                    self.on_follower_reply(ctx, from, round);
+                    self.lead.inflight[from.index()] = 0;
+                    self.on_append_reply(ctx, from, true, match_index, 0, None);
+                }
+            }
+            RaftMsg::ClientRequest { seq, op } => self.on_client_request(ctx, from, seq, op),
+            RaftMsg::ClientReply { .. } => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: RaftTimer) {
+        self.maybe_compact(ctx);
+        match timer {
+            RaftTimer::Election if self.role != RaftRole::Leader => {
+                if self.config.pre_vote {
+                    self.start_pre_vote(ctx);
+                } else {
+                    self.start_election(ctx);
+                }
+            }
+            RaftTimer::Heartbeat if self.role == RaftRole::Leader => self.on_heartbeat(ctx),
+            RaftTimer::Batch if self.role == RaftRole::Leader => {
+                self.lead.batch_open = false;
+                self.push_entries(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Raft>, client: ClientId, request: RaftRequest) {
+        match request {
+            RaftRequest::WhoLeads => {
+                let reply = match (self.role, self.leader) {
+                    (RaftRole::Leader, _) => RaftReply::IAmLeader {
+                        term: self.durable.current_term,
+                    },
+                    (_, Some(leader)) => RaftReply::Redirect { leader },
+                    (_, None) => RaftReply::NoLeader,
+                };
+                ctx.reply(client, reply);
+            }
+            RaftRequest::Op { .. } => {
+                ctx.note("servers take commands from client actors over the network");
+            }
+        }
+    }
+
+    fn durable(&self) -> Durable {
+        let mut d = self.durable.clone();
+        if self.mutant() == Some(Mutant::ForgetVote) {
+            d.voted_for = None;
+        }
+        if let Some(from) = self.unsynced_from {
+            d.truncate_from(from);
+        }
+        d
+    }
+
+    fn role(&self) -> Role {
+        self.role.role()
+    }
+
+    fn term(&self) -> Option<u64> {
+        Some(self.durable.current_term)
+    }
+
+    fn timeout_timer(&self) -> Option<RaftTimer> {
+        (self.role != RaftRole::Leader).then_some(RaftTimer::Election)
+    }
+
+    fn view(&self) -> NodeView {
+        crate::protocols::raft::view::server_view(self)
+    }
+}
+
+/// Read access for the view module.
+impl RaftServer {
+    pub(crate) fn id(&self) -> NodeId {
+        self.id
+    }
+    pub(crate) fn raft_role(&self) -> RaftRole {
+        self.role
+    }
+    pub(crate) fn votes_view(&self) -> Option<(usize, usize)> {
+        matches!(self.role, RaftRole::Candidate | RaftRole::PreCandidate)
+            .then(|| (self.votes.len(), self.majority()))
+    }
+    pub(crate) fn config(&self) -> &RaftConfig {
+        &self.config
+    }
+    pub(crate) fn lease_until(&self) -> Option<Time> {
+        (self.role == RaftRole::Leader && self.config.read_mode == ReadMode::Lease)
+            .then_some(self.lead.lease_until)
+    }
+    pub(crate) fn pending_counts(&self) -> (usize, usize) {
+        (self.lead.waiting.len(), self.lead.reads.len())
+    }
+}

@@ -1,0 +1,118 @@
+//! Linearizable reads without a log entry (§6.4): ReadIndex — note the commit index, confirm
+//! leadership with a heartbeat round a majority acknowledges, wait until applied — or a lease
+//! that trusts bounded clock drift. Reads through the log need nothing here.
+
+use super::{PendingRead, RaftRole, RaftServer};
+use crate::kernel::node::Ctx;
+use crate::kernel::types::{NodeId, Time};
+use crate::protocols::raft::msg::{ClientResult, RaftMsg};
+use crate::protocols::raft::{Mutant, Raft, ReadMode};
+
+impl RaftServer {
+    /// Leaders: note which rounds a majority acknowledged, extend the lease, serve reads.
+    pub(super) fn confirm_rounds(&mut self, now: Time) {
+        let confirmed = self.confirmed_round();
+        let lease = self.config.election_timeout_min_ms
+            - self
+                .config
+                .lease_drift_ms
+                .min(self.config.election_timeout_min_ms);
+        if let Some(started) = self.lead.round_started.get(&confirmed) {
+            let until = started.plus(lease);
+            if until > self.lead.lease_until {
+                self.lead.lease_until = until;
+            }
+        }
+        // Forget start times of rounds that can no longer matter.
+        while let Some((&r, _)) = self.lead.round_started.first_key_value() {
+            if r >= confirmed {
+                break;
+            }
+            self.lead.round_started.remove(&r);
+        }
+        let _ = now;
+    }
+
+    /// The highest heartbeat round a majority (this leader included) acknowledged.
+    pub(super) fn confirmed_round(&self) -> u64 {
+        let mut rounds: Vec<u64> = self
+            .lead
+            .acked_round
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if i == self.id.index() {
+                    self.lead.round
+                } else {
+                    *r
+                }
+            })
+            .collect();
+        rounds.sort_unstable_by(|a, b| b.cmp(a));
+        rounds.get(self.majority() - 1).copied().unwrap_or(0)
+    }
+
+    /// Answer every pending read whose round a majority confirmed and whose read index is
+    /// applied.
+    pub(super) fn serve_reads(&mut self, ctx: &mut Ctx<'_, Raft>) {
+        if self.role != RaftRole::Leader || self.lead.reads.is_empty() {
+            return;
+        }
+        let confirmed = self.confirmed_round();
+        let applied = self.last_applied;
+        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
+            std::mem::take(&mut self.lead.reads)
+                .into_iter()
+                .partition(|r| r.round <= confirmed && r.read_index <= applied);
+        self.lead.reads = waiting;
+        for r in ready {
+            let outcome = self.state.read(&r.key);
+            ctx.send(
+                r.client,
+                RaftMsg::ClientReply {
+                    seq: r.seq,
+                    result: ClientResult::Done(outcome),
+                },
+            );
+        }
+    }
+
+    /// §6.4: serve a read without a log entry.
+    pub(super) fn start_read(
+        &mut self,
+        ctx: &mut Ctx<'_, Raft>,
+        client: NodeId,
+        seq: u64,
+        key: String,
+    ) {
+        // The leader must know the commit index of its term: until its no-op commits, waiting
+        // for the no-op to apply stands in for it.
+        let read_index = self.commit_index.max(self.lead.term_start);
+        let stale_ok = self.mutant() == Some(Mutant::StaleLeaderRead);
+        let lease_ok = self.config.read_mode == ReadMode::Lease && ctx.now < self.lead.lease_until;
+        if stale_ok || (lease_ok && read_index <= self.last_applied) {
+            if lease_ok && !stale_ok {
+                ctx.note(format!("serves read of {key} under its lease"));
+            }
+            let outcome = self.state.read(&key);
+            ctx.send(
+                client,
+                RaftMsg::ClientReply {
+                    seq,
+                    result: ClientResult::Done(outcome),
+                },
+            );
+            return;
+        }
+        // ReadIndex: a fresh heartbeat round must be acknowledged by a majority.
+        self.lead.reads.push(PendingRead {
+            client,
+            seq,
+            key,
+            read_index,
+            round: self.lead.round + 1,
+        });
+        self.heartbeat_round(ctx);
+        self.serve_reads(ctx);
+    }
+}

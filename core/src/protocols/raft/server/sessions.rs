@@ -1,0 +1,87 @@
+//! Client interaction (§8): followers redirect clients to the leader they know; the leader
+//! appends each command once — a retry or a network duplicate carrying a sequence number the
+//! session already holds is answered from the session or waits for the entry in the log — and
+//! answers when it applies.
+
+use super::{RaftRole, RaftServer};
+use crate::checkers::linearizability::Op;
+use crate::kernel::node::Ctx;
+use crate::kernel::types::NodeId;
+use crate::protocols::raft::kv::Command;
+use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
+use crate::protocols::raft::{Raft, ReadMode};
+
+impl RaftServer {
+    pub(super) fn on_client_request(
+        &mut self,
+        ctx: &mut Ctx<'_, Raft>,
+        from: NodeId,
+        seq: u64,
+        op: Op,
+    ) {
+        if self.role != RaftRole::Leader {
+            ctx.note(format!(
+                "redirects {from} to {}",
+                self.leader
+                    .map_or("nobody (no known leader)".to_string(), |l| l.to_string())
+            ));
+            ctx.send(
+                from,
+                RaftMsg::ClientReply {
+                    seq,
+                    result: ClientResult::Redirect {
+                        leader: self.leader,
+                    },
+                },
+            );
+            return;
+        }
+        if let Op::Get { key } = &op {
+            if self.config.read_mode != ReadMode::Log {
+                self.start_read(ctx, from, seq, key.clone());
+                return;
+            }
+        }
+        // Exactly once: a command already applied is answered from the session; one already
+        // in the log waits for it (a retry or a network duplicate appends nothing new).
+        if let Some(s) = self.state.sessions.get(&from) {
+            if seq < s.seq {
+                return;
+            }
+            if seq == s.seq {
+                let outcome = s.outcome.clone();
+                ctx.send(
+                    from,
+                    RaftMsg::ClientReply {
+                        seq,
+                        result: ClientResult::Done(outcome),
+                    },
+                );
+                return;
+            }
+        }
+        if self.lead.waiting.values().any(|w| *w == (from, seq)) {
+            return;
+        }
+        self.durable.log.push(Entry {
+            term: self.durable.current_term,
+            command: Command::Client {
+                client: from,
+                seq,
+                op,
+            },
+        });
+        let index = self.last_index();
+        self.lead.waiting.insert(index, (from, seq));
+        self.lead.match_index[self.id.index()] = index;
+        self.advance_commit(ctx);
+        if self.config.batching {
+            if !self.lead.batch_open {
+                self.lead.batch_open = true;
+                ctx.set_timer(RaftTimer::Batch, self.config.batch_delay_ms);
+            }
+        } else {
+            self.push_entries(ctx);
+        }
+    }
+}

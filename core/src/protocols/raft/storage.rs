@@ -1,0 +1,78 @@
+//! What a Raft server keeps on stable storage (Figure 2, "Persistent state on all servers",
+//! plus the snapshot of §7): the term, the vote, the log after the snapshot, and the snapshot.
+//! Everything else a server holds is volatile and is rebuilt after a restart.
+
+use super::kv::KvState;
+use super::msg::Entry;
+use crate::kernel::types::NodeId;
+
+/// A snapshot of the state machine (Figure 13, §7): everything up to `last_index` is folded
+/// into `state`, and those log entries are discarded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotData {
+    /// Index of the last entry the snapshot replaces (0: no snapshot yet).
+    pub last_index: u64,
+    /// Term of that entry.
+    pub last_term: u64,
+    /// The key-value map and client sessions as of `last_index`.
+    pub state: KvState,
+}
+
+/// State Raft keeps on stable storage (Figure 2, "Persistent state on all servers", plus the
+/// snapshot of §7).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Durable {
+    /// Latest term this server has seen.
+    pub current_term: u64,
+    /// Candidate that received this server's vote in the current term.
+    pub voted_for: Option<NodeId>,
+    /// Log entries after the snapshot: `log[0]` has index `snapshot.last_index + 1`.
+    pub log: Vec<Entry>,
+    /// The latest snapshot.
+    pub snapshot: SnapshotData,
+}
+
+impl Durable {
+    /// Index of the first entry still in the log.
+    pub fn first_index(&self) -> u64 {
+        self.snapshot.last_index + 1
+    }
+
+    /// Index of the last log entry (the snapshot's last index if the log is empty).
+    pub fn last_log_index(&self) -> u64 {
+        self.snapshot.last_index + self.log.len() as u64
+    }
+
+    /// Term of the last log entry.
+    pub fn last_log_term(&self) -> u64 {
+        self.log.last().map_or(self.snapshot.last_term, |e| e.term)
+    }
+
+    /// Term of the entry at `index`: the snapshot's last term at its last index (0 at 0);
+    /// `None` past the end or inside the snapshot (compacted).
+    pub fn term_at(&self, index: u64) -> Option<u64> {
+        if index == self.snapshot.last_index {
+            return Some(self.snapshot.last_term);
+        }
+        self.entry(index).map(|e| e.term)
+    }
+
+    /// The entry at `index`, if it is still in the log.
+    pub fn entry(&self, index: u64) -> Option<&Entry> {
+        let k = index.checked_sub(self.first_index())?;
+        self.log.get(usize::try_from(k).ok()?)
+    }
+
+    /// Drop every entry from `index` on.
+    pub(crate) fn truncate_from(&mut self, index: u64) {
+        let k = index.saturating_sub(self.first_index());
+        self.log.truncate(usize::try_from(k).unwrap_or(usize::MAX));
+    }
+
+    /// §5.4.1: is a log ending at `(last_index, last_term)` at least as up to date as ours?
+    /// Later last term wins; with equal last terms, the longer log wins.
+    pub fn is_up_to_date(&self, last_index: u64, last_term: u64) -> bool {
+        let (my_term, my_index) = (self.last_log_term(), self.last_log_index());
+        last_term > my_term || (last_term == my_term && last_index >= my_index)
+    }
+}
