@@ -193,9 +193,7 @@ impl Signature {
                 .nodes
                 .iter()
                 .map(|n| {
-                    let term = (n.view.role == Role::Leader)
-                        .then_some(n.view.term)
-                        .flatten();
+                    let term = n.view.role.leads.then_some(n.view.term).flatten();
                     (n.status, n.view.role, term)
                 })
                 .collect(),
@@ -738,7 +736,7 @@ pub fn app() -> Html {
     let leader = snap
         .nodes
         .iter()
-        .find(|n| n.status != NodeStatus::Crashed && n.view.role == Role::Leader)
+        .find(|n| n.status != NodeStatus::Crashed && n.view.role.leads)
         .map(|n| n.id);
     html! {
         <div class="app">

@@ -388,7 +388,6 @@ fn edited_note(edited: Edited, what: &str, engine: &Engine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netsplit_core::kernel::view::Role;
 
     fn engine() -> Engine {
         Engine::new(&Scenario::new("raft", 7), true).unwrap()
@@ -432,7 +431,7 @@ mod tests {
             .snapshot()
             .nodes
             .iter()
-            .filter(|n| n.view.role == Role::Leader)
+            .filter(|n| n.view.role.leads)
             .count();
         assert_eq!(leaders, 1);
     }

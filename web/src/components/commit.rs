@@ -7,6 +7,8 @@
 use crate::app::Action;
 use crate::components::lists::list;
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, NodeView, Role, Snapshot};
+use netsplit_core::protocols::atomic_commit::{COORDINATOR, PARTICIPANT, THREE_PC, TWO_PC};
+use netsplit_core::run::registry::Protocol;
 use netsplit_core::{Control, NodeId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -219,14 +221,14 @@ fn participant(n: &NodeSnapshot, client: Option<NodeId>, dispatch: &Callback<Act
 
 /// The whole panel, for 2PC/3PC sessions (nothing for other protocols).
 pub fn panel(snap: &Snapshot, dispatch: &Callback<Action>) -> Html {
-    if snap.protocol != "2pc" {
+    if ![TWO_PC.id(), THREE_PC.id()].contains(&snap.protocol) {
         return html! {};
     }
-    let Some(coord) = find(snap, Role::Coordinator).next() else {
+    let Some(coord) = find(snap, COORDINATOR).next() else {
         return html! {};
     };
-    let parts: Vec<&NodeSnapshot> = find(snap, Role::Participant).collect();
-    let client = find(snap, Role::Client).next().map(|c| c.id);
+    let parts: Vec<&NodeSnapshot> = find(snap, PARTICIPANT).collect();
+    let client = find(snap, Role::CLIENT).next().map(|c| c.id);
     let rows: Html = parts
         .iter()
         .map(|n| participant(n, client, dispatch))

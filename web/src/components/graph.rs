@@ -4,7 +4,7 @@
 use crate::app::Action;
 use crate::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
 use netsplit_core::kernel::net::LinkState;
-use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Role, Snapshot};
+use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Outline, Snapshot};
 use netsplit_core::NodeId;
 use yew::prelude::*;
 
@@ -157,16 +157,7 @@ fn status_badge(status: NodeStatus, r: f64) -> Html {
 
 fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) -> Html {
     let i = n.id.index();
-    let role = match n.view.role {
-        Role::Leader => "leader",
-        Role::Candidate => "candidate",
-        Role::PreCandidate => "precandidate",
-        Role::Follower => "follower",
-        Role::Client => "client",
-        Role::Coordinator => "coordinator",
-        Role::Participant => "participant",
-        Role::Replica => "replica",
-    };
+    let role = n.view.role.name;
     let status = match n.status {
         NodeStatus::Up => "up",
         NodeStatus::Crashed => "crashed",
@@ -176,6 +167,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     let class = classes!(
         "node",
         format!("role-{role}"),
+        format!("outline-{}", n.view.role.outline.name()),
         format!("status-{status}"),
         format!("tint-{tint}"),
         selected.then_some("selected")
@@ -193,7 +185,9 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     let sub = match (n.status, n.view.role, n.view.votes) {
         (NodeStatus::Crashed, _, _) => "crashed".to_string(),
         (NodeStatus::Paused, _, _) => "paused".to_string(),
-        (_, Role::Candidate, Some((got, need))) => format!("votes {got}/{need}"),
+        (_, r, Some((got, need))) if r.outline == Outline::Dashed => {
+            format!("votes {got}/{need}")
+        }
         (_, _, _) if n.view.badge.is_some() => "⛔ blocked".to_string(),
         (_, r, _) => r.name().to_string(),
     };
@@ -212,7 +206,7 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
             <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
             <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
             <text class="sub" y={(r + 26.0).to_string()} text-anchor="middle" aria-hidden="true">{sub}</text>
-            if n.view.role == Role::Leader && n.status != NodeStatus::Crashed {
+            if n.view.role.leads && n.status != NodeStatus::Crashed {
                 <g class="crown" transform={format!("translate(0,{:.1})", -r - 16.0)} aria-hidden="true">
                     <path d="M-13,6 L-13,-5 L-6.5,1 L0,-8 L6.5,1 L13,-5 L13,6 Z" />
                 </g>

@@ -77,7 +77,7 @@ fn servers(snap: &Snapshot) -> Vec<NodeId> {
 fn clients(snap: &Snapshot) -> Vec<NodeId> {
     snap.nodes
         .iter()
-        .filter(|n| n.view.role == Role::Client)
+        .filter(|n| n.view.role == Role::CLIENT)
         .map(|n| n.id)
         .collect()
 }
@@ -346,7 +346,7 @@ pub fn kv_panel(props: &KvProps) -> Html {
     let results: Html = snap
         .nodes
         .iter()
-        .filter(|n| n.view.role == Role::Client)
+        .filter(|n| n.view.role == Role::CLIENT)
         .map(|n| {
             html! {
                 <div class="kv-client">

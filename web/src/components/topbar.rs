@@ -3,7 +3,7 @@
 use crate::app::{Action, Ui, PROTOCOLS};
 use crate::components::menu;
 use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
-use netsplit_core::run::gallery;
+use netsplit_core::run::registry::Registry;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -87,8 +87,8 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
     let on_gallery = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
-            if let Some((id, _, _)) = menu::picked(&e).and_then(|i| gallery::ALL.get(i)) {
-                dispatch.emit(Action::OpenGallery(id));
+            if let Some(g) = menu::picked(&e).and_then(|i| Registry::builtin().gallery().nth(i)) {
+                dispatch.emit(Action::OpenGallery(g.id));
             }
         })
     };
@@ -112,7 +112,7 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                     <span class="visually-hidden">{"Scenario gallery"}</span>
                     <select class="gallery" aria-label="Scenario gallery" onchange={on_gallery}>
                         <option selected=true>{"Scenarios…"}</option>
-                        { for gallery::ALL.iter().map(|(_, title, _)| html! { <option>{*title}</option> }) }
+                        { for Registry::builtin().gallery().map(|g| html! { <option>{g.title}</option> }) }
                     </select>
                 </label>
                 <label>{"Nodes "}
