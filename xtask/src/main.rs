@@ -11,6 +11,7 @@
 mod counts;
 mod csp;
 mod error;
+mod literals;
 mod lockfile;
 mod process;
 mod steps;
@@ -43,12 +44,13 @@ commands:
       --list              list the steps and exit
   bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
   setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk, npm Binaryen)
+  check-literals        fail if a protocol id is a string literal outside its own module
   csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
   wasm-opt [DIR]        shrink DIR's wasm with Binaryen -Oz, fix its integrity hash
   post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
   help                  show this text
 
-steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
+steps: fmt, literals, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
        trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)";
 
 /// A parsed command line.
@@ -61,6 +63,7 @@ enum Task {
     Test { selection: Selection, list: bool },
     Bench { args: Vec<String> },
     Csp { dir: Option<String> },
+    CheckLiterals,
     WasmOpt { dir: Option<String> },
     PostBuild,
 }
@@ -102,6 +105,10 @@ fn parse_args(args: &[String]) -> Result<Task> {
         "bench" => Ok(Task::Bench {
             args: rest.to_vec(),
         }),
+        "check-literals" => {
+            no_more_args("check-literals", rest)?;
+            Ok(Task::CheckLiterals)
+        }
         "csp" => Ok(Task::Csp {
             dir: rest.first().cloned(),
         }),
@@ -249,6 +256,28 @@ fn run(task: Task) -> Result<ExitCode> {
         Task::Csp { dir } => {
             csp::run(dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Task::CheckLiterals => {
+            let (ids, findings) = literals::check(&root);
+            if ids.is_empty() {
+                eprintln!("check-literals: no protocol ids declared under core/src/protocols/");
+                return Ok(ExitCode::FAILURE);
+            }
+            for f in &findings {
+                eprintln!("{f}");
+            }
+            let names: Vec<String> = ids.iter().map(|o| o.id.clone()).collect();
+            println!(
+                "check-literals: {} protocol ids ({}), {} misplaced literal(s)",
+                ids.len(),
+                names.join(", "),
+                findings.len()
+            );
+            Ok(if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Task::WasmOpt { dir } => {
             wasm_opt::run(dir.as_deref())?;

@@ -55,6 +55,13 @@ pub fn plan(root: &Path) -> Vec<Step> {
             cargo(&["fmt", "--all", "--", "--check"]),
             &[],
         ),
+        // No protocol id as a string literal outside its own module (xtask/src/literals.rs).
+        step(
+            "literals",
+            Kind::Check,
+            cargo(&["xtask", "check-literals"]),
+            &[],
+        ),
         step(
             "clippy",
             Kind::Check,
@@ -405,6 +412,7 @@ mod tests {
             n,
             [
                 "fmt",
+                "literals",
                 "clippy",
                 "clippy-mutants",
                 "clippy-wasm",
@@ -417,7 +425,7 @@ mod tests {
                 "e2e"
             ]
         );
-        let e2e = &plan[10];
+        let e2e = &plan[11];
         assert!(e2e.cmd.display().contains("NETSPLIT_DIST=/repo/dist"));
         assert_eq!(
             e2e.requires,

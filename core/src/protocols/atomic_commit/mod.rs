@@ -93,12 +93,17 @@ pub enum Variant {
     ThreePhase,
 }
 
+/// Two-phase commit's id in scenario files, share links and the CLI.
+pub const TWO_PC_ID: &str = "2pc";
+/// Three-phase commit's id.
+pub const THREE_PC_ID: &str = "3pc";
+
 impl Variant {
-    /// `"2pc"` or `"3pc"`.
+    /// The registry id of this variant ([`TWO_PC_ID`] or [`THREE_PC_ID`]).
     pub fn name(self) -> &'static str {
         match self {
-            Variant::TwoPhase => "2pc",
-            Variant::ThreePhase => "3pc",
+            Variant::TwoPhase => TWO_PC_ID,
+            Variant::ThreePhase => THREE_PC_ID,
         }
     }
 }
