@@ -157,7 +157,7 @@ pub trait ChaosProtocol: Model {
     /// What is still unsettled, for the liveness failure's message.
     fn unsettled(sim: &Simulator<Self>) -> String {
         let _ = sim;
-        "no stable leader".to_string()
+        "the cluster did not settle".to_string()
     }
 }
 

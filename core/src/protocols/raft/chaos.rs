@@ -165,4 +165,8 @@ impl ChaosProtocol for Raft {
             _ => Vec::new(),
         }
     }
+
+    fn unsettled(_sim: &Simulator<Raft>) -> String {
+        "no stable leader".to_string()
+    }
 }
