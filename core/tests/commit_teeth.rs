@@ -4,6 +4,7 @@
 //! `cargo test -p netsplit-core --features mutants --test commit_teeth -- --nocapture`
 #![cfg(feature = "mutants")]
 
+use netsplit_core::kernel::mutant::Mutants;
 use netsplit_core::protocols::atomic_commit::Mutant;
 use netsplit_core::run::chaos::ChaosOptions;
 use netsplit_core::run::registry::Registry;

@@ -3,6 +3,7 @@
 //! feature: `cargo test -p netsplit-core --features mutants --test kv_teeth`.
 #![cfg(feature = "mutants")]
 
+use netsplit_core::kernel::mutant::Mutants;
 use netsplit_core::protocols::dynamo;
 use netsplit_core::protocols::dynamo::Mutant;
 use netsplit_core::run::chaos::ChaosOptions;

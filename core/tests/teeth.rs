@@ -4,6 +4,7 @@
 //! compiled in only with the `mutants` feature: `cargo test -p netsplit-core --features mutants`.
 #![cfg(feature = "mutants")]
 
+use netsplit_core::kernel::mutant::Mutants;
 use netsplit_core::protocols::raft;
 use netsplit_core::protocols::raft::Mutant;
 use netsplit_core::run::chaos::ChaosOptions;

@@ -38,6 +38,33 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Check that field `field` (under `path`) lies in `lo..=hi`; `unit` follows the bounds in the
+/// message (`"ms"`, or `""` for plain numbers): `config.retry_ms: must be between 1 and
+/// 600000 ms, got 0`.
+pub fn check_range(
+    path: &str,
+    field: &str,
+    value: u64,
+    (lo, hi): (u64, u64),
+    unit: &str,
+) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    Err(ConfigError::new(
+        format!("{path}.{field}"),
+        format!("must be between {lo} and {hi}{unit}, got {value}"),
+    ))
+}
+
+/// The range of a timeout or interval setting: 1 ms to 10 minutes.
+pub const MS_RANGE: (u64, u64) = (1, 600_000);
+
 /// The cluster the simulator runs: how many nodes and what network joins them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod control;
 pub mod harness;
 pub mod inflight;
+pub mod mutant;
 pub mod net;
 pub mod node;
 pub mod rng;

@@ -12,6 +12,7 @@ use super::playground::{parse_config, Playground, Session};
 use super::scenario::Scenario;
 use crate::kernel::check::{Checker, CheckerInfo};
 use crate::kernel::config::ConfigError;
+pub use crate::kernel::mutant::MutantInfo;
 use crate::kernel::node::Model;
 use crate::kernel::view::Role;
 use serde::de::DeserializeOwned;
@@ -26,15 +27,6 @@ pub struct ServerRange {
     pub max: usize,
     /// What a fresh page or CLI run uses.
     pub default: usize,
-}
-
-/// A deliberately broken variant of a protocol (built only with the `mutants` feature).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct MutantInfo {
-    /// Name used on the command line and in scenario configs.
-    pub name: &'static str,
-    /// The bug it re-introduces, in one sentence.
-    pub bug: &'static str,
 }
 
 /// How a message travelling on the graph is drawn.
@@ -94,6 +86,25 @@ pub struct Look {
     pub timer_arc: Option<&'static str>,
     /// What the arc means, in words ("time left before the election timeout").
     pub timer_arc_meaning: &'static str,
+}
+
+impl MsgLook {
+    /// A message kind's look (for the `static` tables protocols declare).
+    pub const fn new(
+        kind: &'static str,
+        label: &'static str,
+        shape: MsgShape,
+        color: MsgColor,
+        meaning: &'static str,
+    ) -> MsgLook {
+        MsgLook {
+            kind,
+            label,
+            shape,
+            color,
+            meaning,
+        }
+    }
 }
 
 impl Look {

@@ -7,6 +7,7 @@ use super::node::{CommitServer, Kind, LogRec};
 use super::{AtomicCommit, CommitConfig, Mutant};
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
+use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
 use crate::kernel::types::NodeId;
@@ -54,7 +55,10 @@ fn random_txn(rng: &mut SimRng, participants: &[NodeId]) -> String {
 impl ChaosProtocol for AtomicCommit {
     fn chaos_config(options: &ChaosOptions) -> CommitConfig {
         CommitConfig {
-            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
+            mutant: options
+                .mutant
+                .as_deref()
+                .and_then(mutant::by_name::<Mutant>),
             ..CommitConfig::default()
         }
     }

@@ -4,120 +4,104 @@
 use super::{gallery, AtomicCommit, CommitConfig, Mutant, Variant, COORDINATOR, PARTICIPANT};
 use crate::kernel::check::CheckerInfo;
 use crate::kernel::config::ConfigError;
+use crate::kernel::mutant::{self, MutantInfo};
 use crate::run::chaos::{run_seed_with, ChaosOptions, ChaosProtocol, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::{parse_config, Playground};
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, MutantInfo, Protocol,
-    ServerRange,
+    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
-
-const fn msg(
-    kind: &'static str,
-    label: &'static str,
-    shape: MsgShape,
-    color: MsgColor,
-    meaning: &'static str,
-) -> MsgLook {
-    MsgLook {
-        kind,
-        label,
-        shape,
-        color,
-        meaning,
-    }
-}
 
 /// How the page draws atomic commit.
 pub static LOOK: Look = Look {
     roles: &[COORDINATOR, PARTICIPANT],
     messages: &[
-        msg(
+        MsgLook::new(
             "Begin",
             "TXN",
             MsgShape::Square,
             MsgColor::Purple,
             "a client's transaction, to the coordinator",
         ),
-        msg(
+        MsgLook::new(
             "Outcome",
             "ANS",
             MsgShape::Square,
             MsgColor::Purple,
             "the answer to a client",
         ),
-        msg(
+        MsgLook::new(
             "SetRefuse",
             "SET",
             MsgShape::Square,
             MsgColor::Purple,
             "a client tells a participant to refuse (or accept) from now on",
         ),
-        msg(
+        MsgLook::new(
             "Prepare",
             "P",
             MsgShape::Diamond,
             MsgColor::Orange,
             "phase one: prepare this work and vote",
         ),
-        msg(
+        MsgLook::new(
             "Vote",
             "V",
             MsgShape::Diamond,
             MsgColor::Orange,
             "a participant's vote: ✓ yes, ✗ no",
         ),
-        msg(
+        MsgLook::new(
             "PreCommit",
             "PC",
             MsgShape::Triangle,
             MsgColor::Green,
             "3PC: everyone voted yes; get ready to commit",
         ),
-        msg(
+        MsgLook::new(
             "PreAck",
             "PC",
             MsgShape::Triangle,
             MsgColor::Green,
             "3PC: ready to commit",
         ),
-        msg(
+        MsgLook::new(
             "Commit",
             "C",
             MsgShape::Circle,
             MsgColor::Sky,
             "phase two: commit",
         ),
-        msg(
+        MsgLook::new(
             "Abort",
             "A",
             MsgShape::Circle,
             MsgColor::Vermillion,
             "phase two: abort",
         ),
-        msg(
+        MsgLook::new(
             "Ack",
             "ACK",
             MsgShape::Circle,
             MsgColor::Sky,
             "the participant applied the decision",
         ),
-        msg(
+        MsgLook::new(
             "Query",
             "?",
             MsgShape::Circle,
             MsgColor::Vermillion,
             "an in-doubt participant asks for the decision",
         ),
-        msg(
+        MsgLook::new(
             "StateReq",
             "ST",
             MsgShape::Triangle,
             MsgColor::Green,
             "3PC termination: what state are you in?",
         ),
-        msg(
+        MsgLook::new(
             "StateResp",
             "ST",
             MsgShape::Triangle,
@@ -207,10 +191,7 @@ impl Protocol for AtomicCommitProtocol {
     }
 
     fn mutants(&self) -> Vec<MutantInfo> {
-        Mutant::ALL
-            .iter()
-            .map(|(_, name, bug)| MutantInfo { name, bug })
-            .collect()
+        mutant::infos::<Mutant>()
     }
 
     fn gallery(&self) -> &'static [GalleryEntry] {

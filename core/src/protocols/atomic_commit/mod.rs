@@ -46,7 +46,8 @@ pub use entry::{THREE_PC, TWO_PC};
 pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};
 pub use node::{CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
 
-use crate::kernel::config::ConfigError;
+use crate::kernel::config::{check_range, ConfigError, MS_RANGE};
+use crate::kernel::mutant::{self, Mutants};
 use crate::kernel::node::Model;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::{Outline, Role};
@@ -125,9 +126,8 @@ pub enum Mutant {
     CommitWithoutAllVotes,
 }
 
-impl Mutant {
-    /// Every mutant, with its name and the bug it re-introduces.
-    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+impl Mutants for Mutant {
+    const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
         (
             Mutant::CommitBeforeLog,
             "commit-before-log",
@@ -144,14 +144,6 @@ impl Mutant {
             "the coordinator commits once a majority of writers voted yes",
         ),
     ];
-
-    /// Look a mutant up by name.
-    pub fn by_name(name: &str) -> Option<Mutant> {
-        Mutant::ALL
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(m, _, _)| *m)
-    }
 }
 
 /// Atomic commit settings shared by all nodes.
@@ -194,12 +186,7 @@ impl CommitConfig {
             ("retry_ms", self.retry_ms),
             ("client_timeout_ms", self.client_timeout_ms),
         ] {
-            if v == 0 || v > 600_000 {
-                return Err(ConfigError::new(
-                    format!("{path}.{name}"),
-                    format!("must be between 1 and 600000 ms, got {v}"),
-                ));
-            }
+            check_range(path, name, v, MS_RANGE, "ms")?;
         }
         if self.coordinator.index() >= crate::kernel::config::MAX_NODES {
             return Err(ConfigError::new(
@@ -207,18 +194,12 @@ impl CommitConfig {
                 format!("must be one of n1…n{}", crate::kernel::config::MAX_NODES),
             ));
         }
-        if self.mutant.is_some() && !cfg!(feature = "mutants") {
-            return Err(ConfigError::new(
-                format!("{path}.mutant"),
-                "mutants are only available in builds with the `mutants` feature",
-            ));
-        }
-        Ok(())
+        mutant::check(&self.mutant, path)
     }
 
     /// Whether mutant `m` is on (always false without the `mutants` feature).
     pub fn mutant_is(&self, m: Mutant) -> bool {
-        cfg!(feature = "mutants") && self.mutant == Some(m)
+        mutant::active(self.mutant) == Some(m)
     }
 }
 
@@ -250,10 +231,10 @@ mod tests {
     #[test]
     fn mutant_names_round_trip() {
         for (m, name, _) in Mutant::ALL {
-            assert_eq!(Mutant::by_name(name), Some(*m));
+            assert_eq!(mutant::by_name::<Mutant>(name), Some(*m));
             let json = serde_json::to_value(m).unwrap();
             assert_eq!(json, serde_json::json!(name));
         }
-        assert_eq!(Mutant::by_name("nope"), None);
+        assert_eq!(mutant::by_name::<Mutant>("nope"), None);
     }
 }

@@ -7,6 +7,7 @@ use super::node::KvClient;
 use super::{Dynamo, KvConfig, Mutant};
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
+use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
 use crate::kernel::types::NodeId;
@@ -67,7 +68,10 @@ impl ChaosProtocol for Dynamo {
         KvConfig {
             replicas: 3.min(options.nodes),
             sloppy_quorum: false,
-            mutant: options.mutant.as_deref().and_then(Mutant::by_name),
+            mutant: options
+                .mutant
+                .as_deref()
+                .and_then(mutant::by_name::<Mutant>),
             ..KvConfig::default()
         }
     }

@@ -3,12 +3,12 @@
 use super::{gallery, Dynamo, Mutant, REPLICA};
 use crate::kernel::check::CheckerInfo;
 use crate::kernel::config::ConfigError;
+use crate::kernel::mutant::{self, MutantInfo};
 use crate::run::chaos::{run_seed, ChaosOptions, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, MutantInfo, Protocol,
-    ServerRange,
+    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
@@ -17,125 +17,109 @@ pub const ID: &str = "dynamo";
 /// Its id before the rename (scenario files and links written then still open).
 pub const ALIASES: &[&str] = &["kv"];
 
-const fn msg(
-    kind: &'static str,
-    label: &'static str,
-    shape: MsgShape,
-    color: MsgColor,
-    meaning: &'static str,
-) -> MsgLook {
-    MsgLook {
-        kind,
-        label,
-        shape,
-        color,
-        meaning,
-    }
-}
-
 /// How the page draws the store.
 pub static LOOK: Look = Look {
     roles: &[REPLICA],
     messages: &[
-        msg(
+        MsgLook::new(
             "ClientPut",
             "PUT",
             MsgShape::Square,
             MsgColor::Purple,
             "a client's write, to its coordinator",
         ),
-        msg(
+        MsgLook::new(
             "ClientGet",
             "GET",
             MsgShape::Square,
             MsgColor::Purple,
             "a client's read, to its coordinator",
         ),
-        msg(
+        MsgLook::new(
             "ClientReply",
             "ANS",
             MsgShape::Square,
             MsgColor::Purple,
             "the coordinator's answer to a client",
         ),
-        msg(
+        MsgLook::new(
             "Heartbeat",
             "HB",
             MsgShape::Circle,
             MsgColor::Green,
             "failure-detector heartbeat",
         ),
-        msg(
+        MsgLook::new(
             "Put",
             "W",
             MsgShape::Circle,
             MsgColor::Sky,
             "a replica write from the coordinator",
         ),
-        msg(
+        MsgLook::new(
             "HintedPut",
             "W*",
             MsgShape::Circle,
             MsgColor::Sky,
             "a write held for an unreachable replica (sloppy quorum)",
         ),
-        msg(
+        MsgLook::new(
             "PutAck",
             "W",
             MsgShape::Circle,
             MsgColor::Sky,
             "a replica acknowledged a write",
         ),
-        msg(
+        MsgLook::new(
             "Get",
             "R",
             MsgShape::Diamond,
             MsgColor::Orange,
             "a replica read from the coordinator",
         ),
-        msg(
+        MsgLook::new(
             "GetReply",
             "R",
             MsgShape::Diamond,
             MsgColor::Orange,
             "a replica's versions of a key",
         ),
-        msg(
+        MsgLook::new(
             "ReadRepair",
             "RR",
             MsgShape::Diamond,
             MsgColor::Orange,
             "read repair: a stale replica gets the merged versions",
         ),
-        msg(
+        MsgLook::new(
             "Handoff",
             "HO",
             MsgShape::Triangle,
             MsgColor::Vermillion,
             "hinted handoff to the replica it was meant for",
         ),
-        msg(
+        MsgLook::new(
             "HandoffAck",
             "HO",
             MsgShape::Triangle,
             MsgColor::Vermillion,
             "the replica took the handed-off write",
         ),
-        msg(
+        MsgLook::new(
             "AeDigest",
             "AE",
             MsgShape::Triangle,
             MsgColor::Green,
             "anti-entropy: bucket digests",
         ),
-        msg(
+        MsgLook::new(
             "AeKeys",
             "AE",
             MsgShape::Triangle,
             MsgColor::Green,
             "anti-entropy: key digests of differing buckets",
         ),
-        msg(
+        MsgLook::new(
             "AeSync",
             "AE",
             MsgShape::Triangle,
@@ -198,10 +182,7 @@ impl Protocol for DynamoProtocol {
     }
 
     fn mutants(&self) -> Vec<MutantInfo> {
-        Mutant::ALL
-            .iter()
-            .map(|(_, name, bug)| MutantInfo { name, bug })
-            .collect()
+        mutant::infos::<Mutant>()
     }
 
     fn gallery(&self) -> &'static [GalleryEntry] {

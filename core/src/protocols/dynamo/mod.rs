@@ -37,7 +37,8 @@ pub use msg::KvMsg;
 pub use node::{KvClient, KvDurable, KvServer, KvTimer};
 pub use request::{KvOp, KvReply, KvRequest, Level};
 
-use crate::kernel::config::ConfigError;
+use crate::kernel::config::{check_range, ConfigError, MS_RANGE};
+use crate::kernel::mutant::{self, Mutants};
 use crate::kernel::node::Model;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::{Outline, Role};
@@ -109,9 +110,8 @@ pub enum Mutant {
     AckWithoutStore,
 }
 
-impl Mutant {
-    /// Every mutant, with its name and the bug it re-introduces.
-    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+impl Mutants for Mutant {
+    const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
         (
             Mutant::AntiEntropySkipsReplica,
             "anti-entropy-skips-replica",
@@ -128,14 +128,6 @@ impl Mutant {
             "a replica acknowledges a write it did not store",
         ),
     ];
-
-    /// Look a mutant up by name.
-    pub fn by_name(name: &str) -> Option<Mutant> {
-        Mutant::ALL
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(m, _, _)| *m)
-    }
 }
 
 /// Largest value accepted, in bytes.
@@ -213,9 +205,7 @@ impl KvConfig {
                 ),
             );
         }
-        if self.vnodes == 0 || self.vnodes > 64 {
-            return err("vnodes", format!("must be 1–64, got {}", self.vnodes));
-        }
+        check_range(path, "vnodes", self.vnodes as u64, (1, 64), "")?;
         if self
             .clock_skew_ms
             .iter()
@@ -230,9 +220,7 @@ impl KvConfig {
             ("anti_entropy_ms", self.anti_entropy_ms),
             ("handoff_ms", self.handoff_ms),
         ] {
-            if v == 0 || v > 600_000 {
-                return err(name, format!("must be 1–600000 ms, got {v}"));
-            }
+            check_range(path, name, v, MS_RANGE, "ms")?;
         }
         if self.suspect_after_ms <= self.heartbeat_ms {
             return err(
@@ -250,13 +238,7 @@ impl KvConfig {
                 "must be at least suspect_after_ms and at most 600000".into(),
             );
         }
-        if self.mutant.is_some() && !cfg!(feature = "mutants") {
-            return err(
-                "mutant",
-                "mutants are only available in builds with the `mutants` feature".into(),
-            );
-        }
-        Ok(())
+        mutant::check(&self.mutant, path)
     }
 
     /// Node `i`'s clock skew in ms.
@@ -266,7 +248,7 @@ impl KvConfig {
 
     /// Whether mutant `m` is active.
     pub fn has(&self, m: Mutant) -> bool {
-        cfg!(feature = "mutants") && self.mutant == Some(m)
+        mutant::active(self.mutant) == Some(m)
     }
 }
 
@@ -295,9 +277,9 @@ mod tests {
     #[test]
     fn mutant_names_round_trip() {
         for (m, name, _) in Mutant::ALL {
-            assert_eq!(Mutant::by_name(name), Some(*m));
+            assert_eq!(mutant::by_name::<Mutant>(name), Some(*m));
         }
-        assert_eq!(Mutant::by_name("nope"), None);
+        assert_eq!(mutant::by_name::<Mutant>("nope"), None);
     }
 }
 

@@ -6,6 +6,7 @@ use super::{Mutant, Raft, RaftConfig, RaftRole, ReadMode};
 use crate::checkers::linearizability;
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
+use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::NodeId;
@@ -13,7 +14,10 @@ use crate::run::chaos::{ChaosOptions, ChaosProtocol, Probe};
 
 impl ChaosProtocol for Raft {
     fn chaos_config(options: &ChaosOptions) -> RaftConfig {
-        let mutant = options.mutant.as_deref().and_then(Mutant::by_name);
+        let mutant = options
+            .mutant
+            .as_deref()
+            .and_then(mutant::by_name::<Mutant>);
         RaftConfig {
             mutant,
             // Without PreVote and CheckQuorum the damage shows as stale lease reads.

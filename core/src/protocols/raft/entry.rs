@@ -4,116 +4,100 @@
 use super::{gallery, Mutant, Raft, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
 use crate::kernel::check::CheckerInfo;
 use crate::kernel::config::ConfigError;
+use crate::kernel::mutant::{self, MutantInfo};
 use crate::run::chaos::{run_seed, ChaosOptions, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, MutantInfo, Protocol,
-    ServerRange,
+    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
 /// Raft's id in scenario files, share links and the CLI.
 pub const ID: &str = "raft";
 
-const fn msg(
-    kind: &'static str,
-    label: &'static str,
-    shape: MsgShape,
-    color: MsgColor,
-    meaning: &'static str,
-) -> MsgLook {
-    MsgLook {
-        kind,
-        label,
-        shape,
-        color,
-        meaning,
-    }
-}
-
 /// How the page draws Raft.
 pub static LOOK: Look = Look {
     roles: &[FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER],
     messages: &[
-        msg(
+        MsgLook::new(
             "PreVote",
             "PV",
             MsgShape::Diamond,
             MsgColor::Orange,
             "PreVote: would you vote for me? (§9.6)",
         ),
-        msg(
+        MsgLook::new(
             "PreVoteReply",
             "PV",
             MsgShape::Diamond,
             MsgColor::Orange,
             "PreVote answer: ✓ would vote, ✗ would not",
         ),
-        msg(
+        MsgLook::new(
             "RequestVote",
             "RV",
             MsgShape::Diamond,
             MsgColor::Orange,
             "RequestVote: vote for me in this term (§5.2)",
         ),
-        msg(
+        MsgLook::new(
             "RequestVoteReply",
             "RV",
             MsgShape::Diamond,
             MsgColor::Orange,
             "vote: ✓ granted, ✗ refused",
         ),
-        msg(
+        MsgLook::new(
             "Heartbeat",
             "HB",
             MsgShape::Circle,
             MsgColor::Sky,
             "heartbeat: an AppendEntries with no entries",
         ),
-        msg(
+        MsgLook::new(
             "AppendEntries",
             "AE",
             MsgShape::Circle,
             MsgColor::Sky,
             "AppendEntries: log entries to replicate (§5.3)",
         ),
-        msg(
+        MsgLook::new(
             "AppendEntriesReply",
             "AE",
             MsgShape::Circle,
             MsgColor::Sky,
             "AppendEntries answer: ✓ stored, ✗ log mismatch",
         ),
-        msg(
+        MsgLook::new(
             "InstallSnapshot",
             "SNAP",
             MsgShape::Circle,
             MsgColor::Sky,
             "InstallSnapshot: the state machine for a follower far behind (§7)",
         ),
-        msg(
+        MsgLook::new(
             "InstallSnapshotReply",
             "SNAP",
             MsgShape::Circle,
             MsgColor::Sky,
             "InstallSnapshot answer",
         ),
-        msg(
+        MsgLook::new(
             "ClientRequest",
             "REQ",
             MsgShape::Square,
             MsgColor::Purple,
             "a client's command",
         ),
-        msg(
+        MsgLook::new(
             "Redirect",
             "→L",
             MsgShape::Square,
             MsgColor::Purple,
             "redirect: not the leader, try the one named",
         ),
-        msg(
+        MsgLook::new(
             "ClientReply",
             "ANS",
             MsgShape::Square,
@@ -161,10 +145,7 @@ impl Protocol for RaftProtocol {
     }
 
     fn mutants(&self) -> Vec<MutantInfo> {
-        Mutant::ALL
-            .iter()
-            .map(|(_, name, bug)| MutantInfo { name, bug })
-            .collect()
+        mutant::infos::<Mutant>()
     }
 
     fn gallery(&self) -> &'static [GalleryEntry] {

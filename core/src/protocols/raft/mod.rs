@@ -35,7 +35,8 @@ pub use msg::{ClientResult, Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
 pub use server::{RaftRole, RaftServer};
 pub use storage::{Durable, SnapshotData};
 
-use crate::kernel::config::ConfigError;
+use crate::kernel::config::{check_range, ConfigError};
+use crate::kernel::mutant::{self, Mutants};
 use crate::kernel::node::Model;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::{Outline, Role};
@@ -115,9 +116,8 @@ pub enum Mutant {
     StaleLeaderRead,
 }
 
-impl Mutant {
-    /// Every mutant, with its name and the bug it re-introduces.
-    pub const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
+impl Mutants for Mutant {
+    const ALL: &'static [(Mutant, &'static str, &'static str)] = &[
         (
             Mutant::ForgetVote,
             "forget-vote",
@@ -159,14 +159,6 @@ impl Mutant {
             "the leader serves reads from local state without confirming its leadership",
         ),
     ];
-
-    /// Look a mutant up by name.
-    pub fn by_name(name: &str) -> Option<Mutant> {
-        Mutant::ALL
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(m, _, _)| *m)
-    }
 }
 
 /// How the leader serves reads (§6.4).
@@ -291,21 +283,24 @@ impl RaftConfig {
                 format!("must be between 1 and 1024, got {}", self.max_batch),
             ));
         }
-        let range = |field: &str, v: u64, lo: u64, hi: u64| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ConfigError::new(
-                    format!("{path}.{field}"),
-                    format!("must be between {lo} and {hi}, got {v}"),
-                ))
-            }
-        };
-        range("batch_delay_ms", self.batch_delay_ms, 0, 1000)?;
-        range("max_inflight", self.max_inflight as u64, 1, 64)?;
-        range("snapshot_every", self.snapshot_every, 0, 1_000_000)?;
-        range("client_timeout_ms", self.client_timeout_ms, 10, 600_000)?;
-        range("client_attempts", u64::from(self.client_attempts), 1, 1000)?;
+        check_range(path, "batch_delay_ms", self.batch_delay_ms, (0, 1000), "ms")?;
+        check_range(path, "max_inflight", self.max_inflight as u64, (1, 64), "")?;
+        check_range(
+            path,
+            "snapshot_every",
+            self.snapshot_every,
+            (0, 1_000_000),
+            "",
+        )?;
+        check_range(
+            path,
+            "client_timeout_ms",
+            self.client_timeout_ms,
+            (10, 600_000),
+            "ms",
+        )?;
+        let attempts = u64::from(self.client_attempts);
+        check_range(path, "client_attempts", attempts, (1, 1000), "")?;
         if self.read_mode == ReadMode::Lease {
             if !self.check_quorum {
                 return Err(ConfigError::new(
@@ -324,13 +319,7 @@ impl RaftConfig {
                 ));
             }
         }
-        if self.mutant.is_some() && !cfg!(feature = "mutants") {
-            return Err(ConfigError::new(
-                format!("{path}.mutant"),
-                "mutants are only available in builds with the `mutants` feature",
-            ));
-        }
-        Ok(())
+        mutant::check(&self.mutant, path)
     }
 }
 
@@ -359,8 +348,8 @@ mod tests {
     #[test]
     fn mutant_names_round_trip() {
         for (m, name, _) in Mutant::ALL {
-            assert_eq!(Mutant::by_name(name), Some(*m));
+            assert_eq!(mutant::by_name::<Mutant>(name), Some(*m));
         }
-        assert_eq!(Mutant::by_name("nope"), None);
+        assert_eq!(mutant::by_name::<Mutant>("nope"), None);
     }
 }

@@ -39,6 +39,7 @@ use super::kv::KvState;
 use super::msg::{Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
 use super::storage::Durable;
 use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
+use crate::kernel::mutant;
 use crate::kernel::node::{ClientId, Ctx, Server};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{NodeView, Role};
@@ -217,7 +218,7 @@ impl RaftServer {
     /// The configuration with the mutant's forced settings applied.
     fn effective(config: &RaftConfig) -> RaftConfig {
         let mut c = config.clone();
-        if cfg!(feature = "mutants") && c.mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
+        if mutant::active(c.mutant) == Some(Mutant::NoPrevoteNoCheckquorum) {
             c.pre_vote = false;
             c.check_quorum = false;
         }
@@ -229,11 +230,7 @@ impl RaftServer {
     }
 
     fn mutant(&self) -> Option<Mutant> {
-        if cfg!(feature = "mutants") {
-            self.config.mutant
-        } else {
-            None
-        }
+        mutant::active(self.config.mutant)
     }
 }
 
