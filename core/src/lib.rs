@@ -1,19 +1,27 @@
 //! # netsplit-core
 //!
-//! The deterministic heart of netsplit: a sans-I/O simulator of distributed protocols.
+//! The deterministic heart of netsplit: a sans-I/O simulator of distributed protocols, the
+//! protocols themselves, their checkers, and the drivers that run them (scenarios, time travel,
+//! chaos, share links).
 //!
 //! Read it in this order:
-//! 1. [`types`] — node ids and virtual time.
-//! 2. [`node`] — the [`node::Node`] trait: a protocol node is a synchronous state machine that
-//!    turns one input into a list of [`node::Effect`]s.
-//! 3. [`net`] — the network model: directed links, latency, loss, duplication, reordering.
-//! 4. [`sim`] — the [`sim::Simulator`]: virtual time, a `(time, seq)`-ordered event queue, crash
-//!    / pause / restart with explicit durable state, and checkers after every event.
-//! 5. [`trace`] — what happened, as typed events with a stable text form.
-//! 6. [`check`] — invariant checkers; [`raft::check`] for Raft's.
-//! 7. [`raft`] — the first protocol.
-//! 8. [`scenario`] and [`playground`] — the replayable scenario format and the protocol-agnostic
-//!    facade the UI and the CLI use; [`chaos`] — randomized fault injection.
+//! 1. [`kernel`] — protocol-neutral machinery. Start with [`kernel::types`] (node ids, virtual
+//!    time), then [`kernel::node`]: the contract every protocol implements — a [`kernel::node::Model`]
+//!    naming its types, a [`kernel::node::Server`] and a [`kernel::node::Client`] actor that turn
+//!    one input into a list of [`kernel::node::Effect`]s, joined by the [`kernel::node::Actor`]
+//!    wrapper. Then [`kernel::net`] (links, latency, loss, duplication, reordering),
+//!    [`kernel::sim`] (virtual time, the `(time, seq)` queue, crash / pause / restart with
+//!    explicit durable state, checkers after every event), [`kernel::trace`],
+//!    [`kernel::check`] and [`kernel::mutant`], [`kernel::view`] (what the page draws; roles are
+//!    data) and [`kernel::harness`] (testing handlers by their exact effects).
+//! 2. [`protocols`] — one folder per protocol and the one registry list
+//!    ([`protocols::BUILTIN`]): [`protocols::raft`] (consensus), [`protocols::dynamo`]
+//!    (leaderless replication with vector clocks), [`protocols::atomic_commit`] (2PC and 3PC).
+//! 3. [`checkers`] — checkers shared by protocols: [`checkers::linearizability`].
+//! 4. [`run`] — drivers for any registered protocol: [`run::registry`] (what a protocol tells
+//!    the drivers), [`run::scenario`] (the one versioned scenario format),
+//!    [`run::playground`] (the object-safe facade the page and the CLI use),
+//!    [`run::timeline`], [`run::chaos`], [`run::gallery`], [`run::link`].
 //!
 //! Everything is deterministic: one `u64` seed and the user's timed actions reproduce a run
 //! exactly, natively and in WebAssembly. No clocks, no OS randomness, no threads, no I/O.

@@ -185,7 +185,7 @@ impl fmt::Display for Event {
 /// The sequential specification: applies `op` to a plain map (absent key = no entry) and
 /// returns what a single, non-replicated key-value store would answer.
 ///
-/// The fast checker uses an equivalent, compiled form of this model; [`brute_force`] uses this
+/// The fast checker uses an equivalent, compiled form of this model; [`brute_force`](super::brute_force) uses this
 /// one directly. A state machine under test can also be compared against it.
 pub fn apply(store: &mut BTreeMap<String, String>, op: &Op) -> Outcome {
     match op {
@@ -210,7 +210,7 @@ pub fn apply(store: &mut BTreeMap<String, String>, op: &Op) -> Outcome {
     }
 }
 
-/// The answer of [`check`].
+/// The answer of [`check`](super::check).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Verdict {
     /// Some order of the operations, consistent with real time, explains every result.

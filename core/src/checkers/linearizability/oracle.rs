@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 /// all completed operations in which no operation comes after one it precedes in real time,
 /// running the whole (multi-key) history through [`apply`] and comparing each completed
 /// operation's result. No per-key splitting, no memoization: it shares as little as possible
-/// with [`check`], so that agreement between the two means something.
+/// with [`check`](super::check), so that agreement between the two means something.
 ///
-/// It expects a history that [`check`] would accept; for a malformed one the answer is
+/// It expects a history that [`check`](super::check) would accept; for a malformed one the answer is
 /// meaningless (but it does not panic).
 pub fn brute_force(history: &[Event]) -> bool {
     let indeterminate: Vec<usize> = (0..history.len())

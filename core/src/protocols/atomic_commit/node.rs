@@ -1,9 +1,10 @@
-//! The atomic commit node: one type for the coordinator, the participants and client actors.
+//! The atomic commit actors: [`CommitServer`] (the coordinator or a participant) and
+//! [`CommitClient`].
 //!
-//! Which role a node plays follows from its id: the configured coordinator coordinates, every
+//! Which role a server plays follows from its id: the configured coordinator coordinates, every
 //! other server is a participant. The handlers live in [`super::coord`] and [`super::part`];
 //! this file holds the state (durable and volatile), the timers, the audit trail read by the
-//! checkers, and the [`Node`] implementation that dispatches to the role.
+//! checkers, and the [`Server`] implementation that dispatches to the role.
 
 use super::msg::{
     CommitMsg, CommitReply, CommitRequest, Outcome, PState, TxnId, TxnSpec, Vote, Work,

@@ -18,11 +18,11 @@
 //!   candidate's log is at least as up to date as ours (§5.4.1). With CheckQuorum, a server
 //!   that heard from a leader within the minimum election timeout ignores it (§4.2.3).
 //!
-//! - [`election`]: §5.2, PreVote (§9.6), CheckQuorum (§6.2).
-//! - [`replication`]: §5.3–5.4, batching and pipelining.
-//! - [`reads`]: ReadIndex and leases (§6.4).
-//! - [`snapshots`]: compaction and InstallSnapshot (§7).
-//! - [`sessions`]: client commands, redirects and exactly-once sessions (§8).
+//! - `election.rs`: §5.2, PreVote (§9.6), CheckQuorum (§6.2).
+//! - `replication.rs`: §5.3–5.4, batching and pipelining.
+//! - `reads.rs`: ReadIndex and leases (§6.4).
+//! - `snapshots.rs`: compaction and InstallSnapshot (§7).
+//! - `sessions.rs`: client commands, redirects and exactly-once sessions (§8).
 //!
 //! Client commands carry the client's id and sequence number; the key-value state machine
 //! applies each exactly once ([`super::kv`]). The client side is [`super::RaftClient`].
