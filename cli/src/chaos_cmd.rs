@@ -2,7 +2,9 @@
 
 use clap::Args;
 use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
-use netsplit_core::run::chaos::{ChaosOptions, FaultClasses, SeedReport};
+use netsplit_core::run::chaos::{
+    minimize, ChaosOptions, ConfigMode, FaultClasses, Plan, SeedReport, Verdicts,
+};
 use netsplit_core::run::registry::{Protocol, Registry};
 use netsplit_core::Time;
 use std::collections::BTreeMap;
@@ -29,8 +31,14 @@ pub struct ChaosArgs {
     /// Events per seed with faults active (settling after the heal comes on top).
     #[arg(long, default_value_t = 20_000)]
     events: u64,
-    /// Cluster sizes, comma-separated (e.g. 3,5).
-    #[arg(long, value_delimiter = ',', default_value = "5")]
+    /// How each seed is configured: `swarm` (each seed draws its cluster size, clients, fault
+    /// mix and weights, tempo, workload and the protocol's options) or `default` (the
+    /// protocol's fixed chaos configuration, every fault class at fixed weights).
+    #[arg(long, value_name = "MODE", default_value = "swarm")]
+    config: String,
+    /// Cluster sizes, comma-separated (e.g. 3,5); each size runs every seed. Default: swarm
+    /// seeds draw their size, default-mode seeds run 5.
+    #[arg(long, value_delimiter = ',')]
     nodes: Vec<usize>,
     /// Worker threads (default: all cores).
     #[arg(long)]
@@ -42,9 +50,14 @@ pub struct ChaosArgs {
     /// `--features mutants`).
     #[arg(long)]
     mutant: Option<String>,
-    /// Simulated clients issuing commands throughout (0–8).
-    #[arg(long, default_value_t = 3)]
-    clients: usize,
+    /// Simulated clients issuing commands throughout (0–8). Default: swarm seeds draw 1–4,
+    /// default-mode seeds run 3.
+    #[arg(long)]
+    clients: Option<usize>,
+    /// Shrink every failing seed to a minimal scenario that still makes its first violation's
+    /// checker fire, and print the sizes before and after and its share link.
+    #[arg(long)]
+    minimize: bool,
     /// List the deliberately broken variants and exit.
     #[arg(long)]
     list_mutants: bool,
@@ -95,7 +108,7 @@ fn list_mutants(protocol: &dyn Protocol) {
 fn options(
     protocol: &dyn Protocol,
     args: &ChaosArgs,
-    nodes: usize,
+    nodes: Option<usize>,
 ) -> Result<ChaosOptions, String> {
     let known = protocol.mutants();
     if let Some(name) = &args.mutant {
@@ -114,15 +127,30 @@ fn options(
             ));
         }
     }
-    if args.clients > netsplit_core::kernel::config::MAX_CLIENTS {
-        return Err(format!(
-            "--clients: at most {} simulated clients, got {}",
-            netsplit_core::kernel::config::MAX_CLIENTS,
-            args.clients
-        ));
+    if let Some(clients) = args.clients {
+        if clients > netsplit_core::kernel::config::MAX_CLIENTS {
+            return Err(format!(
+                "--clients: at most {} simulated clients, got {clients}",
+                netsplit_core::kernel::config::MAX_CLIENTS
+            ));
+        }
     }
+    let mode = match args.config.as_str() {
+        "swarm" => ConfigMode::Swarm,
+        "default" => ConfigMode::Default,
+        other => {
+            return Err(format!(
+                "--config: unknown mode {other:?}; use swarm or default"
+            ))
+        }
+    };
+    let defaults = ChaosOptions::swarm();
     Ok(ChaosOptions {
-        nodes,
+        nodes: nodes.unwrap_or(defaults.nodes),
+        pin_nodes: nodes.is_some(),
+        clients: args.clients.unwrap_or(defaults.clients),
+        pin_clients: args.clients.is_some(),
+        mode,
         events: args.events,
         faults: FaultClasses {
             loss: !args.no_loss,
@@ -133,21 +161,26 @@ fn options(
             pauses: !args.no_pauses,
             timeouts: !args.no_timeouts,
         },
-        clients: args.clients,
         mutant: args.mutant.clone(),
     })
 }
 
-fn repro(args: &ChaosArgs, nodes: usize, seed: u64) -> String {
+fn repro(args: &ChaosArgs, nodes: Option<usize>, seed: u64) -> String {
     let features = if args.mutant.is_some() {
         " --features mutants"
     } else {
         ""
     };
     let mut cmd = format!(
-        "cargo run --release -p netsplit-cli{features} -- chaos --protocol {} --nodes {nodes} --clients {} --events {} --seed {seed} --trace",
-        args.protocol, args.clients, args.events
+        "cargo run --release -p netsplit-cli{features} -- chaos --protocol {} --config {} --events {} --seed {seed} --trace",
+        args.protocol, args.config, args.events
     );
+    if let Some(n) = nodes {
+        cmd.push_str(&format!(" --nodes {n}"));
+    }
+    if let Some(c) = args.clients {
+        cmd.push_str(&format!(" --clients {c}"));
+    }
     if let Some(m) = &args.mutant {
         cmd.push_str(&format!(" --mutant {m}"));
     }
@@ -219,9 +252,6 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
         list_mutants(protocol);
         return Ok(ExitCode::SUCCESS);
     }
-    if args.nodes.is_empty() {
-        return Err("--nodes: give at least one cluster size".into());
-    }
     for n in &args.nodes {
         if !(MIN_NODES..=MAX_NODES).contains(n) {
             return Err(format!(
@@ -254,13 +284,22 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("--save: cannot create {}: {e}", dir.display()))?;
     }
 
+    let sizes: Vec<Option<usize>> = if args.nodes.is_empty() {
+        vec![None]
+    } else {
+        args.nodes.iter().copied().map(Some).collect()
+    };
+    let started = std::time::Instant::now();
     let mut violations = Vec::new();
+    let mut shrunk = Vec::new();
+    let mut verdicts = Verdicts::default();
+    let mut plans = Distribution::default();
     let mut coverage: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut seeds_with: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut settle: Vec<u64> = Vec::new();
     let mut total_events = 0;
     let mut runs = 0;
-    for &nodes in &args.nodes {
+    for &nodes in &sizes {
         let opts = options(protocol, &args, nodes)?;
         let reports = run_all(protocol, &seeds, &opts, threads);
         for r in &reports {
@@ -273,6 +312,11 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
                 }
             }
             settle.extend(r.settle_ms);
+            plans.add(&r.plan);
+            verdicts.ops += r.verdicts.ops;
+            verdicts.keys += r.verdicts.keys;
+            verdicts.unknown += r.verdicts.unknown;
+            verdicts.errors += r.verdicts.errors;
             let link = if r.violations.is_empty() {
                 String::new()
             } else {
@@ -283,19 +327,30 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
                 violations.push(serde_json::json!({
                     "link": link,
                     "seed": r.seed,
-                    "nodes": nodes,
+                    "nodes": r.nodes,
                     "event": v.event,
                     "at": v.at,
                     "checker": v.checker,
                     "node": v.node,
                     "detail": v.detail,
                     "repro": repro(&args, nodes, r.seed),
+                    "plan": r.plan,
                 }));
+            }
+            if args.minimize {
+                if let Some(first) = r.violations.first() {
+                    shrunk.push(shrink(registry, &args, r, first.checker));
+                }
             }
             let failed = !r.violations.is_empty();
             if failed {
                 if let Some(dir) = &args.save {
-                    let path = dir.join(format!("{}-n{nodes}-seed{}.json", protocol.id(), r.seed));
+                    let path = dir.join(format!(
+                        "{}-n{}-seed{}.json",
+                        protocol.id(),
+                        r.nodes,
+                        r.seed
+                    ));
                     std::fs::write(&path, r.scenario.to_json())
                         .map_err(|e| format!("--save: cannot write {}: {e}", path.display()))?;
                     if !args.json {
@@ -304,7 +359,7 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
                 }
             }
             if args.trace && !args.json && (failed || args.seed.is_some()) {
-                crate::outln!("--- trace of seed {} ({nodes} nodes) ---", r.seed);
+                crate::outln!("--- trace of seed {} ({} nodes) ---", r.seed, r.nodes);
                 print_trace(registry, r);
             }
         }
@@ -318,9 +373,17 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
         }
     };
 
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let per_core = runs as f64 / secs / threads.min(runs.max(1) as usize) as f64;
+    let unknown_share = if verdicts.keys == 0 {
+        0.0
+    } else {
+        verdicts.unknown as f64 / verdicts.keys as f64
+    };
     if args.json {
         let out = serde_json::json!({
             "protocol": protocol.id(),
+            "config": args.config,
             "nodes": args.nodes,
             "seeds": seeds.len(),
             "runs": runs,
@@ -330,18 +393,31 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
             "coverage": coverage,
             "seeds_with": seeds_with,
             "settle_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": settle.last().copied().unwrap_or(0) },
+            "checked": { "ops": verdicts.ops, "keys": verdicts.keys },
+            "unknown": verdicts.unknown,
+            "errors": verdicts.errors,
+            "plans": plans.to_json(),
+            "minimized": shrunk,
+            "seconds": secs,
+            "seeds_per_second_per_thread": per_core,
         });
         crate::outln!("{out}");
     } else {
         let sizes: Vec<String> = args.nodes.iter().map(|n| n.to_string()).collect();
+        let sizes = if sizes.is_empty() {
+            format!("{} config", args.config)
+        } else {
+            format!("{} nodes, {} config", sizes.join(" and "), args.config)
+        };
         crate::outln!(
-            "netsplit chaos: {} with {} nodes, {} seeds × {} events ({} runs, {} events in all, {threads} threads){}",
+            "netsplit chaos: {} with {sizes}, {} seeds × {} events ({} runs, {} events in all, {threads} threads, {:.1} s, {:.0} seeds/s per thread){}",
             protocol.id(),
-            sizes.join(" and "),
             seeds.len(),
             args.events,
             runs,
             total_events,
+            secs,
+            per_core,
             args.mutant
                 .as_ref()
                 .map(|m| format!(", mutant {m}"))
@@ -360,6 +436,18 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
             pct(0.99),
             settle.last().copied().unwrap_or(0)
         );
+        crate::outln!(
+            "end-of-run checks: {} operations, {} keys decided, {} unknown ({:.3} %), {} malformed",
+            verdicts.ops,
+            verdicts.keys,
+            verdicts.unknown,
+            100.0 * unknown_share,
+            verdicts.errors
+        );
+        crate::outln!("plans drawn:");
+        for line in plans.lines() {
+            crate::outln!("  {line}");
+        }
         if violations.is_empty() {
             crate::outln!("violations: none");
         } else {
@@ -378,10 +466,123 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
                 );
             }
         }
+        for m in &shrunk {
+            crate::outln!(
+                "minimized seed {}: {}",
+                m["seed"],
+                m["summary"].as_str().unwrap_or("")
+            );
+            if let Some(link) = m["link"].as_str() {
+                crate::outln!("    open:  {link}");
+            }
+        }
     }
     Ok(if violations.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Shrink one failing seed toward its first violation's checker.
+fn shrink(
+    registry: &Registry,
+    args: &ChaosArgs,
+    report: &SeedReport,
+    checker: &str,
+) -> serde_json::Value {
+    match minimize::minimize(registry, &report.scenario, checker, 4000) {
+        Ok(m) => {
+            let link = netsplit_core::run::link::url(&args.link_base, &m.scenario)
+                .unwrap_or_else(|e| format!("(no link: {e})"));
+            let summary = format!(
+                "{checker}: {} faults, {} commands, {} ms → {} faults, {} commands, {} ms ({} replays{})",
+                m.before.faults,
+                m.before.commands,
+                m.before.until_ms,
+                m.after.faults,
+                m.after.commands,
+                m.after.until_ms,
+                m.replays,
+                if m.out_of_budget { ", budget spent" } else { "" }
+            );
+            serde_json::json!({
+                "seed": report.seed,
+                "checker": checker,
+                "before": m.before,
+                "after": m.after,
+                "replays": m.replays,
+                "summary": summary,
+                "link": link,
+                "scenario": serde_json::from_str::<serde_json::Value>(&m.scenario.to_json()).unwrap_or_default(),
+            })
+        }
+        Err(e) => serde_json::json!({
+            "seed": report.seed,
+            "checker": checker,
+            "summary": format!("cannot shrink: {e}"),
+        }),
+    }
+}
+
+/// How often each value of each plan field was drawn (numbers with many values are summarised
+/// by their range).
+#[derive(Default)]
+struct Distribution {
+    fields: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Distribution {
+    fn add(&mut self, plan: &Plan) {
+        let value = serde_json::to_value(plan).unwrap_or_default();
+        self.walk("", &value);
+    }
+
+    fn walk(&mut self, path: &str, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    self.walk(&p, v);
+                }
+            }
+            // Fault rates, latency and tuples say little value by value; the config and the
+            // on/off switches are what a reader wants to see spread.
+            serde_json::Value::Array(_) => {}
+            other => {
+                *self
+                    .fields
+                    .entry(path.to_string())
+                    .or_default()
+                    .entry(other.to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.fields).unwrap_or_default()
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .map(|(field, values)| {
+                if values.len() <= 6 {
+                    let parts: Vec<String> =
+                        values.iter().map(|(v, n)| format!("{v}×{n}")).collect();
+                    format!("{field}: {}", parts.join(" "))
+                } else {
+                    let nums: Vec<f64> = values.keys().filter_map(|v| v.parse().ok()).collect();
+                    let lo = nums.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    format!("{field}: {} values from {lo} to {hi}", values.len())
+                }
+            })
+            .collect()
+    }
 }

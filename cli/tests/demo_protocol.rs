@@ -15,7 +15,7 @@ use netsplit_core::kernel::harness::{sends, Harness};
 use netsplit_core::kernel::node::{Actor, Client, ClientId, Ctx, Message, Model, Server};
 use netsplit_core::kernel::sim::Simulator;
 use netsplit_core::kernel::view::{Field, NodeView, Outline, Role};
-use netsplit_core::run::chaos::{run_seed, ChaosOptions, ChaosProtocol, SeedReport};
+use netsplit_core::run::chaos::{run_seed, ChaosOptions, ChaosProtocol, SeedReport, Workload};
 use netsplit_core::run::gallery::GalleryEntry;
 use netsplit_core::run::playground::Playground;
 use netsplit_core::run::registry::{
@@ -292,6 +292,7 @@ impl ChaosProtocol for PingPong {
     fn client_op(
         rng: &mut netsplit_core::kernel::rng::SimRng,
         sim: &Simulator<PingPong>,
+        _workload: &Workload,
     ) -> Option<Control> {
         let node = sim.members()[rng.index(sim.members().len())];
         (sim.cluster().clients > 0).then(|| Control::Submit {

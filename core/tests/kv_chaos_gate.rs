@@ -120,7 +120,7 @@ fn lww_and_set_modes_converge_under_the_same_chaos() {
             ..Dynamo::chaos_config(&options)
         };
         for seed in 0..seeds {
-            let r = run_seed_with::<Dynamo>(dynamo::ID, seed, &options, config.clone());
+            let r = run_seed_with::<Dynamo>(dynamo::ID, seed, &options, |_| config.clone());
             assert!(
                 r.violations.is_empty(),
                 "{} mode, seed {seed}: {:?}",

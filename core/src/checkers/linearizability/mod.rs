@@ -98,33 +98,75 @@ use std::collections::BTreeMap;
 ///
 /// The history may list its entries in any order; verdicts refer to entries by their index.
 pub fn check(history: &[Event], budget: u64) -> Result<Verdict, HistoryError> {
-    validate(history)?;
-    let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (index, event) in history.iter().enumerate() {
-        by_key.entry(event.op.key()).or_default().push(index);
-    }
     let mut total_steps: u64 = 0;
     let mut out_of_budget = false;
-    for (key, indices) in &by_key {
-        let ops = compile(history, indices);
-        let mut steps = 0;
-        match search(&ops, budget, &mut steps) {
-            Search::Linearizable => {}
-            Search::OutOfBudget => out_of_budget = true,
-            Search::NotLinearizable => {
-                let (ops, reason) = explain(history, key, &ops, budget, &mut steps);
-                return Ok(Verdict::NotLinearizable {
-                    key: (*key).to_string(),
-                    ops,
-                    reason,
-                });
-            }
+    for key in check_keys(history, budget, true)? {
+        match key.verdict {
+            Verdict::NotLinearizable { .. } => return Ok(key.verdict),
+            Verdict::Unknown { .. } => out_of_budget = true,
+            Verdict::Linearizable => {}
         }
-        total_steps = total_steps.saturating_add(steps);
+        total_steps = total_steps.saturating_add(key.steps);
     }
     Ok(if out_of_budget {
         Verdict::Unknown { steps: total_steps }
     } else {
         Verdict::Linearizable
     })
+}
+
+/// One key's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyVerdict {
+    /// The key.
+    pub key: String,
+    /// Its operations in the history.
+    pub ops: usize,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Search steps spent on it.
+    pub steps: u64,
+}
+
+/// Every key's own verdict, keys in sorted order (what a gate counts: keys decided, keys left
+/// `Unknown`). With `stop_at_violation`, the list ends at the first key that is not
+/// linearizable. Malformed histories are refused with a [`HistoryError`].
+pub fn check_keys(
+    history: &[Event],
+    budget: u64,
+    stop_at_violation: bool,
+) -> Result<Vec<KeyVerdict>, HistoryError> {
+    validate(history)?;
+    let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, event) in history.iter().enumerate() {
+        by_key.entry(event.op.key()).or_default().push(index);
+    }
+    let mut out = Vec::with_capacity(by_key.len());
+    for (key, indices) in &by_key {
+        let ops = compile(history, indices);
+        let mut steps = 0;
+        let verdict = match search(&ops, budget, &mut steps) {
+            Search::Linearizable => Verdict::Linearizable,
+            Search::OutOfBudget => Verdict::Unknown { steps },
+            Search::NotLinearizable => {
+                let (ops, reason) = explain(history, key, &ops, budget, &mut steps);
+                Verdict::NotLinearizable {
+                    key: (*key).to_string(),
+                    ops,
+                    reason,
+                }
+            }
+        };
+        let stop = stop_at_violation && matches!(verdict, Verdict::NotLinearizable { .. });
+        out.push(KeyVerdict {
+            key: (*key).to_string(),
+            ops: indices.len(),
+            verdict,
+            steps,
+        });
+        if stop {
+            break;
+        }
+    }
+    Ok(out)
 }

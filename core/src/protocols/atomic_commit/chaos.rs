@@ -12,7 +12,7 @@ use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::NodeStatus;
-use crate::run::chaos::{ChaosOptions, ChaosProtocol};
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Verdicts, Workload};
 
 /// Keys the random transactions use: few, so transactions conflict often.
 const KEYS: &[&str] = &["a", "b", "c", "d"];
@@ -26,7 +26,8 @@ fn servers(sim: &Simulator<AtomicCommit>) -> impl Iterator<Item = (NodeId, Optio
 
 /// A random transaction over 1–3 participants, sometimes with a read-only participant, rarely
 /// with a value that breaks the constraint.
-fn random_txn(rng: &mut SimRng, participants: &[NodeId]) -> String {
+fn random_txn(rng: &mut SimRng, participants: &[NodeId], keys: Option<usize>) -> String {
+    let keys = &KEYS[..keys.unwrap_or(KEYS.len()).clamp(1, KEYS.len())];
     let mut op = String::from("txn");
     let want = rng.range_inclusive(1, participants.len().min(3) as u64) as usize;
     let mut chosen: Vec<NodeId> = participants.to_vec();
@@ -37,7 +38,7 @@ fn random_txn(rng: &mut SimRng, participants: &[NodeId]) -> String {
     chosen.truncate(want);
     chosen.sort();
     for p in chosen {
-        let key = KEYS[rng.range_inclusive(0, KEYS.len() as u64 - 1) as usize];
+        let key = keys[rng.range_inclusive(0, keys.len() as u64 - 1) as usize];
         if want > 1 && rng.chance(0.15) {
             op.push_str(&format!(" {p}:{key}"));
         } else {
@@ -63,6 +64,19 @@ impl ChaosProtocol for AtomicCommit {
         }
     }
 
+    /// Swarm: which server coordinates, and the vote timeout, retry interval and client
+    /// timeout, drawn per seed (the variant and the base's mutant are kept).
+    fn swarm_config(rng: &mut SimRng, base: CommitConfig, nodes: usize) -> CommitConfig {
+        let vote_timeout_ms = rng.range_inclusive(100, 1000);
+        CommitConfig {
+            coordinator: NodeId::from_index(rng.index(nodes.max(1))),
+            vote_timeout_ms,
+            retry_ms: rng.range_inclusive(50, 500),
+            client_timeout_ms: vote_timeout_ms * rng.range_inclusive(2, 10),
+            ..base
+        }
+    }
+
     fn config_json(config: &CommitConfig) -> serde_json::Value {
         serde_json::to_value(config).unwrap_or_default()
     }
@@ -82,11 +96,17 @@ impl ChaosProtocol for AtomicCommit {
         })
     }
 
-    /// About one turn in three submits: a transaction to the coordinator (mostly) or a
-    /// refuse/accept command to a participant (rarely).
-    fn client_op(rng: &mut SimRng, sim: &Simulator<AtomicCommit>) -> Option<Control> {
+    /// About one turn in three submits (with a swarm workload, `writes_pct` of the turns): a
+    /// transaction to the coordinator (mostly) or a refuse/accept command to a participant
+    /// (rarely).
+    fn client_op(
+        rng: &mut SimRng,
+        sim: &Simulator<AtomicCommit>,
+        workload: &Workload,
+    ) -> Option<Control> {
         let clients = sim.cluster().clients;
-        if clients == 0 || !rng.chance(0.35) {
+        let busy = workload.writes_pct.map_or(0.35, |pct| pct as f64 / 100.0);
+        if clients == 0 || !rng.chance(busy) {
             return None;
         }
         let client = NodeId::client(rng.range_inclusive(0, clients as u64 - 1) as usize);
@@ -110,57 +130,17 @@ impl ChaosProtocol for AtomicCommit {
         Some(Control::Submit {
             client,
             node: coordinator,
-            op: random_txn(rng, &participants),
+            op: random_txn(rng, &participants, workload.keys),
         })
     }
 
     /// Once settled, every commit on the coordinator's log has its end record and was applied
     /// by every writer.
-    fn final_check(sim: &Simulator<AtomicCommit>) -> Vec<Violation> {
-        if !Self::settled(sim) {
-            return Vec::new();
+    fn final_check(sim: &Simulator<AtomicCommit>) -> Verdicts {
+        Verdicts {
+            ops: sim.counters().requests,
+            ..Verdicts::of(end_records_and_applied(sim))
         }
-        let mut out = Vec::new();
-        let coordinator = sim.config().coordinator;
-        let Some(coord) = sim.server(coordinator) else {
-            return out;
-        };
-        let log = &coord.durable_state().log;
-        for rec in log {
-            let LogRec::Commit { txn, writers } = rec else {
-                continue;
-            };
-            let ended = log
-                .iter()
-                .any(|r| matches!(r, LogRec::End { txn: t } if t == txn));
-            let missing: Vec<String> = writers
-                .iter()
-                .filter(|w| {
-                    sim.server(**w).is_none_or(|n| {
-                        n.kind() != Kind::Participant
-                            || n.durable_state().done.get(txn) != Some(&Outcome::Commit)
-                    })
-                })
-                .map(|w| w.to_string())
-                .collect();
-            if !ended || !missing.is_empty() {
-                out.push(Violation {
-                    at: sim.now(),
-                    event: sim.events().saturating_sub(1),
-                    checker: RECOVERY,
-                    node: Some(coordinator),
-                    detail: format!(
-                        "{txn} is committed on the log but {}",
-                        if missing.is_empty() {
-                            "has no end record".to_string()
-                        } else {
-                            format!("never applied at {}", missing.join(" "))
-                        }
-                    ),
-                });
-            }
-        }
-        out
     }
 
     fn unsettled(sim: &Simulator<AtomicCommit>) -> String {
@@ -186,4 +166,53 @@ impl ChaosProtocol for AtomicCommit {
             parts.join("; ")
         )
     }
+}
+
+/// Once settled, every commit on the coordinator's log has its end record and was applied by
+/// every writer.
+fn end_records_and_applied(sim: &Simulator<AtomicCommit>) -> Vec<Violation> {
+    if !AtomicCommit::settled(sim) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let coordinator = sim.config().coordinator;
+    let Some(coord) = sim.server(coordinator) else {
+        return out;
+    };
+    let log = &coord.durable_state().log;
+    for rec in log {
+        let LogRec::Commit { txn, writers } = rec else {
+            continue;
+        };
+        let ended = log
+            .iter()
+            .any(|r| matches!(r, LogRec::End { txn: t } if t == txn));
+        let missing: Vec<String> = writers
+            .iter()
+            .filter(|w| {
+                sim.server(**w).is_none_or(|n| {
+                    n.kind() != Kind::Participant
+                        || n.durable_state().done.get(txn) != Some(&Outcome::Commit)
+                })
+            })
+            .map(|w| w.to_string())
+            .collect();
+        if !ended || !missing.is_empty() {
+            out.push(Violation {
+                at: sim.now(),
+                event: sim.events().saturating_sub(1),
+                checker: RECOVERY,
+                node: Some(coordinator),
+                detail: format!(
+                    "{txn} is committed on the log but {}",
+                    if missing.is_empty() {
+                        "has no end record".to_string()
+                    } else {
+                        format!("never applied at {}", missing.join(" "))
+                    }
+                ),
+            });
+        }
+    }
+    out
 }

@@ -183,11 +183,11 @@ impl Protocol for AtomicCommitProtocol {
     }
 
     fn chaos_seed(&self, seed: u64, options: &ChaosOptions) -> SeedReport {
-        let config = CommitConfig {
-            variant: self.variant,
-            ..AtomicCommit::chaos_config(options)
-        };
-        run_seed_with::<AtomicCommit>(self.id(), seed, options, config)
+        let variant = self.variant;
+        run_seed_with::<AtomicCommit>(self.id(), seed, options, |o| CommitConfig {
+            variant,
+            ..AtomicCommit::chaos_config(o)
+        })
     }
 
     fn mutants(&self) -> Vec<MutantInfo> {

@@ -4,15 +4,15 @@
 
 use super::check::{client_ids, converged, final_check};
 use super::node::KvClient;
+use super::ConflictMode;
 use super::{Dynamo, KvConfig, Mutant};
-use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::NodeStatus;
-use crate::run::chaos::{ChaosOptions, ChaosProtocol};
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Verdicts, Workload};
 
 /// Keys the chaos clients use (few, so writes collide).
 pub const KEYS: &[&str] = &["a", "b", "c", "d", "e", "f"];
@@ -35,16 +35,22 @@ fn pick<'a, T>(rng: &mut SimRng, from: &'a [T]) -> &'a T {
     &from[rng.range_inclusive(0, from.len() as u64 - 1) as usize]
 }
 
-/// A random operation for a client, given its history (writes may supersede its last read).
-pub fn random_op(rng: &mut SimRng, node: &KvClient) -> String {
-    let key = *pick(rng, KEYS);
+/// A random operation for a client, given its history (writes may supersede its last read):
+/// 55 % writes by default; with a swarm workload, `writes_pct` writes on its first `keys` keys.
+pub fn random_op(rng: &mut SimRng, node: &KvClient, workload: &Workload) -> String {
+    let keys = workload.keys.unwrap_or(KEYS.len()).clamp(1, KEYS.len());
+    let key = *pick(rng, &KEYS[..keys]);
     let level = *pick(
         rng,
         &[
             "local", "eventual", "eventual", "strong", "strong", "n=3 r=1", "n=3 r=3",
         ],
     );
-    if rng.chance(0.45) {
+    let read = match workload.writes_pct {
+        None => rng.chance(0.45),
+        Some(pct) => rng.range_inclusive(0, 99) >= pct,
+    };
+    if read {
         let level = level.replace("w=", "r=");
         return format!("get {key} {level}");
     }
@@ -73,6 +79,37 @@ impl ChaosProtocol for Dynamo {
                 .as_deref()
                 .and_then(mutant::by_name::<Mutant>),
             ..KvConfig::default()
+        }
+    }
+
+    /// Swarm: replicas per key (N, 3 up to the cluster or 5), the conflict mode (siblings, LWW with
+    /// drawn clock skews, sets), sloppy quorums, read repair and the anti-entropy interval,
+    /// drawn per seed; the base's mutant is kept.
+    fn swarm_config(rng: &mut SimRng, base: KvConfig, nodes: usize) -> KvConfig {
+        let conflict = [
+            ConflictMode::Siblings,
+            ConflictMode::Siblings,
+            ConflictMode::Lww,
+            ConflictMode::Set,
+        ][rng.index(4)];
+        let clock_skew_ms = if conflict == ConflictMode::Lww {
+            (0..nodes)
+                .map(|_| rng.range_inclusive(0, 600) as i64 - 300)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        KvConfig {
+            // At least the 3 copies the workload's explicit `n=3` requests ask for: a request N
+            // above the key's replication factor is outside what anti-entropy maintains (see
+            // docs/protocols/dynamo.md).
+            replicas: rng.range_inclusive(3, nodes.clamp(3, 5) as u64) as usize,
+            conflict,
+            clock_skew_ms,
+            sloppy_quorum: rng.chance(0.4),
+            read_repair: rng.chance(0.8),
+            anti_entropy_ms: [300, 1000, 2000][rng.index(3)],
+            ..base
         }
     }
 
@@ -105,7 +142,11 @@ impl ChaosProtocol for Dynamo {
     /// An idle client reads or writes a random key through a random server. Once the faults
     /// are over the clients fall silent: convergence must then come from hinted handoff and
     /// anti-entropy alone (reads would repair replicas and hide a broken anti-entropy).
-    fn client_op(rng: &mut SimRng, sim: &Simulator<Dynamo>) -> Option<Control> {
+    fn client_op(
+        rng: &mut SimRng,
+        sim: &Simulator<Dynamo>,
+        workload: &Workload,
+    ) -> Option<Control> {
         if calm(sim) {
             return None;
         }
@@ -119,11 +160,15 @@ impl ChaosProtocol for Dynamo {
         let client = *pick(rng, &idle);
         let node =
             NodeId::from_index(rng.range_inclusive(0, sim.cluster_size() as u64 - 1) as usize);
-        let op = random_op(rng, sim.client(client)?);
+        let op = random_op(rng, sim.client(client)?, workload);
         Some(Control::Submit { client, node, op })
     }
 
-    fn final_check(sim: &Simulator<Dynamo>) -> Vec<Violation> {
-        final_check(sim, &client_ids(sim, sim.cluster().clients))
+    fn final_check(sim: &Simulator<Dynamo>) -> Verdicts {
+        let clients = client_ids(sim, sim.cluster().clients);
+        Verdicts {
+            ops: super::check::histories(sim, &clients).len() as u64,
+            ..Verdicts::of(final_check(sim, &clients))
+        }
     }
 }

@@ -10,7 +10,13 @@ use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::NodeId;
-use crate::run::chaos::{ChaosOptions, ChaosProtocol, Probe};
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Probe, Verdicts, Workload};
+
+/// Hot keys the chaos clients use (the first `Workload::keys`; three by default).
+const KEYS: &[&str] = &["x", "y", "z", "w", "v", "u"];
+
+/// The linearizability checker's step budget per key at the end of a seed.
+pub const FINAL_BUDGET: u64 = 2_000_000;
 
 impl ChaosProtocol for Raft {
     fn chaos_config(options: &ChaosOptions) -> RaftConfig {
@@ -27,6 +33,40 @@ impl ChaosProtocol for Raft {
                 RaftConfig::default().read_mode
             },
             ..RaftConfig::default()
+        }
+    }
+
+    /// Swarm: every option a deployment might choose — PreVote and CheckQuorum on or off, the
+    /// read mode (a lease only with CheckQuorum, which it needs), batching and pipelining,
+    /// batch size and window, the snapshot interval, the election timeout range and the
+    /// heartbeat — drawn per seed; the base's mutant is kept.
+    fn swarm_config(rng: &mut SimRng, base: RaftConfig, _nodes: usize) -> RaftConfig {
+        let check_quorum = rng.chance(0.75);
+        let pre_vote = rng.chance(0.75);
+        let read_mode = match rng.index(3) {
+            0 => ReadMode::Log,
+            1 => ReadMode::ReadIndex,
+            _ if check_quorum => ReadMode::Lease,
+            _ => ReadMode::ReadIndex,
+        };
+        let election_timeout_min_ms = rng.range_inclusive(100, 300);
+        let election_timeout_max_ms = election_timeout_min_ms + rng.range_inclusive(50, 300);
+        let heartbeat_ms = rng.range_inclusive(20, election_timeout_min_ms / 2);
+        RaftConfig {
+            pre_vote,
+            check_quorum,
+            read_mode,
+            election_timeout_min_ms,
+            election_timeout_max_ms,
+            heartbeat_ms,
+            batching: rng.chance(0.7),
+            batch_delay_ms: rng.range_inclusive(0, 20),
+            max_batch: [1, 4, 16, 64][rng.index(4)],
+            pipelining: rng.chance(0.7),
+            max_inflight: rng.range_inclusive(1, 8) as usize,
+            snapshot_every: [0, 8, 16, 32, 128][rng.index(5)],
+            lease_drift_ms: rng.range_inclusive(5, election_timeout_min_ms / 3),
+            ..base
         }
     }
 
@@ -70,8 +110,10 @@ impl ChaosProtocol for Raft {
     }
 
     /// A random command from a random idle client to a random server, on a few hot keys so
-    /// operations overlap.
-    fn client_op(rng: &mut SimRng, sim: &Simulator<Raft>) -> Option<Control> {
+    /// operations overlap: 40 % put, 30 % get, 20 % cas, 10 % delete by default; with a swarm
+    /// workload, `writes_pct` of the commands write (put, cas, delete as 4 : 2 : 1) and the
+    /// rest read.
+    fn client_op(rng: &mut SimRng, sim: &Simulator<Raft>, workload: &Workload) -> Option<Control> {
         let clients = sim.cluster().clients;
         if clients == 0 {
             return None;
@@ -82,9 +124,15 @@ impl ChaosProtocol for Raft {
             return None;
         }
         let node = NodeId::from_index(rng.index(sim.cluster_size()));
-        let key = ["x", "y", "z"][rng.index(3)];
+        let keys = workload.keys.unwrap_or(3).clamp(1, KEYS.len());
+        let key = KEYS[rng.index(keys)];
         let value = rng.range_inclusive(1, 9);
-        let op = match rng.index(10) {
+        let kind = match workload.writes_pct {
+            None => rng.index(10),
+            Some(pct) if rng.range_inclusive(0, 99) < pct => [0, 0, 0, 0, 7, 7, 9][rng.index(7)],
+            Some(_) => 4,
+        };
+        let op = match kind {
             0..=3 => format!("put {key} {value}"),
             4..=6 => format!("get {key}"),
             7 | 8 => {
@@ -105,9 +153,11 @@ impl ChaosProtocol for Raft {
     /// 1…⌈n/2⌉+… stay fully connected, and each remaining server reaches exactly one of them.
     /// With PreVote and CheckQuorum a leader stays put; without, the half-connected servers
     /// depose leaders over and over.
+    /// (The probe judges what PreVote and CheckQuorum promise; a configuration without both
+    /// makes no such promise and gets no probe.)
     fn probe(rng: &mut SimRng, sim: &Simulator<Raft>) -> Option<Probe> {
         let n = sim.cluster_size();
-        if n < 3 {
+        if n < 3 || !(sim.config().pre_vote && sim.config().check_quorum) {
             return None;
         }
         let mut order: Vec<NodeId> = (0..n).map(NodeId::from_index).collect();
@@ -146,28 +196,51 @@ impl ChaosProtocol for Raft {
         })
     }
 
-    /// Violations the live linearizability checker found are already in the trace; this adds
-    /// nothing, but a seed's histories are all re-checked at the end with pending operations
-    /// indeterminate (the live check sees other clients' operations as last observed).
-    fn final_check(sim: &Simulator<Raft>) -> Vec<Violation> {
+    /// Violations the live linearizability checker found are already in the trace; at the
+    /// end every key's whole history is checked again with pending operations indeterminate
+    /// (the live check sees other clients' operations as last observed), and what was decided
+    /// is counted: a malformed history is a violation, a key out of budget is `Unknown`.
+    fn final_check(sim: &Simulator<Raft>) -> Verdicts {
         let mut history = Vec::new();
         for k in 0..sim.cluster().clients {
             if let Some(c) = sim.client(NodeId::client(k)) {
                 history.extend(c.history().iter().map(|op| op.event(k as u32 + 1)));
             }
         }
-        match linearizability::check(&history, 2_000_000) {
-            Ok(linearizability::Verdict::NotLinearizable { key, reason, .. }) => {
-                vec![Violation {
-                    at: sim.now(),
-                    event: sim.events().saturating_sub(1),
-                    checker: super::check::LINEARIZABLE,
-                    node: None,
-                    detail: format!("client history of key {key:?} is not linearizable: {reason}"),
-                }]
+        let violation = |detail: String| Violation {
+            at: sim.now(),
+            event: sim.events().saturating_sub(1),
+            checker: super::check::LINEARIZABLE,
+            node: None,
+            detail,
+        };
+        let mut verdicts = Verdicts {
+            ops: history.len() as u64,
+            ..Verdicts::default()
+        };
+        match linearizability::check_keys(&history, FINAL_BUDGET, true) {
+            Err(e) => {
+                verdicts.errors = 1;
+                verdicts
+                    .violations
+                    .push(violation(format!("the client history is malformed: {e}")));
             }
-            _ => Vec::new(),
+            Ok(keys) => {
+                for k in keys {
+                    verdicts.keys += 1;
+                    match k.verdict {
+                        linearizability::Verdict::NotLinearizable { key, reason, .. } => {
+                            verdicts.violations.push(violation(format!(
+                                "client history of key {key:?} is not linearizable: {reason}"
+                            )));
+                        }
+                        linearizability::Verdict::Unknown { .. } => verdicts.unknown += 1,
+                        linearizability::Verdict::Linearizable => {}
+                    }
+                }
+            }
         }
+        verdicts
     }
 
     fn unsettled(_sim: &Simulator<Raft>) -> String {
