@@ -40,6 +40,8 @@ pub(super) struct KeyOp {
     invoked_at: u64,
     /// `None` for indeterminate operations.
     returned_at: Option<u64>,
+    /// Indeterminate operations only: took effect by then, if ever.
+    deadline: Option<u64>,
     action: Action,
     expect: Expect,
 }
@@ -117,6 +119,7 @@ pub(super) fn compile(history: &[Event], indices: &[usize]) -> Vec<KeyOp> {
             index,
             invoked_at: event.invoked_at,
             returned_at: event.returned.as_ref().map(|(at, _)| *at),
+            deadline: event.deadline.filter(|_| event.returned.is_none()),
             action,
             expect,
         });
@@ -261,11 +264,13 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
     }
 
     // The entry list: calls and returns sorted by time, calls before returns at equal times
-    // (operations that touch at one instant overlap), indeterminate returns at the very end.
+    // (operations that touch at one instant overlap); an indeterminate operation's "return" is
+    // its deadline, or the very end if it has none.
     let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * n);
     for (i, op) in ops.iter().enumerate() {
         order.push((u128::from(op.invoked_at), 0, i));
-        order.push((op.returned_at.map_or(u128::MAX, u128::from), 1, i));
+        let end = op.returned_at.or(op.deadline);
+        order.push((end.map_or(u128::MAX, u128::from), 1, i));
     }
     order.sort_unstable();
 
@@ -394,6 +399,27 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
             } else {
                 entry = next[entry];
             }
+        } else if entry != tail && ops[op_of[entry]].returned_at.is_none() {
+            // The first pending return is an indeterminate operation's deadline: had it taken
+            // effect, it would have been linearized by now (every candidate before this entry
+            // was tried), so here it did not. Drop it without changing the state, as a forced
+            // step (backtracking past it keeps backtracking).
+            if *steps >= budget {
+                return Search::OutOfBudget;
+            }
+            *steps += 1;
+            let i = op_of[entry];
+            bits[i / 64] |= 1u64 << (i % 64);
+            bits[words] = u64::from(state);
+            if memo.insert(set_hash ^ memo.word(i), &bits) {
+                set_hash ^= memo.word(i);
+                stack.push((i, state, true));
+                lift(&mut next, &mut prev, i);
+                arrived = true;
+            } else {
+                bits[i / 64] &= !(1u64 << (i % 64));
+                entry = tail; // known dead end: backtrack
+            }
         } else {
             // Reached the first pending return: no remaining candidate fits. Backtrack.
             let Some((i, before, forced)) = stack.pop() else {
@@ -422,7 +448,12 @@ fn cut_at(ops: &[KeyOp], t: u64) -> Vec<KeyOp> {
         .map(|op| match op.returned_at {
             Some(at) if at > t => KeyOp {
                 returned_at: None,
+                deadline: None,
                 expect: Expect::Any,
+                ..*op
+            },
+            None if op.deadline.is_some_and(|d| d > t) => KeyOp {
+                deadline: None,
                 ..*op
             },
             _ => *op,
