@@ -459,7 +459,10 @@ fn the_protocol_menu_reads_the_registry() {
         );
     }
     // An old id opens under the new one.
-    s.handle(Action::SwitchProtocol("kv".into()), 0.0);
+    s.handle(
+        Action::SwitchProtocol(netsplit_core::protocols::dynamo::ALIASES[0].into()),
+        0.0,
+    );
     assert_eq!(s.ui.protocol, netsplit_core::protocols::dynamo::ID);
     s.handle(Action::SwitchProtocol("paxos".into()), 0.0);
     assert!(notice(&s).1);

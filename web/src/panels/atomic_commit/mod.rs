@@ -110,8 +110,8 @@ fn participant(
     html! {
         <tr class={classes!(blocked.then_some("blocked"))}>
             <th scope="row">{id.to_string()}</th>
-            <td>{if live.is_none() { "crashed".to_string() } else { participant_state(durable) }}</td>
             <td>
+                {if live.is_none() { "crashed".to_string() } else { participant_state(durable) }}
                 if blocked {
                     <span class="pill blocked-pill" title="prepared, asked the coordinator, no answer yet: it holds its locks">{"⛔ BLOCKED"}</span>
                 }
@@ -120,7 +120,7 @@ fn participant(
                 }
             </td>
             <td class="locks">{if locks.is_empty() { "—".to_string() } else { locks.join("; ") }}</td>
-            <td class="muted">{in_doubt(durable, live).join("; ")}</td>
+            <td class="muted doubt">{in_doubt(durable, live).join("; ")}</td>
             <td>
                 if let Some(onclick) = toggle {
                     <button class="btn small" {onclick} aria-label={format!("{} on {id}", if refusing { "accept" } else { "refuse" })}>
@@ -143,12 +143,9 @@ fn coordinator(s: &Session<AtomicCommit>, id: NodeId) -> Html {
         .log
         .iter()
         .rev()
-        .map(|rec| {
-            let kind = match rec {
-                LogRec::Commit { .. } => "✓ commit record",
-                LogRec::End { .. } => "end record",
-            };
-            vec![rec.to_string(), kind.to_string()]
+        .map(|rec| match rec {
+            LogRec::Commit { .. } => vec![format!("✓ {rec}")],
+            LogRec::End { .. } => vec![rec.to_string()],
         })
         .collect();
     let mut txns: Vec<Vec<String>> = Vec::new();
@@ -198,7 +195,7 @@ fn coordinator(s: &Session<AtomicCommit>, id: NodeId) -> Html {
         <div class={classes!("coordinator", live.is_none().then_some("crashed"))}>
             <p class="muted">{format!("Coordinator {id}{}",
                 if live.is_none() { " — crashed: only its durable log remains" } else { "" })}</p>
-            { grid("Coordinator log (aborts are never logged)", &["record", "kind"], &log, true, false) }
+            { grid("Coordinator log (aborts are never logged)", &["record, newest first"], &log, true, false) }
             { grid("Transactions", &["txn", "stage", "detail"], &txns, false, live.is_none()) }
         </div>
     }
@@ -277,8 +274,8 @@ impl Panel for AtomicCommitPanel {
                     <caption>{"Participants"}</caption>
                     <thead><tr>
                         <th scope="col">{"node"}</th><th scope="col">{"state"}</th>
-                        <th scope="col">{"marks"}</th><th scope="col">{"locks held"}</th>
-                        <th scope="col">{"in doubt"}</th><th scope="col">{"votes"}</th>
+                        <th scope="col">{"locks held"}</th><th scope="col">{"in doubt"}</th>
+                        <th scope="col">{"votes"}</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

@@ -63,7 +63,7 @@ fn cap(ctx: &PanelCtx<'_>) -> Html {
     };
     html! {
         <>
-            { form(forms::CAP, values, "kv-form", "CAP comparison", body, d) }
+            { form(forms::CAP, values, "cap-form", "CAP comparison", body, d) }
             {
                 match values.output::<CompareTable>() {
                     Some(t) => views::cap_table(t),

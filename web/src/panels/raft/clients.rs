@@ -135,7 +135,7 @@ pub fn settings(ctx: &PanelCtx<'_>, config: &RaftConfig) -> Html {
     .map(|(m, label)| (super::forms::read_mode_name(m), label.to_string()));
     let body = html! {
         <>
-            {flags}
+            <div class="toggles">{flags}</div>
             { field(SETTINGS, values, "snapshot_every", "snapshot every (entries, 0 = never)")
                 .number(0, MAX_SNAPSHOT_EVERY).view(d) }
             { field(SETTINGS, values, "read_mode", "reads").select(modes).live().view(d) }
