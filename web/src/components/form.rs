@@ -218,7 +218,8 @@ pub fn form(
         Action::Submit(form)
     });
     html! {
-        <form class={classes!("panel-form", class)} aria-label={label.to_string()} {onsubmit}>
+        // The model checks every field (and says why next to it): no browser bubbles.
+        <form class={classes!("panel-form", class)} aria-label={label.to_string()} novalidate=true {onsubmit}>
             {body}
             if let Some(e) = values.error(WHOLE_FORM) {
                 <p class="form-error" role="alert">{e.to_string()}</p>

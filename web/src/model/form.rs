@@ -98,6 +98,17 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// Every reason in `fields`, announced as `"{verb}: {first reason}"`.
+    pub fn of(verb: &str, fields: Vec<(String, String)>) -> Invalid {
+        let first = fields
+            .first()
+            .map_or("check the form", |(_, why)| why.as_str());
+        Invalid {
+            notice: format!("{verb}: {first}"),
+            fields,
+        }
+    }
+
     /// One reason, about `field`, announced as `"{verb}: {reason}"`.
     pub fn field(verb: &str, field: &str, reason: impl Into<String>) -> Invalid {
         let reason = reason.into();
@@ -165,5 +176,13 @@ mod tests {
         assert_eq!(forms.get("nope").get("key"), "");
         let bad = Invalid::field("cannot send", "key", "the key is empty");
         assert_eq!(bad.notice, "cannot send: the key is empty");
+        let two = Invalid::of(
+            "cannot send",
+            vec![("a".into(), "first".into()), ("b".into(), "second".into())],
+        );
+        assert_eq!(
+            (two.notice.as_str(), two.fields.len()),
+            ("cannot send: first", 2)
+        );
     }
 }

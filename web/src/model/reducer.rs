@@ -352,7 +352,7 @@ impl State {
     }
 
     /// Replay the run from the start with protocol configuration `config` (same seed, same
-    /// actions). A refused configuration puts the field back and says why next to it.
+    /// actions). A refused configuration changes nothing and says why next to its field.
     fn reconfigure(&mut self, config: serde_json::Value, form: &'static str) {
         let mut scenario = self.engine.share();
         scenario.config = config;
@@ -373,23 +373,10 @@ impl State {
                 );
             }
             Err(e) => {
-                // Put the refused field back as the running configuration has it.
-                let named = e.path.rsplit('.').next().unwrap_or(WHOLE_FORM);
-                let running = self
-                    .panel()
-                    .forms(self.engine.playground())
-                    .into_iter()
-                    .find(|(id, _)| *id == form)
-                    .map(|(_, f)| f)
-                    .filter(|f| f.has(named));
+                // The refused value stays in its field, with the reason next to it.
                 if let Some(f) = self.ui.forms.get_mut(form) {
-                    let field = match &running {
-                        Some(r) => {
-                            f.set(named, r.get(named));
-                            named
-                        }
-                        None => WHOLE_FORM,
-                    };
+                    let named = e.path.rsplit('.').next().unwrap_or(WHOLE_FORM);
+                    let field = if f.has(named) { named } else { WHOLE_FORM };
                     f.set_errors(vec![(field.to_string(), e.message.clone())]);
                 }
                 self.ui.notice = Some(Notice::error(format!("cannot apply the settings: {e}")));

@@ -12,7 +12,7 @@ use netsplit_core::kernel::net::LinkState;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::kernel::view::NodeStatus;
 use netsplit_core::protocols::atomic_commit::THREE_PC;
-use netsplit_core::protocols::raft::{Raft, ID as RAFT};
+use netsplit_core::protocols::raft::{Raft, ReadMode, ID as RAFT};
 use netsplit_core::run::registry::{Protocol as _, Registry};
 use netsplit_core::{Control, NodeId, Time};
 
@@ -41,6 +41,12 @@ fn status(s: &State, i: usize) -> NodeStatus {
 fn notice(s: &State) -> (String, bool) {
     let n = s.ui.notice.clone().expect("a notice");
     (n.text, n.error)
+}
+
+/// Type `value` into `field` of form `form`.
+fn type_in(s: &mut State, form: &'static str, field: &str, value: &str) {
+    let (field, value) = (field.to_string(), value.to_string());
+    s.handle(Action::Field { form, field, value }, 0.0);
 }
 
 fn leader_index(s: &State) -> usize {
@@ -262,71 +268,37 @@ use crate::panels::Panel as _;
 #[test]
 fn link_clicks_cut_cut_one_way_and_heal() {
     let mut s = page();
-    let state = |s: &State, from: usize, to: usize| {
-        s.snapshot
-            .links
-            .iter()
-            .find(|l| l.from == NodeId::from_index(from) && l.to == NodeId::from_index(to))
-            .map_or(LinkState::Up, |l| l.state)
+    // Click the link n1–n2 (shift: one way), then read both directions.
+    let click = |s: &mut State, one_way: bool| {
+        s.handle(
+            Action::LinkClicked {
+                a: 0,
+                b: 1,
+                one_way,
+            },
+            0.0,
+        );
+        let state = |from: usize, to: usize| {
+            s.snapshot
+                .links
+                .iter()
+                .find(|l| l.from == NodeId::from_index(from) && l.to == NodeId::from_index(to))
+                .map_or(LinkState::Up, |l| l.state)
+        };
+        (state(0, 1), state(1, 0))
     };
-    s.handle(
-        Action::LinkClicked {
-            a: 0,
-            b: 1,
-            one_way: false,
-        },
-        0.0,
-    );
+    use LinkState::{Down, Up};
+    assert_eq!(click(&mut s, false), (Down, Down));
     assert_eq!(
-        (state(&s, 0, 1), state(&s, 1, 0)),
-        (LinkState::Down, LinkState::Down)
-    );
-    s.handle(
-        Action::LinkClicked {
-            a: 0,
-            b: 1,
-            one_way: true,
-        },
-        0.0,
-    );
-    assert!(
-        s.snapshot.links.is_empty(),
+        click(&mut s, true),
+        (Up, Up),
         "a click on a cut link heals it"
     );
-    s.handle(
-        Action::LinkClicked {
-            a: 0,
-            b: 1,
-            one_way: true,
-        },
-        0.0,
-    );
-    assert_eq!(
-        (state(&s, 0, 1), state(&s, 1, 0)),
-        (LinkState::Down, LinkState::Up)
-    );
-    s.handle(
-        Action::LinkClicked {
-            a: 0,
-            b: 1,
-            one_way: false,
-        },
-        0.0,
-    );
+    assert_eq!(click(&mut s, true), (Down, Up));
+    assert_eq!(click(&mut s, false), (Up, Up));
     // With n2 selected, shift-click cuts the direction leaving it.
     s.handle(Action::Select(Some(1)), 0.0);
-    s.handle(
-        Action::LinkClicked {
-            a: 0,
-            b: 1,
-            one_way: true,
-        },
-        0.0,
-    );
-    assert_eq!(
-        (state(&s, 0, 1), state(&s, 1, 0)),
-        (LinkState::Up, LinkState::Down)
-    );
+    assert_eq!(click(&mut s, true), (Up, Down));
 }
 
 #[test]
@@ -527,16 +499,7 @@ fn restart_with_nodes_and_seed_and_a_new_seed() {
 fn the_client_form_keeps_its_text_shows_errors_by_field_and_submits() {
     let mut s = page();
     let form = raft::forms::CLIENT;
-    let set = |s: &mut State, field: &str, value: &str| {
-        s.handle(
-            Action::Field {
-                form,
-                field: field.into(),
-                value: value.into(),
-            },
-            0.0,
-        );
-    };
+    let set = |s: &mut State, field: &str, value: &str| type_in(s, form, field, value);
     set(&mut s, "key", "");
     s.handle(Action::Submit(form), 0.0);
     assert_eq!(notice(&s), ("cannot send: the key is empty".into(), true));
@@ -561,34 +524,20 @@ fn the_client_form_keeps_its_text_shows_errors_by_field_and_submits() {
         "the form keeps its text"
     );
     // A field of a form that does not exist changes nothing.
-    s.handle(
-        Action::Field {
-            form: "nope",
-            field: "x".into(),
-            value: "1".into(),
-        },
-        0.0,
-    );
+    type_in(&mut s, "nope", "x", "1");
     s.handle(Action::Submit("nope"), 0.0);
     assert_eq!(s.ui.forms.get(WHOLE_FORM).get("x"), "");
     assert!(notice(&s).1);
 }
 
 #[test]
-fn settings_replay_the_run_and_a_refused_one_is_put_back_with_its_reason() {
+fn settings_replay_the_run_and_a_refused_one_says_why_at_its_field() {
     let mut s = page();
     advance(&mut s, 1_000);
     s.handle(Action::Select(Some(1)), 0.0);
     let form = raft::forms::SETTINGS;
     let set = |s: &mut State, field: &str, value: &str| {
-        s.handle(
-            Action::Field {
-                form,
-                field: field.into(),
-                value: value.into(),
-            },
-            0.0,
-        );
+        type_in(s, form, field, value);
         s.handle(Action::Submit(form), 0.0);
     };
     let config = |s: &State| {
@@ -621,10 +570,15 @@ fn settings_replay_the_run_and_a_refused_one_is_put_back_with_its_reason() {
         "{text}"
     );
     let f = s.ui.forms.get(form);
-    assert_eq!(f.get("read_mode"), "read-index", "put back as running");
+    assert_eq!(
+        f.get("read_mode"),
+        "lease",
+        "the choice stays, with the reason"
+    );
     assert!(f
         .error("read_mode")
         .is_some_and(|e| e.contains("check_quorum")));
+    assert_eq!(config(&s).read_mode, ReadMode::ReadIndex, "not applied");
     set(&mut s, "snapshot_every", "many");
     assert_eq!(
         s.ui.forms.get(form).get("snapshot_every"),
@@ -643,27 +597,13 @@ fn a_computing_form_keeps_its_result() {
         0.0,
     );
     let form = dynamo::forms::CAP;
-    s.handle(
-        Action::Field {
-            form,
-            field: "seed".into(),
-            value: "x".into(),
-        },
-        0.0,
-    );
+    type_in(&mut s, form, "seed", "x");
     s.handle(Action::Submit(form), 0.0);
     assert_eq!(
         s.ui.forms.get(form).error("seed"),
         Some("seed \"x\" must be a whole number")
     );
-    s.handle(
-        Action::Field {
-            form,
-            field: "seed".into(),
-            value: "3".into(),
-        },
-        0.0,
-    );
+    type_in(&mut s, form, "seed", "3");
     s.handle(Action::Submit(form), 0.0);
     let table =
         s.ui.forms

@@ -140,6 +140,45 @@ pub fn panel_for(id: &str) -> &'static dyn Panel {
         .unwrap_or(&PlainPanel)
 }
 
+/// The client (field `client`) and the server (field `node`) a request form names, among
+/// `clients` clients and `servers` servers; what is wrong goes to `wrong`.
+pub fn sender(
+    form: &Form,
+    servers: usize,
+    clients: usize,
+    wrong: &mut Vec<(String, String)>,
+) -> Option<(NodeId, NodeId)> {
+    let client =
+        NodeId::parse(form.get("client")).filter(|c| c.client_index().is_some_and(|k| k < clients));
+    if client.is_none() {
+        wrong.push(("client".into(), "choose a client".into()));
+    }
+    let node = NodeId::parse(form.get("node")).filter(|n| !n.is_client() && n.index() < servers);
+    if node.is_none() {
+        wrong.push(("node".into(), "choose a server".into()));
+    }
+    client.zip(node)
+}
+
+/// The request `op` from the client to the server in `to` (see [`sender`]), or every reason
+/// in `wrong` it cannot be sent.
+pub fn request(
+    to: Option<(NodeId, NodeId)>,
+    op: String,
+    wrong: Vec<(String, String)>,
+) -> Result<Control, Invalid> {
+    match to {
+        Some((client, node)) if wrong.is_empty() => Ok(Control::Submit { client, node, op }),
+        _ => Err(Invalid::of("cannot send", wrong)),
+    }
+}
+
+/// Nodes as `n2 n3`.
+pub fn names(nodes: impl IntoIterator<Item = NodeId>) -> String {
+    let names: Vec<String> = nodes.into_iter().map(|n| n.to_string()).collect();
+    names.join(" ")
+}
+
 /// The typed session behind `pg`, if it runs protocol model `M`.
 pub fn session<M: Model>(pg: &dyn Playground) -> Option<&Session<M>> {
     pg.as_any().downcast_ref::<Session<M>>()

@@ -50,12 +50,10 @@ pub fn txn_text(form: &Form, participants: &[NodeId]) -> Result<String, Invalid>
     if wrong.is_empty() && op == "txn" {
         wrong.push((WHOLE_FORM.into(), "choose at least one participant".into()));
     }
-    match wrong.first() {
-        None => Ok(op),
-        Some((_, why)) => Err(Invalid {
-            notice: format!("cannot submit: {why}"),
-            fields: wrong,
-        }),
+    if wrong.is_empty() {
+        Ok(op)
+    } else {
+        Err(Invalid::of("cannot submit", wrong))
     }
 }
 

@@ -5,7 +5,7 @@
 
 pub mod forms;
 
-use super::{clients, server, session, Panel, PanelCtx, ServerState, Submitted};
+use super::{clients, names, server, session, Panel, PanelCtx, ServerState, Submitted};
 use crate::components::form::{field, form};
 use crate::components::tables::grid;
 use crate::model::form::{Form, Invalid};
@@ -132,6 +132,51 @@ fn participant(
     }
 }
 
+/// The coordinator's transactions as rows (txn, stage, detail): those collecting votes, those
+/// in phase two, then the latest decisions, newest first.
+pub fn transactions(c: &CommitServer) -> Vec<Vec<String>> {
+    let voting = c.voting().iter().map(|(txn, v)| {
+        let cast: Vec<String> = v
+            .votes
+            .iter()
+            .map(|(p, vote)| format!("{p} {vote}"))
+            .collect();
+        let missing = names(
+            v.spec
+                .parts
+                .keys()
+                .copied()
+                .filter(|p| !v.votes.contains_key(p)),
+        );
+        let detail = match (cast.is_empty(), missing.is_empty()) {
+            (true, _) => format!("waiting for {missing}"),
+            (false, true) => cast.join(", "),
+            (false, false) => format!("{}; waiting for {missing}", cast.join(", ")),
+        };
+        vec![txn.to_string(), "collecting votes".into(), detail]
+    });
+    let finishing = c.finishing().iter().map(|(txn, f)| {
+        let stage = match f.phase {
+            Phase2::PreCommit => "pre-committing",
+            Phase2::Commit => "committing",
+        };
+        let unacked = names(f.writers.iter().copied().filter(|w| !f.acked.contains(w)));
+        vec![
+            txn.to_string(),
+            stage.into(),
+            format!("acks missing from {unacked}"),
+        ]
+    });
+    let decided = c.recent().iter().rev().map(|(txn, (outcome, why))| {
+        let stage = match outcome {
+            Outcome::Commit => "✓ committed",
+            Outcome::Abort => "✗ aborted",
+        };
+        vec![txn.to_string(), stage.into(), why.clone()]
+    });
+    voting.chain(finishing).chain(decided).collect()
+}
+
 /// The coordinator's log (durable) and its transactions (volatile: gone while it is down).
 fn coordinator(s: &Session<AtomicCommit>, id: NodeId) -> Html {
     let (durable, live) = match server(s, id) {
@@ -148,49 +193,7 @@ fn coordinator(s: &Session<AtomicCommit>, id: NodeId) -> Html {
             LogRec::End { .. } => vec![rec.to_string()],
         })
         .collect();
-    let mut txns: Vec<Vec<String>> = Vec::new();
-    if let Some(c) = live {
-        for (txn, v) in c.voting() {
-            let votes: Vec<String> = v
-                .spec
-                .parts
-                .keys()
-                .map(|p| match v.votes.get(p) {
-                    Some(vote) => format!("{p} {vote}"),
-                    None => format!("{p} ?"),
-                })
-                .collect();
-            txns.push(vec![
-                txn.to_string(),
-                "collecting votes".into(),
-                votes.join(", "),
-            ]);
-        }
-        for (txn, f) in c.finishing() {
-            let waiting: Vec<String> = f
-                .writers
-                .iter()
-                .filter(|w| !f.acked.contains(w))
-                .map(|w| w.to_string())
-                .collect();
-            let stage = match f.phase {
-                Phase2::PreCommit => "pre-committing",
-                Phase2::Commit => "committing",
-            };
-            txns.push(vec![
-                txn.to_string(),
-                stage.into(),
-                format!("waiting for {}", waiting.join(" ")),
-            ]);
-        }
-        for (txn, (outcome, why)) in c.recent().iter().rev() {
-            let stage = match outcome {
-                Outcome::Commit => "✓ committed",
-                Outcome::Abort => "✗ aborted",
-            };
-            txns.push(vec![txn.to_string(), stage.into(), why.clone()]);
-        }
-    }
+    let txns = live.map(transactions).unwrap_or_default();
     html! {
         <div class={classes!("coordinator", live.is_none().then_some("crashed"))}>
             <p class="muted">{format!("Coordinator {id}{}",

@@ -2,10 +2,11 @@
 //! optionally with a sloppy quorum and the client's last-read context) and the CAP comparison.
 
 use crate::model::form::{Form, Invalid, WHOLE_FORM};
+use crate::panels::{request, sender};
 use netsplit_core::protocols::dynamo::compare::{compare, CompareOptions, CompareTable};
 use netsplit_core::protocols::dynamo::request::KvOp;
 use netsplit_core::protocols::dynamo::ConflictMode;
-use netsplit_core::{Control, NodeId};
+use netsplit_core::Control;
 
 /// The request form's id.
 pub const REQUEST: &str = "dynamo.request";
@@ -57,15 +58,7 @@ pub fn command(form: &Form) -> String {
 /// is wrong.
 pub fn request_control(form: &Form, servers: usize, clients: usize) -> Result<Control, Invalid> {
     let mut wrong: Vec<(String, String)> = Vec::new();
-    let client =
-        NodeId::parse(form.get("client")).filter(|c| c.client_index().is_some_and(|k| k < clients));
-    if client.is_none() {
-        wrong.push(("client".into(), "choose a client".into()));
-    }
-    let node = NodeId::parse(form.get("node")).filter(|n| !n.is_client() && n.index() < servers);
-    if node.is_none() {
-        wrong.push(("node".into(), "choose a server".into()));
-    }
+    let to = sender(form, servers, clients, &mut wrong);
     for name in ["key", "value"] {
         let text = form.get(name).trim();
         if name == "value" && form.get("kind") != "put" {
@@ -83,20 +76,7 @@ pub fn request_control(form: &Form, servers: usize, clients: usize) -> Result<Co
             wrong.push((WHOLE_FORM.into(), why));
         }
     }
-    match (client, node, wrong.first()) {
-        (Some(client), Some(node), None) => Ok(Control::Submit {
-            client,
-            node,
-            op: text,
-        }),
-        (_, _, first) => Err(Invalid {
-            notice: format!(
-                "cannot send: {}",
-                first.map_or("check the form", |(_, why)| why.as_str())
-            ),
-            fields: wrong,
-        }),
-    }
+    request(to, text, wrong)
 }
 
 /// The comparison form: seed 1, siblings.

@@ -110,7 +110,7 @@ impl Panel for DynamoPanel {
                 <h3>{"Results"}</h3>
                 { views::results(s) }
                 <h3>{"Replicas"}</h3>
-                <div class="kv-replicas">{ views::replicas(s) }</div>
+                { views::replicas(s) }
                 <h3>{"Ring"}</h3>
                 { views::ring_view(s) }
                 <h3>{"Failure detection"}</h3>

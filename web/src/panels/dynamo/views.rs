@@ -3,7 +3,7 @@
 //! matrix, and the CAP comparison table.
 
 use crate::components::tables::grid;
-use crate::panels::{server, ServerState};
+use crate::panels::{names, server, ServerState};
 use netsplit_core::kernel::view::NodeStatus;
 use netsplit_core::protocols::dynamo::compare::CompareTable;
 use netsplit_core::protocols::dynamo::node::{Health, OpRecord};
@@ -17,14 +17,6 @@ use yew::prelude::*;
 
 /// Results listed per client at most.
 const RESULTS: usize = 40;
-
-fn names(nodes: &[NodeId]) -> String {
-    nodes
-        .iter()
-        .map(|n| n.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// The store of server `id` (its disk while crashed).
 fn store_of(s: &Session<Dynamo>, id: NodeId) -> Option<&Store> {
@@ -78,57 +70,54 @@ pub fn results(s: &Session<Dynamo>) -> Html {
         .collect()
 }
 
-/// One replica's keys as table rows: key, its replicas, siblings, each value with its dot,
-/// the key's clock.
-pub fn key_rows(store: &Store, ring: &Ring, n: usize, me: NodeId) -> Vec<Vec<String>> {
-    store
-        .iter()
-        .map(|(k, st)| {
-            let reps = ring.replicas(k, n);
-            let placement = if reps.contains(&me) {
-                names(&reps)
-            } else {
-                format!("{} (copy held here)", names(&reps))
-            };
-            let values = st
-                .versions
-                .iter()
-                .map(|v| format!("{}@{}", v.value, v.clock.dot))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            vec![
-                k.clone(),
-                placement,
-                st.versions.len().to_string(),
-                values,
-                st.context.to_string(),
-            ]
+/// Every key across every replica: one row per key, one column per server, each cell the
+/// versions that server holds (`value@dot`, siblings joined by `|`; `—` for none; `(copy)`
+/// where a server that is not one of the key's replicas holds it, as a fallback does).
+pub fn key_matrix(s: &Session<Dynamo>) -> (Vec<String>, Vec<Vec<String>>) {
+    let sim = s.sim();
+    let members = sim.members();
+    let mut columns = vec!["key".to_string()];
+    columns.extend(members.iter().map(|id| match sim.status(*id) {
+        NodeStatus::Up => id.to_string(),
+        NodeStatus::Crashed => format!("{id} ✗ disk"),
+        NodeStatus::Paused => format!("{id} ⏸"),
+    }));
+    let rows = placement(s)
+        .into_iter()
+        .map(|(key, replicas)| {
+            let mut row = vec![key.clone()];
+            row.extend(members.iter().map(|id| {
+                let Some(state) = store_of(s, *id).and_then(|st| st.get(&key)) else {
+                    return "—".to_string();
+                };
+                let values = state
+                    .versions
+                    .iter()
+                    .map(|v| format!("{}@{}", v.value, v.clock.dot))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                if replicas.contains(id) {
+                    values
+                } else {
+                    format!("{values} (copy)")
+                }
+            }));
+            row
         })
-        .collect()
+        .collect();
+    (columns, rows)
 }
 
-/// Every replica's keys.
+/// Every replica's keys, side by side.
 pub fn replicas(s: &Session<Dynamo>) -> Html {
-    let sim = s.sim();
-    let (ring, n) = ring(s);
-    sim.members()
-        .iter()
-        .filter_map(|id| store_of(s, *id).map(|st| (*id, st)))
-        .map(|(id, store)| {
-            let status = match sim.status(id) {
-                NodeStatus::Up => "up",
-                NodeStatus::Crashed => "crashed (disk shown)",
-                NodeStatus::Paused => "paused",
-            };
-            html! {
-                <div class="kv-replica">
-                    <h4>{format!("{id} · {status}")}</h4>
-                    { grid("Keys", &["key", "replicas", "siblings", "value@dot", "clock"],
-                        &key_rows(store, &ring, n, id), true, false) }
-                </div>
-            }
-        })
-        .collect()
+    let (columns, rows) = key_matrix(s);
+    grid(
+        "Keys on each replica (value@dot; siblings |)",
+        &columns,
+        &rows,
+        true,
+        false,
+    )
 }
 
 /// Every key any replica holds, with its replicas in preference-list order.
@@ -174,7 +163,7 @@ pub fn ring_view(s: &Session<Dynamo>) -> Html {
             let (x, y) = at(angle(hash(k)), r - 22.0);
             html! {
                 <g class="key">
-                    <circle cx={x.to_string()} cy={y.to_string()} r="3"><title>{format!("{k} → {}", names(reps))}</title></circle>
+                    <circle cx={x.to_string()} cy={y.to_string()} r="3"><title>{format!("{k} → {}", names(reps.iter().copied()))}</title></circle>
                     <text x={x.to_string()} y={(y - 7.0).to_string()} text-anchor="middle">{k}</text>
                 </g>
             }
@@ -182,7 +171,7 @@ pub fn ring_view(s: &Session<Dynamo>) -> Html {
         .collect();
     let list: Html = keys
         .iter()
-        .map(|(k, reps)| html! { <li><b>{k}</b>{" → "}{names(reps)}</li> })
+        .map(|(k, reps)| html! { <li><b>{k}</b>{" → "}{names(reps.iter().copied())}</li> })
         .collect();
     html! {
         <div class="kv-ring">
@@ -302,11 +291,15 @@ mod tests {
         let keys = placement(s);
         assert_eq!(keys.len(), 1);
         assert_eq!((keys[0].0.as_str(), keys[0].1.len()), ("cart", 3));
-        let (ring, n) = ring(s);
         let holder = keys[0].1[0];
-        let rows = key_rows(store_of(s, holder).unwrap(), &ring, n, holder);
+        let (columns, rows) = key_matrix(s);
+        assert_eq!(columns.len(), 6, "the key and five servers");
         assert_eq!(rows[0][0], "cart");
-        assert!(rows[0][3].starts_with("book@"), "{:?}", rows[0]);
+        let cell = &rows[0][holder.index() + 1];
+        assert!(
+            cell.starts_with("book@") && !cell.contains("copy"),
+            "{cell}"
+        );
         let (_, client) = crate::panels::clients(s).next().unwrap();
         let results = result_rows(client.history());
         assert!(results[0][3].starts_with("ok put cart"), "{:?}", results[0]);
@@ -314,5 +307,8 @@ mod tests {
         pg.apply(Control::Crash { node: holder }).unwrap();
         let s = session::<Dynamo>(pg.as_ref()).unwrap();
         assert!(store_of(s, holder).is_some_and(|st| st.contains_key("cart")));
+        let (columns, rows) = key_matrix(s);
+        assert!(columns[holder.index() + 1].contains("disk"));
+        assert!(rows[0][holder.index() + 1].starts_with("book@"));
     }
 }

@@ -3,8 +3,9 @@
 //! read mode), each checked field by field.
 
 use crate::model::form::{Form, Invalid, WHOLE_FORM};
+use crate::panels::{request, sender};
 use netsplit_core::protocols::raft::{kv, RaftConfig, ReadMode};
-use netsplit_core::{Control, NodeId};
+use netsplit_core::Control;
 
 /// The client form's id.
 pub const CLIENT: &str = "raft.client";
@@ -55,16 +56,8 @@ pub fn client_form() -> Form {
 /// is wrong.
 pub fn client_control(form: &Form, servers: usize, clients: usize) -> Result<Control, Invalid> {
     let mut wrong: Vec<(String, String)> = Vec::new();
+    let to = sender(form, servers, clients, &mut wrong);
     let mut fail = |field: &str, why: String| wrong.push((field.to_string(), why));
-    let client =
-        NodeId::parse(form.get("client")).filter(|c| c.client_index().is_some_and(|k| k < clients));
-    if client.is_none() {
-        fail("client", "choose a client".into());
-    }
-    let node = NodeId::parse(form.get("node")).filter(|n| !n.is_client() && n.index() < servers);
-    if node.is_none() {
-        fail("node", "choose a server".into());
-    }
     let op = form.get("op");
     let (key, value, expected) = (
         form.get("key").trim(),
@@ -119,20 +112,7 @@ pub fn client_control(form: &Form, servers: usize, clients: usize) -> Result<Con
             wrong.push((field.to_string(), why));
         }
     }
-    match (client, node, wrong.first()) {
-        (Some(client), Some(node), None) => Ok(Control::Submit {
-            client,
-            node,
-            op: text,
-        }),
-        (_, _, first) => Err(Invalid {
-            notice: format!(
-                "cannot send: {}",
-                first.map_or("check the form", |(_, why)| why.as_str())
-            ),
-            fields: wrong,
-        }),
-    }
+    request(to, text, wrong)
 }
 
 /// `ReadMode` as the settings form writes it (its scenario-file name).
@@ -217,6 +197,7 @@ pub fn settings_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netsplit_core::NodeId;
 
     fn with(changes: &[(&str, &str)]) -> Form {
         let mut f = client_form();
