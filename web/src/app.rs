@@ -111,7 +111,7 @@ pub fn app() -> Html {
             { topbar::view(&s.ui, &dispatch) }
             <main class="stage" aria-label="Cluster">
                 { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref) }
-                { legend::view(look, terms, panel.legend_extras()) }
+                { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
             </main>
             <aside class="inspector" aria-label="Inspector">
                 { inspector::view(&ctx, panel, look, s.ui.selected) }

@@ -2,13 +2,27 @@
 //! its message kinds with their meaning (shape, label and colour family), what the timer arc
 //! shows, clients, crashes and pauses, and link states — all from the protocol's `Look`.
 
+use crate::dom::events::opened;
+use crate::model::action::Action;
 use crate::model::look::{message_lines, role_words};
 use netsplit_core::run::registry::Look;
 use yew::prelude::*;
 
-/// The legend. `terms` says whether the protocol numbers terms (shown inside nodes);
-/// `extras` are the panel's own lines.
-pub fn view(look: &Look, terms: bool, extras: Html) -> Html {
+/// The legend, closed or `open`. `terms` says whether the protocol numbers terms (shown
+/// inside nodes); `extras` are the panel's own lines. Its lines are drawn only while open.
+pub fn view(
+    look: &Look,
+    open: bool,
+    terms: bool,
+    extras: Html,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let ontoggle = dispatch.reform(|e: Event| Action::Legend(opened(&e)));
+    if !open {
+        return html! {
+            <details class="legend" {ontoggle}><summary>{"Legend"}</summary></details>
+        };
+    }
     let roles: Html = look
         .roles
         .iter()
@@ -34,7 +48,7 @@ pub fn view(look: &Look, terms: bool, extras: Html) -> Html {
         })
         .collect();
     html! {
-        <details class="legend">
+        <details class="legend" open=true {ontoggle}>
             <summary>{"Legend"}</summary>
             <ul>
                 {roles}

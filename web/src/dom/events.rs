@@ -24,6 +24,13 @@ pub fn value_of(e: &Event) -> String {
         .unwrap_or_default()
 }
 
+/// Whether the `<details>` a `toggle` event came from is now open.
+pub fn opened(e: &Event) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.has_attribute("open"))
+}
+
 /// The entry chosen in an action menu's `change` event (0 = first entry after the title), with
 /// the menu reset to its title: a `<select>` whose first option is a title ("Split network…")
 /// acts once per choice.

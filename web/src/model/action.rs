@@ -42,6 +42,8 @@ pub enum Action {
     },
     /// Show or hide the shortcut help.
     ToggleHelp,
+    /// The legend was opened (`true`) or closed.
+    Legend(bool),
     /// Close the topmost overlay, or clear the selection.
     Escape,
     /// Show or hide a category in the event log.

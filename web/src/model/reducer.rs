@@ -60,6 +60,7 @@ impl State {
             Action::Timeout(i) => self.timeout(i),
             Action::LinkClicked { a, b, one_way } => self.link_clicked(a, b, one_way),
             Action::ToggleHelp => self.ui.help = !self.ui.help,
+            Action::Legend(open) => self.ui.legend = open,
             Action::Escape => self.escape(),
             Action::ToggleCategory(c) => {
                 if !self.ui.hidden.remove(&c) {

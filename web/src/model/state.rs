@@ -51,6 +51,8 @@ pub struct Ui {
     pub selected: Option<usize>,
     /// Help overlay open.
     pub help: bool,
+    /// Legend open (its lines are drawn only then).
+    pub legend: bool,
     /// Log categories hidden.
     pub hidden: BTreeSet<Category>,
     /// Last message for the user.
@@ -218,9 +220,11 @@ impl State {
         }
     }
 
-    /// Replace this page by `fresh`, keeping what outlives a session (log filters, address).
+    /// Replace this page by `fresh`, keeping what outlives a session (log filters, the
+    /// legend, the address).
     pub(crate) fn replace(&mut self, mut fresh: State, notice: Notice) {
         fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+        fresh.ui.legend = self.ui.legend;
         fresh.base_url = std::mem::take(&mut self.base_url);
         fresh.ui.notice = Some(notice);
         *self = fresh;

@@ -154,6 +154,11 @@ fn selection_and_the_escape_order_of_dialogs() {
     s.handle(Action::ToggleHelp, 0.0);
     s.handle(Action::ToggleHelp, 0.0);
     assert!(!s.ui.help);
+    s.handle(Action::Legend(true), 0.0);
+    s.handle(Action::SwitchProtocol(THREE_PC.id().into()), 0.0);
+    assert!(s.ui.legend, "the legend stays open across sessions");
+    s.handle(Action::Legend(false), 0.0);
+    assert!(!s.ui.legend);
 }
 
 #[test]
