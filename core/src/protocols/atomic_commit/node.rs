@@ -288,6 +288,32 @@ impl CommitServer {
         self.voting.len() + self.finishing.len()
     }
 
+    /// Participant: whether it was told to vote no on every Prepare (`refuse`).
+    pub fn refusing(&self) -> bool {
+        self.refuse
+    }
+
+    /// Participant: how many times it asked about each in-doubt transaction without an
+    /// answer (blocked where the count is above zero).
+    pub fn asks(&self) -> &BTreeMap<TxnId, u32> {
+        &self.asks
+    }
+
+    /// Coordinator: transactions collecting votes.
+    pub fn voting(&self) -> &BTreeMap<TxnId, Voting> {
+        &self.voting
+    }
+
+    /// Coordinator: transactions in phase two (pre-committing or committing).
+    pub fn finishing(&self) -> &BTreeMap<TxnId, Finishing> {
+        &self.finishing
+    }
+
+    /// Coordinator: the latest decisions with their reason (presumed aborts included).
+    pub fn recent(&self) -> &BTreeMap<TxnId, (Outcome, String)> {
+        &self.recent
+    }
+
     /// A fingerprint of the protocol state (durable and volatile, not the audit trail) for
     /// exhaustive exploration.
     pub fn state_hash(&self) -> u64 {
