@@ -4,10 +4,13 @@
 //!   Chromium + chromedriver, npm packages of `tests/`);
 //! * `serve` runs the web app with `trunk serve`;
 //! * `test` runs the whole CI pipeline and ends with a `N passed, N failed` line;
-//! * `bench` runs the criterion benchmarks of `netsplit-core`, then the same workload in wasm.
+//! * `bench` measures everything (page weight, first node, the page's main thread, seeking,
+//!   simulator and chaos throughput, linearizability checking), writes one JSON report and
+//!   regenerates the figures of `docs/benchmarks.md` from it.
 //!
-//! The crate has no dependencies: everything is done by running other programs.
+//! Everything is done by running other programs; the few dependencies hash and read JSON.
 
+mod bench;
 mod counts;
 mod csp;
 mod error;
@@ -41,15 +44,22 @@ commands:
       --skip STEP[,STEP]  skip these steps (repeatable)
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
-  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
+  bench [options]       measure everything; write target/bench/report.json and regenerate the
+                        figures of docs/benchmarks.md from it
+      --only SECTION[,SECTION]  run only these sections (merged into the existing report)
+      --no-build          measure the existing dist/ instead of building the page
+      --no-docs           leave docs/benchmarks.md alone
+      --docs-only         only regenerate docs/benchmarks.md from the existing report
+      --list              list the sections and exit
   setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk, npm Binaryen)
   csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
   wasm-opt [DIR]        shrink DIR's wasm with Binaryen -Oz, fix its integrity hash
   post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
   help                  show this text
 
-steps: fmt, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
-       trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)";
+steps: fmt, clippy, clippy-mutants, clippy-wasm, native, native-mutants, wasm-build, wasm-test,
+       trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)
+bench sections: weight, size-breakdown, first-node, page, seek, simulator, chaos, linearizability";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -59,7 +69,7 @@ enum Task {
     SetupWeb,
     Serve { port: u16 },
     Test { selection: Selection, list: bool },
-    Bench { args: Vec<String> },
+    Bench(bench::Options),
     Csp { dir: Option<String> },
     WasmOpt { dir: Option<String> },
     PostBuild,
@@ -84,7 +94,7 @@ fn parse_args(args: &[String]) -> Result<Task> {
     let Some((command, rest)) = args.split_first() else {
         return Err(Error::usage("missing command"));
     };
-    if rest.iter().any(|a| a == "-h" || a == "--help") && command != "bench" {
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
         return Ok(Task::Help);
     }
     match command.as_str() {
@@ -99,9 +109,7 @@ fn parse_args(args: &[String]) -> Result<Task> {
         }
         "serve" => parse_serve(rest),
         "test" => parse_test(rest),
-        "bench" => Ok(Task::Bench {
-            args: rest.to_vec(),
-        }),
+        "bench" => bench::parse_args(rest).map(Task::Bench),
         "csp" => Ok(Task::Csp {
             dir: rest.first().cloned(),
         }),
@@ -127,7 +135,7 @@ fn no_more_args(command: &str, rest: &[String]) -> Result<()> {
 }
 
 /// Splits `--flag=value` or takes the next argument as the value of `--flag`.
-fn flag_value<'a>(
+pub(crate) fn flag_value<'a>(
     flag: &str,
     arg: &'a str,
     iter: &mut impl Iterator<Item = &'a String>,
@@ -261,62 +269,7 @@ fn run(task: Task) -> Result<ExitCode> {
             csp::run(None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Task::Bench { args } => {
-            // Native: criterion. WebAssembly: the same workload in release mode under Node.js
-            // (wasm-bindgen-test-runner), printing events per second.
-            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen], &root)?;
-            let native = Cmd::new("cargo")
-                .args(["bench", "-p", "netsplit-core"])
-                .args(args)
-                .dir(&root);
-            println!("==> {}", native.display());
-            let code = pass_through(&native)?;
-            if code != ExitCode::SUCCESS {
-                return Ok(code);
-            }
-            // Timeline seek times (10-minute run), natively; the wasm run below repeats them.
-            let seek = Cmd::new("cargo")
-                .args([
-                    "test",
-                    "--release",
-                    "-p",
-                    "netsplit-core",
-                    "--test",
-                    "seek_bench",
-                    "--",
-                    "--include-ignored",
-                    "--nocapture",
-                ])
-                .dir(&root);
-            println!("==> {}", seek.display());
-            let code = pass_through(&seek)?;
-            if code != ExitCode::SUCCESS {
-                return Ok(code);
-            }
-            let wasm = Cmd::new("cargo")
-                .args([
-                    "test",
-                    "--release",
-                    "-p",
-                    "netsplit-core",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "--test",
-                    "wasm_bench",
-                    "--test",
-                    "seek_bench",
-                    "--",
-                    "--include-ignored",
-                    "--nocapture",
-                ])
-                .env(
-                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    "wasm-bindgen-test-runner",
-                )
-                .dir(&root);
-            println!("==> {}", wasm.display());
-            pass_through(&wasm)
-        }
+        Task::Bench(options) => bench::run(&options, root),
     }
 }
 
@@ -355,11 +308,14 @@ mod tests {
         assert_eq!(parse(&["help"]).unwrap(), Task::Help);
         assert_eq!(parse(&["test", "--help"]).unwrap(), Task::Help);
         assert_eq!(
-            parse(&["bench", "--", "--save-baseline", "x"]).unwrap(),
-            Task::Bench {
-                args: vec!["--".into(), "--save-baseline".into(), "x".into()]
-            }
+            parse(&["bench", "--only", "chaos"]).unwrap(),
+            Task::Bench(bench::Options {
+                only: vec!["chaos".into()],
+                ..bench::Options::default()
+            })
         );
+        assert_eq!(parse(&["bench", "--help"]).unwrap(), Task::Help);
+        assert!(parse(&["bench", "--", "--save-baseline"]).is_err());
         assert!(parse(&[]).unwrap_err().show_usage);
         assert!(parse(&["deploy"]).unwrap_err().message.contains("deploy"));
         assert!(parse(&["setup", "--force"]).is_err());

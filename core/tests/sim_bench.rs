@@ -1,0 +1,204 @@
+//! Simulator throughput per protocol: events per second and the trace hash of one fixed
+//! workload, natively, in WebAssembly under Node.js and in WebAssembly in headless Chromium.
+//!
+//! A measurement, not a timed test: ignored by default, it asserts nothing about speed.
+//! `cargo xtask bench --only simulator` runs it three ways and compares the trace hashes (they
+//! must be identical everywhere). Each run prints one line per protocol:
+//! `BENCH {"protocol":"raft","events":…,"secs":…,"events_per_s":…,"trace_hash":"…"}`.
+//!
+//! Only the stable entry points are used (`Scenario`, `build`, the `Playground` trait), so the
+//! crate's internal modules can move without touching this file. The protocols come from the
+//! `NETSPLIT_BENCH_PROTOCOLS` environment variable at compile time (comma-separated; xtask reads
+//! the list from the CLI, so it is never written down twice); without it, only `raft` runs.
+//!
+//! Native: `cargo test --release -p netsplit-core --test sim_bench -- --include-ignored --nocapture`
+
+use netsplit_core::{build, Scenario, Time};
+use serde_json::json;
+
+/// Virtual time each run covers: one minute, and ten (the checkers' work grows with the clients'
+/// history, so the longer run is slower per event).
+const RUNS_MS: [u64; 2] = [60_000, 600_000];
+/// Client commands: one every this many virtual milliseconds, clients taking turns.
+const SUBMIT_EVERY_MS: u64 = 200;
+/// Cluster size and simulated clients (the page's default cluster: 5 servers, 2 clients).
+const NODES: u64 = 5;
+const CLIENTS: u64 = 2;
+/// Warm-up before measuring, at least (wasm engines compile hot code again, optimized, a
+/// little while after it first runs; the first rounds would measure the baseline compiler).
+const WARM_UP_MS: f64 = 500.0;
+/// Measuring: at least this many rounds, and at least this long.
+const MIN_ROUNDS: usize = 5;
+const MIN_MEASURE_MS: f64 = 1_000.0;
+
+/// The protocols to measure.
+fn protocols() -> Vec<String> {
+    option_env!("NETSPLIT_BENCH_PROTOCOLS")
+        .unwrap_or("raft")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `n`-th client command for `protocol`, and the server it is sent to (`None`: this
+/// protocol has no client workload here; it runs on its own timers only).
+fn command(protocol: &str, n: u64) -> Option<(String, String)> {
+    let key = format!("k{}", n % 8);
+    let server = format!("n{}", 1 + n % NODES);
+    match protocol {
+        "raft" | "kv" => Some((
+            server,
+            if n.is_multiple_of(2) {
+                format!("put {key} {n}")
+            } else {
+                format!("get {key}")
+            },
+        )),
+        // The coordinator is n1; a transaction writes on two participants.
+        "2pc" | "3pc" => Some((
+            "n1".to_string(),
+            format!(
+                "txn n{}:{key}={} n{}:{key}={}",
+                2 + n % (NODES - 1),
+                n % 10,
+                2 + (n + 1) % (NODES - 1),
+                (n + 3) % 10
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// The workload: the protocol's default configuration, `NODES` servers, `CLIENTS` clients
+/// taking turns to send a command every `SUBMIT_EVERY_MS`, for `run_ms` of virtual time.
+fn scenario(protocol: &str, run_ms: u64) -> Scenario {
+    let mut actions = Vec::new();
+    let mut n = 0;
+    let mut at = 1_000;
+    while at < run_ms {
+        if let Some((node, op)) = command(protocol, n) {
+            let client = format!("c{}", 1 + n % CLIENTS);
+            actions.push(json!({
+                "at": at,
+                "control": { "type": "submit", "client": client, "node": node, "op": op },
+            }));
+        }
+        n += 1;
+        at += SUBMIT_EVERY_MS;
+    }
+    let mut doc = serde_json::to_value(Scenario::new(protocol, 7)).expect("a scenario serialises");
+    doc["cluster"]["nodes"] = json!(NODES);
+    doc["cluster"]["clients"] = json!(CLIENTS);
+    doc["actions"] = json!(actions);
+    doc["until"] = json!(run_ms);
+    // Not `Scenario::from_json`: the document is bigger than a share link may be; `build`
+    // validates it all the same.
+    serde_json::from_value(doc).expect("a valid scenario document")
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now_ms() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(target_arch = "wasm32")]
+fn now_ms() -> f64 {
+    // performance.now() (sub-millisecond) in Node.js and in browsers, else Date.now().
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"performance".into())
+        .ok()
+        .and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+            now.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok()
+        })
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// One run: (events processed, actions refused, trace hash).
+fn run(scenario: &Scenario, run_ms: u64) -> (u64, usize, u64) {
+    let mut p = build(scenario).expect("the workload builds");
+    p.run_until(Time(run_ms), u64::MAX);
+    (p.events(), p.refused().len(), p.trace_hash())
+}
+
+/// Measures every protocol; one `BENCH` JSON line each.
+fn measure() -> Vec<String> {
+    let mut lines = Vec::new();
+    for protocol in protocols() {
+        for run_ms in RUNS_MS {
+            lines.push(measure_one(&protocol, run_ms));
+        }
+    }
+    lines
+}
+
+/// One protocol, one run length: the `BENCH` line.
+fn measure_one(protocol: &str, run_ms: u64) -> String {
+    let s = scenario(protocol, run_ms);
+    // Warm-up (and the reference result).
+    let warm = now_ms();
+    let (events, refused, hash) = run(&s, run_ms);
+    while now_ms() - warm < WARM_UP_MS {
+        run(&s, run_ms);
+    }
+    let mut secs = Vec::new();
+    let start = now_ms();
+    while secs.len() < MIN_ROUNDS || now_ms() - start < MIN_MEASURE_MS {
+        let t0 = now_ms();
+        let (e, _, h) = run(&s, run_ms);
+        secs.push((now_ms() - t0) / 1000.0);
+        assert_eq!(
+            (e, h),
+            (events, hash),
+            "{protocol}: the same run twice differs"
+        );
+    }
+    secs.sort_by(f64::total_cmp);
+    let median = secs[secs.len() / 2];
+    format!(
+        "BENCH {}",
+        json!({
+            "protocol": protocol,
+            "nodes": NODES,
+            "clients": CLIENTS,
+            "virtual_ms": run_ms,
+            "commands": s.actions.len(),
+            "refused": refused,
+            "events": events,
+            "rounds": secs.len(),
+            "secs_median": median,
+            "secs_min": secs[0],
+            "events_per_s": events as f64 / median,
+            "trace_hash": format!("{hash:016x}"),
+        })
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore]
+fn native_simulator_throughput() {
+    for line in measure() {
+        println!("{line}");
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    #[ignore]
+    fn wasm_simulator_throughput() {
+        for line in super::measure() {
+            console_log!("{line}");
+        }
+    }
+}
