@@ -29,6 +29,8 @@ use tools::Tool;
 
 /// Default port of `cargo xtask serve`.
 const DEFAULT_PORT: u16 = 8080;
+/// Where `cargo xtask serve` builds the page (never the release `dist/`).
+const SERVE_DIST: &str = "dist-serve";
 /// Address `trunk serve` binds to.
 const SERVE_ADDRESS: &str = "127.0.0.1";
 
@@ -37,7 +39,8 @@ usage: cargo xtask <command> [options]
 
 commands:
   setup                 install or update every tool that serve and test need
-  serve [--port N]      build and serve the web app on http://127.0.0.1:N/ (default 8080)
+  serve [--port N]      build (into dist-serve/) and serve the web app on http://127.0.0.1:N/
+                        (default 8080); the release dist/ is left alone
   test [options]        run the full pipeline (fmt, clippy, native and wasm tests,
                         release Trunk build, end-to-end tests); prints `N passed, N failed`
       --only STEP[,STEP]  run only these steps (repeatable)
@@ -226,13 +229,11 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Serve { port } => {
             tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
-            let port = port.to_string();
-            let trunk = Cmd::new("trunk")
-                .args(["serve", "--offline", "--release=false", "--address"])
-                .args([SERVE_ADDRESS, "--port", &port])
-                .dir(&root);
+            let trunk = serve_cmd(&root, port);
             println!("==> {}", trunk.display());
-            println!("serving netsplit at http://{SERVE_ADDRESS}:{port}/ (Ctrl-C to stop)");
+            println!(
+                "serving netsplit at http://{SERVE_ADDRESS}:{port}/ from {SERVE_DIST}/ (Ctrl-C to stop)"
+            );
             pass_through(&trunk)
         }
         Task::Test { selection, list } => {
@@ -271,6 +272,21 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Bench(options) => bench::run(&options, root),
     }
+}
+
+/// `trunk serve` for `cargo xtask serve`: a debug build into its own folder, so the release
+/// `dist/` (what the tests and benchmarks measure) is never overwritten.
+fn serve_cmd(root: &std::path::Path, port: u16) -> Cmd {
+    Cmd::new("trunk")
+        .args([
+            "serve",
+            "--offline",
+            "--release=false",
+            "--dist",
+            SERVE_DIST,
+        ])
+        .args(["--address", SERVE_ADDRESS, "--port", &port.to_string()])
+        .dir(root)
 }
 
 /// Runs a long-lived command with the terminal attached and mirrors its exit code.
@@ -342,6 +358,15 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.code, error::EXIT_SETUP, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn serve_never_writes_the_release_dist() {
+        let cmd = serve_cmd(std::path::Path::new("/repo"), 9000).display();
+        assert_eq!(
+            cmd,
+            "trunk serve --offline --release=false --dist dist-serve --address 127.0.0.1 --port 9000"
+        );
     }
 
     #[test]
