@@ -5,7 +5,8 @@
 // each at full CPU speed and at 4× CPU throttling, and each beside the calibration page (one
 // requestAnimationFrame loop, nothing else) measured the same way in the same browser run.
 // Results are figures and ratios to the calibration, so machines can be compared.
-//   NETSPLIT_DIST=dist node bench/page.js     (NETSPLIT_BENCH_WINDOWS=3, NETSPLIT_BENCH_WINDOW_MS=5000)
+//   NETSPLIT_DIST=dist node bench/page.js     (NETSPLIT_BENCH_WINDOWS=3, NETSPLIT_BENCH_WINDOW_MS=5000;
+//   NETSPLIT_BENCH_CONDITIONS=steady-5@1,clients-9 runs only those: a name, optionally @throttle)
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -173,14 +174,28 @@ const CONDITIONS = [
   { name: 'clients-9', run: clients9, throttle: THROTTLE },
 ];
 
+/** The conditions picked by NETSPLIT_BENCH_CONDITIONS (all when unset); unknown ones are errors. */
+function chosen(filter) {
+  if (!filter) return CONDITIONS;
+  const picks = filter.split(',').map((p) => p.trim()).filter(Boolean);
+  const out = CONDITIONS.filter((c) => picks.some((p) => p === c.name || p === `${c.name}@${c.throttle}`));
+  for (const p of picks) {
+    if (!CONDITIONS.some((c) => p === c.name || p === `${c.name}@${c.throttle}`)) {
+      throw new Error(`NETSPLIT_BENCH_CONDITIONS: unknown condition ${JSON.stringify(p)} (known: ${CONDITIONS.map((c) => `${c.name}@${c.throttle}`).join(', ')})`);
+    }
+  }
+  return out;
+}
+
 const ratio = (a, b) => (b ? round(a / b, 2) : null);
 
+const conditions = chosen(process.env.NETSPLIT_BENCH_CONDITIONS);
 const app = await serve('/');
 const cal = await serve('/', path.join(here, 'calibration'));
 const browser = await launch();
 const results = [];
 try {
-  for (const c of CONDITIONS) {
+  for (const c of conditions) {
     note(`page: ${c.name} at ${c.throttle}× throttling: calibration`);
     const calibrated = await calibration(browser, cal.url, c.throttle);
     note(`page: ${c.name} at ${c.throttle}× throttling: playground`);

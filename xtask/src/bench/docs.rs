@@ -246,23 +246,39 @@ fn render_size_breakdown(d: &Value) -> String {
         count(&d["items"]),
         count(&d["custom_section_bytes"])
     );
-    let table = |title: &str, rows: &[Value], limit: usize| {
+    // Code names in code font; descriptions (kinds, concerns) in plain text.
+    let table = |title: &str, rows: &[Value], limit: usize, code: bool| {
         let mut t = header(&[title, "bytes", "share"]);
         for r in rows.iter().take(limit) {
+            let name = r["name"].as_str().unwrap_or("?");
             t += &row(&[
-                format!("`{}`", r["name"].as_str().unwrap_or("?")),
+                if code {
+                    format!("`{name}`")
+                } else {
+                    name.to_string()
+                },
                 count(&r["bytes"]),
                 pct(&r["share"]),
             ]);
         }
         t + "\n"
     };
-    s += &table("kind", arr(&d["kinds"]), 10);
-    s += &table("crate", arr(&d["crates"]), 15);
+    s += &table("kind", arr(&d["kinds"]), 10, false);
+    s += &table("crate", arr(&d["crates"]), 15, true);
     for krate in ["netsplit_core", "netsplit_web"] {
-        s += &table(&format!("{krate} module"), arr(&d["modules"][krate]), 15);
+        s += &table(
+            &format!("{krate} module"),
+            arr(&d["modules"][krate]),
+            15,
+            true,
+        );
     }
-    s += &table("cross-cutting (overlapping)", arr(&d["concerns"]), 10);
+    s += &table(
+        "cross-cutting (overlapping)",
+        arr(&d["concerns"]),
+        10,
+        false,
+    );
     let mut t = header(&["biggest items", "bytes", "share"]);
     for r in arr(&d["top"]) {
         let name = r["name"].as_str().unwrap_or("?");

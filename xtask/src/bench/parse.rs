@@ -137,14 +137,37 @@ pub fn seek_lines(output: &str, prefix: &str) -> Result<Value, String> {
     Ok(Value::Object(out))
 }
 
-/// A twiggy item name without its symbol hash (`…::h0123456789abcdef`).
-pub fn clean_name(name: &str) -> &str {
-    match name.rfind("::h") {
+/// A twiggy item name without its symbol hash (`…::h0123456789abcdef`) and without the crate
+/// disambiguators of v0 mangling (`core[c5930c85a12de822]::fmt` → `core::fmt`: 8 or more hex
+/// digits in brackets right after a name).
+pub fn clean_name(name: &str) -> String {
+    let name = match name.rfind("::h") {
         Some(i) if name.len() - i == 19 && name[i + 3..].chars().all(|c| c.is_ascii_hexdigit()) => {
             &name[..i]
         }
         _ => name,
+    };
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(open) = rest.find('[') {
+        let close = rest[open..].find(']').map(|c| open + c);
+        match close {
+            Some(close)
+                if close >= open + 9
+                    && rest[open + 1..close].chars().all(|c| c.is_ascii_hexdigit())
+                    && rest[..open].ends_with(|c: char| c.is_alphanumeric() || c == '_') =>
+            {
+                out.push_str(&rest[..open]);
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 /// What kind of item twiggy reports: a custom section (debug names, producers), data, wasm
@@ -181,7 +204,8 @@ fn non_code_kind(name: &str) -> Option<&'static str> {
 /// `std`) or a primitive and the trait's crate says more (serde's impls on `Vec<T>` count as
 /// serde); wasm-bindgen's generated glue and unnamed functions get their own rows.
 pub fn crate_of(name: &str) -> String {
-    let name = clean_name(name);
+    let cleaned = clean_name(name);
+    let name = cleaned.as_str();
     if name.starts_with("__wbg")
         || name.starts_with("__wbindgen")
         || name.starts_with("__externref")
@@ -299,7 +323,9 @@ pub fn breakdown(items: &[Value], top: usize) -> Result<Value, String> {
     let mut crates: BTreeMap<String, u64> = BTreeMap::new();
     let mut own: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
     let mut concerns: BTreeMap<String, u64> = BTreeMap::new();
-    for (name, size) in &all {
+    for (raw, size) in &all {
+        let cleaned = clean_name(raw);
+        let name = &cleaned;
         if let Some(kind) = non_code_kind(name) {
             // Custom sections are counted apart (`custom_section_bytes`): they do not ship.
             if !kind.starts_with("custom") {
@@ -325,6 +351,9 @@ pub fn breakdown(items: &[Value], top: usize) -> Result<Value, String> {
     }
     let mut biggest = all.clone();
     biggest.retain(|(n, _)| non_code_kind(n).is_none());
+    for item in &mut biggest {
+        item.0 = clean_name(&item.0);
+    }
     biggest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     biggest.truncate(top);
     let modules: Map<String, Value> = own
@@ -341,7 +370,7 @@ pub fn breakdown(items: &[Value], top: usize) -> Result<Value, String> {
         "modules": modules,
         "concerns": rows(concerns, shipped),
         "top": biggest.into_iter().map(|(name, bytes)| json!({
-            "name": clean_name(&name),
+            "name": name,
             "bytes": bytes,
             "share": bytes as f64 / shipped.max(1) as f64,
         })).collect::<Vec<_>>(),
@@ -441,6 +470,16 @@ wasm seek + snapshot: mean 9 ms, p50 9 ms, p99 9 ms, max 9 ms
         assert_eq!(module_of("yew::html::x", "netsplit_core"), None);
         assert_eq!(clean_name("a::b::h0123456789abcdef"), "a::b");
         assert_eq!(clean_name("a::hello"), "a::hello");
+        assert_eq!(
+            clean_name("<f64 as core[c5930c85a12de822]::fmt::Display>::fmt"),
+            "<f64 as core::fmt::Display>::fmt"
+        );
+        assert_eq!(clean_name("data[0]"), "data[0]");
+        assert_eq!(clean_name("[T]::sort"), "[T]::sort");
+        assert_eq!(
+            crate_of("<f64 as core[c5930c85a12de822]::fmt::Display>::fmt"),
+            "core"
+        );
     }
 
     #[test]
