@@ -26,7 +26,7 @@ const NODES: u64 = 5;
 const CLIENTS: u64 = 2;
 /// Warm-up before measuring, at least (wasm engines compile hot code again, optimized, a
 /// little while after it first runs; the first rounds would measure the baseline compiler).
-const WARM_UP_MS: f64 = 500.0;
+const WARM_UP_MS: f64 = 1_000.0;
 /// Measuring: at least this many rounds, and at least this long.
 const MIN_ROUNDS: usize = 5;
 const MIN_MEASURE_MS: f64 = 1_000.0;
