@@ -128,76 +128,169 @@ fn run(scenario: &Scenario, run_ms: u64) -> (u64, usize, u64) {
     (p.events(), p.refused().len(), p.trace_hash())
 }
 
-/// Measures every protocol; one `BENCH` JSON line each.
-fn measure() -> Vec<String> {
-    let mut lines = Vec::new();
-    for protocol in protocols() {
-        for run_ms in RUNS_MS {
-            lines.push(measure_one(&protocol, run_ms));
-        }
-    }
-    lines
+/// Every protocol and run length to measure, in order.
+fn plan() -> Vec<(String, u64)> {
+    protocols()
+        .into_iter()
+        .flat_map(|p| RUNS_MS.map(|ms| (p.clone(), ms)))
+        .collect()
 }
 
-/// One protocol, one run length: the `BENCH` line.
-fn measure_one(protocol: &str, run_ms: u64) -> String {
-    let s = scenario(protocol, run_ms);
-    // Warm-up (and the reference result).
-    let warm = now_ms();
-    let (events, refused, hash) = run(&s, run_ms);
-    while now_ms() - warm < WARM_UP_MS {
-        run(&s, run_ms);
+/// One protocol, one run length, measured one run at a time (so that in a browser the event
+/// loop can get a turn between runs: a renderer blocked for half a minute loses its driver).
+struct Measure {
+    protocol: String,
+    run_ms: u64,
+    scenario: Scenario,
+    /// The first run's events, refused actions and trace hash: every run must repeat them.
+    reference: (u64, usize, u64),
+    warm_up_from: f64,
+    measuring_from: Option<f64>,
+    secs: Vec<f64>,
+}
+
+impl Measure {
+    /// Builds the workload and does the reference run.
+    fn new(protocol: &str, run_ms: u64) -> Measure {
+        let scenario = scenario(protocol, run_ms);
+        let warm_up_from = now_ms();
+        let reference = run(&scenario, run_ms);
+        Measure {
+            protocol: protocol.to_string(),
+            run_ms,
+            scenario,
+            reference,
+            warm_up_from,
+            measuring_from: None,
+            secs: Vec::new(),
+        }
     }
-    let mut secs = Vec::new();
-    let start = now_ms();
-    while secs.len() < MIN_ROUNDS || now_ms() - start < MIN_MEASURE_MS {
+
+    /// One more run (warm-up, then measured); the `BENCH` line once it is done.
+    fn step(&mut self) -> Option<String> {
+        let Some(from) = self.measuring_from else {
+            if now_ms() - self.warm_up_from < WARM_UP_MS {
+                run(&self.scenario, self.run_ms);
+            } else {
+                self.measuring_from = Some(now_ms());
+            }
+            return None;
+        };
+        if self.secs.len() >= MIN_ROUNDS && now_ms() - from >= MIN_MEASURE_MS {
+            return Some(self.line());
+        }
         let t0 = now_ms();
-        let (e, _, h) = run(&s, run_ms);
-        secs.push((now_ms() - t0) / 1000.0);
+        let (events, refused, hash) = run(&self.scenario, self.run_ms);
+        self.secs.push((now_ms() - t0) / 1000.0);
         assert_eq!(
-            (e, h),
-            (events, hash),
-            "{protocol}: the same run twice differs"
+            (events, refused, hash),
+            self.reference,
+            "{}: the same run twice differs",
+            self.protocol
         );
+        None
     }
-    secs.sort_by(f64::total_cmp);
-    let median = secs[secs.len() / 2];
-    format!(
-        "BENCH {}",
-        json!({
-            "protocol": protocol,
-            "nodes": NODES,
-            "clients": CLIENTS,
-            "virtual_ms": run_ms,
-            "commands": s.actions.len(),
-            "refused": refused,
-            "events": events,
-            "rounds": secs.len(),
-            "secs_median": median,
-            "secs_min": secs[0],
-            "events_per_s": events as f64 / median,
-            "trace_hash": format!("{hash:016x}"),
-        })
-    )
+
+    fn line(&self) -> String {
+        let mut secs = self.secs.clone();
+        secs.sort_by(f64::total_cmp);
+        let median = secs[secs.len() / 2];
+        let (events, refused, hash) = self.reference;
+        format!(
+            "BENCH {}",
+            json!({
+                "protocol": self.protocol,
+                "nodes": NODES,
+                "clients": CLIENTS,
+                "virtual_ms": self.run_ms,
+                "commands": self.scenario.actions.len(),
+                "refused": refused,
+                "events": events,
+                "rounds": secs.len(),
+                "secs_median": median,
+                "secs_min": secs[0],
+                "events_per_s": events as f64 / median,
+                "trace_hash": format!("{hash:016x}"),
+            })
+        )
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 #[ignore]
 fn native_simulator_throughput() {
-    for line in measure() {
+    for (protocol, run_ms) in plan() {
+        let mut m = Measure::new(&protocol, run_ms);
+        let line = loop {
+            if let Some(line) = m.step() {
+                break line;
+            }
+        };
         println!("{line}");
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::{Context, Poll, Waker};
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_test::*;
+
+    /// Resolves after a `setTimeout(0)`: one turn of the event loop (Node.js and browsers).
+    #[derive(Default)]
+    struct NextTurn {
+        done: Rc<Cell<bool>>,
+        waker: Rc<RefCell<Option<Waker>>>,
+        timer: Option<Closure<dyn FnMut()>>,
+    }
+
+    impl Future for NextTurn {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.done.get() {
+                return Poll::Ready(());
+            }
+            *self.waker.borrow_mut() = Some(cx.waker().clone());
+            if self.timer.is_none() {
+                let (done, waker) = (self.done.clone(), self.waker.clone());
+                let timer = Closure::<dyn FnMut()>::new(move || {
+                    done.set(true);
+                    if let Some(w) = waker.borrow_mut().take() {
+                        w.wake();
+                    }
+                });
+                let global = js_sys::global();
+                let set_timeout: js_sys::Function =
+                    js_sys::Reflect::get(&global, &"setTimeout".into())
+                        .expect("setTimeout exists")
+                        .dyn_into()
+                        .expect("setTimeout is a function");
+                set_timeout
+                    .call2(&global, timer.as_ref().unchecked_ref(), &JsValue::from(0))
+                    .expect("setTimeout accepts a callback");
+                self.timer = Some(timer);
+            }
+            Poll::Pending
+        }
+    }
 
     #[wasm_bindgen_test]
     #[ignore]
-    fn wasm_simulator_throughput() {
-        for line in super::measure() {
+    async fn wasm_simulator_throughput() {
+        for (protocol, run_ms) in super::plan() {
+            let mut m = super::Measure::new(&protocol, run_ms);
+            let line = loop {
+                NextTurn::default().await;
+                if let Some(line) = m.step() {
+                    break line;
+                }
+            };
             console_log!("{line}");
         }
     }
