@@ -352,11 +352,14 @@ fn render_page(d: &Value) -> String {
             pct(&p["script"]),
             fixed(&p["fps"], 1),
             ms(&p["frame_p95_ms"]),
-            format!(
-                "{} ({})",
-                count(&p["long_tasks"]),
-                ms(&p["long_task_max_ms"])
-            ),
+            match p["long_tasks"].as_u64() {
+                Some(0) => "0".into(),
+                _ => format!(
+                    "{} ({})",
+                    count(&p["long_tasks"]),
+                    ms(&p["long_task_max_ms"])
+                ),
+            },
             fixed(&p["virtual_per_wall"], 2),
             format!(
                 "{}, {}, {}",
