@@ -75,6 +75,7 @@ impl CommitServer {
             txn,
             writers: writers.clone(),
             readers,
+            request: origin.request(),
         });
         ctx.note(format!("{txn} begins: {spec}"));
         for (p, work) in &spec.parts {

@@ -128,6 +128,9 @@ pub enum Audit {
         writers: Vec<NodeId>,
         /// Participants that only read.
         readers: Vec<NodeId>,
+        /// The client request it runs, `(client actor, request number)`, if a client actor
+        /// sent it (direct requests have none).
+        request: Option<(NodeId, u64)>,
     },
     /// A participant voted.
     Voted {
@@ -250,6 +253,17 @@ pub struct CommitServer {
     pub(crate) votes: BTreeMap<TxnId, Vote>,
     // --- for the checkers ---
     pub(crate) audit: Vec<Audit>,
+}
+
+impl Origin {
+    /// The client request behind a transaction, `(client actor, request number)`, if a client
+    /// actor sent it.
+    pub fn request(&self) -> Option<(NodeId, u64)> {
+        match self {
+            Origin::Direct(_) => None,
+            Origin::Actor { node, req } => Some((*node, *req)),
+        }
+    }
 }
 
 impl CommitServer {
