@@ -44,7 +44,7 @@ pub mod view;
 pub use check::CommitChecker;
 pub use entry::{THREE_PC, TWO_PC};
 pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};
-pub use node::{CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
+pub use node::{ClientTable, CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
 
 use crate::kernel::config::{check_range, ConfigError, MS_RANGE};
 use crate::kernel::mutant::{self, Mutants};
@@ -124,6 +124,9 @@ pub enum Mutant {
     /// The coordinator counts a read-only vote as enough: commits although some writer has
     /// not voted yes.
     CommitWithoutAllVotes,
+    /// The coordinator ignores its client table: every Begin that arrives — a duplicate, a
+    /// late copy, a copy after a restart — starts a new transaction.
+    DuplicateBeginReruns,
 }
 
 impl Mutants for Mutant {
@@ -142,6 +145,11 @@ impl Mutants for Mutant {
             Mutant::CommitWithoutAllVotes,
             "commit-without-all-votes",
             "the coordinator commits once a majority of writers voted yes",
+        ),
+        (
+            Mutant::DuplicateBeginReruns,
+            "duplicate-begin-reruns",
+            "the coordinator starts a new transaction for every Begin, duplicates included",
         ),
     ];
 }
