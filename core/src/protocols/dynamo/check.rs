@@ -19,7 +19,7 @@
 //! bugs.
 
 use super::clock::{Dot, VersionVector};
-use super::node::OpRecord;
+use super::node::{KvServer, OpRecord};
 use super::request::{KvOp, KvReply, Level};
 use super::store::{KeyState, Store};
 use super::ConflictMode;
@@ -35,6 +35,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const CONVERGENCE: &str = "convergence";
 /// Name of the lost-write property.
 pub const NO_LOST_WRITE: &str = "no-lost-acknowledged-write";
+/// Name of the exactly-once property: a client's write request runs at most once.
+pub const EXACTLY_ONCE: &str = "exactly-once";
 
 const PROPERTIES: &[CheckerInfo] = &[
     CheckerInfo {
@@ -51,6 +53,14 @@ const PROPERTIES: &[CheckerInfo] = &[
         name: "bounded-siblings",
         source: "Preguiça et al. (2010); Riak's sibling explosion",
         summary: "Stored siblings are pairwise concurrent: never more than truly concurrent writes.",
+    },
+    CheckerInfo {
+        name: EXACTLY_ONCE,
+        source: "correctness guide (exactly-once: no superseded acknowledged write reappears); \
+                 DeCandia et al., Dynamo (SOSP 2007) §4.4 (reconciled-away items resurface)",
+        summary: "A client's write request runs at most once — a duplicated or late copy never \
+                  issues it a second dot, not even after its coordinator restarts — so a value \
+                  the client superseded never comes back as a sibling.",
     },
     CheckerInfo {
         name: CONVERGENCE,
@@ -71,6 +81,8 @@ pub struct KvChecker {
     dots: BTreeMap<(String, Dot), String>,
     /// Per server: the store as last checked, and its change counter then.
     last: BTreeMap<NodeId, (u64, Store)>,
+    /// Client write requests run so far: (client, request) → (coordinator, key, dot).
+    ran: BTreeMap<(NodeId, u64), (NodeId, Dot)>,
     /// Findings already reported (each once).
     reported: BTreeSet<(&'static str, String)>,
 }
@@ -151,6 +163,50 @@ impl KvChecker {
     }
 }
 
+impl KvChecker {
+    /// Exactly-once: a client write request that runs a second time (a duplicate the
+    /// coordinator did not recognise) issues a second dot for the same value.
+    fn check_executions(&mut self, findings: &mut Vec<Finding>, id: NodeId, node: &KvServer) {
+        for e in node.executed() {
+            let Some(&(first_at, first)) = self.ran.get(&(e.client, e.req)) else {
+                self.ran.insert((e.client, e.req), (id, e.dot));
+                continue;
+            };
+            if first == e.dot {
+                continue;
+            }
+            let superseded = node.store().get(&e.key).is_some_and(|st| {
+                st.covers(first) && !st.versions.iter().any(|v| v.clock.dot == first)
+            });
+            let detail = format!(
+                "{}'s request #{} (put {} {:?}) ran twice: at {first_at} as dot {first}, again at \
+                 {id} as dot {}{}",
+                e.client,
+                e.req,
+                e.key,
+                e.value,
+                e.dot,
+                if superseded {
+                    format!(
+                        " — {first} had been superseded, so {:?} comes back as a sibling",
+                        e.value
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            let what = format!("{}#{}", e.client, e.req);
+            if self.reported.insert((EXACTLY_ONCE, what)) {
+                findings.push(Finding {
+                    checker: EXACTLY_ONCE,
+                    node: Some(id),
+                    detail,
+                });
+            }
+        }
+    }
+}
+
 impl Checker<Dynamo> for KvChecker {
     fn properties() -> &'static [CheckerInfo] {
         PROPERTIES
@@ -166,6 +222,7 @@ impl Checker<Dynamo> for KvChecker {
         let Some(node) = node.server() else {
             return;
         };
+        self.check_executions(findings, id, node);
         let store = node.store();
         let epoch = node.epoch();
         if self.last.get(&id).is_some_and(|(e, _)| *e == epoch) {

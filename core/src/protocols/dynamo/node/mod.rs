@@ -162,6 +162,24 @@ struct ServerState {
     stats: ServerStats,
     /// Bumped on every change of the store (lets checkers skip unchanged stores).
     epoch: u64,
+    /// Client writes run by the event being handled (cleared at each event; for checkers).
+    executed: Vec<Executed>,
+}
+
+/// A client write this server just ran as coordinator, with the dot it issued (read by the
+/// checkers after each event: a request that runs twice is a duplicate that came back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// The client actor.
+    pub client: NodeId,
+    /// Its request number.
+    pub req: u64,
+    /// The key written.
+    pub key: String,
+    /// The value written.
+    pub value: String,
+    /// The dot the write was issued.
+    pub dot: Dot,
 }
 
 /// One finished client operation.
@@ -316,13 +334,20 @@ impl KvServer {
         self.st.now
     }
 
+    /// Client writes the last handled event ran here as coordinator (for the checkers).
+    pub fn executed(&self) -> &[Executed] {
+        &self.st.executed
+    }
+
     /// Keys of the operations this server is coordinating.
     pub fn pending_ops(&self) -> Vec<String> {
         self.st.ops.values().map(|o| o.key.clone()).collect()
     }
 
+    /// Start handling an event at `now`.
     fn touch(&mut self, now: Time) {
         self.st.now = now;
+        self.st.executed.clear();
     }
 
     fn server(&mut self) -> &mut ServerState {
@@ -398,6 +423,7 @@ impl Server<Dynamo> for KvServer {
                 client_seen: BTreeMap::new(),
                 stats: ServerStats::default(),
                 epoch: 0,
+                executed: Vec::new(),
             },
         }
     }
