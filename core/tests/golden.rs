@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Scenarios that exist to show a property breaking: (file stem, checker that must fire).
 /// Every other scenario must run without any violation.
-const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[
-    ("3pc-partition", "atomicity"),
-    ("kv-duplicate-after-restart", "exactly-once"),
-];
+const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[("3pc-partition", "atomicity")];
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")

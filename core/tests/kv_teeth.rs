@@ -34,6 +34,7 @@ fn every_mutant_is_caught_by_the_checker_that_names_its_bug() {
         Mutant::AntiEntropySkipsReplica => "convergence",
         Mutant::LwwInSiblingsMode => "no-forgotten-write",
         Mutant::AckWithoutStore => "no-lost-acknowledged-write",
+        Mutant::VolatileStoreDedup => "exactly-once",
     };
     for (mutant, name, bug) in Mutant::ALL {
         match first_catch(name) {
@@ -47,4 +48,20 @@ fn every_mutant_is_caught_by_the_checker_that_names_its_bug() {
             None => panic!("mutant {name} ({bug}) survived {BUDGET} seeds"),
         }
     }
+}
+
+/// The gallery scenario that shows the fix shows the bug with the mutant on: the restarted
+/// coordinator runs the late copy again and v1 comes back as a sibling of v2.
+#[test]
+fn the_duplicate_after_restart_scenario_catches_volatile_dedup() {
+    let mut s = netsplit_core::run::gallery::load("kv-duplicate-after-restart").expect("loads");
+    s.config = serde_json::json!({ "mutant": "volatile-store-dedup" });
+    let mut p = netsplit_core::build(&s).expect("valid");
+    p.run_until(netsplit_core::Time(4000), u64::MAX);
+    let found: Vec<String> = p.violations().iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        found,
+        ["exactly-once: c1's request #1 (put x \"v1\") ran twice: at n1 as dot n1:1, again at n1 as \
+          dot n1:3 — n1:1 had been superseded, so \"v1\" comes back as a sibling"]
+    );
 }

@@ -66,6 +66,10 @@ pub struct KvDurable {
     /// How many times the server started (operation numbers carry it, so replies to an
     /// earlier incarnation's operations are never mistaken for current ones).
     pub boots: u64,
+    /// The de-duplication table: the highest request number of each client actor this server
+    /// coordinated. A client runs one operation at a time, so a request numbered at or below
+    /// it is a duplicate or a late copy, and is not run again — also after a restart.
+    pub client_seen: BTreeMap<NodeId, u64>,
 }
 
 /// How a failure detector sees a peer.
@@ -157,8 +161,12 @@ struct ServerState {
     ops: BTreeMap<u64, PendingOp>,
     next_op: u64,
     ae_next: usize,
-    /// Highest request number seen per client (duplicates are ignored).
+    /// Highest request number seen per client (duplicates are ignored). Durable.
     client_seen: BTreeMap<NodeId, u64>,
+    /// The last answer sent to each client actor, so a retry of that request is answered
+    /// again (volatile: after a restart a retry of a request that already ran is not run and
+    /// not answered — its client reports the outcome unknown, which is the truth).
+    answered: BTreeMap<NodeId, (u64, KvReply)>,
     stats: ServerStats,
     /// Bumped on every change of the store (lets checkers skip unchanged stores).
     epoch: u64,
@@ -208,6 +216,8 @@ struct Current {
     request: KvRequest,
     invoked: Time,
     sent: Time,
+    /// Resends so far (`KvConfig::client_retries` at most).
+    retries: u32,
 }
 
 /// A client actor's state apart from its identity and configuration.
@@ -334,6 +344,11 @@ impl KvServer {
         self.st.now
     }
 
+    /// The de-duplication table: the highest request number of each client coordinated here.
+    pub fn client_seen(&self) -> &BTreeMap<NodeId, u64> {
+        &self.st.client_seen
+    }
+
     /// Client writes the last handled event ran here as coordinator (for the checkers).
     pub fn executed(&self) -> &[Executed] {
         &self.st.executed
@@ -393,6 +408,7 @@ impl KvServer {
         match origin {
             Origin::Direct(client) => ctx.reply(*client, reply),
             Origin::Remote { client, req } => {
+                self.st.answered.insert(*client, (*req, reply.clone()));
                 let msg = KvMsg::ClientReply { req: *req, reply };
                 self.send(ctx, *client, msg);
             }
@@ -405,7 +421,11 @@ impl Server<Dynamo> for KvServer {
 
     fn new(id: NodeId, servers: &[NodeId], config: &KvConfig, durable: Option<KvDurable>) -> Self {
         let cluster_size = servers.len();
-        let d = durable.unwrap_or_default();
+        let mut d = durable.unwrap_or_default();
+        if config.has(Mutant::VolatileStoreDedup) {
+            // Bug: the de-duplication table is not restored (volatile, as it once was).
+            d.client_seen.clear();
+        }
         KvServer {
             id,
             config: config.clone(),
@@ -420,7 +440,8 @@ impl Server<Dynamo> for KvServer {
                 ops: BTreeMap::new(),
                 next_op: 1,
                 ae_next: id.index(),
-                client_seen: BTreeMap::new(),
+                client_seen: d.client_seen,
+                answered: BTreeMap::new(),
                 stats: ServerStats::default(),
                 epoch: 0,
                 executed: Vec::new(),
@@ -485,6 +506,7 @@ impl Server<Dynamo> for KvServer {
             store: self.st.store.clone(),
             hints: self.st.hints.clone(),
             boots: self.st.boots,
+            client_seen: self.st.client_seen.clone(),
         }
     }
 
@@ -568,12 +590,34 @@ impl Client<Dynamo> for KvClient {
             return;
         };
         let timeout = self.config.client_timeout_ms;
-        let Some(cur) = self.st.current.as_ref().filter(|cur| cur.req == req) else {
+        let retries = self.config.client_retries;
+        let Some(cur) = self.st.current.as_mut().filter(|cur| cur.req == req) else {
             return;
+        };
+        if cur.retries < retries {
+            // Resend the same request (same number) to the same server: if it already ran
+            // there, the server's de-duplication table keeps it from running twice.
+            cur.retries += 1;
+            let (to, op, n) = (cur.request.node, cur.request.op.clone(), cur.retries);
+            ctx.count("client_retries");
+            ctx.note(format!(
+                "no answer to #{req} within {timeout} ms: resending it to {to} (retry {n} of {retries})"
+            ));
+            ctx.send(to, KvMsg::ClientOp { req, op });
+            ctx.set_timer(KvTimer::ClientWait(req), timeout);
+            return;
+        }
+        let tried = if cur.retries > 0 {
+            format!(" ({} tries)", cur.retries + 1)
+        } else {
+            String::new()
         };
         let reply = KvReply::Failed {
             key: cur.request.op.key().to_string(),
-            reason: format!("no answer from {} within {} ms", cur.request.node, timeout),
+            reason: format!(
+                "no answer from {} within {} ms{tried}",
+                cur.request.node, timeout
+            ),
             unknown: cur.request.op.is_write(),
         };
         self.client_finish(ctx, reply);
