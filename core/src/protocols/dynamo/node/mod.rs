@@ -168,7 +168,8 @@ struct ServerState {
     /// not answered — its client reports the outcome unknown, which is the truth).
     answered: BTreeMap<NodeId, (u64, KvReply)>,
     stats: ServerStats,
-    /// Bumped on every change of the store (lets checkers skip unchanged stores).
+    /// Bumped on every change of the store (lets checkers skip unchanged stores). Unique
+    /// across restarts: an incarnation starts at `boots << 32` (see [`KvServer::epoch`]).
     epoch: u64,
     /// Client writes run by the event being handled (cleared at each event; for checkers).
     executed: Vec<Executed>,
@@ -282,7 +283,10 @@ impl KvServer {
         &self.st.stats
     }
 
-    /// Store change counter (lets checkers skip unchanged stores).
+    /// Store change counter (lets checkers skip unchanged stores). Never repeats across
+    /// restarts: the incarnation (boot number) is in the high 32 bits and the changes since
+    /// that boot in the low ones, so a restarted server that changed its store as often as
+    /// before its crash still shows a new epoch.
     pub fn epoch(&self) -> u64 {
         self.st.epoch
     }
@@ -443,7 +447,9 @@ impl Server<Dynamo> for KvServer {
                 client_seen: d.client_seen,
                 answered: BTreeMap::new(),
                 stats: ServerStats::default(),
-                epoch: 0,
+                // The incarnation about to start is boot number `d.boots + 1`: its epochs
+                // never repeat an earlier incarnation's.
+                epoch: (d.boots + 1) << 32,
                 executed: Vec::new(),
             },
         }
