@@ -142,7 +142,6 @@ fn duplicated_begin(config: CommitConfig) -> Simulator<AtomicCommit> {
             ..NetConfig::default()
         },
         record_trace: false,
-        ..ClusterConfig::default()
     };
     let mut sim = Simulator::<AtomicCommit>::new(cluster, config, 1).expect("valid");
     sim.apply(Control::Submit {

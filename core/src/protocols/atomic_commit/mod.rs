@@ -15,6 +15,10 @@
 //! 4. participants apply the decision and acknowledge commits; when every writer has acked, the
 //!    coordinator writes an end record.
 //!
+//! Client requests run exactly once: the coordinator's durable client table maps each client
+//! request to the transaction that runs it, so a duplicated, late or retried Begin is answered,
+//! never run again — across coordinator restarts too.
+//!
 //! A prepared participant never decides alone: it is *blocked*, holding its locks, and asks the
 //! coordinator again and again. A restarted coordinator finishes phase two from its log; a
 //! restarted participant re-takes its locks from its prepared records and asks.
@@ -26,7 +30,8 @@
 //! - [`msg`]: transactions, votes and messages; the client command grammar.
 //! - [`node`]: the node (coordinator, participant or client actor); [`coord`] and [`part`] hold
 //!   the two server roles' handlers.
-//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort; [`chaos`]: random
+//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort, exactly-once client
+//!   requests; [`chaos`]: random
 //!   transactions and recovery liveness under chaos; [`view`]: what the UI shows.
 
 pub mod chaos;

@@ -7,9 +7,18 @@
 //!   (not checked in LWW mode, where dropping concurrent writes is the documented behaviour).
 //! - **bounded-siblings** — stored siblings are pairwise concurrent, so there are never more
 //!   of them than truly concurrent writes.
+//! - **exactly-once** — a client's write request issues at most one dot: a duplicate, a late
+//!   copy or a retry never runs it again (also after its coordinator restarts), so a value the
+//!   client superseded never comes back as a sibling.
+//!
+//! A server whose store did not change since it was last checked is skipped, by its change
+//! counter ([`KvServer::epoch`]), which never repeats across restarts.
 //!
 //! Run once the cluster has healed and settled (see [`final_check`]):
 //! - **convergence** — all replicas of every key hold identical state.
+//!
+//! Replica sets come from the ring itself, never from one server's copy of it; a crashed
+//! replica is judged by the durable state it will restart with.
 //! - **no-lost-acknowledged-write** — in siblings and set modes, every write a client saw
 //!   acknowledged is present or causally superseded on every replica. In LWW mode the lost
 //!   acknowledged writes are *counted* ([`analyze`]), not reported: losing them is what LWW does.

@@ -8,8 +8,8 @@
 //! - [`msg`]: the messages.
 //! - [`node`]: servers (coordinators and replicas: quorums, sloppy quorum with hinted handoff,
 //!   read repair, anti-entropy, heartbeat failure detection) and client actors.
-//! - [`check`]: the checkers (dot uniqueness, bounded siblings, no lost acknowledged write,
-//!   convergence) and the history analysis (stale reads, session anomalies, LWW losses).
+//! - [`check`]: the checkers (dot uniqueness, bounded siblings, exactly-once writes, no lost
+//!   acknowledged write, convergence) and the history analysis (stale reads, session anomalies, LWW losses).
 //! - [`compare`]: the CAP table — one seed, one fault schedule, three consistency levels.
 //! - [`view`]: what the UI shows (keys with siblings and clocks, failure-detector views, hints,
 //!   client results) as generic tables.
