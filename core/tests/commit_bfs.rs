@@ -222,13 +222,14 @@ fn explore(sim: Simulator<AtomicCommit>) -> Result<Stats, String> {
     })
 }
 
-#[test]
-fn two_phase_commit_is_atomic_in_every_reachable_state() {
+/// Explore `sim` (no violation allowed), print what the search covered, and check both
+/// outcomes were reached.
+fn explore_and_report(name: &str, sim: Simulator<AtomicCommit>) {
     let start = std::time::Instant::now();
-    let s = explore(one_transaction(CommitConfig::default())).unwrap_or_else(|e| panic!("{e}"));
+    let s = explore(sim).unwrap_or_else(|e| panic!("{name}: {e}"));
     println!(
-        "2pc exhaustive check: {} distinct states, {} transitions, {} terminal; {} states with \
-         all three committed, {} with all three aborted; {:.1} s",
+        "{name}: {} distinct states, {} transitions, {} terminal; {} states with every \
+         participant committed, {} with every participant aborted; {:.1} s",
         s.states,
         s.transitions,
         s.terminal,
@@ -238,8 +239,39 @@ fn two_phase_commit_is_atomic_in_every_reachable_state() {
     );
     assert!(
         s.committed > 0 && s.aborted > 0,
-        "both outcomes are reachable"
+        "{name}: both outcomes are reachable"
     );
+}
+
+#[test]
+fn two_phase_commit_is_atomic_in_every_reachable_state() {
+    explore_and_report(
+        "2pc exhaustive check",
+        one_transaction(CommitConfig::default()),
+    );
+}
+
+#[test]
+fn a_duplicated_begin_commits_at_most_once_in_every_reachable_state() {
+    explore_and_report(
+        "2pc duplicated Begin",
+        duplicated_begin(CommitConfig::default()),
+    );
+}
+
+/// Explore `model` with `mutant` on: the search must find a violation, which is returned.
+#[cfg(feature = "mutants")]
+fn mutant_found(
+    mutant: netsplit_core::protocols::atomic_commit::Mutant,
+    model: fn(CommitConfig) -> Simulator<AtomicCommit>,
+) -> String {
+    let config = CommitConfig {
+        mutant: Some(mutant),
+        ..CommitConfig::default()
+    };
+    let err = explore(model(config)).err().expect("the mutant is caught");
+    println!("{mutant:?}: {err}");
+    err
 }
 
 /// The search has teeth: with the commit record written after the Commit messages leave, a
@@ -247,45 +279,16 @@ fn two_phase_commit_is_atomic_in_every_reachable_state() {
 #[cfg(feature = "mutants")]
 #[test]
 fn the_search_finds_commit_before_log() {
-    let config = CommitConfig {
-        mutant: Some(netsplit_core::protocols::atomic_commit::Mutant::CommitBeforeLog),
-        ..CommitConfig::default()
-    };
-    let err = explore(one_transaction(config))
-        .err()
-        .expect("the mutant is caught");
-    println!("commit-before-log: {err}");
+    use netsplit_core::protocols::atomic_commit::Mutant;
+    let err = mutant_found(Mutant::CommitBeforeLog, one_transaction);
     assert!(err.contains("violation"), "{err}");
-}
-
-#[test]
-fn a_duplicated_begin_commits_at_most_once_in_every_reachable_state() {
-    let start = std::time::Instant::now();
-    let s = explore(duplicated_begin(CommitConfig::default())).unwrap_or_else(|e| panic!("{e}"));
-    println!(
-        "2pc duplicated Begin: {} distinct states, {} transitions, {} terminal; {} states with \
-         both participants committed, {} with both aborted; {:.1} s",
-        s.states,
-        s.transitions,
-        s.terminal,
-        s.committed,
-        s.aborted,
-        start.elapsed().as_secs_f64()
-    );
-    assert!(s.committed > 0 && s.aborted > 0);
 }
 
 /// With the client table ignored, the search finds a copy that runs the request again.
 #[cfg(feature = "mutants")]
 #[test]
 fn the_search_finds_duplicate_begin_reruns() {
-    let config = CommitConfig {
-        mutant: Some(netsplit_core::protocols::atomic_commit::Mutant::DuplicateBeginReruns),
-        ..CommitConfig::default()
-    };
-    let err = explore(duplicated_begin(config))
-        .err()
-        .expect("the mutant is caught");
-    println!("duplicate-begin-reruns: {err}");
+    use netsplit_core::protocols::atomic_commit::Mutant;
+    let err = mutant_found(Mutant::DuplicateBeginReruns, duplicated_begin);
     assert!(err.contains("exactly-once"), "{err}");
 }

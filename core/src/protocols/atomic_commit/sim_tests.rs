@@ -271,10 +271,12 @@ fn restarted(c: &CommitServer, config: &CommitConfig) -> CommitServer {
 fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_again() {
     let config = CommitConfig::default();
     let c1 = NodeId::client(0);
+    // c1's Begin for request `req` (oldest waiting `floor`) arrives at the coordinator.
+    let send = |c: &mut CommitServer, req: u64, floor: u64, text: &str| {
+        run(c, |n, ctx| n.on_message(ctx, c1, begin(req, floor, text)))
+    };
     let mut c = fresh(N1, &config);
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(1, 1, "txn n2:x=1 n3:y=2"))
-    });
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
     assert_eq!(
         sends(&out),
         vec![
@@ -284,9 +286,7 @@ fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_aga
     );
     assert_eq!(c.durable().clients[&c1].begun[&1], TxnId(1), "durable");
     // A copy while t1 collects votes: no second transaction; the answer will follow.
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(1, 1, "txn n2:x=1 n3:y=2"))
-    });
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
     assert_eq!(
         out,
         vec![
@@ -307,9 +307,7 @@ fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_aga
     // After a restart the table is still there: answered from the log, not run again.
     let mut c = restarted(&c, &config);
     run(&mut c, |n, ctx| n.on_start(ctx));
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(1, 1, "txn n2:x=1 n3:y=2"))
-    });
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
     assert_eq!(
         out,
         vec![
@@ -330,15 +328,11 @@ fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_aga
     );
     assert_eq!(c.durable().next_txn, 1, "no transaction was begun");
     // Request #2 aborts on its vote timeout; a copy is told so, from memory…
-    run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(2, 2, "txn n2:x=5"))
-    });
+    send(&mut c, 2, 2, "txn n2:x=5");
     run(&mut c, |n, ctx| {
         n.on_timer(ctx, CommitTimer::Votes(TxnId(2)))
     });
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(2, 2, "txn n2:x=5"))
-    });
+    let out = send(&mut c, 2, 2, "txn n2:x=5");
     assert_eq!(
         out[2],
         Effect::Send {
@@ -352,9 +346,7 @@ fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_aga
     // …and after a restart by presumed abort: a writing transaction without a commit record
     // never committed.
     let mut c = restarted(&c, &config);
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(2, 2, "txn n2:x=5"))
-    });
+    let out = send(&mut c, 2, 2, "txn n2:x=5");
     assert_eq!(
         out,
         vec![
@@ -379,14 +371,10 @@ fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_aga
     );
     // Request #3 says everything before it is finished for c1: the table forgets #1 and #2,
     // and a late copy of #1 is not run.
-    run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(3, 3, "txn n3:y=3"))
-    });
+    send(&mut c, 3, 3, "txn n3:y=3");
     let table = &c.durable().clients[&c1];
     assert_eq!((table.floor, table.begun.len()), (3, 1));
-    let out = run(&mut c, |n, ctx| {
-        n.on_message(ctx, c1, begin(1, 1, "txn n2:x=1 n3:y=2"))
-    });
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
     assert_eq!(
         out,
         vec![
