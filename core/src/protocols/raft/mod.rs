@@ -114,6 +114,10 @@ pub enum Mutant {
     AckBeforePersist,
     /// The leader answers reads from its local state without confirming its leadership.
     StaleLeaderRead,
+    /// The vote promise behind leader leases is forgotten on a restart and on the server's own
+    /// timeout (issue 11): voters that acknowledged the leader's round help elect a new leader
+    /// while the old one still serves lease reads.
+    LeaseVoteAfterRestart,
 }
 
 impl Mutants for Mutant {
@@ -157,6 +161,12 @@ impl Mutants for Mutant {
             Mutant::StaleLeaderRead,
             "stale-leader-read",
             "the leader serves reads from local state without confirming its leadership",
+        ),
+        (
+            Mutant::LeaseVoteAfterRestart,
+            "lease-vote-after-restart",
+            "a voter that acknowledged the leader's round votes at once after a restart or its \
+             own timeout, so a new leader commits while the old lease still serves reads",
         ),
     ];
 }

@@ -124,8 +124,16 @@ pub struct RaftServer {
     role: RaftRole,
     /// The leader of `current_term`, once heard from.
     leader: Option<NodeId>,
-    /// When this node last heard from the leader of its term (CheckQuorum's vote rule).
-    leader_contact: Option<Time>,
+    /// When this node last heard from a leader (an AppendEntries or InstallSnapshot it
+    /// accepted). Kept across its own timeouts and term changes: a timeout does not undo having
+    /// acknowledged a leader's heartbeat round, and that round may back the leader's lease
+    /// (thesis §4.2.3, §6.4.1). Volatile: a restart loses it, see `restarted_at`.
+    heard_leader_at: Option<Time>,
+    /// When this node restarted from durable state, if it may have acknowledged a leader before
+    /// its crash (its term is past 0): it cannot know when it last heard one.
+    restarted_at: Option<Time>,
+    /// Set by `new` for a restart; `on_start` turns it into `restarted_at`.
+    restarting: bool,
     /// Votes (or pre-votes) received in the current election.
     votes: BTreeSet<NodeId>,
     /// Highest log index known to be committed (volatile).
@@ -244,6 +252,9 @@ impl Server<Raft> for RaftServer {
         durable: Option<Durable>,
     ) -> RaftServer {
         let config = RaftServer::effective(config);
+        // A server in term 0 never heard a leader (every leader's term is at least 1, and
+        // following one makes it this server's durable term): nothing to remember.
+        let restarting = durable.as_ref().is_some_and(|d| d.current_term > 0);
         let durable = durable.unwrap_or_default();
         let snap = durable.snapshot.last_index;
         let state = durable.snapshot.state.clone();
@@ -254,7 +265,9 @@ impl Server<Raft> for RaftServer {
             durable,
             role: RaftRole::Follower,
             leader: None,
-            leader_contact: None,
+            heard_leader_at: None,
+            restarted_at: None,
+            restarting,
             votes: BTreeSet::new(),
             commit_index: snap,
             last_applied: snap,
@@ -267,6 +280,11 @@ impl Server<Raft> for RaftServer {
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
         self.role = RaftRole::Follower;
+        if std::mem::take(&mut self.restarting)
+            && self.mutant() != Some(Mutant::LeaseVoteAfterRestart)
+        {
+            self.restarted_at = Some(ctx.now);
+        }
         self.reset_election_timer(ctx);
     }
 
@@ -274,16 +292,16 @@ impl Server<Raft> for RaftServer {
         self.maybe_compact(ctx);
         // §4.2.3 with CheckQuorum: a vote request arriving while we hear from a live leader
         // is ignored entirely — not even its term is adopted — so a rejoining node with an
-        // inflated term cannot depose a healthy leader.
+        // inflated term cannot depose a healthy leader (and, §6.4.1, its lease holds).
         if let RaftMsg::RequestVote { term, .. } = &msg {
-            if self.config.check_quorum
-                && *term > self.durable.current_term
-                && self.leader_is_fresh(ctx.now)
-            {
-                ctx.note(format!(
-                    "ignores RequestVote from {from} for term {term}: it hears from a leader"
-                ));
-                return;
+            if self.config.check_quorum && *term > self.durable.current_term {
+                if let Some(promise) = self.vote_promise(ctx.now) {
+                    ctx.note(format!(
+                        "ignores RequestVote from {from} for term {term}: {}",
+                        promise.why()
+                    ));
+                    return;
+                }
             }
         }
         self.adopt_term(ctx, msg.term());
@@ -384,6 +402,9 @@ impl Server<Raft> for RaftServer {
         self.maybe_compact(ctx);
         match timer {
             RaftTimer::Election if self.role != RaftRole::Leader => {
+                if self.postpone_campaign(ctx) {
+                    return;
+                }
                 if self.config.pre_vote {
                     self.start_pre_vote(ctx);
                 } else {

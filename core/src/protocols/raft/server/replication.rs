@@ -161,7 +161,7 @@ impl RaftServer {
             self.become_follower(ctx);
         }
         self.leader = Some(leader);
-        self.leader_contact = Some(ctx.now);
+        self.heard_leader_at = Some(ctx.now);
         self.reset_election_timer(ctx);
     }
 
