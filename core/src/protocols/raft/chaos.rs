@@ -18,15 +18,38 @@ impl ChaosProtocol for Raft {
             .mutant
             .as_deref()
             .and_then(mutant::by_name::<Mutant>);
+        let default = RaftConfig::default();
         RaftConfig {
             mutant,
-            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
-            read_mode: if mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
-                ReadMode::Lease
-            } else {
-                RaftConfig::default().read_mode
+            // Leases are where these two do damage (stale lease reads): serve reads by lease.
+            read_mode: match mutant {
+                Some(Mutant::NoPrevoteNoCheckquorum | Mutant::LeaseVoteAfterRestart) => {
+                    ReadMode::Lease
+                }
+                _ => default.read_mode,
             },
-            ..RaftConfig::default()
+            // Snapshot bugs need snapshots: take them often, so restarts and lagging followers
+            // load them.
+            snapshot_every: match mutant {
+                Some(Mutant::SnapshotForgetsSessions | Mutant::FollowerIgnoresSnapshotState) => 8,
+                _ => default.snapshot_every,
+            },
+            // A deposed leader that does not know it (no CheckQuorum, as in the minority-read
+            // scenario) is where an unconfirmed ReadIndex answers stale data.
+            check_quorum: default.check_quorum && mutant != Some(Mutant::ReadIndexWithoutHeartbeat),
+            // A longer minimum election timeout is a longer lease (election_timeout_min −
+            // drift): room for a new leader to be elected and commit inside it.
+            election_timeout_min_ms: if mutant == Some(Mutant::LeaseVoteAfterRestart) {
+                1500
+            } else {
+                default.election_timeout_min_ms
+            },
+            election_timeout_max_ms: if mutant == Some(Mutant::LeaseVoteAfterRestart) {
+                3000
+            } else {
+                default.election_timeout_max_ms
+            },
+            ..default
         }
     }
 

@@ -118,6 +118,19 @@ pub enum Mutant {
     /// timeout (issue 11): voters that acknowledged the leader's round help elect a new leader
     /// while the old one still serves lease reads.
     LeaseVoteAfterRestart,
+    /// No client sessions: the leader appends every retry and network duplicate of a command,
+    /// and the state machine applies each copy.
+    NoClientSessions,
+    /// Snapshots hold the key-value map but not the client sessions, so a server restarted (or
+    /// caught up) from a snapshot applies a retried command again.
+    SnapshotForgetsSessions,
+    /// A follower installing a snapshot takes its index but keeps its old state machine.
+    FollowerIgnoresSnapshotState,
+    /// ReadIndex reads are answered without the heartbeat round that confirms leadership.
+    ReadIndexWithoutHeartbeat,
+    /// ReadIndex reads use the commit index before the leader's no-op of its term is applied,
+    /// so a new leader may not yet know everything committed.
+    ReadIndexBeforeNoop,
 }
 
 impl Mutants for Mutant {
@@ -167,6 +180,33 @@ impl Mutants for Mutant {
             "lease-vote-after-restart",
             "a voter that acknowledged the leader's round votes at once after a restart or its \
              own timeout, so a new leader commits while the old lease still serves reads",
+        ),
+        (
+            Mutant::NoClientSessions,
+            "no-client-sessions",
+            "no client sessions: retries and network duplicates of a command are applied again",
+        ),
+        (
+            Mutant::SnapshotForgetsSessions,
+            "snapshot-forgets-sessions",
+            "snapshots leave out the client sessions, so a restarted or caught-up server applies \
+             a retried command again",
+        ),
+        (
+            Mutant::FollowerIgnoresSnapshotState,
+            "follower-ignores-snapshot-state",
+            "a follower installing a snapshot takes its index but keeps its old state machine",
+        ),
+        (
+            Mutant::ReadIndexWithoutHeartbeat,
+            "read-index-without-heartbeat",
+            "ReadIndex reads are served without the heartbeat round that confirms leadership",
+        ),
+        (
+            Mutant::ReadIndexBeforeNoop,
+            "read-index-before-noop",
+            "ReadIndex reads are served before the leader's no-op of its term is applied, from a \
+             commit index that may be stale",
         ),
     ];
 }

@@ -35,7 +35,7 @@ mod snapshots;
 #[cfg(test)]
 mod tests;
 
-use super::kv::KvState;
+use super::kv::{AppliedCommand, KvState};
 use super::msg::{Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
 use super::storage::Durable;
 use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
@@ -150,6 +150,8 @@ pub struct RaftServer {
     /// `ack-before-persist` mutant: entries from this index on are acknowledged but not yet
     /// on stable storage.
     unsynced_from: Option<u64>,
+    /// Client commands the state machine applied during the current input (for checkers).
+    applied_now: Vec<AppliedCommand>,
 }
 
 impl RaftServer {
@@ -206,6 +208,19 @@ impl RaftServer {
     /// How many times the log lost entries since the node (re)started.
     pub fn truncations(&self) -> u64 {
         self.truncations
+    }
+
+    /// Client commands its state machine applied during its last input, in order (retries and
+    /// duplicates its sessions caught are not listed): what the exactly-once checker reads.
+    pub fn applied_now(&self) -> &[AppliedCommand] {
+        &self.applied_now
+    }
+
+    /// Index of the last entry on stable storage (below `last_index` only while the
+    /// `ack-before-persist` mutant holds acknowledged entries in memory).
+    pub fn durable_last_index(&self) -> u64 {
+        let last = self.last_index();
+        self.unsynced_from.map_or(last, |from| last.min(from - 1))
     }
 
     /// Leaders: `matchIndex` for every server (this node's own entry is its last index).
@@ -275,10 +290,12 @@ impl Server<Raft> for RaftServer {
             lead: LeaderState::default(),
             truncations: 0,
             unsynced_from: None,
+            applied_now: Vec::new(),
         }
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
+        self.applied_now.clear();
         self.role = RaftRole::Follower;
         if std::mem::take(&mut self.restarting)
             && self.mutant() != Some(Mutant::LeaseVoteAfterRestart)
@@ -289,6 +306,7 @@ impl Server<Raft> for RaftServer {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: RaftMsg) {
+        self.applied_now.clear();
         self.maybe_compact(ctx);
         // §4.2.3 with CheckQuorum: a vote request arriving while we hear from a live leader
         // is ignored entirely — not even its term is adopted — so a rejoining node with an
@@ -399,6 +417,7 @@ impl Server<Raft> for RaftServer {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: RaftTimer) {
+        self.applied_now.clear();
         self.maybe_compact(ctx);
         match timer {
             RaftTimer::Election if self.role != RaftRole::Leader => {
@@ -421,6 +440,7 @@ impl Server<Raft> for RaftServer {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Raft>, client: ClientId, request: RaftRequest) {
+        self.applied_now.clear();
         match request {
             RaftRequest::WhoLeads => {
                 let reply = match (self.role, self.leader) {

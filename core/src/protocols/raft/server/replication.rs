@@ -5,7 +5,7 @@
 use super::{RaftRole, RaftServer};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
-use crate::protocols::raft::kv::Applied;
+use crate::protocols::raft::kv::{Applied, AppliedCommand, Command};
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
 use crate::protocols::raft::{Mutant, Raft};
 
@@ -134,7 +134,17 @@ impl RaftServer {
             let Some(entry) = self.durable.entry(index) else {
                 break;
             };
-            let applied = self.state.apply(&entry.command);
+            let sessions = self.mutant() != Some(Mutant::NoClientSessions);
+            let applied = self.state.apply_with(&entry.command, sessions);
+            if let (Applied::Fresh(_), Command::Client { client, seq, .. }) =
+                (&applied, &entry.command)
+            {
+                self.applied_now.push(AppliedCommand {
+                    index,
+                    client: *client,
+                    seq: *seq,
+                });
+            }
             self.last_applied = index;
             if let Some((client, seq)) = self.lead.waiting.remove(&index) {
                 let outcome = match applied {

@@ -18,6 +18,10 @@ use crate::kernel::trace::Fnv64;
 use crate::kernel::types::{NodeId, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod state;
+
+pub use state::{APPLIED_STATE, EXACTLY_ONCE, SNAPSHOT_STATE};
+
 /// Name of the Election Safety property.
 pub const ELECTION_SAFETY: &str = "election-safety";
 /// Name of the vote safety property.
@@ -79,6 +83,21 @@ const PROPERTIES: &[CheckerInfo] = &[
         summary: "the committed prefix only grows and stays durably stored on a majority",
     },
     CheckerInfo {
+        name: EXACTLY_ONCE,
+        source: "Raft paper §8 (clients' serial numbers: a command already executed is not executed again); thesis §6.3",
+        summary: "each (client, sequence number) takes effect at most once on every server: only at the committed index where it first appears, re-applied there after a restart",
+    },
+    CheckerInfo {
+        name: APPLIED_STATE,
+        source: "Raft paper Figure 3 (State Machine Safety), §5.4.3 — checked on the applied state, not the log",
+        summary: "servers that applied the same number of entries hold the same state (key-value map and client sessions)",
+    },
+    CheckerInfo {
+        name: SNAPSHOT_STATE,
+        source: "Raft paper §7, Figure 12 (a snapshot replaces the committed entries it covers)",
+        summary: "a snapshot up to index i holds exactly the state that applying the committed entries 1..i produces",
+    },
+    CheckerInfo {
         name: LINEARIZABLE,
         source: "Herlihy & Wing 1990; Raft paper §8 and §6.4 (linearizable reads)",
         summary: "the clients' key-value history (timeouts indeterminate) is linearizable, per key",
@@ -106,6 +125,9 @@ struct LogTrack {
     truncations: Option<u64>,
     /// While leading: (term, log length, chain at that length) at the last observation.
     leading: Option<(u64, usize, u64)>,
+    /// How many entries of `chain` were on stable storage at the last observation — all of
+    /// them but for the `ack-before-persist` mutant. A crashed server keeps exactly these.
+    durable: usize,
 }
 
 /// History kept by Raft's checkers.
@@ -138,6 +160,8 @@ pub struct RaftChecker {
     settled_ops: BTreeMap<NodeId, usize>,
     /// Linearizability checks that ran out of budget.
     unknown: u64,
+    /// The reference state machine and what the state checks remember.
+    state: state::StateChecks,
 }
 
 impl RaftChecker {
@@ -185,6 +209,7 @@ impl RaftChecker {
             Vec::new()
         };
         track.truncations = Some(node.truncations());
+        track.durable = usize::try_from(node.durable_last_index()).unwrap_or(usize::MAX);
         let mut fresh = Vec::new();
         let mut beyond_commit = None;
         for k in valid..len {
@@ -361,19 +386,26 @@ impl RaftChecker {
             let from = self.committed.len();
             self.committed.extend_from_slice(&chain[from..upto]);
             self.committed_in.resize(upto, term);
+            self.state.extend(from, upto, node);
         }
-        // Committed is durable: the committed prefix stays on a majority of (durable) logs.
+        // Committed is durable: the committed prefix stays on a majority of logs — counting
+        // only what each server has on stable storage, so neither a running server's
+        // unpersisted entries nor a crashed server's pre-crash memory count (a crashed server's
+        // track holds its last observation, whose durable part is exactly what it kept).
         if grew || shrunk {
             let k = self.committed.len();
             if k > 0 {
                 let want = self.committed[k - 1];
+                let holds =
+                    |chain: &[u64], durable: usize| durable >= k && chain.get(k - 1) == Some(&want);
                 let others = self
                     .logs
                     .iter()
                     .enumerate()
-                    .filter(|(j, t)| *j != i && t.chain.get(k - 1) == Some(&want))
+                    .filter(|(j, t)| *j != i && holds(&t.chain, t.durable))
                     .count();
-                let holders = others + usize::from(chain.get(k - 1) == Some(&want));
+                let own = self.logs[i].durable;
+                let holders = others + usize::from(holds(chain, own));
                 let majority = node.cluster_size() / 2 + 1;
                 if holders < majority {
                     let detail = format!(
@@ -446,6 +478,7 @@ impl Checker<Raft> for RaftChecker {
 
         let shrunk = self.track_log(id, node, findings);
         self.check_log(id, node, shrunk, findings);
+        self.check_state(id, node, findings);
     }
 }
 
