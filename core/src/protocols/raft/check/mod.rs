@@ -519,6 +519,209 @@ mod tests {
         assert_eq!(f.len(), 1);
     }
 
+    use crate::checkers::linearizability::Op;
+    use crate::protocols::raft::kv::{AppliedCommand, Command, KvState};
+    use crate::protocols::raft::msg::Entry;
+    use crate::protocols::raft::storage::SnapshotData;
+
+    fn put(seq: u64, value: &str) -> Entry {
+        Entry {
+            term: 1,
+            command: Command::Client {
+                client: NodeId::client(0),
+                seq,
+                op: Op::Put {
+                    key: "x".into(),
+                    value: value.into(),
+                },
+            },
+        }
+    }
+
+    /// Server `id` of 3 in term 1 holding `log` (after a snapshot `snapshot`), committed and
+    /// applied up to `commit` with state machine `state`.
+    fn server(
+        id: u8,
+        log: Vec<Entry>,
+        snapshot: SnapshotData,
+        commit: u64,
+        state: KvState,
+    ) -> RaftServer {
+        let servers: Vec<NodeId> = (0..3).map(NodeId::from_index).collect();
+        let durable = Durable {
+            current_term: 1,
+            log,
+            snapshot,
+            ..Durable::default()
+        };
+        let mut s = <RaftServer as crate::kernel::node::Server<Raft>>::new(
+            NodeId(id),
+            &servers,
+            &RaftConfig::default(),
+            Some(durable),
+        );
+        s.set_applied(commit, commit, state);
+        s
+    }
+
+    fn state_after(entries: &[Entry]) -> KvState {
+        let mut s = KvState::default();
+        for e in entries {
+            s.apply(&e.command);
+        }
+        s
+    }
+
+    fn observe(c: &mut RaftChecker, s: RaftServer) -> Vec<Finding> {
+        let mut f = Vec::new();
+        let id = s.id();
+        c.observe(Time(1), id, &Actor::Server(s), &mut f);
+        f
+    }
+
+    /// A checker that saw n1 lead and commit `log` after n2 and n3 stored it.
+    fn committed(log: &[Entry]) -> RaftChecker {
+        let mut c = RaftChecker::default();
+        for id in [1, 2] {
+            let n = server(
+                id,
+                log.to_vec(),
+                SnapshotData::default(),
+                0,
+                KvState::default(),
+            );
+            let f = observe(&mut c, n);
+            assert!(f.is_empty(), "{f:?}");
+        }
+        let commit = log.len() as u64;
+        let mut n1 = server(
+            0,
+            log.to_vec(),
+            SnapshotData::default(),
+            commit,
+            state_after(log),
+        );
+        n1.set_leading();
+        let f = observe(&mut c, n1);
+        assert!(f.is_empty(), "{f:?}");
+        c
+    }
+
+    #[test]
+    fn committed_durable_counts_only_stable_storage() {
+        // n2 acknowledged entry 1 but has not persisted it (what a crash would lose); n3 has
+        // nothing. The leader n1 commits it: only one durable copy — not a majority of 3.
+        for (synced, caught) in [(false, true), (true, false)] {
+            let mut c = RaftChecker::default();
+            let mut n2 = server(
+                1,
+                vec![put(1, "a")],
+                SnapshotData::default(),
+                0,
+                KvState::default(),
+            );
+            if !synced {
+                n2.set_unsynced_from(Some(1));
+            }
+            assert!(observe(&mut c, n2).is_empty());
+            assert!(observe(
+                &mut c,
+                server(2, vec![], SnapshotData::default(), 0, KvState::default())
+            )
+            .is_empty());
+            let mut n1 = server(
+                0,
+                vec![put(1, "a")],
+                SnapshotData::default(),
+                1,
+                state_after(&[put(1, "a")]),
+            );
+            n1.set_leading();
+            let f = observe(&mut c, n1);
+            assert_eq!(
+                f.iter().any(|f| f.checker == COMMITTED_DURABLE),
+                caught,
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_command_applied_twice_is_caught_but_a_restart_reapplying_it_is_not() {
+        // The log holds c1#1 twice (a retry appended again); the second copy is a duplicate.
+        let log = vec![put(1, "a"), put(2, "b"), put(1, "a")];
+        let mut c = committed(&log);
+        let applied = |index, seq| AppliedCommand {
+            index,
+            client: NodeId::client(0),
+            seq,
+        };
+        // A restarted n2 re-applies index 1 and 2: the same indexes, not duplicates.
+        let mut n2 = server(
+            1,
+            log.clone(),
+            SnapshotData::default(),
+            2,
+            state_after(&log[..2]),
+        );
+        n2.set_applied_now(vec![applied(1, 1), applied(2, 2)]);
+        assert!(observe(&mut c, n2.clone()).is_empty());
+        // Applying the retry's second copy at index 3 is.
+        n2.set_applied(3, 3, state_after(&log));
+        n2.set_applied_now(vec![applied(3, 1)]);
+        let f = observe(&mut c, n2);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, EXACTLY_ONCE);
+        assert_eq!(
+            f[0].detail,
+            "n2 applied c1#1 again at index 3: it took effect at index 1 already"
+        );
+    }
+
+    #[test]
+    fn applied_states_and_snapshots_are_checked_against_each_other_and_the_log() {
+        let log = vec![put(1, "a"), put(2, "b")];
+        let mut c = committed(&log);
+        // n2 reached lastApplied 2 with a different map.
+        let mut wrong = state_after(&log);
+        wrong.data.insert("x".into(), "a".into());
+        let f = observe(
+            &mut c,
+            server(1, log.clone(), SnapshotData::default(), 2, wrong),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, APPLIED_STATE);
+        // n3 holds a snapshot of index 2 without the client sessions.
+        let mut forgot = state_after(&log);
+        forgot.sessions.clear();
+        let snapshot = SnapshotData {
+            last_index: 2,
+            last_term: 1,
+            state: forgot,
+        };
+        let f = observe(
+            &mut c,
+            server(2, vec![], snapshot.clone(), 2, state_after(&log)),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, SNAPSHOT_STATE);
+        assert_eq!(
+            f[0].detail,
+            "n3's snapshot up to index 2 (1 keys, 0 client sessions) is not the state the committed entries 1..2 produce"
+        );
+        // The right snapshot passes.
+        let mut c2 = c.clone();
+        let good = SnapshotData {
+            state: state_after(&log),
+            ..snapshot
+        };
+        let n3 = server(2, vec![], good, 2, state_after(&log));
+        let mut f = Vec::new();
+        c2.state.checked.clear();
+        c2.observe(Time(2), NodeId(2), &Actor::Server(n3), &mut f);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
     #[test]
     fn term_going_back_is_caught() {
         let mut c = RaftChecker::default();

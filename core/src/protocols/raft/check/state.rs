@@ -60,7 +60,7 @@ pub(super) struct StateChecks {
     /// server it was seen on.
     applied: Vec<Option<(u64, NodeId)>>,
     /// Per node: (lastApplied, snapshot index) when its state was last checked.
-    checked: Vec<Option<(u64, u64)>>,
+    pub(super) checked: Vec<Option<(u64, u64)>>,
 }
 
 impl StateChecks {

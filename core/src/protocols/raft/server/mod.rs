@@ -486,6 +486,29 @@ impl Server<Raft> for RaftServer {
     }
 }
 
+/// Test-only setters: put a server in a state the checkers' tests need.
+#[cfg(test)]
+impl RaftServer {
+    /// Set the volatile indexes and the state machine.
+    pub(crate) fn set_applied(&mut self, commit: u64, applied: u64, state: KvState) {
+        self.commit_index = commit;
+        self.last_applied = applied;
+        self.state = state;
+    }
+    /// Lead (term unchanged).
+    pub(crate) fn set_leading(&mut self) {
+        self.role = RaftRole::Leader;
+    }
+    /// Entries from `from` on are acknowledged but not on stable storage.
+    pub(crate) fn set_unsynced_from(&mut self, from: Option<u64>) {
+        self.unsynced_from = from;
+    }
+    /// What the state machine applied during the last input.
+    pub(crate) fn set_applied_now(&mut self, applied: Vec<AppliedCommand>) {
+        self.applied_now = applied;
+    }
+}
+
 /// Read access for the view module.
 impl RaftServer {
     pub(crate) fn id(&self) -> NodeId {
