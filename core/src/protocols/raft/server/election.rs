@@ -40,6 +40,13 @@ impl Promise {
         }
     }
 
+    /// Count a vote refused because of a restart (coverage: restarts inside a lease).
+    pub(super) fn count(self, ctx: &mut Ctx<'_, Raft>) {
+        if matches!(self, Promise::Restarted { .. }) {
+            ctx.count("votes_refused_after_restart");
+        }
+    }
+
     /// What the promise rests on, with its time (for the trace).
     fn since(self) -> String {
         match self {
@@ -137,6 +144,7 @@ impl RaftServer {
             return false;
         };
         let until = promise.until();
+        ctx.count("campaigns_postponed");
         ctx.note(format!(
             "does not campaign yet: {}, so no votes — its own included — before t={until}, \
              when any lease it helped grant has ended",
@@ -274,6 +282,7 @@ impl RaftServer {
         let granted = term > self.durable.current_term && up_to_date && promise.is_none();
         if !granted {
             let why = if let Some(promise) = promise {
+                promise.count(ctx);
                 promise.why()
             } else if !up_to_date {
                 "candidate's log is behind"
@@ -325,8 +334,11 @@ impl RaftServer {
                 )
             } else if !up_to_date {
                 "candidate's log is behind".to_string()
+            } else if let Some(p) = promise {
+                p.count(ctx);
+                p.why().to_string()
             } else {
-                promise.map_or_else(String::new, |p| p.why().to_string())
+                String::new()
             };
             ctx.note(format!("refuses vote to {from}: {why}"));
         }

@@ -314,6 +314,7 @@ impl Server<Raft> for RaftServer {
         if let RaftMsg::RequestVote { term, .. } = &msg {
             if self.config.check_quorum && *term > self.durable.current_term {
                 if let Some(promise) = self.vote_promise(ctx.now) {
+                    promise.count(ctx);
                     ctx.note(format!(
                         "ignores RequestVote from {from} for term {term}: {}",
                         promise.why()

@@ -97,6 +97,7 @@ impl RaftServer {
         if stale_ok || (lease_ok && read_index <= self.last_applied) {
             if lease_ok && !stale_ok {
                 ctx.note(format!("serves read of {key} under its lease"));
+                ctx.count("lease_reads");
             }
             let outcome = self.state.read(&key);
             ctx.send(

@@ -136,14 +136,16 @@ impl RaftServer {
             };
             let sessions = self.mutant() != Some(Mutant::NoClientSessions);
             let applied = self.state.apply_with(&entry.command, sessions);
-            if let (Applied::Fresh(_), Command::Client { client, seq, .. }) =
-                (&applied, &entry.command)
-            {
-                self.applied_now.push(AppliedCommand {
-                    index,
-                    client: *client,
-                    seq: *seq,
-                });
+            match (&applied, &entry.command) {
+                (Applied::Fresh(_), Command::Client { client, seq, .. }) => {
+                    self.applied_now.push(AppliedCommand {
+                        index,
+                        client: *client,
+                        seq: *seq,
+                    });
+                }
+                (Applied::Duplicate(_), _) => ctx.count("duplicates_caught"),
+                _ => {}
             }
             self.last_applied = index;
             if let Some((client, seq)) = self.lead.waiting.remove(&index) {

@@ -47,9 +47,11 @@ impl RaftServer {
         let sessions = self.mutant() != Some(Mutant::NoClientSessions);
         if let Some(s) = self.state.sessions.get(&from).filter(|_| sessions) {
             if seq < s.seq {
+                ctx.count("duplicates_caught");
                 return;
             }
             if seq == s.seq {
+                ctx.count("duplicates_caught");
                 let outcome = s.outcome.clone();
                 ctx.send(
                     from,
@@ -62,6 +64,7 @@ impl RaftServer {
             }
         }
         if sessions && self.lead.waiting.values().any(|w| *w == (from, seq)) {
+            ctx.count("duplicates_caught");
             return;
         }
         self.durable.log.push(Entry {

@@ -94,6 +94,9 @@ impl RaftServer {
         self.last_applied = last_index;
         self.unsynced_from = None;
         ctx.count("snapshots_installed");
+        if !self.durable.snapshot.state.sessions.is_empty() {
+            ctx.count("snapshots_installed_with_sessions");
+        }
         ctx.note(format!(
             "installed snapshot up to {last_index}@{last_term} from {from}"
         ));

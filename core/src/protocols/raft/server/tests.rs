@@ -850,6 +850,7 @@ fn a_restarted_server_refuses_votes_for_the_minimum_election_timeout() {
     assert_eq!(
         out,
         vec![
+            Effect::Count("votes_refused_after_restart"),
             Effect::Note(format!("refuses pre-vote to n3: {RESTARTED}")),
             pre_vote_reply(1, 2, false),
         ]
@@ -859,9 +860,12 @@ fn a_restarted_server_refuses_votes_for_the_minimum_election_timeout() {
     });
     assert_eq!(
         out,
-        vec![Effect::Note(format!(
-            "ignores RequestVote from n3 for term 2: {RESTARTED}"
-        ))]
+        vec![
+            Effect::Count("votes_refused_after_restart"),
+            Effect::Note(format!(
+                "ignores RequestVote from n3 for term 2: {RESTARTED}"
+            ))
+        ]
     );
     assert_eq!(n.current_term(), 1, "the newer term is not adopted either");
     // The promise ends a minimum election timeout after the restart.
@@ -896,6 +900,7 @@ fn a_timeout_inside_the_promise_postpones_the_campaign() {
     assert_eq!(
         out,
         vec![
+            Effect::Count("campaigns_postponed"),
             Effect::Note(
                 "does not campaign yet: it heard from a leader at t=1000, so no votes — its own \
                  included — before t=1150, when any lease it helped grant has ended"
