@@ -38,6 +38,11 @@ impl ChaosProtocol for Raft {
             // A forgotten vote shows when two candidates share a term and the voter restarts
             // in between: split votes without PreVote make that common.
             Some(Mutant::ForgetVote) => c.pre_vote = false,
+            // A vote cleared by a same-term AppendEntries shows when another candidate of that
+            // term asks next. With CheckQuorum that server, having just heard the leader,
+            // refuses same-term votes for a minimum election timeout (the lease rule), which
+            // hides the bug almost always.
+            Some(Mutant::ClearVoteOnAppend) => c.check_quorum = false,
             // Snapshot bugs need snapshots: take them often, so restarts and lagging followers
             // load them.
             Some(Mutant::SnapshotForgetsSessions | Mutant::FollowerIgnoresSnapshotState) => {

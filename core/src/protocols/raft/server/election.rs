@@ -48,7 +48,7 @@ impl Promise {
     }
 
     /// What the promise rests on, with its time (for the trace).
-    fn since(self) -> String {
+    pub(super) fn since(self) -> String {
         match self {
             Promise::Leads => "it leads".to_string(),
             Promise::HeardLeader { at, .. } => format!("it heard from a leader at t={at}"),
@@ -131,6 +131,15 @@ impl RaftServer {
             .flatten()
             .filter(|p| now < p.until())
             .max_by_key(|p| p.until())
+    }
+
+    /// For the inspector: the vote promise this server holds, at the latest — when it ends and
+    /// what it rests on (`None` for a leader, or a server that never heard one).
+    pub(crate) fn vote_promise_view(&self) -> Option<String> {
+        match self.vote_promise(Time::ZERO)? {
+            Promise::Leads => None,
+            p => Some(format!("no votes before t={} ({})", p.until(), p.since())),
+        }
     }
 
     /// The election timer fired while the vote promise still runs (only a timer forced early
