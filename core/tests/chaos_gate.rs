@@ -79,22 +79,26 @@ fn lease_gate(nodes: usize) -> Vec<SeedReport> {
     reports
 }
 
+/// Whether a seed's protocol counter `name` moved.
+fn counted(name: &'static str) -> impl Fn(&SeedReport) -> bool {
+    move |r| r.counters.protocol(name) > 0
+}
+
 fn lease_floors(reports: &[SeedReport]) {
-    let protocol = |name: &'static str| move |r: &SeedReport| r.counters.protocol(name) > 0;
     support::assert_floors(&[
         (
             "a read served under a lease",
-            share(reports, protocol("lease_reads")),
+            share(reports, counted("lease_reads")),
             0.9,
         ),
         (
             "a vote refused by a server restarted inside its promise",
-            share(reports, protocol("votes_refused_after_restart")),
+            share(reports, counted("votes_refused_after_restart")),
             0.8,
         ),
         (
             "a forced timeout postponed inside its promise",
-            share(reports, protocol("campaigns_postponed")),
+            share(reports, counted("campaigns_postponed")),
             0.8,
         ),
         (
@@ -116,24 +120,22 @@ fn coverage_floors(reports: &[SeedReport]) {
         ),
         (
             "a log truncated on conflict",
-            share(reports, |r| r.counters.protocol("truncations") > 0),
+            share(reports, counted("truncations")),
             0.3,
         ),
         (
             "a snapshot installed by InstallSnapshot",
-            share(reports, |r| r.counters.protocol("snapshots_installed") > 0),
+            share(reports, counted("snapshots_installed")),
             0.5,
         ),
         (
             "a client redirect followed",
-            share(reports, |r| r.counters.protocol("redirects_followed") > 0),
+            share(reports, counted("redirects_followed")),
             0.9,
         ),
         (
             "a leader stepping down by CheckQuorum",
-            share(reports, |r| {
-                r.counters.protocol("check_quorum_stepdowns") > 0
-            }),
+            share(reports, counted("check_quorum_stepdowns")),
             0.3,
         ),
         (
@@ -166,14 +168,12 @@ fn coverage_floors(reports: &[SeedReport]) {
         ),
         (
             "a retried or duplicated command caught by a session",
-            share(reports, |r| r.counters.protocol("duplicates_caught") > 0),
+            share(reports, counted("duplicates_caught")),
             0.9,
         ),
         (
             "a snapshot with client sessions installed",
-            share(reports, |r| {
-                r.counters.protocol("snapshots_installed_with_sessions") > 0
-            }),
+            share(reports, counted("snapshots_installed_with_sessions")),
             0.5,
         ),
     ];
