@@ -48,7 +48,7 @@ fn lease_gate(nodes: usize) -> Vec<SeedReport> {
         ..RaftConfig::default()
     };
     let reports: Vec<SeedReport> = (0..LEASE_SEEDS)
-        .map(|s| run_seed_with::<Raft>(raft::ID, s, &options, config.clone()))
+        .map(|s| run_seed_with::<Raft>(raft::ID, s, &options, |_| config.clone()))
         .collect();
     let failures: Vec<String> = reports
         .iter()

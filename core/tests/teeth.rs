@@ -174,7 +174,7 @@ fn correct_raft_is_clean_on_the_same_seeds() {
                     mutant: None,
                     ..options.clone()
                 },
-                config.clone(),
+                |_| config.clone(),
             );
             assert!(
                 r.violations.is_empty(),
