@@ -231,13 +231,13 @@ impl Ctx {
             .unwrap_or_else(|| Err("unreachable".into()))
     }
 
-    /// The protocol ids, as the CLI lists them (it names them when given an unknown one), so
+    /// The protocol ids, as `netsplit protocols` lists them (the first word of each line), so
     /// the list is never written down a second time.
     fn protocols(&mut self) -> Result<Vec<String>, String> {
         if self.protocols.is_none() {
             let listed = self.cli().and_then(|bin| {
                 let cmd = Cmd::new(bin.to_string_lossy())
-                    .args(["chaos", "--protocol", "?"])
+                    .args(["protocols"])
                     .dir(&self.root);
                 let out = cmd
                     .output_any()
