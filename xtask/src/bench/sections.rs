@@ -212,7 +212,7 @@ impl Ctx {
         let dir = self.target().join("bench-mutants");
         run(Cmd::new("cargo")
             .args(["build", "--release", "-p", "netsplit-cli"])
-            .args(["--features", "netsplit-core/mutants", "--target-dir"])
+            .args(["--features", "mutants", "--target-dir"])
             .args([dir.to_string_lossy()])
             .dir(&self.root))?;
         Ok(dir.join("release").join("netsplit"))
