@@ -1,6 +1,7 @@
 //! Playback controls (play/pause, step, speed) and the partition presets.
 
-use crate::dom::events::{picked, value_of};
+use crate::dom::events::{blur_target, picked, value_of};
+use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
 use crate::model::engine::{speed_label, step_for_speed, Engine, SPEED_STEPS};
 use crate::model::partition::{presets, Preset};
@@ -25,7 +26,9 @@ pub fn view(
         let dispatch = dispatch.clone();
         let options = presets(snap.servers(), leader);
         Callback::from(move |e: Event| {
-            if let Some(p) = picked(&e).and_then(|i| options.get(i)) {
+            let chosen = picked(&e);
+            blur_target(&e);
+            if let Some(p) = chosen.and_then(|i| options.get(i)) {
                 dispatch.emit(Action::Control(p.control.clone()));
             }
         })
@@ -38,7 +41,8 @@ pub fn view(
         <div class="controls" role="toolbar" aria-label="Playback">
             <button class="btn primary play" onclick={on_play} aria-keyshortcuts="Space"
                 aria-label={if playing { "Pause (Space)" } else { "Play (Space)" }}>
-                {if playing { "❚❚ Pause" } else { "▶ Play" }}
+                { icon(if playing { Icon::Pause } else { Icon::Play }) }
+                {if playing { "Pause" } else { "Play" }}
             </button>
             <button class="btn" onclick={on_step} aria-keyshortcuts="." title="Process the next event (.)">
                 {"Step ▸|"}

@@ -3,7 +3,9 @@
 //! which timer the arc shows come from the protocol's `Look`. Nothing here touches Yew; nothing
 //! in the SVG changes per frame.
 
-use crate::model::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
+use crate::model::layout::{
+    lane_r, lerp, place_grouped, progress, radius, remaining, Fit, Pt, NODE_R,
+};
 use crate::model::look::{color_hex, message};
 use crate::model::state::{DropMark, DROP_FADE_MS};
 use netsplit_core::kernel::view::{Flight, MsgView, NodeStatus, Snapshot};
@@ -49,6 +51,8 @@ pub struct Frame<'a> {
     pub drops: &'a [DropMark],
     /// Wall time of the frame (ms).
     pub wall: f64,
+    /// The network's islands (nodes sit where the SVG draws them).
+    pub groups: &'a [Vec<NodeId>],
 }
 
 /// Paints one frame; remembers the canvas size and user preferences between frames.
@@ -137,6 +141,7 @@ impl CanvasPainter {
             vt,
             drops,
             wall,
+            groups,
         } = frame;
         self.prepare(canvas, wall);
         let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
@@ -162,7 +167,7 @@ impl CanvasPainter {
         let pal = if self.dark { &DARK } else { &LIGHT };
         let ids: Vec<NodeId> = snap.nodes.iter().map(|n| n.id).collect();
         let pts = Spots {
-            pts: place(&ids),
+            pts: place_grouped(&ids, groups),
             servers: ids.iter().filter(|i| !i.is_client()).count(),
         };
         if let Some(arc) = look.timer_arc {
@@ -251,7 +256,10 @@ impl CanvasPainter {
             self.label(ctx, "×", pal.bad, p.x + 11.0, p.y + 9.0);
         }
         if m.flight == Flight::Waiting {
-            self.label(ctx, "⏸", pal.ink, p.x + 12.0, p.y + 10.0);
+            // Two bars (drawn, not a font glyph that may be missing).
+            ctx.set_fill_style_str(pal.ink);
+            ctx.fill_rect(p.x + 8.0, p.y + 5.0, 2.5, 9.0);
+            ctx.fill_rect(p.x + 13.0, p.y + 5.0, 2.5, 9.0);
         }
         ctx.set_global_alpha(1.0);
     }
