@@ -55,4 +55,14 @@ pub const GALLERY: &[GalleryEntry] = &[
         title: "Raft: a read in a minority partition returns no stale data",
         json: include_str!("../../../tests/scenarios/raft-minority-read.json"),
     },
+    GalleryEntry {
+        id: "raft-split-vote",
+        title: "Raft: a split vote, then a winner",
+        json: include_str!("../../../tests/scenarios/raft-split-vote.json"),
+    },
+    GalleryEntry {
+        id: "raft-minority-write",
+        title: "Raft: a write to a cut-off leader is never committed",
+        json: include_str!("../../../tests/scenarios/raft-minority-write.json"),
+    },
 ];
