@@ -151,10 +151,12 @@ pub fn app() -> Html {
             { topbar::view(&s.ui, &kept, &dispatch) }
             <div class="banners">{ banner::view(&s.ui, kept.len(), &dispatch) }</div>
             <main class="stage" aria-label="Cluster">
-                { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
-                <div class="graph-box">
-                    { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref, &graph_opts) }
-                    { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
+                <div class="stage-inner">
+                    { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    <div class="graph-box">
+                        { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref, &graph_opts) }
+                        { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
+                    </div>
                 </div>
             </main>
             if !present {
@@ -163,14 +165,14 @@ pub fn app() -> Html {
                 </Region>
                 <aside class="side" aria-label="Side panel">
                     { side::view(&ctx, panel, look, s.ui.selected, s.ui.panes.tab, s.ui.protocol, &net) }
+                    <section class="events" aria-label="Events">
+                        { log::view(&s.log, &s.ui, &dispatch) }
+                    </section>
                 </aside>
             }
-            <section class="time" aria-label="Time and events">
-                { controls::view(&s.engine, &snap, s.leader(), s.ui.scenario_name.as_deref(), &dispatch) }
-                { timeline::view(&s.engine, &dispatch) }
-                if !present {
-                    { log::view(&s.log, &s.ui, &dispatch) }
-                }
+            <section class="time" aria-label="Time">
+                { controls::view(&s.engine, s.ui.scenario_name.as_deref(), &dispatch) }
+                { timeline::view(&s.engine, controls::network(&snap, s.leader(), &dispatch), &dispatch) }
             </section>
             <footer class="status" aria-label="Status">
                 { status::view(&snap, pg.properties(), &s.ui, &s.log, &dispatch) }

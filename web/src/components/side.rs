@@ -104,7 +104,7 @@ pub fn view(
             // One keyed child: another protocol or tab makes a new element, scrolled to the top.
             <div class="tab-frame">
                 <div key={format!("{protocol}-{}", tab.name())} id={format!("tabpanel-{}", tab.name())}
-                    class={classes!("tab-body", format!("tab-{}", tab.name()))} role="tabpanel"
+                    class={classes!("tab-body", format!("tab-{}", tab.name()), (tab == Tab::Node).then_some("inspector"))} role="tabpanel"
                     aria-labelledby={format!("tab-{}", tab.name())} tabindex="0">
                     {body}
                 </div>

@@ -53,6 +53,8 @@ pub struct Props {
     pub playing: bool,
     /// Where actions go.
     pub dispatch: Callback<Action>,
+    /// Other tools shown on the bar's second row (the network controls).
+    pub tools: Html,
 }
 
 /// Everything but `dispatch`: the page makes a new callback each render, but every one of them
@@ -69,11 +71,12 @@ impl PartialEq for Props {
             && self.marks == o.marks
             && self.branches == o.branches
             && self.picks == o.picks
+            && self.tools == o.tools
     }
 }
 
 /// The bar for the engine's current state.
-pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
+pub fn view(engine: &Engine, tools: Html, dispatch: &Callback<Action>) -> Html {
     let marks = engine
         .marks()
         .iter()
@@ -102,6 +105,7 @@ pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
         in_past: engine.timeline().in_past(),
         playing: engine.playing(),
         dispatch: dispatch.clone(),
+        tools,
     };
     html! { <TimelineBar ..props /> }
 }
@@ -367,6 +371,7 @@ pub fn timeline_bar(p: &Props) -> Html {
                     <input type="checkbox" checked={manual} onchange={on_manual} />
                     <span>{"Manual: pick the next event"}</span>
                 </label>
+                { p.tools.clone() }
                 if p.in_past {
                     <span class="tl-past">{"⟲ in the past: acting here starts a new branch"}</span>
                 }

@@ -98,7 +98,7 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
                 <span class="tagline">{"distributed protocols, under a microscope"}</span>
             </div>
             <div class="setup">
-                <label>{"Protocol "}
+                <label><span class="setup-word">{"Protocol "}</span>
                     <select aria-label="Protocol" onchange={on_protocol}>
                         { for registry.iter().map(|p| html! {
                             <option value={p.id()} selected={p.id() == protocol} title={p.summary()}>{p.label()}</option>
@@ -112,7 +112,7 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
                         {gallery}
                     </select>
                 </label>
-                <label>{"Nodes "}
+                <label><span class="setup-word">{"Nodes "}</span>
                     <select aria-label="Number of nodes" onchange={on_nodes}>
                         { for range.map_or(nodes..=nodes, |r| r.min..=r.max).map(|n| html! {
                             <option value={n.to_string()} selected={n == nodes}>{n}</option>

@@ -376,6 +376,12 @@ impl State {
         if form == setup::SEED {
             let values = self.ui.forms.get(form).clone();
             match setup::seed_of(&values) {
+                // Enter both changes the box and submits its form: one restart, not two.
+                Ok(seed) if seed == self.ui.seed => {
+                    if let Some(f) = self.ui.forms.get_mut(form) {
+                        f.set_errors(Vec::new());
+                    }
+                }
                 Ok(seed) => {
                     let protocol = self.ui.protocol.to_string();
                     self.restart(&protocol, self.ui.nodes, seed);

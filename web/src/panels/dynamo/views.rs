@@ -222,11 +222,13 @@ pub fn detectors(s: &Session<Dynamo>) -> Html {
         })
         .collect();
     html! {
-        <table class="ptable fd">
-            <caption>{"Failure detectors (row sees column)"}</caption>
-            <thead><tr><td></td>{head}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Failure detectors">
+            <table class="ptable fd">
+                <caption>{"Failure detectors (row sees column)"}</caption>
+                <thead><tr><td></td>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 

@@ -109,8 +109,10 @@ pub fn stories<'a>(
                     },
                 ..
             } => {
+                // Votes that came after the election was won do not make the majority.
                 if let Some(c) = terms
                     .get_mut(term)
+                    .filter(|s| s.leader.is_none())
                     .and_then(|s| s.campaigns.iter_mut().find(|c| c.node == *to))
                 {
                     c.votes.insert(*from);
@@ -358,7 +360,7 @@ mod tests {
         assert_eq!(won.node, Some(NodeId(2)));
         assert!(won.text.starts_with("n3 won term 2: its election timeout ("), "{}", won.text);
         assert!(won.text.contains("ms) expired first — "), "{}", won.text);
-        assert!(won.text.contains("votes from n1, n2, n3, n4, n5 (5 of 5, 3 needed)"), "{}", won.text);
+        assert!(won.text.contains("votes from n1, n2, n3 (3 of 5, 3 needed)"), "{}", won.text);
         // The length given is the timer's: armed at F - length, due at F (the firing).
         let mut pg = build(&s).unwrap();
         pg.run_until(Time(1_000), u64::MAX);

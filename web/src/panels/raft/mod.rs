@@ -230,3 +230,44 @@ impl Panel for RaftPanel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netsplit_core::run::registry::Registry;
+    use netsplit_core::Time;
+
+    #[test]
+    fn the_minority_write_scenario_tells_each_commands_fate() {
+        let scenario = Registry::builtin()
+            .load_gallery("raft-minority-write")
+            .unwrap();
+        let mut pg = netsplit_core::build(&scenario).unwrap();
+        let fate_at = |pg: &dyn Playground, client: usize| {
+            let s = session::<Raft>(pg).unwrap();
+            let mut index = FateIndex::default();
+            index.update(s.sim().trace(), 0);
+            let holders = holders(s);
+            fate::describe(
+                &fate::placements(&index, NodeId::client(client), 1, &holders),
+                &holders,
+            )
+        };
+        pg.run_until(Time(2_999), u64::MAX);
+        assert_eq!(
+            fate_at(pg.as_ref(), 0),
+            "appended at 2@T2 by n3, not committed (yet)"
+        );
+        pg.run_until(scenario.until.unwrap(), u64::MAX);
+        assert_eq!(
+            fate_at(pg.as_ref(), 0),
+            "appended at 2@T2 by n3, later discarded"
+        );
+        assert_eq!(fate_at(pg.as_ref(), 1), "appended at 3@T6 by n2, committed");
+        // The explanations of the same run: the majority's split votes, then n2's win.
+        let answer = RaftPanel.explanations(pg.as_ref(), &|_| None);
+        assert!(!answer.need.is_empty(), "the winner's timer is looked up");
+        let kinds: Vec<&str> = answer.items.iter().map(|e| e.kind.name()).collect();
+        assert!(kinds.contains(&"split-vote"), "{:?}", answer.items);
+    }
+}
