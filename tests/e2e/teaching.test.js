@@ -257,14 +257,19 @@ test('a write to a cut-off leader: the islands, the fate of the entry, the crash
   await openGallery(page, 'Raft: a write to a cut-off leader is never committed');
   assert.match(await page.textContent('.status'), /never committed/);
   for (let i = 0; i < 8; i++) await page.keyboard.press(']');
-  // The partition is drawn as two islands.
-  await until(page, () => document.querySelectorAll('.island').length === 2, 'two islands', 30000);
-  const islands = await page.$$eval('.island', (is) => is.map((i) => [i.dataset.island, i.textContent]));
-  assert.deepEqual(islands, [['n1,n3', '2 of 5 · minority'], ['n2,n4,n5', '3 of 5 · majority']]);
   // After the heal and c2's read, c1's put is told as appended at 2@T2 by n3, later discarded.
   await until(page, () => Number(document.querySelector('.clock').textContent.match(/[\d.]+/)[0]) > 3.7, 'the end of the story', 60000);
   await page.keyboard.press(' ');
   await until(page, () => document.querySelectorAll('.island').length === 0, 'one network again');
+  // Back at t=2 s the partition is drawn as two islands.
+  await page.$eval('.tl-slider', (el) => { el.value = '2000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await until(page, () => document.querySelectorAll('.island').length === 2, 'two islands');
+  const islands = await page.$$eval('.island', (is) => is.map((i) => [i.dataset.island, i.textContent]));
+  assert.deepEqual(islands, [['n1,n3', '2 of 5 · minority'], ['n2,n4,n5', '3 of 5 · majority']]);
+  await screenshot(page, 'teach-islands.png');
+  await page.focus('.tl-slider');
+  await page.keyboard.press('End');
+  await until(page, () => document.querySelectorAll('.island').length === 0, 'the end again');
   await openTab(page, 'clients');
   const c1 = await page.$$eval('.client-log li', (ls) => ls.map((l) => l.textContent).find((t) => /c1 #1 put x 1/.test(t)));
   assert.match(c1, /gave up: outcome unknown/);
@@ -294,10 +299,14 @@ test('actions at the same instant fan out on the timeline, each one clickable', 
   await until(page, () => document.querySelectorAll('.tl-mark').length === 3, 'three marks');
   const ats = await page.$$eval('.tl-mark', (ms) => ms.map((m) => Number(m.dataset.at)));
   assert.ok(Math.max(...ats) - Math.min(...ats) <= 2, `at one instant: ${ats}`);
-  const boxes = await page.$$eval('.tl-mark rect', (rs) => rs.map((r) => { const b = r.getBoundingClientRect(); return [b.left, b.right, b.top, b.bottom]; }));
+  const boxes = await page.$$eval('.tl-mark > g > rect:first-child', (rs) => rs.map((r) => { const b = r.getBoundingClientRect(); return [b.left, b.right, b.top, b.bottom]; }));
   for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i][0] >= boxes[i - 1][1] - 0.5, `marks ${i - 1} and ${i} overlap: ${JSON.stringify(boxes)}`);
   for (let i = 0; i < 3; i++) {
-    const [l, r, t, b] = boxes[i];
+    // Selecting a mark opens its editor, which may move the bar: measure again each time.
+    const [l, r, t, b] = await page.$$eval('.tl-mark > g > rect:first-child', (rs, k) => {
+      const x = rs[k].getBoundingClientRect();
+      return [x.left, x.right, x.top, x.bottom];
+    }, i);
     const hit = await page.evaluate(([x, y]) => {
       const el = document.elementFromPoint(x, y);
       return [...document.querySelectorAll('.tl-mark')].indexOf(el?.closest('.tl-mark'));
