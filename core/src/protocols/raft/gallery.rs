@@ -65,4 +65,9 @@ pub const GALLERY: &[GalleryEntry] = &[
         title: "Raft: a write to a cut-off leader is never committed",
         json: include_str!("../../../tests/scenarios/raft-minority-write.json"),
     },
+    GalleryEntry {
+        id: "raft-lease-restart",
+        title: "Raft: voters restart inside the leader's lease",
+        json: include_str!("../../../tests/scenarios/raft-lease-restart.json"),
+    },
 ];
