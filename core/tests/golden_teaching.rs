@@ -49,21 +49,28 @@ fn a_split_vote_leaves_term_1_without_a_leader_then_n3_wins_term_2() {
         .iter()
         .filter(|l| l.contains(" is candidate term=1"))
         .collect();
-    assert_eq!(candidates.len(), 4, "four candidates in term 1: {candidates:?}");
+    assert_eq!(
+        candidates.len(),
+        4,
+        "four candidates in term 1: {candidates:?}"
+    );
     assert!(!lines.iter().any(|l| l.contains(" is leader term=1")));
     assert!(lines.iter().any(|l| l == "t=332 n1 votes for n3 in term 1"));
     assert!(lines.iter().any(|l| l == "t=478 n3 timer election fired"));
-    assert!(lines.iter().any(|l| l == "t=628 n3 won term 2 with votes from n1,n2,n3"));
-    assert!(leaders(run_to(&s, 600).as_ref()).is_empty(), "nobody leads at t=600");
+    assert!(lines
+        .iter()
+        .any(|l| l == "t=628 n3 won term 2 with votes from n1,n2,n3"));
+    assert!(
+        leaders(run_to(&s, 600).as_ref()).is_empty(),
+        "nobody leads at t=600"
+    );
     assert_eq!(leaders(end.as_ref()), vec![(NodeId(2), 2)]);
 }
 
 #[test]
 fn a_write_to_a_cut_off_leader_is_never_committed_and_is_truncated_after_the_heal() {
     let s = load("raft-minority-write");
-    let is_c1_put = |c: &Command| {
-        matches!(c, Command::Client { client, seq: 1, .. } if *client == NodeId::client(0))
-    };
+    let is_c1_put = |c: &Command| matches!(c, Command::Client { client, seq: 1, .. } if *client == NodeId::client(0));
     // Before the heal: n3 and n1 hold c1's put at index 2 of term 2, neither knows it committed,
     // and n3 no longer leads.
     let before = run_to(&s, 2_999);
@@ -85,7 +92,11 @@ fn a_write_to_a_cut_off_leader_is_never_committed_and_is_truncated_after_the_hea
     for id in sim.members() {
         let server = sim.server(*id).expect("running");
         assert!(!server.log().iter().any(|e| is_c1_put(&e.command)), "{id}");
-        assert_eq!(server.kv().data.get("x").map(String::as_str), Some("2"), "{id}");
+        assert_eq!(
+            server.kv().data.get("x").map(String::as_str),
+            Some("2"),
+            "{id}"
+        );
     }
     let lines = trace(end.as_ref());
     for line in [

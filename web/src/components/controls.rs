@@ -1,8 +1,8 @@
 //! Playback controls (play/pause, step, speed, the clock) and the network controls (the
 //! partition presets, heal all), which the timeline bar shows next to its own tools.
 
-use crate::dom::events::{blur_target, picked, value_of};
 use crate::components::icons::{icon, Icon};
+use crate::dom::events::{blur_target, picked, value_of};
 use crate::model::action::Action;
 use crate::model::engine::{speed_label, step_for_speed, Engine, SPEED_STEPS};
 use crate::model::partition::{presets, Preset};

@@ -10,7 +10,12 @@ use netsplit_core::kernel::view::Snapshot;
 use yew::prelude::*;
 
 /// The strip (nothing if there is nothing to explain). `shown` explanations at most.
-pub fn view(items: &[Explanation], snap: &Snapshot, shown: usize, dispatch: &Callback<Action>) -> Html {
+pub fn view(
+    items: &[Explanation],
+    snap: &Snapshot,
+    shown: usize,
+    dispatch: &Callback<Action>,
+) -> Html {
     if items.is_empty() {
         return html! {};
     }

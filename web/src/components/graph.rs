@@ -5,9 +5,7 @@
 
 use crate::components::icons::{glyph, Icon};
 use crate::model::action::Action;
-use crate::model::layout::{
-    hull, island_label_at, place_grouped, Pt, CLIENT_R, NODE_R, VIEW,
-};
+use crate::model::layout::{hull, island_label_at, place_grouped, Pt, CLIENT_R, NODE_R, VIEW};
 use crate::model::partition::island_label;
 use netsplit_core::kernel::net::LinkState;
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Snapshot};

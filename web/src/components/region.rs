@@ -94,7 +94,8 @@ pub fn region(p: &Props) -> Html {
             if let Some((y0, h0, _)) = *d {
                 // The handle is on top: dragging up makes the body taller.
                 let h = (i64::from(h0) + i64::from(y0 - e.client_y()))
-                    .clamp(i64::from(MIN_HEIGHT), i64::from(MAX_HEIGHT)) as u32;
+                    .clamp(i64::from(MIN_HEIGHT), i64::from(MAX_HEIGHT))
+                    as u32;
                 *d = Some((y0, h0, h));
                 set_height(&body, h);
             }

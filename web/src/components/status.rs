@@ -40,7 +40,7 @@ pub fn view(
         // A short status: the full text is in its tooltip, and every error also shows next to
         // what caused it (a form field, the link banner, the import dialog).
         html! { <span class={classes!("notice", n.error.then_some("error"))} title={n.text.clone()}
-            role={if n.error { "alert" } else { "status" }}>{n.text.clone()}</span> }
+        role={if n.error { "alert" } else { "status" }}>{n.text.clone()}</span> }
     });
     // Screen readers hear role changes, faults and violations, not every message.
     let live = lines

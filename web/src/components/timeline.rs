@@ -2,11 +2,11 @@
 //! schedule's marks (select, drag, arrows, Delete), the branch switcher and manual mode's list
 //! of possible next events. Logic lives in [`crate::timebar`] and the engine.
 
+use crate::components::icons;
+use crate::dom::events::blur_target;
 use crate::dom::events::value_of;
 use crate::model::action::Action;
 use crate::model::engine::Engine;
-use crate::components::icons;
-use crate::dom::events::blur_target;
 use crate::model::timebar::{self, fan, mark_key, mark_style, percent, pick_rows, seconds};
 use crate::model::timebar::{slider_key, PickRow, TimeAction};
 use netsplit_core::run::timeline::BranchInfo;

@@ -54,7 +54,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "force the selected node's timeout (an election timer, say)",
     ),
     ("h", "heal every link"),
-    ("f", "presentation mode: a large graph for a projector (again: back)"),
+    (
+        "f",
+        "presentation mode: a large graph for a projector (again: back)",
+    ),
     (
         "u",
         "back to the session a protocol, seed, node or scenario change put aside",

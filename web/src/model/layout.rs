@@ -61,7 +61,10 @@ pub fn place(ids: &[netsplit_core::NodeId]) -> Vec<Pt> {
 /// `partition::groups`): the servers regrouped into islands — each group on one arc of the
 /// ring, an empty slot between groups — and the clients as in [`place`]. With one group (the
 /// network whole) or only single-node groups, exactly [`place`].
-pub fn place_grouped(ids: &[netsplit_core::NodeId], groups: &[Vec<netsplit_core::NodeId>]) -> Vec<Pt> {
+pub fn place_grouped(
+    ids: &[netsplit_core::NodeId],
+    groups: &[Vec<netsplit_core::NodeId>],
+) -> Vec<Pt> {
     let mut pts = place(ids);
     let servers = ids.iter().filter(|i| !i.is_client()).count();
     let placed: usize = groups.iter().map(Vec::len).sum();
@@ -73,8 +76,13 @@ pub fn place_grouped(ids: &[netsplit_core::NodeId], groups: &[Vec<netsplit_core:
     let mut slot = 0;
     for g in groups {
         for id in g {
-            let a = -std::f64::consts::FRAC_PI_2 + slot as f64 * std::f64::consts::TAU / slots as f64;
-            if let Some(p) = ids.iter().position(|i| i == id).and_then(|k| pts.get_mut(k)) {
+            let a =
+                -std::f64::consts::FRAC_PI_2 + slot as f64 * std::f64::consts::TAU / slots as f64;
+            if let Some(p) = ids
+                .iter()
+                .position(|i| i == id)
+                .and_then(|k| pts.get_mut(k))
+            {
                 *p = Pt {
                     x: c + RING_R * a.cos(),
                     y: c + RING_R * a.sin(),
@@ -126,7 +134,11 @@ pub fn island_label_at(pts: &[Pt]) -> Pt {
     let (mx, my) = (sx / n, sy / n);
     let (dx, dy) = (mx - c, my - c);
     let len = (dx * dx + dy * dy).sqrt();
-    let (ux, uy) = if len < 1e-6 { (0.0, -1.0) } else { (dx / len, dy / len) };
+    let (ux, uy) = if len < 1e-6 {
+        (0.0, -1.0)
+    } else {
+        (dx / len, dy / len)
+    };
     let r = RING_R + NODE_R + 34.0;
     Pt {
         x: (c + ux * r).clamp(70.0, VIEW - 70.0),
@@ -286,7 +298,10 @@ mod tests {
     #[test]
     fn islands_sit_on_arcs_of_their_own() {
         use netsplit_core::NodeId;
-        let ids: Vec<NodeId> = (0..5).map(NodeId::from_index).chain([NodeId::client(0)]).collect();
+        let ids: Vec<NodeId> = (0..5)
+            .map(NodeId::from_index)
+            .chain([NodeId::client(0)])
+            .collect();
         let whole = vec![(0..5).map(NodeId::from_index).collect::<Vec<_>>()];
         assert_eq!(place_grouped(&ids, &whole), place(&ids));
         let alone: Vec<Vec<NodeId>> = (0..5).map(|i| vec![NodeId::from_index(i)]).collect();
@@ -312,7 +327,10 @@ mod tests {
         let pts = place_grouped(&nine, &g);
         for i in 0..9 {
             for j in (i + 1)..9 {
-                assert!(d(pts[i], pts[j]) > 2.0 * NODE_R, "{i} and {j} of nine overlap");
+                assert!(
+                    d(pts[i], pts[j]) > 2.0 * NODE_R,
+                    "{i} and {j} of nine overlap"
+                );
             }
         }
     }

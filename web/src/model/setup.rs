@@ -196,7 +196,10 @@ mod tests {
         assert_eq!(parse_seed(" 42 "), Ok(42));
         assert!(parse_seed("").unwrap_err().contains("type a seed"));
         let e = parse_seed("-1").unwrap_err();
-        assert!(e.contains("\"-1\" is not a seed") && e.contains("whole number"), "{e}");
+        assert!(
+            e.contains("\"-1\" is not a seed") && e.contains("whole number"),
+            "{e}"
+        );
         assert!(parse_seed("18446744073709551616").is_err());
         let mut f = seed_form(7);
         f.set("seed", "x7");

@@ -3,8 +3,8 @@
 
 use crate::model::action::{Action, DomEffect};
 use crate::model::engine::{Engine, SPEED_STEPS};
-use crate::model::form::WHOLE_FORM;
 use crate::model::explain::ExplainKind;
+use crate::model::form::WHOLE_FORM;
 use crate::model::keys::Command;
 use crate::model::panes::Tab;
 use crate::model::state::{default_protocol, parse_seed, State, DEFAULT_SEED, DROP_FADE_MS};
@@ -363,7 +363,10 @@ fn share_writes_a_link_to_this_moment_and_a_link_reopens_it() {
     let before = other.engine.fingerprint();
     other.handle(Action::OpenFragment("s1.@@@".into()), 0.0);
     let (text, error) = notice(&other);
-    assert!(error && text.starts_with("the link could not be opened"), "{text}");
+    assert!(
+        error && text.starts_with("the link could not be opened"),
+        "{text}"
+    );
     let banner = other.ui.link_error.clone().expect("the reason in a banner");
     assert_eq!(
         banner,
@@ -371,11 +374,19 @@ fn share_writes_a_link_to_this_moment_and_a_link_reopens_it() {
     );
     assert!(!banner.contains("(link)"), "no internal prefixes");
     assert_eq!(other.ui.protocol, default_protocol().id());
-    assert_eq!(other.previous.len(), 2, "the first page and the shared session");
+    assert_eq!(
+        other.previous.len(),
+        2,
+        "the first page and the shared session"
+    );
     other.handle(Action::Dismiss, 0.0);
     assert!(other.ui.link_error.is_none());
     other.handle(Action::GoBack(1), 0.0);
-    assert_eq!(other.engine.fingerprint(), before, "the shared session is back");
+    assert_eq!(
+        other.engine.fingerprint(),
+        before,
+        "the shared session is back"
+    );
     let state = State::start("nonsense", BASE);
     assert!(notice(&state).1);
     assert_eq!(
@@ -747,7 +758,10 @@ fn changing_protocol_nodes_seed_or_scenario_keeps_the_old_session_to_go_back_to(
     );
     assert_eq!(s.previous.len(), 1);
     let from = s.ui.switched_from.clone().expect("the banner");
-    assert!(from.contains("1 action") && from.contains("seed 7"), "{from}");
+    assert!(
+        from.contains("1 action") && from.contains("seed 7"),
+        "{from}"
+    );
     assert!(s.engine.marks().is_empty());
     // Back (u): the very same state, marks and all; the dynamo session is kept in its turn.
     s.handle(Action::Key(Command::Back), 0.0);
@@ -756,7 +770,10 @@ fn changing_protocol_nodes_seed_or_scenario_keeps_the_old_session_to_go_back_to(
     assert_eq!(s.engine.marks().len(), 1);
     assert!(!s.engine.playing(), "put aside paused");
     assert_eq!(s.previous.len(), 1);
-    assert_eq!(s.previous[0].state.ui.protocol, netsplit_core::protocols::dynamo::ID);
+    assert_eq!(
+        s.previous[0].state.ui.protocol,
+        netsplit_core::protocols::dynamo::ID
+    );
     // Nodes, seed, a new seed, the gallery: each one kept, at most KEEP_SESSIONS.
     type_in(&mut s, crate::model::setup::SEED, "seed", "99");
     s.handle(Action::Submit(crate::model::setup::SEED), 0.0);
@@ -794,7 +811,11 @@ fn a_bad_seed_is_refused_next_to_the_seed_box_and_changes_nothing() {
     assert_eq!(s.ui.forms.get(form).get("seed"), "7");
     type_in(&mut s, form, "seed", "12ab");
     s.handle(Action::Submit(form), 0.0);
-    let why = s.ui.forms.get(form).error("seed").expect("an error at the field");
+    let why =
+        s.ui.forms
+            .get(form)
+            .error("seed")
+            .expect("an error at the field");
     assert!(why.contains("\"12ab\" is not a seed"), "{why}");
     assert_eq!(s.ui.forms.get(form).get("seed"), "12ab", "the text stays");
     assert_eq!(s.ui.seed, 7);
@@ -815,7 +836,8 @@ fn the_network_form_applies_a_recorded_action_or_names_the_bad_field() {
     type_in(&mut s, form, "loss", "20");
     s.handle(Action::Submit(form), 0.0);
     assert_eq!(s.engine.marks().len(), 1);
-    let net = crate::model::setup::current_net(&s.ui.net0, s.engine.marks(), s.engine.playground().now());
+    let net =
+        crate::model::setup::current_net(&s.ui.net0, s.engine.marks(), s.engine.playground().now());
     assert!((net.loss - 0.2).abs() < 1e-12);
     assert!(!s.ui.forms.get(form).has_errors());
 }
@@ -852,7 +874,12 @@ fn the_default_page_explains_its_split_vote_and_its_first_leader() {
     let mut s = page();
     advance(&mut s, 1_000);
     let kinds: Vec<ExplainKind> = s.explanations.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, [ExplainKind::Won, ExplainKind::SplitVote], "{:?}", s.explanations);
+    assert_eq!(
+        kinds,
+        [ExplainKind::Won, ExplainKind::SplitVote],
+        "{:?}",
+        s.explanations
+    );
     assert!(s.explanations[0].text.contains("expired first"));
     // Seeking back before the split vote forgets both; seeking forward finds them again,
     // and the screen is unchanged by the lookups.

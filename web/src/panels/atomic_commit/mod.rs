@@ -295,11 +295,29 @@ impl Panel for AtomicCommitPanel {
         let rows = [
             ("protocol", variant(s)),
             ("coordinator", c.coordinator.to_string()),
-            ("vote timeout", format!("{} ms, then the coordinator aborts", c.vote_timeout_ms)),
-            ("retry interval", format!("{} ms (decisions resent, prepared participants ask again)", c.retry_ms)),
-            ("client waits", format!("{} ms, then reports the outcome unknown", c.client_timeout_ms)),
+            (
+                "vote timeout",
+                format!("{} ms, then the coordinator aborts", c.vote_timeout_ms),
+            ),
+            (
+                "retry interval",
+                format!(
+                    "{} ms (decisions resent, prepared participants ask again)",
+                    c.retry_ms
+                ),
+            ),
+            (
+                "client waits",
+                format!(
+                    "{} ms, then reports the outcome unknown",
+                    c.client_timeout_ms
+                ),
+            ),
         ];
-        crate::panels::config_table("Atomic commit configuration (set in a scenario's config)", &rows)
+        crate::panels::config_table(
+            "Atomic commit configuration (set in a scenario's config)",
+            &rows,
+        )
     }
 
     fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {

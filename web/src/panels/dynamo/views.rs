@@ -242,9 +242,18 @@ pub fn config(c: &netsplit_core::protocols::dynamo::KvConfig) -> Html {
         ("sloppy quorum", on(c.sloppy_quorum)),
         ("read repair", on(c.read_repair)),
         ("heartbeat", format!("every {} ms", c.heartbeat_ms)),
-        ("suspected after", format!("{} ms of silence", c.suspect_after_ms)),
-        ("unavailable after", format!("{} ms of silence", c.unavailable_after_ms)),
-        ("coordinator waits", format!("{} ms for R or W answers", c.request_timeout_ms)),
+        (
+            "suspected after",
+            format!("{} ms of silence", c.suspect_after_ms),
+        ),
+        (
+            "unavailable after",
+            format!("{} ms of silence", c.unavailable_after_ms),
+        ),
+        (
+            "coordinator waits",
+            format!("{} ms for R or W answers", c.request_timeout_ms),
+        ),
         ("client waits", format!("{} ms", c.client_timeout_ms)),
         ("anti-entropy", format!("every {} ms", c.anti_entropy_ms)),
         ("hinted handoff", format!("every {} ms", c.handoff_ms)),

@@ -18,6 +18,9 @@ use netsplit_core::protocols::raft::{Raft, RaftMsg, RaftTimer, CANDIDATE, LEADER
 use netsplit_core::{NodeId, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How Raft's trace begins the remark of a server whose timeout fired inside its vote promise.
+const POSTPONED: &str = "does not campaign yet";
+
 /// Terms explained at most (newest first).
 pub const SHOWN: usize = 4;
 
@@ -30,6 +33,11 @@ pub struct Campaign {
     pub since: Time,
     /// The election timeout that started it: when it fired, and whether the user forced it.
     pub trigger: Option<(Time, bool)>,
+    /// An earlier timeout whose campaign the vote promise postponed ("does not campaign yet"):
+    /// when it fired, whether the user forced it, and what the promise rested on ("it heard
+    /// from a leader at t=1000"). The trigger is then, most likely, the timer re-armed for the
+    /// promise's end.
+    pub held: Option<(Time, bool, String)>,
     /// Who granted it a vote (itself included).
     pub votes: BTreeSet<NodeId>,
 }
@@ -55,6 +63,9 @@ pub fn stories<'a>(
     let mut terms: BTreeMap<u64, TermStory> = BTreeMap::new();
     let mut fires: Vec<(NodeId, Time, bool)> = Vec::new();
     let mut last_fire: BTreeMap<NodeId, (Time, bool)> = BTreeMap::new();
+    // Timeouts whose campaign the vote promise postponed, and the fire after such a one.
+    let mut postponed: BTreeMap<NodeId, (Time, bool, String)> = BTreeMap::new();
+    let mut held: BTreeMap<NodeId, (Time, bool, String)> = BTreeMap::new();
     let mut highest = 0;
     for e in entries {
         match &e.event {
@@ -65,6 +76,22 @@ pub fn stories<'a>(
             } => {
                 fires.push((*node, e.at, *forced));
                 last_fire.insert(*node, (e.at, *forced));
+                match postponed.remove(node) {
+                    Some(first) => held.insert(*node, first),
+                    None => held.remove(node),
+                };
+            }
+            TraceEvent::Note { node, text } if text.starts_with(POSTPONED) => {
+                let first = held.get(node).map(|(at, forced, _)| (*at, *forced));
+                if let Some((at, forced)) = first.or(last_fire.get(node).copied()) {
+                    let since = text
+                        .trim_start_matches(POSTPONED)
+                        .trim_start_matches(": ")
+                        .split(", so no votes")
+                        .next()
+                        .unwrap_or_default();
+                    postponed.insert(*node, (at, forced, since.to_string()));
+                }
             }
             TraceEvent::Role {
                 node,
@@ -92,6 +119,7 @@ pub fn stories<'a>(
                             node: *node,
                             since: e.at,
                             trigger: last_fire.get(node).copied(),
+                            held: held.get(node).cloned(),
                             votes: BTreeSet::from([*node]),
                         });
                     }
@@ -190,8 +218,21 @@ fn why_it_started(
         need.push(at);
         return None;
     };
-    let Some((set_at, due)) = election_timer(&snap, c.node).filter(|(_, due)| *due == fired)
-    else {
+    // A timeout the vote promise postponed: the timer re-armed then (set at that instant)
+    // is the one that fired now.
+    if let Some((first, by_user, since)) = &c.held {
+        if election_timer(&snap, c.node).is_some_and(|(set, due)| set == *first && due == fired) {
+            let how = if *by_user {
+                format!("its timeout was forced by the user at t={first}")
+            } else {
+                format!("its election timeout fired at t={first}")
+            };
+            return Some(format!(
+                "{how}, but {since}, so it had promised no votes before t={fired}, and campaigned then"
+            ));
+        }
+    }
+    let Some((set_at, due)) = election_timer(&snap, c.node).filter(|(_, due)| *due == fired) else {
         return Some(format!("its election timeout fired at t={fired}"));
     };
     let length = fired.0.saturating_sub(set_at.0);
@@ -239,8 +280,7 @@ pub fn explain(
                 let text = match campaign {
                     None => format!("{winner} won term {} at t={at}", s.term),
                     Some(c) => {
-                        let Some(why) =
-                            why_it_started(c, servers, fires, before, &mut out.need)
+                        let Some(why) = why_it_started(c, servers, fires, before, &mut out.need)
                         else {
                             continue;
                         };
@@ -331,7 +371,9 @@ mod tests {
             let trace = s.sim().trace();
             let start = window_start(trace, 900);
             let (stories, fires) = stories(trace.iter_from(start));
-            let answer = explain(&stories, &fires, s.sim().cluster_size(), &|t| lookups.get(t));
+            let answer = explain(&stories, &fires, s.sim().cluster_size(), &|t| {
+                lookups.get(t)
+            });
             if answer.need.is_empty() {
                 return answer;
             }
@@ -352,15 +394,36 @@ mod tests {
         let e = explained(&s, 1_000);
         assert_eq!(e.items.len(), 2, "{:?}", e.items);
         let (won, split) = (&e.items[0], &e.items[1]);
-        assert_eq!((won.kind, split.kind), (ExplainKind::Won, ExplainKind::SplitVote));
+        assert_eq!(
+            (won.kind, split.kind),
+            (ExplainKind::Won, ExplainKind::SplitVote)
+        );
         assert!(won.at > split.at, "newest first");
-        assert!(split.text.starts_with("split vote in term 1: "), "{}", split.text);
-        assert!(split.text.contains("3 needed, so nobody won"), "{}", split.text);
+        assert!(
+            split.text.starts_with("split vote in term 1: "),
+            "{}",
+            split.text
+        );
+        assert!(
+            split.text.contains("3 needed, so nobody won"),
+            "{}",
+            split.text
+        );
         assert_eq!(split.text.matches(" got ").count(), 4, "{}", split.text);
         assert_eq!(won.node, Some(NodeId(2)));
-        assert!(won.text.starts_with("n3 won term 2: its election timeout ("), "{}", won.text);
+        assert!(
+            won.text
+                .starts_with("n3 won term 2: its election timeout ("),
+            "{}",
+            won.text
+        );
         assert!(won.text.contains("ms) expired first — "), "{}", won.text);
-        assert!(won.text.contains("votes from n1, n2, n3 (3 of 5, 3 needed)"), "{}", won.text);
+        assert!(
+            won.text
+                .contains("votes from n1, n2, n3 (3 of 5, 3 needed)"),
+            "{}",
+            won.text
+        );
         // The length given is the timer's: armed at F - length, due at F (the firing).
         let mut pg = build(&s).unwrap();
         pg.run_until(Time(1_000), u64::MAX);
@@ -397,9 +460,46 @@ mod tests {
         let e = explained(&s, 3_000);
         let newest = &e.items[0];
         if newest.node == Some(NodeId(0)) {
-            assert!(newest.text.contains("forced by the user"), "{}", newest.text);
+            assert!(
+                newest.text.contains("forced by the user"),
+                "{}",
+                newest.text
+            );
         }
         assert!(e.items.len() >= 2, "{:?}", e.items);
+    }
+
+    #[test]
+    fn a_forced_timeout_held_back_by_the_vote_promise_is_told_as_such() {
+        // Seed 1: crash the leader at t=2 s and force a follower's timeout at once. It heard
+        // the leader 2 ms before, so it campaigns only when its vote promise ends (t=2148) —
+        // and wins: the reason is the forced timeout, not a 148-ms "election timeout".
+        let mut s = Scenario::new(netsplit_core::protocols::raft::ID, 1);
+        let mut pg = build(&s).unwrap();
+        pg.run_until(Time(2_000), u64::MAX);
+        let snap = pg.snapshot();
+        let leader = snap.nodes.iter().find(|n| n.view.role.leads).unwrap().id;
+        let follower = snap.nodes.iter().find(|n| n.id != leader).unwrap().id;
+        for control in [
+            Control::Crash { node: leader },
+            Control::Timeout { node: follower },
+        ] {
+            s.actions.push(netsplit_core::run::scenario::TimedAction {
+                at: Time(2_000),
+                control,
+            });
+        }
+        let e = explained(&s, 4_000);
+        let newest = &e.items[0];
+        assert_eq!(newest.node, Some(follower), "{:?}", e.items);
+        assert!(
+            newest.text.contains(
+                "its timeout was forced by the user at t=2000, but it heard from a leader at \
+                 t=1998, so it had promised no votes before t=2148, and campaigned then"
+            ),
+            "{}",
+            newest.text
+        );
     }
 
     #[test]
@@ -409,6 +509,7 @@ mod tests {
             node: NodeId(n),
             since: Time(10),
             trigger: Some((Time(10), true)),
+            held: None,
             votes: votes.iter().map(|v| NodeId(*v)).collect(),
         };
         let split = TermStory {

@@ -193,9 +193,15 @@ pub fn placements(
         .unwrap_or_default();
     for h in holders {
         for (i, e) in h.log.iter().enumerate() {
-            if let Command::Client { client: c, seq: s, .. } = &e.command {
+            if let Command::Client {
+                client: c, seq: s, ..
+            } = &e.command
+            {
                 let at = h.first + i as u64;
-                if *c == client && *s == seq && !out.iter().any(|p| p.index == at && p.term == e.term) {
+                if *c == client
+                    && *s == seq
+                    && !out.iter().any(|p| p.index == at && p.term == e.term)
+                {
                     out.push(Placement {
                         at: Time(u64::MAX),
                         index: at,
@@ -321,6 +327,9 @@ mod tests {
         let index = FateIndex::default();
         let found = placements(&index, NodeId::client(0), 1, &before);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].index, found[0].term, found[0].by), (2, 2, Some(NodeId(2))));
+        assert_eq!(
+            (found[0].index, found[0].term, found[0].by),
+            (2, 2, Some(NodeId(2)))
+        );
     }
 }

@@ -41,7 +41,11 @@ fn holders(s: &Session<Raft>) -> Vec<Holder<'_>> {
 
 /// What became of each command in the logs, with the panel's memo (an index of the trace,
 /// read incrementally) brought up to date first.
-fn with_fates<R>(ctx: &PanelCtx<'_>, s: &Session<Raft>, f: impl FnOnce(&dyn Fn(NodeId, &ClientOp) -> String) -> R) -> R {
+fn with_fates<R>(
+    ctx: &PanelCtx<'_>,
+    s: &Session<Raft>,
+    f: impl FnOnce(&dyn Fn(NodeId, &ClientOp) -> String) -> R,
+) -> R {
     let mut memo = ctx.memo.borrow_mut();
     if !memo.as_ref().is_some_and(|m| m.is::<FateIndex>()) {
         *memo = Some(Box::new(FateIndex::default()));
