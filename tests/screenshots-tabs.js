@@ -1,5 +1,5 @@
-// Screenshots of every side-panel tab and of presentation mode at 1280×800, 1024×768 and
-// 390×844, light and dark: `node screenshots-tabs.js [filter]` writes
+// Screenshots of every side-panel tab, of presentation mode and of the split-vote scenario's
+// explanation at 1920×1080, 1280×800, 1024×768 and 390×844, light and dark: `node screenshots-tabs.js [filter]` writes
 // tests/artifacts/tabs/<size>-<scheme>-<view>.png (only views whose name contains `filter`).
 import { serve, launch, until, ARTIFACTS } from './e2e/harness.js';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ const filter = process.argv[2] || '';
 const dir = path.join(ARTIFACTS, 'tabs');
 fs.mkdirSync(dir, { recursive: true });
 const sizes = [
+  ['1920x1080', { width: 1920, height: 1080 }],
   ['1280x800', { width: 1280, height: 800 }],
   ['1024x768', { width: 1024, height: 768 }],
   ['390x844', { width: 390, height: 844 }],
@@ -52,6 +53,21 @@ try {
         if (phone && name !== 'present') await page.locator('.side').scrollIntoViewIfNeeded();
         await shot(page, `${base}-${name}`);
         if (name === 'present') await page.keyboard.press('f');
+      }
+      // The split-vote scenario, explained beside the graph, then in presentation mode.
+      if (`${base}-splitvote`.includes(filter)) {
+        const title = 'Raft: a split vote, then a winner';
+        await page.selectOption('select.gallery', { label: title });
+        await until(page, (t) => document.querySelector('.scenario-name')?.textContent === t, title, 10000, title);
+        for (let i = 0; i < 6; i++) await page.keyboard.press(']');
+        await until(page, () => document.querySelector('.explain-strip .explanation[data-kind="won"]'), 'the election explained', 30000);
+        await page.keyboard.press(' ');
+        await page.waitForTimeout(250);
+        await shot(page, `${base}-splitvote`);
+        await page.keyboard.press('f');
+        await page.waitForTimeout(300);
+        await shot(page, `${base}-splitvote-present`);
+        await page.keyboard.press('f');
       }
       // Other protocols' own tabs.
       for (const [protocol, label] of [['2pc', 'commit'], ['dynamo', 'store']]) {

@@ -225,8 +225,13 @@ fn node(
             <title>{node_label(n)}</title>
             <circle class="halo" r={(r + 14.0).to_string()} />
             <circle class="body" r={r.to_string()} />
-            <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
-            <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
+            // Without a term (Dynamo, 2PC) the name sits in the middle of the circle.
+            if n.view.term.is_some() {
+                <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+                <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
+            } else {
+                <text class="name" y="8" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+            }
             <text class="sub" y={sub_y.to_string()} text-anchor="middle" aria-hidden="true">
                 {sub}
             </text>

@@ -85,7 +85,7 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
             <button class="btn ghost back" {onclick} aria-keyshortcuts="u"
                 aria-label={format!("Back to the previous session: {label} (u)")}
                 title={format!("Back to {label} (u)")}>
-                { icon(Icon::Back) }{"Back"}
+                { icon(Icon::Back) }<span class="btn-word">{"Back"}</span>
             </button>
         }
     });
@@ -134,7 +134,7 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
                     <label>
                         <span class="visually-hidden">{"Earlier sessions"}</span>
                         <select class="kept" aria-label="Earlier sessions" onchange={on_kept}>
-                            <option selected=true>{format!("Earlier sessions ({})…", kept.len())}</option>
+                            <option selected=true>{format!("Earlier ({})…", kept.len())}</option>
                             { for kept.iter().map(|l| html! { <option>{l.clone()}</option> }) }
                         </select>
                     </label>

@@ -60,8 +60,9 @@ pub struct Frame<'a> {
 pub struct CanvasPainter {
     ctx: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     /// Text labels rendered once into small canvases (drawing an image is much cheaper than
-    /// shaping text every frame), by (text, colour, device pixel ratio).
-    sprites: std::collections::BTreeMap<(&'static str, &'static str), HtmlCanvasElement>,
+    /// shaping text every frame), by (text, colour), each with its width in drawing units;
+    /// cleared when the device pixel ratio changes.
+    sprites: std::collections::BTreeMap<(&'static str, &'static str), (HtmlCanvasElement, f64)>,
     size: (u32, u32),
     dpr: f64,
     dark: bool,
@@ -75,8 +76,11 @@ fn media(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Side of a label sprite, in drawing units.
+/// Height of a label sprite, in drawing units (its width fits its text).
 const SPRITE: f64 = 22.0;
+
+/// The labels' font (drawing units: the graph's 600-unit square).
+const LABEL_FONT: &str = "600 12.5px system-ui, sans-serif";
 
 impl CanvasPainter {
     /// Draw `text` centred at `(x, y)` in `color`, from the sprite cache.
@@ -101,11 +105,12 @@ impl CanvasPainter {
                 }
             }
         };
+        let (sprite, width) = (&sprite.0, sprite.1);
         ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
             sprite,
-            x - SPRITE / 2.0,
+            x - width / 2.0,
             y - SPRITE / 2.0,
-            SPRITE,
+            width,
             SPRITE,
         )
         .ok();
@@ -173,7 +178,7 @@ impl CanvasPainter {
         if let Some(arc) = look.timer_arc {
             paint_timers(&ctx, snap, arc, &pts, vt, pal);
         }
-        ctx.set_font("600 11px system-ui, sans-serif");
+        ctx.set_font(LABEL_FONT);
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         for m in &snap.in_flight {
@@ -265,25 +270,30 @@ impl CanvasPainter {
     }
 }
 
-/// Render `text` once into a small canvas at `scale` device pixels per drawing unit.
-fn make_sprite(text: &str, color: &str, scale: f64) -> Option<HtmlCanvasElement> {
+/// Render `text` once into a small canvas at `scale` device pixels per drawing unit, as wide
+/// as the text (at least [`SPRITE`]); with that width in drawing units.
+fn make_sprite(text: &str, color: &str, scale: f64) -> Option<(HtmlCanvasElement, f64)> {
     let canvas: HtmlCanvasElement = web_sys::window()?
         .document()?
         .create_element("canvas")
         .ok()?
         .dyn_into()
         .ok()?;
-    let px = (SPRITE * scale).ceil() as u32;
-    canvas.set_width(px);
-    canvas.set_height(px);
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.set_font(LABEL_FONT);
+    let width = (ctx.measure_text(text).ok()?.width() + 6.0)
+        .ceil()
+        .max(SPRITE);
+    // Resizing a canvas resets its context: set everything again.
+    canvas.set_width((width * scale).ceil() as u32);
+    canvas.set_height((SPRITE * scale).ceil() as u32);
     ctx.scale(scale, scale).ok()?;
-    ctx.set_font("600 11px system-ui, sans-serif");
+    ctx.set_font(LABEL_FONT);
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
     ctx.set_fill_style_str(color);
-    ctx.fill_text(text, SPRITE / 2.0, SPRITE / 2.0).ok()?;
-    Some(canvas)
+    ctx.fill_text(text, width / 2.0, SPRITE / 2.0).ok()?;
+    Some((canvas, width))
 }
 
 /// Node positions for one frame.
