@@ -315,7 +315,7 @@ fn islands(groups: &[Vec<NodeId>], ids: &[NodeId], pts: &[Pt]) -> Html {
                     html! { <polygon points={points.join(" ")} stroke-width={(2.0 * pad).to_string()} /> }
                 }
             };
-            let label = island_label_at(&at);
+            let label = island_label_at(&at, pts);
             let members: Vec<String> = g.iter().map(|n| n.to_string()).collect();
             let text = island_label(g.len(), servers);
             html! {

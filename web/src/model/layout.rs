@@ -125,25 +125,43 @@ pub fn hull(pts: &[Pt]) -> Vec<Pt> {
     lower
 }
 
-/// Where an island's label goes: outside the ring, beyond the middle of its nodes, kept inside
-/// the drawing.
-pub fn island_label_at(pts: &[Pt]) -> Pt {
+/// Where an island's label goes: outside the ring, beyond the middle of its nodes (turned
+/// aside as little as it takes to clear every node's circle and the words under it, `all`),
+/// kept inside the drawing.
+pub fn island_label_at(pts: &[Pt], all: &[Pt]) -> Pt {
     let c = VIEW / 2.0;
     let n = pts.len().max(1) as f64;
     let (sx, sy) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
     let (mx, my) = (sx / n, sy / n);
     let (dx, dy) = (mx - c, my - c);
     let len = (dx * dx + dy * dy).sqrt();
-    let (ux, uy) = if len < 1e-6 {
-        (0.0, -1.0)
+    let base = if len < 1e-6 {
+        -std::f64::consts::FRAC_PI_2
     } else {
-        (dx / len, dy / len)
+        dy.atan2(dx)
     };
     let r = RING_R + NODE_R + 34.0;
-    Pt {
-        x: (c + ux * r).clamp(70.0, VIEW - 70.0),
-        y: (c + uy * r).clamp(14.0, VIEW - 10.0),
-    }
+    let at = |turn: f64| {
+        let a = base + turn.to_radians();
+        Pt {
+            x: (c + a.cos() * r).clamp(70.0, VIEW - 70.0),
+            y: (c + a.sin() * r).clamp(14.0, VIEW - 10.0),
+        }
+    };
+    // The label (about 140 × 20 units, centred on x, its baseline at y) against each node's
+    // circle and the two lines of words under it.
+    let clear = |p: Pt| {
+        all.iter().all(|q| {
+            let apart_x = (p.x - q.x).abs() > 70.0 + NODE_R;
+            let apart_y = p.y < q.y - NODE_R - 2.0 || p.y - 18.0 > q.y + NODE_R + 48.0;
+            apart_x || apart_y
+        })
+    };
+    [0.0, 15.0, -15.0, 30.0, -30.0, 45.0, -45.0, 60.0, -60.0]
+        .into_iter()
+        .map(at)
+        .find(|p| clear(*p))
+        .unwrap_or_else(|| at(0.0))
 }
 
 /// The radius a node is drawn with.
@@ -348,10 +366,20 @@ mod tests {
         assert_eq!(h.len(), 4, "the inner point is dropped: {h:?}");
         assert_eq!(hull(&sq[..2]).len(), 2);
         assert_eq!(hull(&[sq[0], sq[0]]).len(), 1);
-        let top = island_label_at(&[Pt { x: 300.0, y: 78.0 }]);
+        let top = island_label_at(&[Pt { x: 300.0, y: 78.0 }], &[Pt { x: 300.0, y: 78.0 }]);
         assert!(top.y < 78.0 && (top.x - 300.0).abs() < 1e-9, "{top:?}");
-        let p = island_label_at(&[Pt { x: 600.0, y: 300.0 }]);
+        let p = island_label_at(&[Pt { x: 600.0, y: 300.0 }], &[]);
         assert!(p.x <= VIEW - 70.0);
+        // Three nodes along the bottom of the ring: straight down would sit on the words
+        // under the middle one, so the label turns aside until it clears them all.
+        let ring = ring(5);
+        let bottom = [ring[2], ring[3], ring[4]];
+        let label = island_label_at(&bottom, &ring);
+        for q in &ring {
+            let apart_x = (label.x - q.x).abs() > 70.0 + NODE_R;
+            let apart_y = label.y < q.y - NODE_R - 2.0 || label.y - 18.0 > q.y + NODE_R + 48.0;
+            assert!(apart_x || apart_y, "{label:?} on {q:?}");
+        }
     }
 
     #[test]
