@@ -172,10 +172,9 @@ pub fn window_start(trace: &ChunkedLog<TraceEntry<Raft>>, lead_ms: u64) -> usize
             ..
         } = &e.event
         {
-            if (*role == CANDIDATE || *role == LEADER) && terms.insert(*term) {
-                if terms.len() > SHOWN {
-                    stop.get_or_insert(Time(e.at.0.saturating_sub(lead_ms)));
-                }
+            if (*role == CANDIDATE || *role == LEADER) && terms.insert(*term) && terms.len() > SHOWN
+            {
+                stop.get_or_insert(Time(e.at.0.saturating_sub(lead_ms)));
             }
         }
         i -= 1;
