@@ -8,7 +8,7 @@
 
 use super::client::PbftClient;
 use super::msg::NULL;
-use super::replica::{Records, Replica};
+use super::replica::Records;
 use super::Pbft;
 use crate::checkers::linearizability::{check as check_history, Event, Op, Verdict};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
@@ -108,8 +108,9 @@ impl PbftChecker {
         self.unknown
     }
 
-    fn observe_replica(&mut self, id: NodeId, r: &Replica, findings: &mut Vec<Finding>) {
-        let records: &Records = r.records();
+    /// Judge what correct replica `id` did while handling its latest input ([`super::replica::Replica::records`];
+    /// public so tests can feed records directly).
+    pub fn observe_records(&mut self, id: NodeId, records: &Records, findings: &mut Vec<Finding>) {
         for d in &records.decided {
             self.agree(findings, id, d.seq, d.digest, &d.label, "committed");
         }
@@ -242,8 +243,124 @@ impl Checker<Pbft> for PbftChecker {
     fn observe(&mut self, _now: Time, id: NodeId, node: &Actor<Pbft>, findings: &mut Vec<Finding>) {
         match node {
             Actor::Client(c) => self.observe_client(id, c, findings),
-            Actor::Server(r) if r.behaviour().is_none() => self.observe_replica(id, r, findings),
+            Actor::Server(r) if r.behaviour().is_none() => {
+                self.observe_records(id, r.records(), findings)
+            }
             Actor::Server(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::pbft::auth::Signer;
+    use crate::protocols::pbft::msg::ClientRequest;
+    use crate::protocols::pbft::replica::{Decision, Execution};
+
+    fn put(ts: u64, value: &str) -> ClientRequest {
+        let op = Op::Put {
+            key: "x".into(),
+            value: value.into(),
+        };
+        ClientRequest::new(&Signer::new(NodeId::client(0)), ts, op)
+    }
+
+    fn issue(c: &mut PbftChecker, r: &ClientRequest) {
+        c.issued.insert(r.key(), r.op.clone());
+    }
+
+    fn executed(seq: u64, r: Option<&ClientRequest>, fresh: bool) -> Records {
+        Records {
+            executed: vec![Execution {
+                seq,
+                view: 0,
+                digest: r.map_or(NULL, ClientRequest::digest),
+                request: r.cloned(),
+                fresh,
+            }],
+            ..Records::default()
+        }
+    }
+
+    #[test]
+    fn agreement_fires_once_for_two_requests_at_one_sequence_number() {
+        let mut c = PbftChecker::default();
+        let (a, b) = (put(1, "a"), put(2, "b"));
+        issue(&mut c, &a);
+        issue(&mut c, &b);
+        let decided = |r: &ClientRequest, view| Records {
+            decided: vec![Decision {
+                seq: 3,
+                view,
+                digest: r.digest(),
+                label: r.to_string(),
+                local: true,
+            }],
+            ..Records::default()
+        };
+        let mut f = Vec::new();
+        c.observe_records(NodeId(0), &decided(&a, 0), &mut f);
+        c.observe_records(NodeId(1), &decided(&a, 1), &mut f);
+        assert!(
+            f.is_empty(),
+            "the same request again in a later view is fine"
+        );
+        c.observe_records(NodeId(2), &decided(&b, 1), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].checker, AGREEMENT);
+        assert_eq!(
+            f[0].detail,
+            "n3 committed c1#2 put x b at n=3, but n1 committed c1#1 put x a there"
+        );
+        c.observe_records(NodeId(3), &decided(&b, 2), &mut f);
+        assert_eq!(f.len(), 1, "reported once");
+    }
+
+    #[test]
+    fn validity_fires_for_a_request_no_client_issued() {
+        let mut c = PbftChecker::default();
+        let issued = put(1, "a");
+        issue(&mut c, &issued);
+        let mut f = Vec::new();
+        c.observe_records(NodeId(0), &executed(1, Some(&issued), true), &mut f);
+        assert!(f.is_empty());
+        // The same client and timestamp with another operation: not what c1 issued.
+        let made_up = put(1, "evil");
+        c.observe_records(NodeId(1), &executed(2, Some(&made_up), true), &mut f);
+        assert!(f.iter().any(|x| x.checker == VALIDITY), "{f:?}");
+    }
+
+    #[test]
+    fn exactly_once_fires_when_a_timestamp_changes_the_state_twice() {
+        let mut c = PbftChecker::default();
+        let r = put(1, "a");
+        issue(&mut c, &r);
+        let mut f = Vec::new();
+        c.observe_records(NodeId(0), &executed(4, Some(&r), true), &mut f);
+        c.observe_records(NodeId(0), &executed(4, Some(&r), true), &mut f);
+        assert!(
+            f.is_empty(),
+            "re-executing the same slot after a restart is not a second time"
+        );
+        c.observe_records(NodeId(0), &executed(6, Some(&r), false), &mut f);
+        assert!(f.is_empty(), "a duplicate that changed nothing is fine");
+        c.observe_records(NodeId(1), &executed(7, Some(&r), true), &mut f);
+        assert!(f.iter().any(|x| x.checker == EXACTLY_ONCE), "{f:?}");
+    }
+
+    #[test]
+    fn checkpoint_consistency_compares_digests_at_one_sequence_number() {
+        let mut c = PbftChecker::default();
+        let mut f = Vec::new();
+        let cp = |d: u64| Records {
+            checkpoints: vec![(8, Digest(d))],
+            ..Records::default()
+        };
+        c.observe_records(NodeId(0), &cp(1), &mut f);
+        c.observe_records(NodeId(1), &cp(1), &mut f);
+        assert!(f.is_empty());
+        c.observe_records(NodeId(2), &cp(2), &mut f);
+        assert_eq!(f[0].checker, CHECKPOINT_CONSISTENCY);
     }
 }

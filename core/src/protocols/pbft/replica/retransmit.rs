@@ -30,7 +30,7 @@ impl Replica {
             || !self.waiting.is_empty()
             || self.d.slots.range(self.last_exec + 1..).next().is_some();
         self.status_ticks += 1;
-        if pending || self.status_ticks % IDLE_STATUS_EVERY == 0 {
+        if pending || self.status_ticks % IDLE_STATUS_EVERY == 1 {
             let status = Status::new(
                 &self.signer,
                 (self.d.view, self.d.changing, self.d.active_view),

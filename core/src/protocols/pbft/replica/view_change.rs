@@ -189,7 +189,7 @@ impl Replica {
             .d
             .vc_quorum
             .iter()
-            .filter(|vc| vc.view < target || (vc.view == target && vc.replica != self.id))
+            .filter(|vc| vc.view < target)
             .cloned()
             .collect();
         for vc in quorum {
