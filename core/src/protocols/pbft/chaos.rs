@@ -78,7 +78,7 @@ fn unsettled_reason(sim: &Simulator<Pbft>) -> Option<String> {
             return Some(format!("{id} is still fetching checkpoint n={}", f.seq));
         }
         for (client, ts) in &answered {
-            if !r.kv().sessions.get(client).is_some_and(|s| s.seq >= *ts) {
+            if r.kv().sessions.get(client).is_none_or(|s| s.seq < *ts) {
                 return Some(format!(
                     "{id} has not executed {client}#{ts} (executed up to n={})",
                     r.last_executed()

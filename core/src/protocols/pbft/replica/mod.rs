@@ -319,9 +319,9 @@ pub struct Replica {
     vc_timer: bool,
     /// A state transfer under way.
     fetching: Option<Fetching>,
-    /// `last_exec` at the previous status tick, and whether work was pending then (no
-    /// progress since: resend).
-    status_mark: (u64, bool),
+    /// At the previous status tick: `last_exec`, whether the next slot existed, and the latest
+    /// own checkpoint not yet stable (unchanged since: resend).
+    status_mark: (u64, bool, Option<u64>),
     /// Status ticks since the start.
     status_ticks: u64,
     /// Re-executing the log after a restart: no replies.
@@ -644,7 +644,7 @@ impl Server<Pbft> for Replica {
             backoff: 0,
             vc_timer: false,
             fetching: None,
-            status_mark: (0, false),
+            status_mark: (0, false, None),
             status_ticks: 0,
             replaying: false,
             byz: ByzState::default(),
@@ -660,7 +660,7 @@ impl Server<Pbft> for Replica {
             return;
         }
         self.recover(ctx);
-        self.status_mark = (self.last_exec, false);
+        self.status_mark = (self.last_exec, false, None);
         let first = ctx.rng.range_inclusive(1, self.config.status_ms);
         ctx.set_timer(PbftTimer::Status, first);
         if self.d.changing {

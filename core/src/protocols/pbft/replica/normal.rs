@@ -416,7 +416,7 @@ impl Replica {
                 self.send_reply(ctx, client, timestamp, outcome);
             }
         }
-        if seq % self.config.checkpoint_interval == 0 {
+        if seq.is_multiple_of(self.config.checkpoint_interval) {
             self.take_checkpoint(ctx, seq);
         }
     }

@@ -39,34 +39,44 @@ impl Replica {
             );
             self.multicast(ctx, PbftMsg::Status(status));
         }
-        let stuck = self.status_mark == (self.last_exec, true) && pending;
+        // Stuck: the next slot was there a whole tick ago and still has not executed, or the
+        // latest own checkpoint has not become stable in a whole tick.
+        let next_slot = self.d.slots.contains_key(&(self.last_exec + 1));
+        let own_checkpoint = self
+            .checkpoint_votes
+            .iter()
+            .next_back()
+            .and_then(|(seq, m)| m.get(&self.id).map(|c| (*seq, c.clone())));
+        let mark = (
+            self.last_exec,
+            next_slot,
+            own_checkpoint.as_ref().map(|(seq, _)| *seq),
+        );
+        let stuck_slot = next_slot && self.status_mark.0 == self.last_exec && self.status_mark.1;
+        let stuck_checkpoint = mark.2.is_some() && self.status_mark.2 == mark.2;
         if self.d.changing {
             self.resend_view_change(ctx);
-        } else if stuck {
-            let upto = self.last_exec + RESEND;
-            let mine: Vec<PbftMsg> = self
-                .d
-                .slots
-                .range(self.last_exec + 1..=upto)
-                .flat_map(|(_, s)| self.own_messages(s))
-                .collect();
-            let pending_checkpoint = self
-                .checkpoint_votes
-                .iter()
-                .next_back()
-                .and_then(|(_, m)| m.get(&self.id))
-                .cloned();
-            if !mine.is_empty() || pending_checkpoint.is_some() {
+        } else {
+            let mine: Vec<PbftMsg> = if stuck_slot {
+                self.d
+                    .slots
+                    .range(self.last_exec + 1..=self.last_exec + RESEND)
+                    .flat_map(|(_, s)| self.own_messages(s))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !mine.is_empty() || stuck_checkpoint {
                 ctx.count("retransmissions");
             }
             for m in mine {
                 self.multicast(ctx, m);
             }
-            if let Some(c) = pending_checkpoint {
+            if let Some((_, c)) = own_checkpoint.filter(|_| stuck_checkpoint) {
                 self.multicast(ctx, PbftMsg::Checkpoint(c));
             }
         }
-        self.status_mark = (self.last_exec, pending);
+        self.status_mark = mark;
         self.replay_stale(ctx);
     }
 

@@ -471,11 +471,14 @@ impl Replica {
             }
         }
         ctx.count("view_changes");
+        let o = if plan.max_s > plan.min_s {
+            format!("O re-issues n={}..{}", plan.min_s + 1, plan.max_s)
+        } else {
+            format!("nothing prepared above n={}, O is empty", plan.min_s)
+        };
         ctx.note(format!(
-            "enters view {view} (primary {}): O re-issues n={}..{}",
-            primary_of(view, self.n),
-            plan.min_s + 1,
-            plan.max_s
+            "enters view {view} (primary {}): {o}",
+            primary_of(view, self.n)
         ));
         for pp in &nv.pre_prepares {
             if pp.seq > self.d.stable.seq {
