@@ -118,55 +118,46 @@ fn swarm_seeds_stay_safe_and_live_with_up_to_f_faulty_replicas() {
         }
     }
 
-    let p = |r: &SeedReport, name: &str| r.counters.protocol(name);
-    let floors: [(&str, f64, f64); 9] = [
-        (
-            "a completed view change",
-            share(&reports, |r| p(r, "view_changes") > 0),
-            0.95,
-        ),
-        (
-            "a stable checkpoint",
-            share(&reports, |r| p(r, "checkpoints_stable") > 0),
-            0.95,
-        ),
-        (
-            "a state transfer",
-            share(&reports, |r| p(r, "state_transfers") > 0),
-            0.6,
-        ),
-        (
-            "a forged message rejected",
-            share(&reports, |r| p(r, "forged_rejected") > 0),
-            0.05,
-        ),
-        (
-            "a faulty replica",
-            share(&reports, |r| !faulty(r).is_empty()),
-            0.4,
-        ),
+    // (what, protocol counter that proves it, floor)
+    let counted = [
+        ("a completed view change", "view_changes", 0.95),
+        ("a stable checkpoint", "checkpoints_stable", 0.95),
+        ("a state transfer", "state_transfers", 0.6),
+        ("a forged message rejected", "forged_rejected", 0.05),
         (
             "a decision learned from a commit certificate",
-            share(&reports, |r| p(r, "learned_by_certificate") > 0),
+            "learned_by_certificate",
             0.8,
         ),
         (
             "an equivocating primary caught in the act",
-            share(&reports, |r| p(r, "equivocation_proven") > 0),
+            "equivocation_proven",
             0.05,
         ),
-        (
-            "a crash and a restart",
-            share(&reports, |r| {
-                r.counters.crashes > 0 && r.counters.restarts > 0
-            }),
-            0.5,
-        ),
-        (
-            "a partition",
-            share(&reports, |r| r.counters.partitions > 0),
-            0.5,
-        ),
     ];
+    let mut floors: Vec<(&str, f64, f64)> = counted
+        .iter()
+        .map(|(what, counter, floor)| {
+            let got = share(&reports, |r| r.counters.protocol(counter) > 0);
+            (*what, got, *floor)
+        })
+        .collect();
+    floors.push((
+        "a faulty replica",
+        share(&reports, |r| !faulty(r).is_empty()),
+        0.4,
+    ));
+    floors.push((
+        "a crash and a restart",
+        share(&reports, |r| {
+            r.counters.crashes > 0 && r.counters.restarts > 0
+        }),
+        0.5,
+    ));
+    floors.push((
+        "a partition",
+        share(&reports, |r| r.counters.partitions > 0),
+        0.5,
+    ));
     support::assert_floors(&floors);
 }

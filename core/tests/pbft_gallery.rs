@@ -44,6 +44,14 @@ fn ops(p: &dyn Playground) -> Vec<PbftOp> {
         .unwrap_or_default()
 }
 
+/// c1's results, in order (`None`: no answer).
+fn results(p: &dyn Playground) -> Vec<Option<Outcome>> {
+    ops(p)
+        .iter()
+        .map(|o| o.returned.as_ref().map(|(_, r)| r.clone()))
+        .collect()
+}
+
 fn value(v: &str) -> Outcome {
     Outcome::Value(Some(v.to_string()))
 }
@@ -52,12 +60,8 @@ fn value(v: &str) -> Outcome {
 fn normal_case_runs_three_requests_through_three_phases_and_a_checkpoint() {
     let p = run("pbft-normal-case");
     assert!(p.violations().is_empty(), "{:?}", p.violations());
-    let results: Vec<Option<Outcome>> = ops(&*p)
-        .iter()
-        .map(|o| o.returned.as_ref().map(|(_, r)| r.clone()))
-        .collect();
     assert_eq!(
-        results,
+        results(&*p),
         [Some(Outcome::Ok), Some(value("1")), Some(Outcome::Ok)]
     );
     for o in ops(&*p) {
@@ -110,12 +114,8 @@ fn a_crashed_primary_is_replaced_by_a_view_change_and_rejoins_after_restart() {
 fn a_silent_backup_cannot_stop_progress() {
     let p = run("pbft-silent-backup");
     assert!(p.violations().is_empty(), "{:?}", p.violations());
-    let results: Vec<Option<Outcome>> = ops(&*p)
-        .iter()
-        .map(|o| o.returned.as_ref().map(|(_, r)| r.clone()))
-        .collect();
     assert_eq!(
-        results,
+        results(&*p),
         [Some(Outcome::Ok), Some(Outcome::Ok), Some(value("2"))]
     );
     let silent = replica(&*p, 4);
@@ -135,11 +135,7 @@ fn a_silent_backup_cannot_stop_progress() {
 fn an_equivocating_primary_is_detected_and_masked() {
     let p = run("pbft-equivocating-primary");
     assert!(p.violations().is_empty(), "{:?}", p.violations());
-    let results: Vec<Option<Outcome>> = ops(&*p)
-        .iter()
-        .map(|o| o.returned.as_ref().map(|(_, r)| r.clone()))
-        .collect();
-    assert_eq!(results, [Some(Outcome::Ok), Some(value("1"))]);
+    assert_eq!(results(&*p), [Some(Outcome::Ok), Some(value("1"))]);
     let n4 = replica(&*p, 4);
     let proofs = n4.equivocation_proofs();
     assert!(

@@ -81,6 +81,18 @@ fn pre_prepared_backup(i: u8) -> (Replica, ClientRequest) {
     (r, req)
 }
 
+/// n2 prepared c1#1 at (v0, n=1) (its own prepare and n3's); the request's digest.
+fn prepared_backup() -> (Replica, Digest) {
+    let (mut n2, req) = pre_prepared_backup(2);
+    let d = req.digest();
+    deliver(
+        &mut n2,
+        n(3),
+        PbftMsg::Prepare(vote(VoteKind::Prepare, 3, 0, 1, d)),
+    );
+    (n2, d)
+}
+
 #[test]
 fn a_backup_accepts_a_pre_prepare_prepares_and_starts_its_timer() {
     let req = put_x("1");
@@ -189,13 +201,7 @@ fn a_forged_prepare_is_rejected_and_never_counted() {
 
 #[test]
 fn two_f_plus_one_commits_commit_locally_execute_and_reply() {
-    let (mut n2, req) = pre_prepared_backup(2);
-    let d = req.digest();
-    deliver(
-        &mut n2,
-        n(3),
-        PbftMsg::Prepare(vote(VoteKind::Prepare, 3, 0, 1, d)),
-    );
+    let (mut n2, d) = prepared_backup();
     let out = deliver(
         &mut n2,
         n(1),
@@ -286,13 +292,7 @@ fn new_view(view: u64, vcs: Vec<ViewChange>, o: Vec<PrePrepare>) -> NewView {
 
 #[test]
 fn the_view_change_timer_sends_view_change_with_the_prepared_certificate() {
-    let (mut n2, req) = pre_prepared_backup(2);
-    let d = req.digest();
-    deliver(
-        &mut n2,
-        n(3),
-        PbftMsg::Prepare(vote(VoteKind::Prepare, 3, 0, 1, d)),
-    );
+    let (mut n2, _) = prepared_backup();
     let out = fire(&mut n2, PbftTimer::ViewChange);
     let cert = n2.prepared_certificates()[0].clone();
     let vc = ViewChange {

@@ -202,30 +202,43 @@ impl Replica {
         self.check_slot(ctx, seq);
     }
 
-    /// A PREPARE.
-    pub(super) fn on_prepare(&mut self, ctx: &mut Ctx<'_, Pbft>, vote: Vote) {
-        if !vote.authentic(VoteKind::Prepare) {
-            self.reject_forged(ctx, "prepare", vote.replica);
-            return;
+    /// Log a PREPARE or COMMIT if it is authentic, of a view not left yet (nor too far
+    /// ahead), inside the water marks and new. Whether it was logged.
+    fn admit_vote(&mut self, ctx: &mut Ctx<'_, Pbft>, kind: VoteKind, vote: Vote) -> bool {
+        let what = match kind {
+            VoteKind::Prepare => "prepare",
+            VoteKind::Commit => "commit",
+        };
+        if !vote.authentic(kind) {
+            self.reject_forged(ctx, what, vote.replica);
+            return false;
         }
         if vote.view < self.d.active_view {
-            self.reject_stale(ctx, "prepare", vote.view);
-            return;
+            self.reject_stale(ctx, what, vote.view);
+            return false;
         }
-        if vote.replica == primary_of(vote.view, self.n)
-            || vote.view > self.d.view + 1
-            || !self.in_window(vote.seq)
-        {
-            return;
+        let primary_prepares =
+            kind == VoteKind::Prepare && vote.replica == primary_of(vote.view, self.n);
+        if primary_prepares || vote.view > self.d.view + 1 || !self.in_window(vote.seq) {
+            return false;
         }
+        let key = (vote.view, vote.replica, vote.digest);
+        let slot = self.slot_mut(vote.seq);
+        let votes = match kind {
+            VoteKind::Prepare => &mut slot.prepares,
+            VoteKind::Commit => &mut slot.commits,
+        };
+        votes.insert(key, vote).is_none()
+    }
+
+    /// A PREPARE: log it (noting a digest other than the accepted pre-prepare's).
+    pub(super) fn on_prepare(&mut self, ctx: &mut Ctx<'_, Pbft>, vote: Vote) {
         let (view, seq, digest, replica) = (vote.view, vote.seq, vote.digest, vote.replica);
-        let slot = self.slot_mut(seq);
-        if slot.prepares.contains_key(&(view, replica, digest)) {
+        if !self.admit_vote(ctx, VoteKind::Prepare, vote) {
             return;
         }
-        slot.prepares.insert((view, replica, digest), vote);
-        if let Some((v, d)) = slot.accepted() {
-            if v == view && d != digest {
+        match self.d.slots.get(&seq).and_then(Slot::accepted) {
+            Some((v, d)) if v == view && d != digest => {
                 ctx.count("conflicting_prepares");
                 ctx.note(format!(
                     "{replica} prepared {} for v={view} n={seq}, but the pre-prepare here says {}: the primary or {replica} lies",
@@ -233,31 +246,17 @@ impl Replica {
                     show(d)
                 ));
             }
+            _ => {}
         }
         self.check_slot(ctx, seq);
     }
 
-    /// A COMMIT.
+    /// A COMMIT: log it.
     pub(super) fn on_commit(&mut self, ctx: &mut Ctx<'_, Pbft>, vote: Vote) {
-        if !vote.authentic(VoteKind::Commit) {
-            self.reject_forged(ctx, "commit", vote.replica);
-            return;
-        }
-        if vote.view < self.d.active_view {
-            self.reject_stale(ctx, "commit", vote.view);
-            return;
-        }
-        if vote.view > self.d.view + 1 || !self.in_window(vote.seq) {
-            return;
-        }
-        let key = (vote.view, vote.replica, vote.digest);
         let seq = vote.seq;
-        let slot = self.slot_mut(seq);
-        if slot.commits.contains_key(&key) {
-            return;
+        if self.admit_vote(ctx, VoteKind::Commit, vote) {
+            self.check_slot(ctx, seq);
         }
-        slot.commits.insert(key, vote);
-        self.check_slot(ctx, seq);
     }
 
     /// Multicast this replica's COMMIT for `(view, seq, digest)` and log it.
