@@ -172,6 +172,17 @@ fn small_history(seed: u64) -> Vec<Event> {
             }
         }
     }
+    // Half the indeterminate operations get a deadline ("took effect by then, if ever"), drawn
+    // from their own stream so the histories above stay what they were. A deadline may fall
+    // before the operation's true linearization point, which can make the history impossible:
+    // the oracle decides.
+    let mut deadlines = SimRng::new(seed).fork(0xD1);
+    for event in history.iter_mut().filter(|e| e.returned.is_none()) {
+        if deadlines.chance(0.5) {
+            let d = event.invoked_at + deadlines.range_inclusive(0, 3 * shape.duration + 3);
+            event.deadline = Some(d);
+        }
+    }
     history
 }
 

@@ -16,7 +16,7 @@ async function switchTo(page, protocol, servers) {
 
 test('the Dynamo-style store answers a client write with the replicas that took it', async () => {
   const { page, errors } = await open(browser, server.url);
-  await switchTo(page, 'kv', 5);
+  await switchTo(page, 'dynamo', 5);
   assert.equal(await page.locator('.node[data-role="replica"]').count(), 5);
   await page.locator('form.kv-form button[type="submit"]').click();
   await until(page, () => /put cart book strong\s*n\d+\s*ok/.test(document.querySelector('.kv-client')?.textContent ?? ''), 'the put to succeed', 20000);

@@ -1,27 +1,30 @@
 //! # netsplit-web
 //!
-//! The playground page. Pure logic lives in modules tested natively ([`engine`], [`layout`],
-//! [`keys`], [`partition`], [`timebar`]); the Yew view code ([`app`], [`components`]) and the canvas painter
-//! ([`canvas`]) are thin layers over them.
+//! The playground page, in four layers:
+//!
+//! - [`model`]: the page model — actions, the reducer, the engine, the timeline bar's logic,
+//!   layout, the one form style. Pure Rust, tested natively (`cargo test -p netsplit-web`).
+//! - [`dom`]: the browser glue — frame loop, canvas painter, keyboard listener, panic hook,
+//!   address bar, downloads, clipboard.
+//! - [`components`]: protocol-neutral view pieces — graph, inspector frame, controls,
+//!   timeline, log, status strip, legend, top bar, dialogs, form fields.
+//! - [`panels`]: one module per protocol behind one `Panel` trait, reading typed state.
+//!
+//! [`app`] wires them together.
 
 #![deny(missing_docs)]
 
 pub mod app;
-pub mod canvas;
 pub mod components;
-pub mod engine;
-pub mod frame_loop;
-pub mod keys;
-pub mod layout;
-pub mod panic;
-pub mod partition;
-pub mod timebar;
+pub mod dom;
+pub mod model;
+pub mod panels;
 
 /// Mount the app into the page's `#app` element (or `<body>`).
 pub fn start() {
-    panic::install();
+    dom::panic::install();
     #[cfg(debug_assertions)]
-    panic::install_debug_trigger();
+    dom::panic::install_debug_trigger();
     let root = gloo::utils::document().get_element_by_id("app");
     match root {
         Some(el) => {

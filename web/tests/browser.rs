@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use netsplit_core::kernel::check::Checker;
-use netsplit_core::protocols::raft::{RaftChecker, RaftNode};
+use netsplit_core::protocols::raft::{Raft, RaftChecker};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -35,7 +35,7 @@ async fn the_app_mounts_draws_five_nodes_and_time_flows() {
     assert_eq!(count(&root, ".node:not(.client)"), 5, "five servers");
     assert_eq!(count(&root, ".node.client"), 2, "two simulated clients");
     assert_eq!(count(&root, ".link"), 10, "every pair of nodes has a link");
-    let properties = <RaftChecker as Checker<RaftNode>>::properties().len() as u32;
+    let properties = <RaftChecker as Checker<Raft>>::properties().len() as u32;
     assert_eq!(
         count(&root, ".badge.ok"),
         properties,

@@ -1,12 +1,11 @@
 //! Playback controls (play/pause, step, speed) and the partition presets.
 
-use crate::app::{Action, SPEED_MAX_STEP};
-use crate::components::menu;
-use crate::engine::{speed_label, step_for_speed, Engine};
-use crate::partition::{presets, Preset};
+use crate::dom::events::{picked, value_of};
+use crate::model::action::Action;
+use crate::model::engine::{speed_label, step_for_speed, Engine, SPEED_STEPS};
+use crate::model::partition::{presets, Preset};
 use netsplit_core::kernel::view::Snapshot;
 use netsplit_core::{Control, NodeId};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The control bar.
@@ -20,19 +19,13 @@ pub fn view(
     let playing = engine.playing();
     let on_play = dispatch.reform(|_| Action::TogglePlay);
     let on_step = dispatch.reform(|_| Action::Step);
-    let on_speed = dispatch.reform(|e: InputEvent| {
-        let v = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.value().parse::<u32>().ok())
-            .unwrap_or(0);
-        Action::SpeedStep(v)
-    });
+    let on_speed =
+        dispatch.reform(|e: InputEvent| Action::SpeedStep(value_of(&e).parse().unwrap_or(0)));
     let on_preset = {
         let dispatch = dispatch.clone();
         let options = presets(snap.servers(), leader);
         Callback::from(move |e: Event| {
-            if let Some(p) = menu::picked(&e).and_then(|i| options.get(i)) {
+            if let Some(p) = picked(&e).and_then(|i| options.get(i)) {
                 dispatch.emit(Action::Control(p.control.clone()));
             }
         })
@@ -52,7 +45,7 @@ pub fn view(
             </button>
             <label class="speed">
                 <span>{"Speed"}</span>
-                <input type="range" min="0" max={SPEED_MAX_STEP.to_string()} step="1"
+                <input type="range" min="0" max={SPEED_STEPS.to_string()} step="1"
                     value={step_for_speed(speed).to_string()} oninput={on_speed}
                     aria-label="Simulation speed (logarithmic)" aria-valuetext={speed_label(speed)} />
                 <output>{speed_label(speed)}</output>

@@ -1,10 +1,12 @@
 //! The cluster drawing: links and nodes in SVG (re-rendered only when the simulation changes),
-//! with the canvas for moving messages stacked on top.
+//! with the canvas for moving messages stacked on top. A node's outline comes from its role's
+//! `Outline` (CSS class `outline-…`), its crown from `Role::leads`; nothing here knows a
+//! protocol.
 
-use crate::app::Action;
-use crate::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
+use crate::model::action::Action;
+use crate::model::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
 use netsplit_core::kernel::net::LinkState;
-use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Outline, Snapshot};
+use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Snapshot};
 use netsplit_core::NodeId;
 use yew::prelude::*;
 
@@ -166,7 +168,6 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     let tint = n.view.term.map_or(0, |t| t % 6);
     let class = classes!(
         "node",
-        format!("role-{role}"),
         format!("outline-{}", n.view.role.outline.name()),
         format!("status-{status}"),
         format!("tint-{tint}"),
@@ -182,14 +183,12 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         })
     };
     let term = n.view.term.map(|t| format!("T{t}")).unwrap_or_default();
-    let sub = match (n.status, n.view.role, n.view.votes) {
-        (NodeStatus::Crashed, _, _) => "crashed".to_string(),
-        (NodeStatus::Paused, _, _) => "paused".to_string(),
-        (_, r, Some((got, need))) if r.outline == Outline::Dashed => {
-            format!("votes {got}/{need}")
-        }
-        (_, _, _) if n.view.badge.is_some() => "⛔ blocked".to_string(),
-        (_, r, _) => r.name().to_string(),
+    let sub = match (n.status, n.view.votes) {
+        (NodeStatus::Crashed, _) => "crashed".to_string(),
+        (NodeStatus::Paused, _) => "paused".to_string(),
+        (_, Some((got, need))) => format!("votes {got}/{need}"),
+        (_, None) if n.view.badge.is_some() => "⛔ blocked".to_string(),
+        (_, None) => n.view.role.name().to_string(),
     };
     let r = NODE_R;
     html! {
@@ -216,12 +215,14 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
     }
 }
 
-/// A simulated client: a small rounded square in the middle of the ring.
+/// A simulated client: a small rounded square in the middle of the ring; `note` (from the
+/// protocol's panel) says what it is doing.
 fn client(
     n: &NodeSnapshot,
     p: Pt,
     slot: usize,
     selected: bool,
+    note: Option<String>,
     dispatch: &Callback<Action>,
 ) -> Html {
     let onclick = dispatch.reform(move |_: MouseEvent| Action::Select(Some(slot)));
@@ -233,19 +234,13 @@ fn client(
             }
         })
     };
-    let latest = n
-        .view
-        .fields
-        .iter()
-        .find(|f| f.name == "latest")
-        .map(|f| f.value.clone())
-        .unwrap_or_else(|| "idle".to_string());
+    let latest = note.unwrap_or_else(|| "idle".to_string());
     let r = CLIENT_R;
     let class = classes!("node", "client", selected.then_some("selected"));
     html! {
         <g key={n.id.to_string()} class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
             tabindex="0" role="button" aria-pressed={selected.to_string()}
-            data-node={n.id.to_string()} data-role="client" {onclick} {onkeydown}>
+            data-node={n.id.to_string()} data-role={n.view.role.name} {onclick} {onkeydown}>
             <title>{format!("client {}: {latest}", n.id)}</title>
             <rect class="halo" x={(-r - 8.0).to_string()} y={(-r - 8.0).to_string()}
                 width={(2.0 * r + 16.0).to_string()} height={(2.0 * r + 16.0).to_string()} rx="10" />
@@ -256,10 +251,12 @@ fn client(
     }
 }
 
-/// The graph: SVG links and nodes, plus the canvas for motion.
+/// The graph: SVG links and nodes, plus the canvas for motion. `note` gives a client's
+/// tooltip.
 pub fn view(
     snap: &Snapshot,
     selected: Option<usize>,
+    note: &dyn Fn(NodeId) -> Option<String>,
     dispatch: &Callback<Action>,
     canvas_ref: &NodeRef,
 ) -> Html {
@@ -276,7 +273,7 @@ pub fn view(
         .enumerate()
         .map(|(i, nd)| {
             if nd.id.is_client() {
-                client(nd, pts[i], i, selected == Some(i), dispatch)
+                client(nd, pts[i], i, selected == Some(i), note(nd.id), dispatch)
             } else {
                 node(nd, pts[i], selected == Some(i), dispatch)
             }
@@ -308,7 +305,7 @@ mod tests {
 
     #[test]
     fn pair_states_follow_the_network() {
-        let mut p = build(&Scenario::new("raft", 1)).unwrap();
+        let mut p = build(&Scenario::new(netsplit_core::protocols::raft::ID, 1)).unwrap();
         let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
         p.apply(Control::CutOneWay { from: a, to: b }).unwrap();
         p.apply(Control::Cut { a: b, b: c }).unwrap();

@@ -1,33 +1,14 @@
-//! The keyboard shortcuts overlay (`?`).
+//! The keyboard shortcuts overlay (`?`) and the share dialog.
 
-use crate::app::Action;
-use crate::keys::SHORTCUTS;
+use crate::model::action::Action;
+use crate::model::keys::SHORTCUTS;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-/// Copy `text` to the clipboard (best effort: the link is also selected in the field).
-fn copy(text: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let navigator = window.navigator();
-    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).ok();
-    let write = clipboard
-        .as_ref()
-        .and_then(|c| js_sys::Reflect::get(c, &"writeText".into()).ok())
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let (Some(clipboard), Some(write)) = (clipboard, write) {
-        let _ = write.call1(&clipboard, &text.into());
-    }
-}
 
 /// The share dialog: the link to this exact moment, ready to copy.
 pub fn share(link: &str, dispatch: &Callback<Action>) -> Html {
     let close = dispatch.reform(|_| Action::CloseShare);
-    let on_copy = {
-        let link = link.to_string();
-        Callback::from(move |_| copy(&link))
-    };
+    let on_copy = dispatch.reform(|_| Action::CopyShareLink);
     let select = Callback::from(|e: FocusEvent| {
         if let Some(input) = e
             .target()

@@ -1,6 +1,7 @@
 //! The event log: newest at the bottom, filterable by category, each line selects its node.
 
-use crate::app::{Action, Ui};
+use crate::model::action::Action;
+use crate::model::state::Ui;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::run::playground::TraceLine;
 use yew::prelude::*;

@@ -1,17 +1,16 @@
-//! View pieces of the page. Each is a thin function from state to `Html`; every decision lives
-//! in `Shared::handle` in [`crate::app`] or in the pure modules.
+//! Protocol-neutral view pieces. Each is a thin function from state to `Html`; every decision
+//! lives in the model (`State::handle`) or a panel's pure functions, and everything that is
+//! one protocol's own is drawn by its panel (`crate::panels`).
 
-pub mod commit;
 pub mod controls;
 pub mod exchange;
+pub mod form;
 pub mod graph;
 pub mod help;
 pub mod inspector;
-pub mod kv;
+pub mod legend;
 pub mod lists;
 pub mod log;
-pub mod menu;
-pub mod raft_panel;
 pub mod status;
 pub mod tables;
 pub mod timeline;

@@ -1,6 +1,7 @@
 //! The status strip: one badge per checked property, the last notice, and an ARIA-live line.
 
-use crate::app::{Action, Ui};
+use crate::model::action::Action;
+use crate::model::state::Ui;
 use netsplit_core::kernel::check::CheckerInfo;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::kernel::view::Snapshot;
@@ -35,8 +36,8 @@ pub fn view(
             }
         })
         .collect();
-    let notice = ui.notice.as_ref().map(|(text, err)| {
-        html! { <span class={classes!("notice", err.then_some("error"))} role={if *err { "alert" } else { "status" }}>{text.clone()}</span> }
+    let notice = ui.notice.as_ref().map(|n| {
+        html! { <span class={classes!("notice", n.error.then_some("error"))} role={if n.error { "alert" } else { "status" }}>{n.text.clone()}</span> }
     });
     // Screen readers hear role changes, faults and violations, not every message.
     let live = lines
@@ -59,23 +60,5 @@ pub fn view(
             </span>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{live}</div>
         </div>
-    }
-}
-
-/// The legend under the graph: every encoding in words.
-pub fn legend() -> Html {
-    html! {
-        <details class="legend">
-            <summary>{"Legend"}</summary>
-            <ul>
-                <li><span class="lg lg-leader"></span>{"leader: thick outline and a crown"}</li>
-                <li><span class="lg lg-candidate"></span>{"candidate: dashed outline, vote count"}</li>
-                <li><span class="lg lg-follower"></span>{"follower: thin outline"}</li>
-                <li>{"✗ crashed · ⏸ paused · T3 = term 3 (fill tint changes with the term)"}</li>
-                <li>{"◆ RV RequestVote · ● HB heartbeat (AppendEntries) · hollow = reply, ✓ granted / ✗ refused"}</li>
-                <li>{"grey arc: time left before the node's election timeout"}</li>
-                <li>{"link: solid up · dashed ✂ cut · arrow = the one direction that still works · ⏸ held"}</li>
-            </ul>
-        </details>
     }
 }

@@ -2,10 +2,11 @@
 //! schedule's marks (select, drag, arrows, Delete), the branch switcher and manual mode's list
 //! of possible next events. Logic lives in [`crate::timebar`] and the engine.
 
-use crate::app::Action;
-use crate::engine::Engine;
-use crate::timebar::{self, lanes, mark_key, mark_style, percent, pick_rows, seconds, slider_key};
-use crate::timebar::{PickRow, TimeAction};
+use crate::dom::events::value_of;
+use crate::model::action::Action;
+use crate::model::engine::Engine;
+use crate::model::timebar::{self, lanes, mark_key, mark_style, percent, pick_rows, seconds};
+use crate::model::timebar::{slider_key, PickRow, TimeAction};
 use netsplit_core::run::timeline::BranchInfo;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -103,12 +104,6 @@ pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
     html! { <TimelineBar ..props /> }
 }
 
-fn input_value(e: &InputEvent) -> Option<u64> {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .and_then(|i| i.value().parse::<u64>().ok())
-}
-
 /// The time under a pointer event on the track.
 fn pointer_time(e: &PointerEvent, track: &NodeRef, end: u64) -> Option<u64> {
     let el = track.cast::<web_sys::Element>()?;
@@ -135,7 +130,7 @@ pub fn timeline_bar(p: &Props) -> Html {
     };
     let end = p.end.max(p.now).max(1);
 
-    let on_input = time.reform(|e: InputEvent| TimeAction::Seek(input_value(&e).unwrap_or(0)));
+    let on_input = time.reform(|e: InputEvent| TimeAction::Seek(value_of(&e).parse().unwrap_or(0)));
     let on_slider_key = {
         let time = time.clone();
         let (now, end) = (p.now, p.end);
@@ -148,14 +143,7 @@ pub fn timeline_bar(p: &Props) -> Html {
         })
     };
     let on_back = time.reform(|_| TimeAction::StepBack);
-    let on_branch = time.reform(|e: Event| {
-        let i = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-            .and_then(|s| s.value().parse::<usize>().ok())
-            .unwrap_or(0);
-        TimeAction::Switch(i)
-    });
+    let on_branch = time.reform(|e: Event| TimeAction::Switch(value_of(&e).parse().unwrap_or(0)));
     let manual = p.picks.is_some();
     let on_manual = time.reform(move |_: Event| TimeAction::SetManual(!manual));
 

@@ -1,98 +1,53 @@
-//! Top bar: product name, protocol, cluster size, seed, help.
+//! Top bar: product name, the Protocol menu and the gallery (both read from the core
+//! registry), cluster size (the protocol's range), seed, import/export, share, help.
 
-use crate::app::{Action, Ui, PROTOCOLS};
-use crate::components::menu;
-use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
+use crate::dom::events::{picked, value_of};
+use crate::model::action::Action;
+use crate::model::state::{parse_seed, Ui};
 use netsplit_core::run::registry::Registry;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-fn input_value(e: &Event) -> Option<String> {
-    let target = e.target()?;
-    if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
-        return Some(i.value());
-    }
-    target
-        .dyn_ref::<web_sys::HtmlSelectElement>()
-        .map(|s| s.value())
-}
-
-/// Parse the seed field: a whole number, or a clear error.
-pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("seed must be a whole number from 0 to {}", u64::MAX))
-}
 
 /// The top bar.
 pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
-    let nodes = ui.nodes;
-    let seed = ui.seed;
-    let protocol = ui.protocol.clone();
-    let on_nodes = {
-        let dispatch = dispatch.clone();
-        let protocol = protocol.clone();
-        Callback::from(move |e: Event| {
-            if let Some(n) = input_value(&e).and_then(|v| v.parse::<usize>().ok()) {
-                dispatch.emit(Action::Restart {
-                    protocol: protocol.clone(),
-                    nodes: n,
-                    seed,
-                });
-            }
-        })
-    };
-    let on_seed = {
-        let dispatch = dispatch.clone();
-        let protocol = protocol.clone();
-        Callback::from(move |e: Event| {
-            if let Some(text) = input_value(&e) {
-                match parse_seed(&text) {
-                    Ok(seed) => dispatch.emit(Action::Restart {
-                        protocol: protocol.clone(),
-                        nodes,
-                        seed,
-                    }),
-                    Err(msg) => dispatch.emit(Action::Notice(msg)),
-                }
-            }
-        })
-    };
-    let on_new_seed = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |_| {
-            let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
-            dispatch.emit(Action::Restart {
-                protocol: protocol.clone(),
-                nodes,
-                seed,
-            });
-        })
-    };
-    let on_protocol = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |e: Event| {
-            let picked = input_value(&e).and_then(|v| {
-                PROTOCOLS
-                    .iter()
-                    .find(|(p, _, _)| *p == v)
-                    .map(|(p, _, _)| *p)
-            });
-            if let Some(p) = picked {
-                dispatch.emit(Action::SwitchProtocol(p));
-            }
-        })
-    };
-    let on_help = dispatch.reform(|_| Action::ToggleHelp);
+    let registry = Registry::builtin();
+    let (nodes, seed, protocol) = (ui.nodes, ui.seed, ui.protocol);
+    let range = registry.get(protocol).map(|p| p.servers());
+    let on_nodes = dispatch.reform(move |e: Event| match value_of(&e).parse::<usize>() {
+        Ok(nodes) => Action::Restart {
+            protocol: protocol.to_string(),
+            nodes,
+            seed,
+        },
+        Err(_) => Action::Notice("choose a number of nodes".into()),
+    });
+    let on_seed = dispatch.reform(move |e: Event| match parse_seed(&value_of(&e)) {
+        Ok(seed) => Action::Restart {
+            protocol: protocol.to_string(),
+            nodes,
+            seed,
+        },
+        Err(msg) => Action::Notice(msg),
+    });
+    let on_protocol = dispatch.reform(|e: Event| Action::SwitchProtocol(value_of(&e)));
     let on_gallery = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
-            if let Some(g) = menu::picked(&e).and_then(|i| Registry::builtin().gallery().nth(i)) {
-                dispatch.emit(Action::OpenGallery(g.id));
+            if let Some(g) = picked(&e).and_then(|i| Registry::builtin().gallery().nth(i)) {
+                dispatch.emit(Action::OpenGallery(g.id.to_string()));
             }
         })
     };
-
+    let gallery: Html = registry
+        .iter()
+        .filter(|p| !p.gallery().is_empty())
+        .map(|p| {
+            html! {
+                <optgroup label={p.label()}>
+                    { for p.gallery().iter().map(|g| html! { <option>{g.title}</option> }) }
+                </optgroup>
+            }
+        })
+        .collect();
     html! {
         <header class="topbar">
             <div class="brand">
@@ -103,8 +58,8 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
             <div class="setup">
                 <label>{"Protocol "}
                     <select aria-label="Protocol" onchange={on_protocol}>
-                        { for PROTOCOLS.iter().map(|(p, label, _)| html! {
-                            <option value={*p} selected={*p == ui.protocol}>{*label}</option>
+                        { for registry.iter().map(|p| html! {
+                            <option value={p.id()} selected={p.id() == protocol} title={p.summary()}>{p.label()}</option>
                         }) }
                     </select>
                 </label>
@@ -112,12 +67,12 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                     <span class="visually-hidden">{"Scenario gallery"}</span>
                     <select class="gallery" aria-label="Scenario gallery" onchange={on_gallery}>
                         <option selected=true>{"Scenarios…"}</option>
-                        { for Registry::builtin().gallery().map(|g| html! { <option>{g.title}</option> }) }
+                        {gallery}
                     </select>
                 </label>
                 <label>{"Nodes "}
                     <select aria-label="Number of nodes" onchange={on_nodes}>
-                        { for (MIN_NODES..=MAX_NODES).map(|n| html! {
+                        { for range.map_or(nodes..=nodes, |r| r.min..=r.max).map(|n| html! {
                             <option value={n.to_string()} selected={n == nodes}>{n}</option>
                         }) }
                     </select>
@@ -126,7 +81,7 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                     <input class="seed" type="text" inputmode="numeric" aria-label="Seed"
                         value={seed.to_string()} onchange={on_seed} />
                 </label>
-                <button class="btn ghost" onclick={on_new_seed} title="Start over with a random seed">
+                <button class="btn ghost" onclick={dispatch.reform(|_| Action::NewSeed)} title="Start over with a random seed">
                     {"New seed"}
                 </button>
                 <button class="btn ghost" onclick={dispatch.reform(|_| Action::ShowImport)}
@@ -135,23 +90,9 @@ pub fn view(ui: &Ui, dispatch: &Callback<Action>) -> Html {
                     title="This session as a scenario file">{"Export"}</button>
                 <button class="btn ghost share" onclick={dispatch.reform(|_| Action::Share)}
                     aria-keyshortcuts="s" title="Share a link to this exact moment (s)">{"Share"}</button>
-                <button class="btn ghost round" onclick={on_help} aria-label="Keyboard shortcuts (?)"
+                <button class="btn ghost round" onclick={dispatch.reform(|_| Action::ToggleHelp)} aria-label="Keyboard shortcuts (?)"
                     title="Keyboard shortcuts (?)">{"?"}</button>
             </div>
         </header>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_seed;
-
-    #[test]
-    fn seeds_are_validated() {
-        assert_eq!(parse_seed(" 42 "), Ok(42));
-        assert!(parse_seed("-1").is_err());
-        assert!(parse_seed("abc").is_err());
-        assert!(parse_seed("").is_err());
-        assert!(parse_seed("18446744073709551616").is_err());
     }
 }

@@ -129,6 +129,12 @@ pub struct Event {
     /// When the answer arrived and what it was; `None` if the client never heard back (the
     /// operation is *indeterminate*: it may take effect at any time after `invoked_at`, or never).
     pub returned: Option<(u64, Outcome)>,
+    /// For an indeterminate operation: a time by which it took effect if it ever does (it may
+    /// still never take effect). A protocol that serves each client's requests in order and at
+    /// most once knows one — a later request of the same client completed then, so this one can
+    /// no longer apply. `None`: it may take effect arbitrarily late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<u64>,
 }
 
 impl Event {
@@ -145,6 +151,7 @@ impl Event {
             op,
             invoked_at,
             returned: Some((returned_at, outcome)),
+            deadline: None,
         }
     }
 
@@ -155,13 +162,27 @@ impl Event {
             op,
             invoked_at,
             returned: None,
+            deadline: None,
+        }
+    }
+
+    /// An indeterminate operation that, if it took effect at all, did so by `deadline`.
+    pub fn indeterminate_until(client: u32, op: Op, invoked_at: u64, deadline: u64) -> Event {
+        Event {
+            deadline: Some(deadline),
+            ..Event::indeterminate(client, op, invoked_at)
         }
     }
 
     /// Whether this operation precedes `other` in real time: it returned strictly before
-    /// `other` was invoked. Indeterminate operations precede nothing.
+    /// `other` was invoked. An indeterminate operation with a deadline precedes what was
+    /// invoked after its deadline *if it takes effect at all*; without one it precedes nothing.
     pub fn precedes(&self, other: &Event) -> bool {
-        matches!(self.returned, Some((at, _)) if at < other.invoked_at)
+        match (&self.returned, self.deadline) {
+            (Some((at, _)), _) => *at < other.invoked_at,
+            (None, Some(deadline)) => deadline < other.invoked_at,
+            (None, None) => false,
+        }
     }
 }
 
@@ -173,11 +194,18 @@ impl fmt::Display for Event {
                 "client {}: {} → {} [{}, {}]",
                 self.client, self.op, outcome, self.invoked_at, at
             ),
-            None => write!(
-                f,
-                "client {}: {} → ? [{}, …)",
-                self.client, self.op, self.invoked_at
-            ),
+            None => match self.deadline {
+                Some(deadline) => write!(
+                    f,
+                    "client {}: {} → ? [{}, ≤{deadline}]",
+                    self.client, self.op, self.invoked_at
+                ),
+                None => write!(
+                    f,
+                    "client {}: {} → ? [{}, …)",
+                    self.client, self.op, self.invoked_at
+                ),
+            },
         }
     }
 }
@@ -280,6 +308,15 @@ pub enum HistoryProblem {
         /// The result, as text.
         outcome: String,
     },
+    /// A completed operation was given a deadline (only indeterminate ones have one).
+    DeadlineOnCompleted,
+    /// An indeterminate operation's deadline comes before its invocation.
+    DeadlineBeforeInvoked {
+        /// Invocation time.
+        invoked_at: u64,
+        /// Deadline (earlier).
+        deadline: u64,
+    },
 }
 
 impl fmt::Display for HistoryError {
@@ -298,6 +335,19 @@ impl fmt::Display for HistoryError {
                 "history entry {}: a {op} cannot return \"{outcome}\"",
                 self.index
             ),
+            HistoryProblem::DeadlineOnCompleted => write!(
+                f,
+                "history entry {}: a completed operation has a deadline",
+                self.index
+            ),
+            HistoryProblem::DeadlineBeforeInvoked {
+                invoked_at,
+                deadline,
+            } => write!(
+                f,
+                "history entry {}: its deadline t={deadline} comes before it was invoked at t={invoked_at}",
+                self.index
+            ),
         }
     }
 }
@@ -307,6 +357,21 @@ impl std::error::Error for HistoryError {}
 /// Checks every entry of `history` for [`HistoryProblem`]s; the first one found is returned.
 pub(super) fn validate(history: &[Event]) -> Result<(), HistoryError> {
     for (index, event) in history.iter().enumerate() {
+        if let Some(deadline) = event.deadline {
+            let problem = if event.returned.is_some() {
+                Some(HistoryProblem::DeadlineOnCompleted)
+            } else if deadline < event.invoked_at {
+                Some(HistoryProblem::DeadlineBeforeInvoked {
+                    invoked_at: event.invoked_at,
+                    deadline,
+                })
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(HistoryError { index, problem });
+            }
+        }
         if let Some((returned_at, outcome)) = &event.returned {
             if *returned_at < event.invoked_at {
                 return Err(HistoryError {

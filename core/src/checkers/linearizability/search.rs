@@ -3,9 +3,8 @@
 //! shortest impossible prefix.
 
 use super::history::{Event, Op, Outcome};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 // ---------------------------------------------------------------------------------------------
 // The fast checker.
@@ -41,6 +40,8 @@ pub(super) struct KeyOp {
     invoked_at: u64,
     /// `None` for indeterminate operations.
     returned_at: Option<u64>,
+    /// Indeterminate operations only: took effect by then, if ever.
+    deadline: Option<u64>,
     action: Action,
     expect: Expect,
 }
@@ -118,6 +119,7 @@ pub(super) fn compile(history: &[Event], indices: &[usize]) -> Vec<KeyOp> {
             index,
             invoked_at: event.invoked_at,
             returned_at: event.returned.as_ref().map(|(at, _)| *at),
+            deadline: event.deadline.filter(|_| event.returned.is_none()),
             action,
             expect,
         });
@@ -176,9 +178,78 @@ pub(super) enum Search {
     OutOfBudget,
 }
 
-/// A deterministic hasher for the memo cache (no per-process random keys). The cache is only
-/// ever queried, never iterated, so its order cannot leak into results.
-type Memo = HashSet<Vec<u64>, BuildHasherDefault<DefaultHasher>>;
+/// A hasher that passes a `u64` key through: the memo's keys are already well-mixed hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// SplitMix64's finalizer: a cheap, well-mixed, deterministic hash of one word.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Lowe's cache of `(linearized set, state)` configurations already explored. The set is kept
+/// as a bitset (plus the state in its last word) and hashed Zobrist-style — one fixed random
+/// word per operation, XORed in and out as operations are linearized and undone, so hashing
+/// costs O(1) per step instead of O(operations). Bitsets are stored in one arena and compared
+/// word for word on a hash hit: a hash collision costs a comparison, never a wrong verdict.
+/// Deterministic (no per-process random keys), and only ever queried, never iterated.
+struct Memo {
+    /// The Zobrist word of each operation.
+    words_of: Vec<u64>,
+    /// Hash → positions in `arena` of the bitsets with that hash.
+    index: HashMap<u64, Vec<u32>, BuildHasherDefault<PassThrough>>,
+    /// Stored bitsets, `width` words each.
+    arena: Vec<u64>,
+    width: usize,
+}
+
+impl Memo {
+    fn new(ops: usize, width: usize) -> Memo {
+        Memo {
+            words_of: (0..ops as u64).map(mix).collect(),
+            index: HashMap::default(),
+            arena: Vec::new(),
+            width,
+        }
+    }
+
+    /// The Zobrist word of operation `i` (XOR it into the set's hash to add or remove `i`).
+    fn word(&self, i: usize) -> u64 {
+        self.words_of[i]
+    }
+
+    /// Remember `bits` (whose set hashes to `set_hash`) unless it is known; `true` if it was new.
+    fn insert(&mut self, set_hash: u64, bits: &[u64]) -> bool {
+        let hash = set_hash ^ mix(bits[self.width - 1] ^ 0xA5A5_A5A5);
+        let slots = self.index.entry(hash).or_default();
+        for &at in slots.iter() {
+            let at = at as usize;
+            if &self.arena[at..at + self.width] == bits {
+                return false;
+            }
+        }
+        slots.push(self.arena.len() as u32);
+        self.arena.extend_from_slice(bits);
+        true
+    }
+}
 
 /// Wing & Gong's search with Lowe's memoization over one key's operations.
 ///
@@ -193,11 +264,13 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
     }
 
     // The entry list: calls and returns sorted by time, calls before returns at equal times
-    // (operations that touch at one instant overlap), indeterminate returns at the very end.
+    // (operations that touch at one instant overlap); an indeterminate operation's "return" is
+    // its deadline, or the very end if it has none.
     let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * n);
     for (i, op) in ops.iter().enumerate() {
         order.push((u128::from(op.invoked_at), 0, i));
-        order.push((op.returned_at.map_or(u128::MAX, u128::from), 1, i));
+        let end = op.returned_at.or(op.deadline);
+        order.push((end.map_or(u128::MAX, u128::from), 1, i));
     }
     order.sort_unstable();
 
@@ -248,7 +321,9 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
     // that `bits` itself is the memo key `(linearized set, state)`.
     let words = n.div_ceil(64);
     let mut bits = vec![0u64; words + 1];
-    let mut memo = Memo::default();
+    let mut memo = Memo::new(n, words + 1);
+    // Zobrist hash of the linearized set in `bits`.
+    let mut set_hash = 0u64;
     // The choices made so far: (operation, state before it, forced).
     let mut stack: Vec<(usize, State, bool)> = Vec::new();
     let mut state: State = 0;
@@ -282,11 +357,11 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
                 *steps += 1;
                 bits[i / 64] |= 1u64 << (i % 64);
                 bits[words] = u64::from(state);
-                if memo.contains(bits.as_slice()) {
+                if !memo.insert(set_hash ^ memo.word(i), &bits) {
                     bits[i / 64] &= !(1u64 << (i % 64));
                     entry = tail; // known dead end: backtrack
                 } else {
-                    memo.insert(bits.clone());
+                    set_hash ^= memo.word(i);
                     stack.push((i, state, true));
                     remaining -= 1;
                     lift(&mut next, &mut prev, i);
@@ -307,12 +382,12 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
             if let Some(after) = step(state, op.action, op.expect) {
                 bits[word] |= mask;
                 bits[words] = u64::from(after);
-                if memo.contains(bits.as_slice()) {
+                if !memo.insert(set_hash ^ memo.word(i), &bits) {
                     // Been here before, via another order: nothing new to find.
                     bits[word] &= !mask;
                     entry = next[entry];
                 } else {
-                    memo.insert(bits.clone());
+                    set_hash ^= memo.word(i);
                     stack.push((i, state, false));
                     state = after;
                     if op.returned_at.is_some() {
@@ -324,6 +399,27 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
             } else {
                 entry = next[entry];
             }
+        } else if entry != tail && ops[op_of[entry]].returned_at.is_none() {
+            // The first pending return is an indeterminate operation's deadline: had it taken
+            // effect, it would have been linearized by now (every candidate before this entry
+            // was tried), so here it did not. Drop it without changing the state, as a forced
+            // step (backtracking past it keeps backtracking).
+            if *steps >= budget {
+                return Search::OutOfBudget;
+            }
+            *steps += 1;
+            let i = op_of[entry];
+            bits[i / 64] |= 1u64 << (i % 64);
+            bits[words] = u64::from(state);
+            if memo.insert(set_hash ^ memo.word(i), &bits) {
+                set_hash ^= memo.word(i);
+                stack.push((i, state, true));
+                lift(&mut next, &mut prev, i);
+                arrived = true;
+            } else {
+                bits[i / 64] &= !(1u64 << (i % 64));
+                entry = tail; // known dead end: backtrack
+            }
         } else {
             // Reached the first pending return: no remaining candidate fits. Backtrack.
             let Some((i, before, forced)) = stack.pop() else {
@@ -331,6 +427,7 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
             };
             state = before;
             bits[i / 64] &= !(1u64 << (i % 64));
+            set_hash ^= memo.word(i);
             if ops[i].returned_at.is_some() {
                 remaining += 1;
             }
@@ -351,7 +448,12 @@ fn cut_at(ops: &[KeyOp], t: u64) -> Vec<KeyOp> {
         .map(|op| match op.returned_at {
             Some(at) if at > t => KeyOp {
                 returned_at: None,
+                deadline: None,
                 expect: Expect::Any,
+                ..*op
+            },
+            None if op.deadline.is_some_and(|d| d > t) => KeyOp {
+                deadline: None,
                 ..*op
             },
             _ => *op,

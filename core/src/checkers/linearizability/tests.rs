@@ -341,3 +341,35 @@ fn reports_read_well() {
         "unknown: the step budget ran out after 5 steps"
     );
 }
+
+#[test]
+fn a_deadline_bounds_when_a_lost_write_could_have_applied() {
+    let a_lost = |deadline: Option<u64>| {
+        let e = put_lost(1, "x", "a", 0);
+        Event { deadline, ..e }
+    };
+    let rest = [put(2, "x", "b", 12, 14), get(3, "x", Some("a"), 20, 22)];
+    // Without a deadline the lost write may land after b: the read of a is explained.
+    let open: Vec<Event> = std::iter::once(a_lost(None)).chain(rest.clone()).collect();
+    assert_eq!(check(&open, BUDGET).unwrap(), Verdict::Linearizable);
+    assert!(brute_force(&open));
+    // Taking effect by t=10 (if ever) puts it before b: reading a afterwards is impossible.
+    let bounded: Vec<Event> = std::iter::once(a_lost(Some(10)))
+        .chain(rest.clone())
+        .collect();
+    assert!(matches!(
+        check(&bounded, BUDGET).unwrap(),
+        Verdict::NotLinearizable { .. }
+    ));
+    assert!(!brute_force(&bounded));
+    // A deadline after b's invocation still allows it.
+    let late: Vec<Event> = std::iter::once(a_lost(Some(13))).chain(rest).collect();
+    assert_eq!(check(&late, BUDGET).unwrap(), Verdict::Linearizable);
+    // Malformed deadlines are refused.
+    let mut early = put_lost(1, "x", "a", 5);
+    early.deadline = Some(4);
+    assert!(check(&[early], BUDGET).is_err());
+    let mut completed = put(1, "x", "a", 0, 2);
+    completed.deadline = Some(9);
+    assert!(check(&[completed], BUDGET).is_err());
+}

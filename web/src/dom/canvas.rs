@@ -1,72 +1,54 @@
-//! The per-frame layer: in-flight messages, election-timer arcs and fading drop marks, painted
-//! on a `<canvas>` over the SVG graph. Nothing here touches Yew; nothing in the SVG changes per
-//! frame.
+//! The per-frame layer: in-flight messages, timer arcs and fading drop marks, painted on a
+//! `<canvas>` over the SVG graph. How each message kind looks (label, shape, colour family) and
+//! which timer the arc shows come from the protocol's `Look`. Nothing here touches Yew; nothing
+//! in the SVG changes per frame.
 
-use crate::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
+use crate::model::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
+use crate::model::look::{color_hex, message};
+use crate::model::state::{DropMark, DROP_FADE_MS};
 use netsplit_core::kernel::view::{Flight, MsgView, NodeStatus, Snapshot};
+use netsplit_core::run::registry::{Look, MsgShape};
 use netsplit_core::NodeId;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-/// How long a drop mark stays visible (wall ms).
-pub const DROP_FADE_MS: f64 = 1500.0;
 /// Sideways offset of a message lane from the link's centre line.
 const LANE_OFFSET: f64 = 7.0;
 
-/// A recently dropped message, drawn as a fading "×" where it died.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DropMark {
-    /// Sender.
-    pub from: NodeId,
-    /// Receiver.
-    pub to: NodeId,
-    /// Died at the sender's end (never left) rather than on arrival.
-    pub at_send: bool,
-    /// Wall time of the drop (ms, `performance.now()`).
-    pub wall: f64,
-}
-
-/// Colours for light and dark themes (Okabe–Ito).
+/// Colours of the marks for light and dark themes (messages take theirs from the `Look`).
 struct Palette {
-    vote: &'static str,
-    append: &'static str,
-    other: &'static str,
+    dark: bool,
     ink: &'static str,
     muted: &'static str,
     bad: &'static str,
 }
 
 const LIGHT: Palette = Palette {
-    vote: "#E69F00",
-    append: "#0072B2",
-    other: "#CC79A7",
+    dark: false,
     ink: "#1d2330",
     muted: "#8a93a6",
     bad: "#D55E00",
 };
 
 const DARK: Palette = Palette {
-    vote: "#E69F00",
-    append: "#56B4E9",
-    other: "#CC79A7",
+    dark: true,
     ink: "#e8ecf4",
     muted: "#7d869a",
     bad: "#E88A4A",
 };
 
-/// Short on-canvas label and glyph of a message kind.
-pub fn abbreviation(kind: &str) -> &'static str {
-    match kind {
-        "RequestVote" | "RequestVoteReply" => "RV",
-        "PreVote" | "PreVoteReply" => "PV",
-        "Heartbeat" => "HB",
-        "AppendEntries" | "AppendEntriesReply" => "AE",
-        "InstallSnapshot" | "InstallSnapshotReply" => "SNAP",
-        "ClientRequest" => "REQ",
-        "ClientReply" => "ANS",
-        "Redirect" => "→L",
-        _ => "·",
-    }
+/// What one frame shows.
+pub struct Frame<'a> {
+    /// The instant (nodes, timers, messages in flight).
+    pub snap: &'a Snapshot,
+    /// How the protocol is drawn.
+    pub look: &'a Look,
+    /// Virtual time on screen (fractional ms).
+    pub vt: f64,
+    /// Recent drops.
+    pub drops: &'a [DropMark],
+    /// Wall time of the frame (ms).
+    pub wall: f64,
 }
 
 /// Paints one frame; remembers the canvas size and user preferences between frames.
@@ -147,15 +129,15 @@ impl CanvasPainter {
         }
     }
 
-    /// Paint the frame for virtual time `vt`.
-    pub fn paint(
-        &mut self,
-        canvas: &HtmlCanvasElement,
-        snap: &Snapshot,
-        vt: f64,
-        drops: &[DropMark],
-        wall: f64,
-    ) {
+    /// Paint the frame for virtual time `vt`, drawing messages and timer arcs as `look` says.
+    pub fn paint(&mut self, canvas: &HtmlCanvasElement, frame: Frame<'_>) {
+        let Frame {
+            snap,
+            look,
+            vt,
+            drops,
+            wall,
+        } = frame;
         self.prepare(canvas, wall);
         let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
         if fresh {
@@ -183,59 +165,25 @@ impl CanvasPainter {
             pts: place(&ids),
             servers: ids.iter().filter(|i| !i.is_client()).count(),
         };
-        self.paint_timers(&ctx, snap, &pts, vt, pal);
+        if let Some(arc) = look.timer_arc {
+            paint_timers(&ctx, snap, arc, &pts, vt, pal);
+        }
         ctx.set_font("600 11px system-ui, sans-serif");
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         for m in &snap.in_flight {
-            self.paint_message(&ctx, m, &pts, vt, pal);
+            self.paint_message(&ctx, m, look, &pts, vt, pal);
         }
         for d in drops {
             paint_drop(&ctx, d, &pts, wall, pal);
         }
     }
 
-    fn paint_timers(
-        &self,
-        ctx: &CanvasRenderingContext2d,
-        snap: &Snapshot,
-        pts: &Spots,
-        vt: f64,
-        pal: &Palette,
-    ) {
-        ctx.set_line_width(4.0);
-        ctx.set_line_cap("round");
-        for n in &snap.nodes {
-            if n.status != NodeStatus::Up {
-                continue;
-            }
-            let Some(timer) = n.timers.iter().find(|t| t.name == "election") else {
-                continue;
-            };
-            let left = remaining(timer.set_at.0 as f64, timer.fires_at.0 as f64, vt);
-            let Some((p, _)) = pts.at(n.id) else {
-                continue;
-            };
-            let start = -std::f64::consts::FRAC_PI_2;
-            ctx.set_stroke_style_str(pal.muted);
-            ctx.begin_path();
-            ctx.arc(
-                p.x,
-                p.y,
-                NODE_R + 8.0,
-                start,
-                start + left * std::f64::consts::TAU,
-            )
-            .ok();
-            ctx.stroke();
-        }
-        ctx.set_line_cap("butt");
-    }
-
     fn paint_message(
         &mut self,
         ctx: &CanvasRenderingContext2d,
         m: &MsgView,
+        look: &Look,
         pts: &Spots,
         vt: f64,
         pal: &Palette,
@@ -253,31 +201,29 @@ impl CanvasPainter {
             f = if f < 0.5 { 0.0 } else { 1.0 };
         }
         let p = lerp(start, end, f);
-        let color = match m.kind {
-            "RequestVote" | "RequestVoteReply" | "PreVote" | "PreVoteReply" => pal.vote,
-            "Heartbeat"
-            | "AppendEntries"
-            | "AppendEntriesReply"
-            | "InstallSnapshot"
-            | "InstallSnapshotReply" => pal.append,
-            _ => pal.other,
-        };
+        let drawn = message(look, m.kind);
+        let color = color_hex(drawn.color, pal.dark);
         ctx.set_global_alpha(if m.doomed { 0.35 } else { 1.0 });
         let r = 7.0;
         ctx.begin_path();
-        let client = m.from.is_client() || m.to.is_client();
-        if client {
-            // Client traffic is square.
-            ctx.rect(p.x - r, p.y - r, 2.0 * r, 2.0 * r);
-        } else if m.kind.starts_with("RequestVote") || m.kind.starts_with("PreVote") {
-            // Votes are diamonds; replication traffic is round.
-            ctx.move_to(p.x, p.y - r * 1.25);
-            ctx.line_to(p.x + r * 1.25, p.y);
-            ctx.line_to(p.x, p.y + r * 1.25);
-            ctx.line_to(p.x - r * 1.25, p.y);
-            ctx.close_path();
-        } else {
-            ctx.arc(p.x, p.y, r, 0.0, std::f64::consts::TAU).ok();
+        match drawn.shape {
+            MsgShape::Square => ctx.rect(p.x - r, p.y - r, 2.0 * r, 2.0 * r),
+            MsgShape::Diamond => {
+                ctx.move_to(p.x, p.y - r * 1.25);
+                ctx.line_to(p.x + r * 1.25, p.y);
+                ctx.line_to(p.x, p.y + r * 1.25);
+                ctx.line_to(p.x - r * 1.25, p.y);
+                ctx.close_path();
+            }
+            MsgShape::Triangle => {
+                ctx.move_to(p.x, p.y - r * 1.2);
+                ctx.line_to(p.x + r * 1.1, p.y + r * 0.8);
+                ctx.line_to(p.x - r * 1.1, p.y + r * 0.8);
+                ctx.close_path();
+            }
+            MsgShape::Circle => {
+                ctx.arc(p.x, p.y, r, 0.0, std::f64::consts::TAU).ok();
+            }
         }
         if m.is_reply {
             // Replies are hollow, with a tick or a cross.
@@ -299,7 +245,7 @@ impl CanvasPainter {
             ctx.fill();
         }
         ctx.set_fill_style_str(pal.ink);
-        self.label(ctx, abbreviation(m.kind), pal.ink, p.x, p.y - 15.0);
+        self.label(ctx, drawn.label, pal.ink, p.x, p.y - 15.0);
         if m.doomed {
             ctx.set_fill_style_str(pal.bad);
             self.label(ctx, "×", pal.bad, p.x + 11.0, p.y + 9.0);
@@ -347,6 +293,44 @@ impl Spots {
     }
 }
 
+/// The draining arc of timer `arc` around every running node that has it armed.
+fn paint_timers(
+    ctx: &CanvasRenderingContext2d,
+    snap: &Snapshot,
+    arc: &str,
+    pts: &Spots,
+    vt: f64,
+    pal: &Palette,
+) {
+    ctx.set_line_width(4.0);
+    ctx.set_line_cap("round");
+    for n in &snap.nodes {
+        if n.status != NodeStatus::Up {
+            continue;
+        }
+        let Some(timer) = n.timers.iter().find(|t| t.name == arc) else {
+            continue;
+        };
+        let left = remaining(timer.set_at.0 as f64, timer.fires_at.0 as f64, vt);
+        let Some((p, _)) = pts.at(n.id) else {
+            continue;
+        };
+        let start = -std::f64::consts::FRAC_PI_2;
+        ctx.set_stroke_style_str(pal.muted);
+        ctx.begin_path();
+        ctx.arc(
+            p.x,
+            p.y,
+            NODE_R + 8.0,
+            start,
+            start + left * std::f64::consts::TAU,
+        )
+        .ok();
+        ctx.stroke();
+    }
+    ctx.set_line_cap("butt");
+}
+
 fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &Spots, wall: f64, pal: &Palette) {
     let (Some((a, ra)), Some((b, rb))) = (pts.at(d.from), pts.at(d.to)) else {
         return;
@@ -365,29 +349,4 @@ fn paint_drop(ctx: &CanvasRenderingContext2d, d: &DropMark, pts: &Spots, wall: f
     ctx.line_to(p.x - s, p.y + s);
     ctx.stroke();
     ctx.set_global_alpha(1.0);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::abbreviation;
-
-    #[test]
-    fn every_raft_message_has_a_label() {
-        for kind in [
-            "RequestVote",
-            "RequestVoteReply",
-            "Heartbeat",
-            "AppendEntries",
-            "AppendEntriesReply",
-            "PreVote",
-            "PreVoteReply",
-            "InstallSnapshot",
-            "InstallSnapshotReply",
-            "ClientRequest",
-            "ClientReply",
-            "Redirect",
-        ] {
-            assert_ne!(abbreviation(kind), "·", "{kind}");
-        }
-    }
 }

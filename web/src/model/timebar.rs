@@ -244,7 +244,8 @@ mod tests {
 
     #[test]
     fn picks_group_by_message() {
-        let mut tl = Timeline::new(build(&Scenario::new("raft", 3)).unwrap());
+        let mut tl =
+            Timeline::new(build(&Scenario::new(netsplit_core::protocols::raft::ID, 3)).unwrap());
         tl.run_until(Time(1_000), u64::MAX);
         let picks = tl.picks();
         let (rows, hidden) = pick_rows(&picks, 1000);

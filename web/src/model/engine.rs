@@ -6,7 +6,8 @@
 //! new virtual time with a per-frame event budget. Because every protocol timer lives in virtual
 //! time, slow frames only slow the simulation down — they can never make a node time out early.
 
-use crate::timebar::TimeAction;
+use crate::model::timebar::TimeAction;
+use netsplit_core::kernel::config::ConfigError;
 use netsplit_core::kernel::sim::{ControlError, Pick, RunOutcome};
 use netsplit_core::kernel::view::Snapshot;
 use netsplit_core::run::playground::TraceLine;
@@ -72,8 +73,8 @@ pub struct Engine {
 
 impl Engine {
     /// Start `scenario` (validated) paused at t=0 or playing.
-    pub fn new(scenario: &Scenario, playing: bool) -> Result<Engine, String> {
-        let playground = build(scenario).map_err(|e| e.to_string())?;
+    pub fn new(scenario: &Scenario, playing: bool) -> Result<Engine, ConfigError> {
+        let playground = build(scenario)?;
         Ok(Engine {
             timeline: Timeline::new(playground),
             vt: 0.0,
@@ -89,7 +90,7 @@ impl Engine {
 
     /// Open a shared scenario: replay it up to its `until` time and pause there, so the
     /// viewer sees exactly the state the sender saw. Without `until` it starts playing.
-    pub fn open(scenario: &Scenario) -> Result<Engine, String> {
+    pub fn open(scenario: &Scenario) -> Result<Engine, ConfigError> {
         let mut engine = Engine::new(scenario, scenario.until.is_none())?;
         if let Some(until) = scenario.until {
             engine.timeline.run_until(until, u64::MAX);
@@ -390,7 +391,7 @@ mod tests {
     use super::*;
 
     fn engine() -> Engine {
-        Engine::new(&Scenario::new("raft", 7), true).unwrap()
+        Engine::new(&Scenario::new(netsplit_core::protocols::raft::ID, 7), true).unwrap()
     }
 
     #[test]

@@ -45,7 +45,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("1 – 9", "select node n1 … n9"),
     ("c", "crash / restart the selected node"),
     ("p", "pause / resume the selected node"),
-    ("t", "force the selected node's election timeout"),
+    (
+        "t",
+        "force the selected node's timeout (an election timer, say)",
+    ),
     ("h", "heal every link"),
     ("s", "share a link to this exact moment"),
     ("?", "show / hide this help"),

@@ -1,0 +1,24 @@
+//! The page model: pure Rust, no DOM, tested natively (`cargo test -p netsplit-web`).
+//!
+//! - [`action`]: what the user can ask for, what the browser is asked to do in return.
+//! - [`state`]: the page's state (engine, snapshot, log, UI) and when to render.
+//! - [`reducer`]: `State::handle`, the one place where actions change the state.
+//! - [`form`]: the one form style every panel uses (values and errors in the model).
+//! - [`engine`]: wall-clock frames in, virtual time out; the timeline.
+//! - [`timebar`]: the timeline bar's logic; [`layout`]: where nodes and messages are drawn;
+//!   [`keys`]: the keyboard shortcuts; [`partition`]: "split the network" presets;
+//!   [`look`]: a protocol's `Look` as colours, glyphs and legend lines.
+
+pub mod action;
+pub mod engine;
+pub mod form;
+pub mod keys;
+pub mod layout;
+pub mod look;
+pub mod partition;
+pub mod reducer;
+pub mod state;
+pub mod timebar;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,320 @@
+//! The page's state: the running engine, the latest snapshot, the event log and the UI-only
+//! state ([`Ui`]), plus when the DOM should render. [`crate::model::reducer`] changes it.
+
+use crate::model::action::Notice;
+use crate::model::engine::Engine;
+use crate::model::form::Forms;
+use crate::panels::{panel_for, Panel};
+use netsplit_core::kernel::trace::Category;
+use netsplit_core::kernel::types::NodeId;
+use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
+use netsplit_core::run::playground::TraceLine;
+use netsplit_core::run::registry::{Look, Protocol, Registry};
+use netsplit_core::Scenario;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+/// Trace lines kept for the event log.
+pub const LOG_KEEP: usize = 400;
+/// Routine changes (messages, timers) re-render the DOM at most this often (wall ms); the canvas
+/// still moves every frame. Role, status, link and violation changes render at once.
+pub const RENDER_INTERVAL_MS: f64 = 100.0;
+/// How long a drop mark stays visible (wall ms).
+pub const DROP_FADE_MS: f64 = 1500.0;
+/// The seed a fresh page starts with.
+pub const DEFAULT_SEED: u64 = 7;
+
+/// Parse the seed field: a whole number, or a clear error.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("seed must be a whole number from 0 to {}", u64::MAX))
+}
+
+/// A recently dropped message, drawn as a fading "×" where it died.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropMark {
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Died at the sender's end (never left) rather than on arrival.
+    pub at_send: bool,
+    /// Wall time of the drop (ms, `performance.now()`).
+    pub wall: f64,
+}
+
+/// UI-only state (not part of the simulation).
+#[derive(Clone, Debug, Default)]
+pub struct Ui {
+    /// Selected node (its position in the snapshot).
+    pub selected: Option<usize>,
+    /// Help overlay open.
+    pub help: bool,
+    /// Legend open (its lines are drawn only then).
+    pub legend: bool,
+    /// Log categories hidden.
+    pub hidden: BTreeSet<Category>,
+    /// Last message for the user.
+    pub notice: Option<Notice>,
+    /// Highlighted trace line.
+    pub highlight: Option<usize>,
+    /// The share link on display, if the share dialog is open.
+    pub share: Option<String>,
+    /// Name of the gallery scenario running, if one is.
+    pub scenario_name: Option<String>,
+    /// The export dialog is open with this scenario JSON.
+    pub export: Option<String>,
+    /// The import dialog is open (with the last error, if any).
+    pub import: Option<Option<String>>,
+    /// Current seed.
+    pub seed: u64,
+    /// Current number of servers.
+    pub nodes: usize,
+    /// Current protocol (its registry id).
+    pub protocol: &'static str,
+    /// Every panel form.
+    pub forms: Forms,
+}
+
+/// The at-a-glance state: when it changes, the DOM renders at once. Terms count only for
+/// leaders: an isolated node bumping its term every election timeout is routine.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Signature {
+    nodes: Vec<(NodeStatus, Role, Option<u64>)>,
+    links: usize,
+    violations: usize,
+}
+
+impl Signature {
+    fn of(snap: &Snapshot) -> Signature {
+        Signature {
+            nodes: snap
+                .nodes
+                .iter()
+                .map(|n| {
+                    let term = n.view.role.leads.then_some(n.view.term).flatten();
+                    (n.status, n.view.role, term)
+                })
+                .collect(),
+            links: snap.links.len(),
+            violations: snap.violations.len(),
+        }
+    }
+}
+
+/// A fresh page's scenario for `protocol`: `nodes` servers (kept within the protocol's range),
+/// its default clients, seed `seed`.
+pub fn default_scenario(protocol: &dyn Protocol, nodes: usize, seed: u64) -> Scenario {
+    let mut s = Scenario::new(protocol.id(), seed);
+    let range = protocol.servers();
+    s.name = protocol.label().into();
+    s.cluster.nodes = nodes.clamp(range.min, range.max);
+    s.cluster.clients = protocol.default_clients();
+    s
+}
+
+/// The protocol a fresh page shows.
+pub fn default_protocol() -> &'static dyn Protocol {
+    Registry::builtin()
+        .default_protocol()
+        .expect("the build registers at least one protocol")
+}
+
+/// Everything behind the page.
+pub struct State {
+    /// The simulation and its timeline.
+    pub engine: Engine,
+    /// The current instant.
+    pub snapshot: Rc<Snapshot>,
+    /// The latest trace lines.
+    pub log: Vec<TraceLine>,
+    /// Recent drops, fading.
+    pub drops: Vec<DropMark>,
+    /// UI-only state.
+    pub ui: Ui,
+    /// The page's address (without fragment), for share links.
+    pub(crate) base_url: String,
+    signature: Signature,
+    /// The DOM is behind the simulation.
+    dirty: bool,
+    /// Wall time of the last DOM render.
+    rendered_at: f64,
+}
+
+impl State {
+    /// The page as it opens at `base_url`: the shared scenario in `fragment` (if any, else the
+    /// default cluster; a bad link opens the default cluster and says why).
+    pub fn start(fragment: &str, base_url: &str) -> State {
+        let mut state = if fragment.is_empty() {
+            let p = default_protocol();
+            State::fresh(p.id(), p.servers().default, DEFAULT_SEED)
+                .expect("the default scenario is valid")
+        } else {
+            State::from_fragment(fragment)
+        };
+        state.base_url = base_url.split('#').next().unwrap_or_default().to_string();
+        state
+    }
+
+    /// A fresh cluster of `protocol` (id or alias).
+    pub fn fresh(protocol: &str, nodes: usize, seed: u64) -> Result<State, String> {
+        let p = Registry::builtin()
+            .resolve(protocol, "protocol")
+            .map_err(|e| e.message)?;
+        let engine =
+            Engine::new(&default_scenario(p, nodes, seed), true).map_err(|e| e.to_string())?;
+        Ok(State::with_engine(engine))
+    }
+
+    /// Open a share link's fragment, or the default cluster (with the reason) if it is bad.
+    pub(crate) fn from_fragment(fragment: &str) -> State {
+        let opened = netsplit_core::run::link::decode(fragment)
+            .map_err(|e| format!("cannot open this link: {e}"))
+            .and_then(|s| Engine::open(&s).map(|e| (s, e)).map_err(|e| e.to_string()));
+        match opened {
+            Ok((scenario, engine)) => {
+                let mut state = State::with_engine(engine);
+                let at = scenario.until.map_or(0, |t| t.0);
+                state.ui.notice = Some(Notice::info(format!(
+                    "opened a shared scenario at t={at} ms (paused)"
+                )));
+                state
+            }
+            Err(e) => {
+                let p = default_protocol();
+                let mut state = State::fresh(p.id(), p.servers().default, DEFAULT_SEED)
+                    .expect("the default scenario is valid");
+                state.ui.notice = Some(Notice::error(e));
+                state
+            }
+        }
+    }
+
+    /// The page for a running engine.
+    pub(crate) fn with_engine(mut engine: Engine) -> State {
+        let scenario = engine.scenario();
+        let protocol = engine.playground().protocol();
+        let mut log = engine.take_new_lines();
+        if log.len() > LOG_KEEP {
+            log.drain(..log.len() - LOG_KEEP);
+        }
+        let snapshot = Rc::new(engine.snapshot());
+        let forms = Forms::new(panel_for(protocol).forms(engine.playground()));
+        State {
+            signature: Signature::of(&snapshot),
+            snapshot,
+            dirty: false,
+            rendered_at: 0.0,
+            base_url: String::new(),
+            log,
+            drops: Vec::new(),
+            ui: Ui {
+                seed: scenario.seed,
+                nodes: scenario.cluster.nodes,
+                protocol,
+                forms,
+                ..Ui::default()
+            },
+            engine,
+        }
+    }
+
+    /// Replace this page by `fresh`, keeping what outlives a session (log filters, the
+    /// legend, the address).
+    pub(crate) fn replace(&mut self, mut fresh: State, notice: Notice) {
+        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+        fresh.ui.legend = self.ui.legend;
+        fresh.base_url = std::mem::take(&mut self.base_url);
+        fresh.ui.notice = Some(notice);
+        *self = fresh;
+    }
+
+    /// The protocol's panel.
+    pub fn panel(&self) -> &'static dyn Panel {
+        panel_for(self.ui.protocol)
+    }
+
+    /// How the protocol is drawn.
+    pub fn look(&self) -> &'static Look {
+        let empty: &'static Look = &EMPTY_LOOK;
+        Registry::builtin()
+            .get(self.ui.protocol)
+            .map_or(empty, |p| p.look())
+    }
+
+    /// The running server whose role leads, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.snapshot
+            .nodes
+            .iter()
+            .find(|n| n.status != NodeStatus::Crashed && n.view.role.leads)
+            .map(|n| n.id)
+    }
+
+    /// Whether the DOM should render now: at once for at-a-glance changes, else throttled.
+    pub fn should_render(&mut self, wall_now: f64) -> bool {
+        let signature = Signature::of(&self.snapshot);
+        let urgent = signature != self.signature;
+        let due = self.dirty && wall_now - self.rendered_at >= RENDER_INTERVAL_MS;
+        if urgent || due {
+            self.signature = signature;
+            self.dirty = false;
+            self.rendered_at = wall_now;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After a user action: render now.
+    pub fn rendered(&mut self, wall_now: f64) {
+        self.should_render(wall_now);
+        self.dirty = false;
+    }
+
+    /// One animation frame `wall_dt` ms after the previous one: run the simulation, let drop
+    /// marks fade. Returns whether the DOM should render.
+    pub fn frame(&mut self, wall_dt: f64, wall_now: f64) -> bool {
+        if self.engine.tick(wall_dt) {
+            self.refresh(wall_now);
+        }
+        self.drops.retain(|d| wall_now - d.wall < DROP_FADE_MS);
+        self.should_render(wall_now)
+    }
+
+    /// Pull what changed out of the engine (new trace lines, a fresh snapshot).
+    pub(crate) fn refresh(&mut self, wall_now: f64) {
+        self.dirty = true;
+        if self.engine.take_jumped() {
+            self.log.clear();
+            self.drops.clear();
+            self.ui.highlight = None;
+        }
+        let lines = self.engine.take_new_lines();
+        for l in &lines {
+            if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
+                self.drops.push(DropMark {
+                    from,
+                    to,
+                    at_send: reason.at_send(),
+                    wall: wall_now,
+                });
+            }
+        }
+        self.log.extend(lines);
+        if self.log.len() > LOG_KEEP {
+            let cut = self.log.len() - LOG_KEEP;
+            self.log.drain(..cut);
+        }
+        self.snapshot = Rc::new(self.engine.snapshot());
+    }
+}
+
+/// The look of a protocol the registry does not know (never drawn in practice).
+static EMPTY_LOOK: Look = Look {
+    roles: &[],
+    messages: &[],
+    timer_arc: None,
+    timer_arc_meaning: "",
+};
