@@ -46,6 +46,7 @@ impl PbftOp {
             op: self.op.clone(),
             invoked_at: self.invoked_at.0,
             returned: self.returned.as_ref().map(|(t, o)| (t.0, o.clone())),
+            deadline: None,
         }
     }
 }
