@@ -128,7 +128,7 @@ fn a_silent_backup_cannot_stop_progress() {
     }
     assert_eq!(p.counters().protocol("view_change_messages"), 0);
     let badge = p.snapshot().nodes[3].view.badge.clone();
-    assert_eq!(badge.as_deref(), Some("☠ faulty: silent"));
+    assert_eq!(badge.as_deref(), Some("☠ silent"));
 }
 
 #[test]

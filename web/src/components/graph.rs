@@ -123,7 +123,26 @@ pub fn node_label(n: &NodeSnapshot) -> String {
     if let Some((got, need)) = n.view.votes {
         s.push_str(&format!(", {got} of {need} votes"));
     }
+    if let Some(badge) = &n.view.badge {
+        s.push_str(&format!(", {badge}"));
+    }
     s
+}
+
+/// A badge as it reads under a node: the words before its first `:`, with ⛔ in front when
+/// the protocol gave it no sign of its own (`blocked: in doubt about t3` → `⛔ blocked`,
+/// `☠ equivocate` stays as it is).
+pub fn badge_head(badge: &str) -> String {
+    with_sign(badge.split(':').next().unwrap_or(badge).trim())
+}
+
+/// `text` with ⛔ in front unless it starts with a sign of its own.
+pub fn with_sign(text: &str) -> String {
+    if text.starts_with(|c: char| c.is_alphanumeric()) {
+        format!("⛔ {text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// The corner badge of a node that is not running: ✗ crashed, ⏸ paused (shape, not hue).
@@ -187,8 +206,10 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         (NodeStatus::Crashed, _) => "crashed".to_string(),
         (NodeStatus::Paused, _) => "paused".to_string(),
         (_, Some((got, need))) => format!("votes {got}/{need}"),
-        (_, None) if n.view.badge.is_some() => "⛔ blocked".to_string(),
-        (_, None) => n.view.role.name().to_string(),
+        (_, None) => match &n.view.badge {
+            Some(badge) => badge_head(badge),
+            None => n.view.role.name().to_string(),
+        },
     };
     let r = NODE_R;
     html! {

@@ -181,7 +181,7 @@ pub fn view(ctx: &PanelCtx<'_>, panel: &dyn Panel, look: &Look, selected: Option
             </div>
             { fields(n) }
             if let Some(badge) = &n.view.badge {
-                <p class="explain badge" role="status">{format!("⛔ {badge}")}</p>
+                <p class="explain badge" role="status">{crate::components::graph::with_sign(badge)}</p>
             }
             { crate::components::tables::view(&n.view.tables, crashed) }
             { n.view.lists.iter().map(crate::components::lists::list).collect::<Html>() }

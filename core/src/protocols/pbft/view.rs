@@ -166,13 +166,14 @@ pub(crate) fn replica_view(r: &Replica) -> NodeView {
         ]);
     }
     let badge = match (r.behaviour(), r.mode(), r.fetching()) {
-        (Some(b), _, _) => Some(format!("☠ faulty: {b}")),
+        (Some(b), _, _) => Some(format!("☠ {b}")),
         (None, Mode::ViewChange, _) => Some(format!("⟳ view change → v{}", d.view)),
         (None, Mode::Normal, Some(f)) => Some(format!("⇣ fetching state n={}", f.seq)),
         _ => None,
     };
-    let votes =
-        (r.mode() == Mode::ViewChange).then(|| (r.view_change_votes(d.view).len(), r.quorum()));
+    // A faulty replica's label under it names its behaviour, never its votes.
+    let votes = (r.mode() == Mode::ViewChange && r.behaviour().is_none())
+        .then(|| (r.view_change_votes(d.view).len(), r.quorum()));
     NodeView {
         role: crate::kernel::node::Server::role(r),
         term: Some(d.view),
