@@ -98,16 +98,16 @@ fn faults(ctx: &PanelCtx<'_>, s: &Session<Pbft>) -> Html {
         .members()
         .iter()
         .map(|id| {
-            let (view, standing, marks) = match server(s, *id) {
+            let (view, standing, title) = match server(s, *id) {
                 Some(ServerState::Live(r)) => (
                     r.current_view().to_string(),
+                    views::role_word(r),
                     views::standing(r),
-                    format!("({}, {}]", r.low_water_mark(), r.high_water_mark()),
                 ),
                 Some(ServerState::Crashed(dur)) => (
                     dur.view.to_string(),
                     "✗ crashed".to_string(),
-                    format!("({}, …]", dur.stable.seq),
+                    "crashed: only its disk remains".to_string(),
                 ),
                 None => return html! {},
             };
@@ -125,8 +125,7 @@ fn faults(ctx: &PanelCtx<'_>, s: &Session<Pbft>) -> Html {
                 <tr data-replica={id.to_string()}>
                     <th scope="row">{id.to_string()}</th>
                     <td>{view}</td>
-                    <td>{standing}</td>
-                    <td class="mono">{marks}</td>
+                    <td {title}>{standing}</td>
                     <td>{picker}</td>
                 </tr>
             }
@@ -153,7 +152,7 @@ fn faults(ctx: &PanelCtx<'_>, s: &Session<Pbft>) -> Html {
                 <caption>{format!("Replicas: n = {n}, f = {f}, quorum 2f + 1 = {}", n - f)}</caption>
                 <thead><tr>
                     <th scope="col">{"replica"}</th><th scope="col">{"view"}</th>
-                    <th scope="col">{"standing"}</th><th scope="col">{"water marks"}</th>
+                    <th scope="col">{"role"}</th>
                     <th scope="col">{"behaviour"}</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
@@ -320,7 +319,7 @@ impl Panel for PbftPanel {
         html! {
             <>
                 <li>{"☠ + dotted outline: a faulty (Byzantine) replica, its behaviour named under it · ⟳ a view change under way · ⇣ fetching a checkpoint's state"}</li>
-                <li>{"the three phases: PP ▲ pre-prepare → P ● prepare → C ◆ commit"}</li>
+                <li>{"the three phases: PP ▲ pre-prepare → P ● prepare → C ◆ commit · T1 inside a replica = its view 1"}</li>
             </>
         }
     }

@@ -45,26 +45,46 @@ pub fn standing(r: &Replica) -> String {
     }
 }
 
+/// A replica's role in a word or two, for the replicas' table: `primary`, `backup` or
+/// `→ v1 (2/3)` (a view change with the VIEW-CHANGE messages it holds and needs).
+pub fn role_word(r: &Replica) -> String {
+    let view = r.current_view();
+    match r.mode() {
+        Mode::ViewChange => format!(
+            "→ v{view} ({}/{})",
+            r.view_change_votes(view).len(),
+            r.quorum()
+        ),
+        Mode::Normal if r.is_primary() => "primary".to_string(),
+        Mode::Normal => "backup".to_string(),
+    }
+}
+
 /// What a replica has seen through so far: forged, stale, bad NEW-VIEW and bad state
-/// messages, and equivocation proofs against a primary.
+/// messages.
 pub fn detected(r: &Replica) -> String {
     let rej = r.rejections();
-    let mut s = format!(
+    format!(
         "{} forged · {} stale · {} bad NEW-VIEW · {} bad state",
         rej.forged, rej.stale, rej.bad_new_views, rej.bad_states
-    );
+    )
+}
+
+/// The proofs that a primary equivocated: two pre-prepares it signed for one sequence
+/// number, `view 0 n=1: d=0000 and d=68d7 (1 proof)`.
+pub fn equivocation(r: &Replica) -> Option<String> {
     let proofs = r.equivocation_proofs();
-    if let Some(p) = proofs.last() {
-        s.push_str(&format!(
-            " · {} equivocation proof(s), latest: view {} n={} d={} vs d={}",
-            proofs.len(),
-            p.view,
-            p.seq,
-            p.accepted,
-            p.other
-        ));
-    }
-    s
+    let p = proofs.last()?;
+    Some(format!(
+        "view {} n={}: two pre-prepares signed by {}, d={} and d={} ({} proof{})",
+        p.view,
+        p.seq,
+        netsplit_core::protocols::pbft::msg::primary_of(p.view, r.cluster_size()),
+        p.accepted,
+        p.other,
+        proofs.len(),
+        if proofs.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// Lines describing a running replica, for its inspector.
@@ -99,6 +119,9 @@ pub fn replica_lines(r: &Replica) -> Vec<(String, String)> {
         ("executed up to".to_string(), r.last_executed().to_string()),
         ("rejected".to_string(), detected(r)),
     ];
+    if let Some(e) = equivocation(r) {
+        lines.push(("primary equivocated".to_string(), e));
+    }
     if let Some(f) = r.fetching() {
         lines.push((
             "state transfer".to_string(),
