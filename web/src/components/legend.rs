@@ -54,7 +54,7 @@ pub fn view(
                 {roles}
                 <li><span class="lg lg-client" aria-hidden="true"></span><b>{"client"}</b>{": small square inside the ring"}</li>
                 <li>
-                    {"✗ crashed · ⏸ paused"}
+                    {"✗ crashed · ⏸ paused · votes 2/3 under a node: votes it holds / votes it needs"}
                     if terms { {" · T3 = term 3 (fill tint changes with the term)"} }
                 </li>
                 {messages}
