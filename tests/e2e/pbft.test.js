@@ -95,7 +95,9 @@ test('the primary crashes and a view change installs n2 as primary of view 1', a
   await until(page, () => document.querySelector('.node[data-node="n2"]')?.dataset.role === 'primary' && document.querySelector('.node[data-node="n2"]').dataset.term === '1', 'n2 primary of view 1', 60000);
   await answered(page, 'c1 #1 put x 9 → ok', 'the put after the view change');
   assert.match(await page.textContent('.pbft-clients'), /resent to all/);
-  assert.match(await page.textContent('.pbft-replicas tr[data-replica="n2"]'), /primary of view 1/);
+  // The replicas' table: view 1, "primary", and the full standing as the cell's tooltip.
+  assert.match(await page.textContent('.pbft-replicas tr[data-replica="n2"]'), /^n21primary/);
+  assert.equal(await page.getAttribute('.pbft-replicas tr[data-replica="n2"] td[title]', 'title'), 'primary of view 1');
   assert.equal(await page.locator('[data-violations="0"]').count(), 1, 'no violations');
   await screenshot(page, 'pbft-view-change.png');
   assert.deepEqual(errors, []);
