@@ -127,7 +127,21 @@ pub fn node_label(n: &NodeSnapshot) -> String {
     if let Some((got, need)) = n.view.votes {
         s.push_str(&format!(", {got} of {need} votes"));
     }
+    if let Some(badge) = &n.view.badge {
+        s.push_str(&format!(", {badge}"));
+    }
     s
+}
+
+/// A badge as it reads under a node: the words before its first `:` (`blocked: in doubt about
+/// t3` → `blocked`, drawn with the blocked glyph; `☠ equivocate` stays as it is).
+pub fn badge_head(badge: &str) -> String {
+    badge.split(':').next().unwrap_or(badge).trim().to_string()
+}
+
+/// Whether `text` starts with a sign of its own (`☠ equivocate`) rather than a word.
+pub fn has_sign(text: &str) -> bool {
+    !text.starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// The corner badge of a node that is not running: ✗ crashed, ⏸ paused (shape, not hue).
@@ -204,13 +218,19 @@ fn node(
         })
     };
     let term = n.view.term.map(|t| format!("T{t}")).unwrap_or_default();
-    let blocked = n.status == NodeStatus::Up && n.view.votes.is_none() && n.view.badge.is_some();
+    // A badge without a sign of its own (`blocked: in doubt about t3`) gets the blocked glyph;
+    // one with its own (`☠ equivocate`) speaks for itself.
+    let blocked = n.status == NodeStatus::Up
+        && n.view.votes.is_none()
+        && n.view.badge.as_deref().is_some_and(|b| !has_sign(b));
     let sub = match (n.status, n.view.votes) {
         (NodeStatus::Crashed, _) => "crashed".to_string(),
         (NodeStatus::Paused, _) => "paused".to_string(),
         (_, Some((got, need))) => format!("votes {got}/{need}"),
-        (_, None) if blocked => "blocked".to_string(),
-        (_, None) => n.view.role.name().to_string(),
+        (_, None) => match &n.view.badge {
+            Some(badge) => badge_head(badge),
+            None => n.view.role.name().to_string(),
+        },
     };
     let r = NODE_R;
     let sub_y = r + 24.0;

@@ -195,7 +195,10 @@ pub fn view(ctx: &PanelCtx<'_>, panel: &dyn Panel, look: &Look, selected: Option
             </div>
             { fields(n) }
             if let Some(badge) = &n.view.badge {
-                <p class="explain badge" role="status">{ icon(Icon::Blocked) }{format!(" {badge}")}</p>
+                <p class="explain badge" role="status">
+                    if !crate::components::graph::has_sign(badge) { { icon(Icon::Blocked) }{" "} }
+                    {badge.clone()}
+                </p>
             }
             { crate::components::tables::view(&n.view.tables, crashed) }
             { n.view.lists.iter().map(crate::components::lists::list).collect::<Html>() }

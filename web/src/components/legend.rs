@@ -56,7 +56,7 @@ pub fn view(
                 <li><span class="lg lg-client" aria-hidden="true"></span><b>{"client"}</b>{": small square inside the ring"}</li>
                 <li>
                     <span class="lg-badge crash">{ icon(Icon::Cross) }</span>{"crashed (grey, dashed) · "}
-                    <span class="lg-badge">{ icon(Icon::Pause) }</span>{"paused"}
+                    <span class="lg-badge">{ icon(Icon::Pause) }</span>{"paused · votes 2/3 under a node: votes it holds / votes it needs"}
                     if terms { {" · T3 = term 3 (fill tint changes with the term)"} }
                 </li>
                 {messages}

@@ -891,3 +891,48 @@ fn the_default_page_explains_its_split_vote_and_its_first_leader() {
     s.handle(Action::Time(TimeAction::Seek(400)), 0.0);
     assert_eq!(s.engine.fingerprint(), fp);
 }
+
+#[test]
+fn pbft_faults_are_picked_per_replica_recorded_in_the_scenario_and_drawn_by_label() {
+    use crate::components::graph::{badge_head, node_label};
+    use crate::panels::pbft::forms as pbft_forms;
+    use netsplit_core::protocols::pbft::PROTOCOL as PBFT;
+    let mut s = page();
+    s.handle(Action::SwitchProtocol(PBFT.id().into()), 0.0);
+    assert_eq!(s.snapshot.servers(), 4);
+    // More than f = 1 faulty replicas are refused with the reason.
+    type_in(&mut s, pbft_forms::FAULTS, "n1", "equivocate");
+    type_in(&mut s, pbft_forms::FAULTS, "n2", "silent");
+    s.handle(Action::Submit(pbft_forms::FAULTS), 0.0);
+    let (text, error) = notice(&s);
+    assert!(error && text.contains("at most f = 1"), "{text}");
+    assert!(s.engine.share().config.get("byzantine").is_none());
+    // One is fine: the run replays with it, and the scenario records it.
+    type_in(&mut s, pbft_forms::FAULTS, "n2", pbft_forms::CORRECT);
+    s.handle(Action::Submit(pbft_forms::FAULTS), 0.0);
+    assert!(!notice(&s).1, "{:?}", notice(&s));
+    assert_eq!(
+        s.engine.share().config["byzantine"],
+        serde_json::json!({ "n1": "equivocate" })
+    );
+    let n1 = &s.snapshot.nodes[0];
+    assert_eq!(n1.view.role.name, "byzantine-primary");
+    assert_eq!(
+        badge_head(n1.view.badge.as_deref().unwrap()),
+        "☠ equivocate"
+    );
+    assert!(
+        node_label(n1).ends_with(", ☠ equivocate"),
+        "{}",
+        node_label(n1)
+    );
+    // The client form sends a write through a backup.
+    type_in(&mut s, pbft_forms::CLIENT, "node", "n2");
+    s.handle(Action::Submit(pbft_forms::CLIENT), 0.0);
+    assert_eq!(
+        notice(&s),
+        ("applied: c1 submits \"put x 1\" to n2".into(), false)
+    );
+    // Another protocol's badge keeps its sign.
+    assert_eq!(badge_head("blocked: in doubt about t3"), "blocked");
+}

@@ -10,6 +10,7 @@
 
 pub mod atomic_commit;
 pub mod dynamo;
+pub mod pbft;
 pub mod raft;
 
 use crate::model::action::Action;
@@ -154,6 +155,7 @@ pub static PANELS: &[&dyn Panel] = &[
     &raft::RaftPanel,
     &dynamo::DynamoPanel,
     &atomic_commit::AtomicCommitPanel,
+    &pbft::PbftPanel,
 ];
 
 /// The panel of a protocol the page has no panel for: the generic inspector and graph only.
