@@ -121,6 +121,7 @@ mod tests {
             in_flight: Vec::new(),
             links: Vec::new(),
             violations: Vec::new(),
+            undecided: Vec::new(),
         };
         l.follow(1);
         l.put(Time(5), snap.clone());

@@ -12,7 +12,7 @@ use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
-use crate::kernel::types::NodeId;
+use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::NodeStatus;
 use crate::run::chaos::{ChaosOptions, ChaosProtocol, Plan, Verdicts, Workload};
 use std::collections::BTreeMap;
@@ -157,7 +157,7 @@ impl ChaosProtocol for Pbft {
         (f + 2) * longest + 4 * c.client_timeout_ms + 20 * c.status_ms
     }
 
-    fn settled(sim: &Simulator<Pbft>) -> bool {
+    fn settled(sim: &Simulator<Pbft>, _healed_at: Time) -> bool {
         unsettled_reason(sim).is_none()
     }
 

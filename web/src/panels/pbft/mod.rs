@@ -301,7 +301,18 @@ impl Panel for PbftPanel {
         }
     }
 
-    fn side_panel(&self, ctx: &PanelCtx<'_>) -> Html {
+    fn own_tab(&self) -> &'static str {
+        "Replicas"
+    }
+
+    fn clients_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<Pbft>(ctx.pg) else {
+            return html! {};
+        };
+        clients(ctx, s)
+    }
+
+    fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {
         let Some(s) = session::<Pbft>(ctx.pg) else {
             return html! {};
         };
@@ -310,7 +321,6 @@ impl Panel for PbftPanel {
                 <h3>{"PBFT"}</h3>
                 { faults(ctx, s) }
                 { matrix(s) }
-                { clients(ctx, s) }
             </section>
         }
     }
