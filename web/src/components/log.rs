@@ -1,5 +1,6 @@
 //! The event log: newest at the bottom, filterable by category, each line selects its node.
 
+use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
 use crate::model::state::Ui;
 use netsplit_core::kernel::trace::Category;
@@ -25,6 +26,21 @@ const SHOW: usize = 200;
 
 /// The log panel.
 pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
+    let open = ui.panes.log_open;
+    let toggle = html! {
+        <button class="log-toggle" type="button" aria-expanded={open.to_string()}
+            aria-controls={open.then_some("event-log")} onclick={dispatch.reform(|_| Action::ToggleLog)}>
+            <span class={classes!("caret", (!open).then_some("closed"))}>{ icon(Icon::Caret) }</span>
+            {"Events"}
+        </button>
+    };
+    if !open {
+        return html! {
+            <div class="log closed">
+                <div class="log-head"><h2>{toggle}</h2></div>
+            </div>
+        };
+    }
     let chips: Html = FILTERS
         .iter()
         .map(|(label, cats)| {
@@ -64,10 +80,10 @@ pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
     html! {
         <div class="log">
             <div class="log-head">
-                <h2>{"Events"}</h2>
+                <h2>{toggle}</h2>
                 <div class="chips" role="group" aria-label="Show event kinds">{chips}</div>
             </div>
-            <div class="log-scroll" tabindex="0" aria-label="Event log">
+            <div class="log-scroll" id="event-log" tabindex="0" role="region" aria-label="Event log">
                 <ol class="log-lines">{rows}</ol>
             </div>
         </div>

@@ -10,13 +10,17 @@
 //!   [`look`]: a protocol's `Look` as colours, glyphs and legend lines.
 
 pub mod action;
+pub mod analysis;
 pub mod engine;
+pub mod explain;
 pub mod form;
 pub mod keys;
 pub mod layout;
 pub mod look;
+pub mod panes;
 pub mod partition;
 pub mod reducer;
+pub mod setup;
 pub mod state;
 pub mod timebar;
 
