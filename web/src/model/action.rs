@@ -1,6 +1,7 @@
 //! What the user can ask for ([`Action`]) and what the reducer asks the browser to do in return
 //! ([`DomEffect`]): both plain data, so the reducer is a pure function tested natively.
 
+use crate::model::analysis::AnalysisAction;
 use crate::model::keys::Command;
 use crate::model::timebar::TimeAction;
 use netsplit_core::kernel::trace::Category;
@@ -96,6 +97,8 @@ pub enum Action {
     },
     /// A form was submitted.
     Submit(&'static str),
+    /// The analysis section (diagram filters, panes, hover, exports).
+    Analysis(AnalysisAction),
 }
 
 /// What the reducer asks the browser to do (performed by `dom::effects`).
@@ -110,6 +113,15 @@ pub enum DomEffect {
     },
     /// Put this text on the clipboard.
     CopyToClipboard(String),
+    /// Download this text as a file.
+    Download {
+        /// File name.
+        name: String,
+        /// MIME type.
+        mime: &'static str,
+        /// Contents.
+        text: String,
+    },
 }
 
 /// A line for the status strip.

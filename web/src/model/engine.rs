@@ -69,6 +69,9 @@ pub struct Engine {
     manual: Option<Vec<Pick>>,
     /// The timeline mark selected for editing.
     mark: Option<usize>,
+    /// How many times the trace was rewritten rather than cut back or extended (a branch
+    /// switch, an edited schedule): views that index the trace start over then.
+    rewrites: u64,
 }
 
 impl Engine {
@@ -85,6 +88,7 @@ impl Engine {
             jumped: false,
             manual: None,
             mark: None,
+            rewrites: 0,
         })
     }
 
@@ -234,6 +238,13 @@ impl Engine {
         lines
     }
 
+    /// How many times the trace was rewritten (not just cut back to now or extended): a branch
+    /// switch or an edited schedule. Between two rewrites, the trace at any moment is a prefix
+    /// of the trace at any later moment.
+    pub fn rewrites(&self) -> u64 {
+        self.rewrites
+    }
+
     /// Whether time jumped since the last call (the log must start over); clears the flag.
     pub fn take_jumped(&mut self) -> bool {
         std::mem::take(&mut self.jumped)
@@ -321,6 +332,7 @@ impl Engine {
                 }
                 self.playing = false;
                 self.mark = None;
+                self.rewrites += 1;
                 self.jumped_to_now();
                 let number = self.branches().get(index).map_or(0, |b| b.number);
                 Ok(Some(format!("switched to branch {number}")))
@@ -332,6 +344,7 @@ impl Engine {
             TimeAction::MoveMark { index, to } => {
                 self.playing = false;
                 let edited = self.timeline.move_mark(index, Time(to))?;
+                self.rewrites += 1;
                 // The moved mark keeps the selection at its new place in the schedule.
                 self.mark = self
                     .marks()
@@ -360,6 +373,7 @@ impl Engine {
                     .map(|a| format!("{} at t={} ms", a.control, a.at.0))
                     .unwrap_or_default();
                 let edited = self.timeline.remove_mark(index)?;
+                self.rewrites += 1;
                 self.mark = None;
                 self.jumped_to_now();
                 Ok(Some(edited_note(edited, &format!("removed {what}"), self)))

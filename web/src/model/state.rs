@@ -2,6 +2,7 @@
 //! state ([`Ui`]), plus when the DOM should render. [`crate::model::reducer`] changes it.
 
 use crate::model::action::Notice;
+use crate::model::analysis::Analysis;
 use crate::model::engine::Engine;
 use crate::model::form::Forms;
 use crate::panels::{panel_for, Panel};
@@ -59,6 +60,8 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// Highlighted trace line.
     pub highlight: Option<usize>,
+    /// The message under the pointer (space-time diagram or log): its lines are highlighted.
+    pub hover_msg: Option<netsplit_core::MsgId>,
     /// The share link on display, if the share dialog is open.
     pub share: Option<String>,
     /// Name of the gallery scenario running, if one is.
@@ -133,6 +136,8 @@ pub struct State {
     pub drops: Vec<DropMark>,
     /// UI-only state.
     pub ui: Ui,
+    /// The analysis section: the trace indexed for the space-time diagram, its filters, panes.
+    pub analysis: Analysis,
     /// The page's address (without fragment), for share links.
     pub(crate) base_url: String,
     signature: Signature,
@@ -201,7 +206,10 @@ impl State {
         }
         let snapshot = Rc::new(engine.snapshot());
         let forms = Forms::new(panel_for(protocol).forms(engine.playground()));
+        let mut analysis = Analysis::new(&engine);
+        analysis.sync(&engine, panel_for(protocol));
         State {
+            analysis,
             signature: Signature::of(&snapshot),
             snapshot,
             dirty: false,
@@ -225,6 +233,7 @@ impl State {
     pub(crate) fn replace(&mut self, mut fresh: State, notice: Notice) {
         fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
         fresh.ui.legend = self.ui.legend;
+        fresh.analysis.keep_layout(&self.analysis);
         fresh.base_url = std::mem::take(&mut self.base_url);
         fresh.ui.notice = Some(notice);
         *self = fresh;
@@ -308,6 +317,8 @@ impl State {
             self.log.drain(..cut);
         }
         self.snapshot = Rc::new(self.engine.snapshot());
+        let panel = self.panel();
+        self.analysis.sync(&self.engine, panel);
     }
 }
 

@@ -1,0 +1,300 @@
+//! Seeing a whole run (issue 13): the space-time diagram, the log matrix, the client history
+//! with its verdict, and metrics over time — as pure data, tested natively.
+//!
+//! - [`index`]: the trace, indexed by time, built incrementally (trace → index).
+//! - [`scene`]: what the diagram shows in a viewport (index → scene), hit testing, zoom/pan.
+//! - [`svg`]: the palette and the SVG export (scene → SVG); `dom::diagram` paints a scene on
+//!   a canvas (scene → canvas).
+//! - [`net`]: partitions and crashed/paused periods, from the user actions in the trace.
+//! - [`matrix`]: every server's log side by side, with conflicts.
+//! - [`history`]: client operations per key, verdicts, offending operations in one sentence.
+//! - [`metrics`]: latency, availability, messages per operation, leader changes, stale reads
+//!   over time, and CSV.
+//!
+//! [`Analysis`] is the part of the page state that holds them; `State::refresh` keeps its
+//! index in step with the engine's trace.
+
+pub mod history;
+pub mod index;
+pub mod matrix;
+pub mod metrics;
+pub mod net;
+pub mod scene;
+pub mod svg;
+
+use crate::model::engine::Engine;
+use crate::panels::Panel;
+use history::{key_views, ClientHistory, KeyView};
+use index::TraceIndex;
+use netsplit_core::{MsgId, NodeId};
+use scene::Filters;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+/// The panes of the analysis section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pane {
+    /// The space-time diagram.
+    Diagram,
+    /// The log matrix.
+    Matrix,
+    /// The client history.
+    History,
+    /// Metrics over time.
+    Metrics,
+}
+
+impl Pane {
+    /// Every pane, in page order.
+    pub const ALL: [Pane; 4] = [Pane::Diagram, Pane::Matrix, Pane::History, Pane::Metrics];
+
+    /// Its title (and accessible name).
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Diagram => "Space-time diagram",
+            Pane::Matrix => "Log matrix",
+            Pane::History => "Client history",
+            Pane::Metrics => "Metrics over time",
+        }
+    }
+
+    /// Its id suffix (`pane-diagram`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Pane::Diagram => "diagram",
+            Pane::Matrix => "matrix",
+            Pane::History => "history",
+            Pane::Metrics => "metrics",
+        }
+    }
+}
+
+/// What the analysis section can be asked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnalysisAction {
+    /// Collapse or expand a pane.
+    TogglePane(Pane),
+    /// Show or hide a node's lane.
+    ToggleNode(NodeId),
+    /// Show or hide a message kind.
+    ToggleKind(&'static str),
+    /// Show every lane and kind again.
+    ShowAll,
+    /// The pointer is on this message (or on none): highlight it on the graph and in the log.
+    Hover(Option<MsgId>),
+    /// Make the section taller (positive) or shorter, in px.
+    Resize(i32),
+    /// Set the section's height, in px.
+    SetHeight(u32),
+    /// Download the metrics as CSV.
+    ExportCsv,
+}
+
+/// Section height limits (px).
+pub const MIN_HEIGHT: u32 = 160;
+/// Section height limits (px).
+pub const MAX_HEIGHT: u32 = 1200;
+/// Section height on opening (px).
+pub const DEFAULT_HEIGHT: u32 = 300;
+
+/// The history with its per-key verdicts, computed when the history changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryView {
+    /// The operations.
+    pub history: ClientHistory,
+    /// Per key: lanes and verdict.
+    pub keys: Vec<KeyView>,
+}
+
+/// A history read at (trace length, rewrites), its fingerprint, and its verdicts.
+type CachedHistory = ((usize, u64), (usize, usize, usize, u64), Rc<HistoryView>);
+
+/// The analysis section's state.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The trace, indexed.
+    pub index: TraceIndex,
+    /// Hidden lanes and kinds.
+    pub filters: Filters,
+    /// Collapsed panes.
+    pub collapsed: BTreeSet<Pane>,
+    /// The section's height (px).
+    pub height: u32,
+    /// The message under the pointer (diagram or log).
+    pub hover: Option<MsgId>,
+    /// The engine's trace rewrites seen (a new branch or an edited schedule).
+    rewrites: u64,
+    /// Cached history: (trace length, rewrites) it was read at, its fingerprint, the view.
+    history: Option<CachedHistory>,
+}
+
+impl Default for Analysis {
+    fn default() -> Analysis {
+        Analysis {
+            index: TraceIndex::default(),
+            filters: Filters::default(),
+            collapsed: BTreeSet::new(),
+            height: DEFAULT_HEIGHT,
+            hover: None,
+            rewrites: 0,
+            history: None,
+        }
+    }
+}
+
+impl Analysis {
+    /// A fresh analysis of `engine`'s session.
+    pub fn new(engine: &Engine) -> Analysis {
+        let snap = engine.playground().snapshot();
+        let servers = snap.servers();
+        Analysis {
+            index: TraceIndex::new(servers, snap.nodes.len() - servers),
+            rewrites: engine.rewrites(),
+            ..Analysis::default()
+        }
+    }
+
+    /// Keep what outlives a session (layout, not filters: the nodes may differ).
+    pub fn keep_layout(&mut self, old: &Analysis) {
+        self.collapsed = old.collapsed.clone();
+        self.height = old.height;
+    }
+
+    /// Read what the trace gained (or cut back what it lost) since the last call.
+    pub fn sync(&mut self, engine: &Engine, panel: &dyn Panel) {
+        let pg = engine.playground();
+        if engine.rewrites() != self.rewrites {
+            // Another branch, or an edited schedule: the trace may differ anywhere.
+            self.index = TraceIndex::new(
+                self.index.servers(),
+                self.index.slots() - self.index.servers(),
+            );
+            self.rewrites = engine.rewrites();
+        }
+        self.index.extend(pg, &|i| panel.trace_mark(pg, i));
+    }
+
+    /// The history and its verdicts, rechecked only when an operation changed.
+    pub fn history(&mut self, engine: &Engine, panel: &dyn Panel) -> Rc<HistoryView> {
+        let pg = engine.playground();
+        let at = (pg.trace_len(), self.rewrites);
+        if let Some((seen, _, view)) = &self.history {
+            if *seen == at {
+                return view.clone();
+            }
+        }
+        let history = panel.history(pg);
+        let print = history.fingerprint();
+        if let Some((seen, old, view)) = &mut self.history {
+            if *old == print && view.history == history {
+                *seen = at;
+                return view.clone();
+            }
+        }
+        let keys = key_views(&history);
+        let view = Rc::new(HistoryView { history, keys });
+        self.history = Some((at, print, view.clone()));
+        view
+    }
+
+    /// Carry out `action`; `Some(csv)` asks for a download.
+    pub fn handle(&mut self, action: AnalysisAction) {
+        match action {
+            AnalysisAction::TogglePane(p) => {
+                if !self.collapsed.remove(&p) {
+                    self.collapsed.insert(p);
+                }
+            }
+            AnalysisAction::ToggleNode(n) => {
+                if !self.filters.nodes.remove(&n) {
+                    self.filters.nodes.insert(n);
+                }
+            }
+            AnalysisAction::ToggleKind(k) => {
+                if !self.filters.kinds.remove(k) {
+                    self.filters.kinds.insert(k);
+                }
+            }
+            AnalysisAction::ShowAll => self.filters = Filters::default(),
+            AnalysisAction::Hover(m) => self.hover = m,
+            AnalysisAction::Resize(delta) => {
+                self.height = (i64::from(self.height) + i64::from(delta))
+                    .clamp(i64::from(MIN_HEIGHT), i64::from(MAX_HEIGHT))
+                    as u32;
+            }
+            AnalysisAction::SetHeight(h) => self.height = h.clamp(MIN_HEIGHT, MAX_HEIGHT),
+            AnalysisAction::ExportCsv => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::timebar::TimeAction;
+    use crate::panels::panel_for;
+    use netsplit_core::Scenario;
+
+    #[test]
+    fn the_index_follows_seeks_and_branch_switches_exactly() {
+        let id = netsplit_core::protocols::raft::ID;
+        let mut e = Engine::new(&Scenario::new(id, 7), true).unwrap();
+        let panel = panel_for(id);
+        e.set_speed(1.0);
+        for _ in 0..200 {
+            e.tick(16.0);
+        }
+        let mut a = Analysis::new(&e);
+        a.sync(&e, panel);
+        let fresh = |e: &Engine| {
+            let mut b = Analysis::new(e);
+            b.sync(e, panel);
+            b.index
+        };
+        assert_eq!(a.index, fresh(&e));
+        // Seek back, then forward again: equal to an index built from scratch each time.
+        e.time(TimeAction::Seek(1_000)).unwrap();
+        a.sync(&e, panel);
+        assert_eq!(a.index, fresh(&e));
+        let end = e.end().0;
+        e.time(TimeAction::Seek(end)).unwrap();
+        a.sync(&e, panel);
+        assert_eq!(a.index, fresh(&e));
+        // A live action in the past forks; switching back rewrites the trace.
+        e.time(TimeAction::Seek(1_500)).unwrap();
+        a.sync(&e, panel);
+        e.apply(netsplit_core::Control::Crash { node: NodeId(0) })
+            .unwrap();
+        for _ in 0..50 {
+            e.tick(16.0);
+        }
+        a.sync(&e, panel);
+        assert_eq!(a.index, fresh(&e));
+        e.time(TimeAction::Switch(0)).unwrap();
+        a.sync(&e, panel);
+        assert_eq!(a.index, fresh(&e));
+        assert!(a
+            .index
+            .ticks()
+            .iter()
+            .all(|t| t.kind != index::TickKind::Crash));
+    }
+
+    #[test]
+    fn panes_filters_and_height() {
+        let mut a = Analysis::default();
+        a.handle(AnalysisAction::TogglePane(Pane::Metrics));
+        assert!(a.collapsed.contains(&Pane::Metrics));
+        a.handle(AnalysisAction::TogglePane(Pane::Metrics));
+        assert!(a.collapsed.is_empty());
+        a.handle(AnalysisAction::ToggleNode(NodeId(1)));
+        a.handle(AnalysisAction::ToggleKind("Heartbeat"));
+        assert!(a.filters.nodes.contains(&NodeId(1)) && a.filters.kinds.contains("Heartbeat"));
+        a.handle(AnalysisAction::ShowAll);
+        assert_eq!(a.filters, Filters::default());
+        a.handle(AnalysisAction::Resize(-10_000));
+        assert_eq!(a.height, MIN_HEIGHT);
+        a.handle(AnalysisAction::SetHeight(50_000));
+        assert_eq!(a.height, MAX_HEIGHT);
+    }
+}
