@@ -7,7 +7,7 @@
 //! canvas by [`crate::dom::canvas`].
 
 use crate::components::{
-    controls, exchange, graph, help, inspector, legend, log, status, timeline, topbar,
+    analysis, controls, exchange, graph, help, inspector, legend, log, status, timeline, topbar,
 };
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
@@ -65,6 +65,7 @@ pub fn app() -> Html {
                         vt: s.engine.vt(),
                         drops: &s.drops,
                         wall: t,
+                        highlight: s.ui.hover_msg,
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
@@ -113,6 +114,8 @@ pub fn app() -> Html {
                 { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref) }
                 { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
             </main>
+            // Issue 13's section, mounted here until the page layout (issue 14) re-homes it.
+            { analysis::view(&s, &state, &dispatch) }
             <aside class="inspector" aria-label="Inspector">
                 { inspector::view(&ctx, panel, look, s.ui.selected) }
                 { panel.side_panel(&ctx) }

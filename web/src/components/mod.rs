@@ -2,6 +2,7 @@
 //! lives in the model (`State::handle`) or a panel's pure functions, and everything that is
 //! one protocol's own is drawn by its panel (`crate::panels`).
 
+pub mod analysis;
 pub mod controls;
 pub mod exchange;
 pub mod form;

@@ -28,6 +28,7 @@ use history::{key_views, ClientHistory, KeyView};
 use index::TraceIndex;
 use netsplit_core::{MsgId, NodeId};
 use scene::Filters;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -72,6 +73,8 @@ impl Pane {
 /// What the analysis section can be asked.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnalysisAction {
+    /// Collapse or expand the whole section.
+    ToggleSection,
     /// Collapse or expand a pane.
     TogglePane(Pane),
     /// Show or hide a node's lane.
@@ -95,7 +98,7 @@ pub const MIN_HEIGHT: u32 = 160;
 /// Section height limits (px).
 pub const MAX_HEIGHT: u32 = 1200;
 /// Section height on opening (px).
-pub const DEFAULT_HEIGHT: u32 = 300;
+pub const DEFAULT_HEIGHT: u32 = 260;
 
 /// The history with its per-key verdicts, computed when the history changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +119,8 @@ pub struct Analysis {
     pub index: TraceIndex,
     /// Hidden lanes and kinds.
     pub filters: Filters,
+    /// The section is open.
+    pub open: bool,
     /// Collapsed panes.
     pub collapsed: BTreeSet<Pane>,
     /// The section's height (px).
@@ -125,7 +130,7 @@ pub struct Analysis {
     /// The engine's trace rewrites seen (a new branch or an edited schedule).
     rewrites: u64,
     /// Cached history: (trace length, rewrites) it was read at, its fingerprint, the view.
-    history: Option<CachedHistory>,
+    history: RefCell<Option<CachedHistory>>,
 }
 
 impl Default for Analysis {
@@ -133,11 +138,12 @@ impl Default for Analysis {
         Analysis {
             index: TraceIndex::default(),
             filters: Filters::default(),
+            open: true,
             collapsed: BTreeSet::new(),
             height: DEFAULT_HEIGHT,
             hover: None,
             rewrites: 0,
-            history: None,
+            history: RefCell::new(None),
         }
     }
 }
@@ -156,6 +162,7 @@ impl Analysis {
 
     /// Keep what outlives a session (layout, not filters: the nodes may differ).
     pub fn keep_layout(&mut self, old: &Analysis) {
+        self.open = old.open;
         self.collapsed = old.collapsed.clone();
         self.height = old.height;
     }
@@ -175,17 +182,18 @@ impl Analysis {
     }
 
     /// The history and its verdicts, rechecked only when an operation changed.
-    pub fn history(&mut self, engine: &Engine, panel: &dyn Panel) -> Rc<HistoryView> {
+    pub fn history(&self, engine: &Engine, panel: &dyn Panel) -> Rc<HistoryView> {
         let pg = engine.playground();
         let at = (pg.trace_len(), self.rewrites);
-        if let Some((seen, _, view)) = &self.history {
+        let mut cache = self.history.borrow_mut();
+        if let Some((seen, _, view)) = cache.as_ref() {
             if *seen == at {
                 return view.clone();
             }
         }
         let history = panel.history(pg);
         let print = history.fingerprint();
-        if let Some((seen, old, view)) = &mut self.history {
+        if let Some((seen, old, view)) = cache.as_mut() {
             if *old == print && view.history == history {
                 *seen = at;
                 return view.clone();
@@ -193,13 +201,14 @@ impl Analysis {
         }
         let keys = key_views(&history);
         let view = Rc::new(HistoryView { history, keys });
-        self.history = Some((at, print, view.clone()));
+        *cache = Some((at, print, view.clone()));
         view
     }
 
     /// Carry out `action`; `Some(csv)` asks for a download.
     pub fn handle(&mut self, action: AnalysisAction) {
         match action {
+            AnalysisAction::ToggleSection => self.open = !self.open,
             AnalysisAction::TogglePane(p) => {
                 if !self.collapsed.remove(&p) {
                     self.collapsed.insert(p);

@@ -367,6 +367,11 @@ fn role_label(role: &netsplit_core::kernel::view::Role, term: Option<u64>) -> St
 
 /// Lay out everything of `input` visible in `view`.
 pub fn scene(input: &Input<'_>, view: &Viewport) -> Scene {
+    scene_with(input, view, MAX_ARROWS)
+}
+
+/// [`scene`] with arrows drawn one by one up to `max_arrows` (the SVG export allows more).
+pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scene {
     let ix = input.index;
     let lanes_nodes = assign_lanes(input.nodes, &input.filters.nodes);
     let count = lanes_nodes.len();
@@ -464,7 +469,7 @@ pub fn scene(input: &Input<'_>, view: &Viewport) -> Scene {
 
     // Messages, or their density.
     let visible = ix.sends_between(lo, hi);
-    let lod = if visible > MAX_ARROWS {
+    let lod = if visible > max_arrows {
         Lod::Density
     } else {
         Lod::Arrows
