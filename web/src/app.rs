@@ -86,6 +86,15 @@ pub fn app() -> Html {
         });
     }
 
+    // Debug builds only: the history hook for the end-to-end tests.
+    #[cfg(debug_assertions)]
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            crate::dom::debug::install_history_hook(dispatch);
+        });
+    }
+
     // Keyboard shortcuts on the whole document (not while typing in a field).
     {
         let dispatch = dispatch.clone();

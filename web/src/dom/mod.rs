@@ -6,9 +6,11 @@
 //! - [`keys`]: the document-wide keyboard listener; [`events`]: reading form events.
 //! - [`effects`]: carrying out the reducer's [`crate::model::action::DomEffect`]s (address bar,
 //!   downloads, clipboard) and reading the address.
-//! - [`panic`]: the panic hook's error panel.
+//! - [`panic`]: the panic hook's error panel; `debug` (debug builds only): test hooks.
 
 pub mod canvas;
+#[cfg(debug_assertions)]
+pub mod debug;
 pub mod diagram;
 pub mod effects;
 pub mod events;

@@ -604,10 +604,22 @@ pub fn diagram_canvas(p: &Props) -> Html {
         })
     };
 
+    // The tooltip is placed through the CSSOM (the page's CSP forbids style attributes).
+    let tip_ref = use_node_ref();
+    {
+        let tip_ref = tip_ref.clone();
+        let at = tip.as_ref().map(|(x, y, _)| ((*x as i64), (*y as i64)));
+        use_effect_with(at, move |at| {
+            if let (Some((x, y)), Some(el)) = (at, tip_ref.cast::<web_sys::HtmlElement>()) {
+                let style = el.style();
+                let _ = style.set_property("left", &format!("{}px", x + 14));
+                let _ = style.set_property("top", &format!("{}px", y + 14));
+            }
+        });
+    }
     let following = view.borrow().follow;
-    let tooltip = tip.as_ref().map(|(x, y, text)| {
-        let style = format!("left:{:.0}px;top:{:.0}px", x + 14.0, y + 14.0);
-        html! { <div class="st-tip" role="tooltip" {style}>{text.clone()}</div> }
+    let tooltip = tip.as_ref().map(|(_, _, text)| {
+        html! { <div class="st-tip" role="tooltip" ref={tip_ref.clone()}>{text.clone()}</div> }
     });
     html! {
         <div class="st">

@@ -99,6 +99,30 @@ fn handle(p: &HandleProps) -> Html {
     }
 }
 
+/// The panes' box, as tall as the section's height (set through the CSSOM: the page's
+/// Content-Security-Policy forbids inline style attributes).
+#[derive(Properties, PartialEq)]
+struct PanesProps {
+    height: u32,
+    children: Html,
+}
+
+#[function_component(Panes)]
+fn panes(p: &PanesProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with(p.height, move |h| {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                let _ = el.style().set_property("--analysis-h", &format!("{h}px"));
+            }
+        });
+    }
+    html! {
+        <div class="analysis-panes" id="analysis-panes" ref={node}>{p.children.clone()}</div>
+    }
+}
+
 /// The whole section: the entry point the page layout renders.
 pub fn view(s: &State, shared: &StateRef, dispatch: &Callback<Action>) -> Html {
     let a = &s.analysis;
@@ -136,15 +160,14 @@ pub fn view(s: &State, shared: &StateRef, dispatch: &Callback<Action>) -> Html {
     );
     let m = s.metrics(&history_view, now);
     let mx = pane(s, Pane::Metrics, metrics::body(&m, dispatch), dispatch);
-    let style = format!("--analysis-h: {}px", a.height);
     html! {
-        <section class="analysis" aria-label="Run analysis" {style}>
+        <section class="analysis" aria-label="Run analysis">
             <Handle height={a.height} dispatch={dispatch.clone()} />
             {head}
-            <div class="analysis-panes" id="analysis-panes">
+            <Panes height={a.height}>
                 <div class="analysis-main">{diagram}</div>
                 <div class="analysis-side">{matrix}{hist}{mx}</div>
-            </div>
+            </Panes>
         </section>
     }
 }

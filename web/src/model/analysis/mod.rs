@@ -24,8 +24,9 @@ pub mod svg;
 
 use crate::model::engine::Engine;
 use crate::panels::Panel;
-use history::{key_views, ClientHistory, KeyView};
+use history::{key_views, op_of_event, Check, ClientHistory, KeyView};
 use index::TraceIndex;
+use netsplit_core::checkers::linearizability::Event;
 use netsplit_core::{MsgId, NodeId};
 use scene::Filters;
 use std::cell::RefCell;
@@ -91,6 +92,10 @@ pub enum AnalysisAction {
     SetHeight(u32),
     /// Download the metrics as CSV.
     ExportCsv,
+    /// Show this history (checker events, clients numbered from 1) instead of the protocol's,
+    /// until the session changes: the debug build's `window.__netsplitDebugHistory` hook, for
+    /// tests of the verdict view with histories a correct protocol never produces.
+    InjectHistory(Vec<Event>),
 }
 
 /// Section height limits (px).
@@ -127,6 +132,8 @@ pub struct Analysis {
     pub height: u32,
     /// The message under the pointer (diagram or log).
     pub hover: Option<MsgId>,
+    /// A history shown instead of the protocol's (see [`AnalysisAction::InjectHistory`]).
+    pub injected: Option<ClientHistory>,
     /// The engine's trace rewrites seen (a new branch or an edited schedule).
     rewrites: u64,
     /// Cached history: (trace length, rewrites) it was read at, its fingerprint, the view.
@@ -142,6 +149,7 @@ impl Default for Analysis {
             collapsed: BTreeSet::new(),
             height: DEFAULT_HEIGHT,
             hover: None,
+            injected: None,
             rewrites: 0,
             history: RefCell::new(None),
         }
@@ -191,7 +199,10 @@ impl Analysis {
                 return view.clone();
             }
         }
-        let history = panel.history(pg);
+        let history = match &self.injected {
+            Some(h) => h.clone(),
+            None => panel.history(pg),
+        };
         let print = history.fingerprint();
         if let Some((seen, old, view)) = cache.as_mut() {
             if *old == print && view.history == history {
@@ -233,6 +244,23 @@ impl Analysis {
             }
             AnalysisAction::SetHeight(h) => self.height = h.clamp(MIN_HEIGHT, MAX_HEIGHT),
             AnalysisAction::ExportCsv => {}
+            AnalysisAction::InjectHistory(events) => {
+                let mut ops: Vec<_> = events
+                    .into_iter()
+                    .map(|e| {
+                        let client = NodeId::client(e.client.saturating_sub(1) as usize);
+                        let gave_up = e.returned.is_none();
+                        op_of_event(client, e, gave_up)
+                    })
+                    .collect();
+                ops.sort_by_key(|o| (o.invoked, o.client));
+                self.injected = Some(ClientHistory {
+                    ops,
+                    check: Check::Linearizability,
+                    txns: Vec::new(),
+                });
+                *self.history.borrow_mut() = None;
+            }
         }
     }
 }
@@ -287,6 +315,38 @@ mod tests {
             .ticks()
             .iter()
             .all(|t| t.kind != index::TickKind::Crash));
+    }
+
+    /// The JSON the debug hook (and the e2e test) hands in: the checker's own event format.
+    pub(crate) const STALE_READ: &str = r#"[
+        {"client":1,"op":{"put":{"key":"x","value":"1"}},"invoked_at":100,"returned":[140,"ok"]},
+        {"client":1,"op":{"put":{"key":"x","value":"2"}},"invoked_at":200,"returned":[260,"ok"]},
+        {"client":2,"op":{"get":{"key":"x"}},"invoked_at":300,"returned":[340,{"value":"1"}]},
+        {"client":2,"op":{"put":{"key":"y","value":"7"}},"invoked_at":400,"returned":[430,"ok"]}
+    ]"#;
+
+    #[test]
+    fn an_injected_history_is_checked_and_explained() {
+        let id = netsplit_core::protocols::raft::ID;
+        let e = Engine::new(&Scenario::new(id, 7), false).unwrap();
+        let mut a = Analysis::new(&e);
+        let events: Vec<Event> = serde_json::from_str(STALE_READ).unwrap();
+        a.handle(AnalysisAction::InjectHistory(events));
+        let view = a.history(&e, panel_for(id));
+        assert_eq!(view.history.ops.len(), 4);
+        assert_eq!(view.history.ops[2].client, NodeId::client(1));
+        match &view.keys[0].status {
+            history::KeyStatus::NotLinearizable {
+                offending,
+                sentence,
+                ..
+            } => {
+                assert_eq!(offending, &BTreeSet::from([0, 1, 2]));
+                assert_eq!(sentence, "get x returned 1 after put x 2 completed");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(view.keys[1].status, history::KeyStatus::Linearizable);
     }
 
     #[test]
