@@ -359,6 +359,58 @@ fn minority_read() -> Scenario {
     finish(d, 3000)
 }
 
+/// The leader's lease end as its inspector shows it (`lease until: t=…`), if it has one.
+fn lease_until(s: &Snapshot, node: usize) -> Option<u64> {
+    s.nodes[node - 1]
+        .view
+        .fields
+        .iter()
+        .find(|f| f.name == "lease until")
+        .and_then(|f| f.value.strip_prefix("t=")?.parse().ok())
+}
+
+/// A lease read after voters that acknowledged the leader's round restart or time out (issue
+/// 11): the restarted voters and the forced candidate must still honour the lease they granted.
+fn lease_restart() -> Scenario {
+    let mut s = Scenario::new("raft", 7);
+    s.name = "Raft: voters restart inside the leader's lease".into();
+    s.description = "Reads are served under a leader lease (read_mode lease, CheckQuorum and PreVote on), on a fast network (5–10 ms). c1 writes x=1. The moment the leader's lease is extended by a heartbeat round that every follower acknowledged, the leader and one follower are split from the other three; two of those restart (so they cannot remember when they last heard the leader) and the third is forced to time out. A voter that acknowledged the round promised not to help elect anyone until the lease it granted could have ended — even after a restart or its own timeout: the restarted servers refuse pre-votes for the minimum election timeout after they start, and the forced candidate postpones its campaign until its promise ends. So the old leader's lease read of x (c1, 1) is still linearizable: the new leader is elected, and c2's put x 2 commits, only after the lease ran out; c1 then reads 2. Without the rule (mutant lease-vote-after-restart) the three elect a new leader at once, x=2 commits, and the old leader still answers 1 from its lease: the linearizability checker fires.".into();
+    s.cluster.nodes = 5;
+    s.cluster.clients = 2;
+    s.cluster.net.latency_min_ms = 5;
+    s.cluster.net.latency_max_ms = 10;
+    s.config = serde_json::json!({ "read_mode": "lease" });
+    let mut d = Driver::new(&s);
+    d.until(3000, "a leader", |s| leader(s).is_some());
+    d.wait(200);
+    let l = leader(&d.snap()).unwrap_or(1);
+    submit(&mut d, 1, l, "put x 1");
+    d.wait(200);
+    let others: Vec<usize> = (1..=5).filter(|i| *i != l).collect();
+    let (a, b, c, e) = (others[0], others[1], others[2], others[3]);
+    // Act the moment a heartbeat round extends the lease.
+    let before = lease_until(&d.snap(), l).unwrap_or(0);
+    d.until(500, "the lease is extended", |s| {
+        lease_until(s, l).is_some_and(|t| t > before)
+    });
+    d.act(Control::Partition {
+        groups: vec![vec![n(l), n(a)], vec![n(b), n(c), n(e)]],
+    });
+    for x in [c, e] {
+        d.act(Control::Crash { node: n(x) });
+        d.act(Control::Restart { node: n(x) });
+    }
+    d.act(Control::Timeout { node: n(b) });
+    d.wait(45);
+    submit(&mut d, 2, b, "put x 2");
+    d.wait(50);
+    submit(&mut d, 1, l, "get x");
+    d.wait(1500);
+    submit(&mut d, 1, b, "get x");
+    eprintln!("leader n{l}, its partner n{a}; n{b} forced to time out, n{c} and n{e} restarted");
+    finish(d, 1500)
+}
+
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     let s = match which.as_str() {
@@ -370,8 +422,9 @@ fn main() {
         "install-snapshot" => install_snapshot(),
         "client-redirect" => client_redirect(),
         "minority-read" => minority_read(),
+        "lease-restart" => lease_restart(),
         other => {
-            eprintln!("unknown scenario {other:?}; known: figure-7, figure-8, rejoin-prevote, rejoin-no-prevote, partial-partition, install-snapshot, client-redirect, minority-read");
+            eprintln!("unknown scenario {other:?}; known: figure-7, figure-8, rejoin-prevote, rejoin-no-prevote, partial-partition, install-snapshot, client-redirect, minority-read, lease-restart");
             std::process::exit(2);
         }
     };

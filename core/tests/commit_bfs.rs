@@ -8,15 +8,23 @@
 //! States are deduplicated by a fingerprint of every server's protocol state (durable and
 //! volatile; the durable state for a crashed server), its status, and the multiset of messages
 //! in flight. Atomicity (and every other checker) must hold in every reachable state.
+//!
+//! A second, smaller search starts from a client actor's Begin that the network duplicated —
+//! both copies in flight — with a coordinator and two participants: whichever order the copies,
+//! the votes, the decisions and up to two crashes take, the request commits at most once
+//! (`exactly-once`), including when a copy arrives after the coordinator restarted.
 
 use netsplit_core::kernel::config::ClusterConfig;
-use netsplit_core::kernel::node::Model;
+use netsplit_core::kernel::net::NetConfig;
+use netsplit_core::kernel::node::{Message, Model};
 use netsplit_core::kernel::sim::{Choice, Simulator};
 use netsplit_core::kernel::view::NodeStatus;
-use netsplit_core::protocols::atomic_commit::{AtomicCommit, CommitConfig, CommitRequest, Outcome};
+use netsplit_core::protocols::atomic_commit::{
+    AtomicCommit, CommitConfig, CommitRequest, Outcome, TxnId,
+};
 use netsplit_core::{Control, NodeId};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 const SERVERS: usize = 4;
@@ -27,7 +35,7 @@ struct State {
     sim: Simulator<AtomicCommit>,
     crashes_left: u8,
     /// Durable-state fingerprint of each crashed server.
-    crashed: [u64; SERVERS],
+    crashed: Vec<u64>,
 }
 
 fn hash_of<T: Hash>(t: &T) -> u64 {
@@ -43,7 +51,7 @@ fn fingerprint(s: &State) -> u64 {
         .map(|(_, from, to, msg)| hash_of(&(from, to, msg)))
         .collect();
     msgs.sort_unstable();
-    let nodes: Vec<(bool, u64)> = (0..SERVERS)
+    let nodes: Vec<(bool, u64)> = (0..s.sim.cluster_size())
         .map(|i| match s.sim.server(NodeId::from_index(i)) {
             Some(n) => (true, n.state_hash()),
             None => (false, s.crashed[i]),
@@ -65,7 +73,7 @@ fn steps(s: &State) -> Vec<Step> {
         .filter(|c| !matches!(c, Choice::Fire { .. }))
         .map(Step::Choice)
         .collect();
-    for i in 0..SERVERS {
+    for i in 0..s.sim.cluster_size() {
         let node = NodeId::from_index(i);
         match s.sim.status(node) {
             NodeStatus::Up if s.crashes_left > 0 => {
@@ -78,21 +86,24 @@ fn steps(s: &State) -> Vec<Step> {
     out
 }
 
-/// Direct atomicity check on live participants (the checker sees crashed ones' history too).
+/// Direct atomicity check on live participants, per transaction (the checker sees crashed
+/// ones' history too).
 fn atomic(sim: &Simulator<AtomicCommit>) -> Result<(), String> {
-    let mut seen: Vec<(NodeId, Outcome)> = Vec::new();
-    for i in 1..SERVERS {
+    let mut seen: BTreeMap<TxnId, Vec<(NodeId, Outcome)>> = BTreeMap::new();
+    for i in 1..sim.cluster_size() {
         let id = NodeId::from_index(i);
         if let Some(n) = sim.server(id) {
-            for o in n.durable_state().done.values() {
-                seen.push((id, *o));
+            for (txn, o) in &n.durable_state().done {
+                seen.entry(*txn).or_default().push((id, *o));
             }
         }
     }
-    if seen.iter().any(|(_, o)| *o == Outcome::Commit)
-        && seen.iter().any(|(_, o)| *o == Outcome::Abort)
-    {
-        return Err(format!("mixed outcomes: {seen:?}"));
+    for (txn, outcomes) in seen {
+        if outcomes.iter().any(|(_, o)| *o == Outcome::Commit)
+            && outcomes.iter().any(|(_, o)| *o == Outcome::Abort)
+        {
+            return Err(format!("mixed outcomes of {txn}: {outcomes:?}"));
+        }
     }
     Ok(())
 }
@@ -105,8 +116,9 @@ struct Stats {
     aborted: u64,
 }
 
-/// Explore every reachable state; the first violation (with the path length) is an error.
-fn explore(config: CommitConfig) -> Result<Stats, String> {
+/// The model of the main search: a coordinator and three participants, one transaction
+/// handed straight to the coordinator.
+fn one_transaction(config: CommitConfig) -> Simulator<AtomicCommit> {
     let cluster = ClusterConfig {
         nodes: SERVERS,
         record_trace: false,
@@ -116,10 +128,44 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
     let txn = AtomicCommit::parse_request(NodeId(0), "txn n2:x=1 n3:y=2 n4:z=3").expect("parses");
     assert!(matches!(txn, CommitRequest::Txn(_)));
     sim.request(NodeId(0), 0, txn).expect("coordinator is up");
+    sim
+}
+
+/// The model of the duplicate search: a coordinator, two participants and a client actor
+/// whose Begin the network duplicated (both copies in flight, no other message yet).
+fn duplicated_begin(config: CommitConfig) -> Simulator<AtomicCommit> {
+    let cluster = ClusterConfig {
+        nodes: 3,
+        clients: 1,
+        net: NetConfig {
+            duplicate: 1.0,
+            ..NetConfig::default()
+        },
+        record_trace: false,
+    };
+    let mut sim = Simulator::<AtomicCommit>::new(cluster, config, 1).expect("valid");
+    sim.apply(Control::Submit {
+        client: NodeId::client(0),
+        node: NodeId(0),
+        op: "txn n2:x=1 n3:y=2".into(),
+    })
+    .expect("submitted");
+    sim.apply(Control::SetNet {
+        net: NetConfig::default(),
+    })
+    .expect("calm network");
+    let begins = sim.in_flight().filter(|(_, _, _, m)| m.kind() == "Begin");
+    assert_eq!(begins.count(), 2, "both copies of the Begin are in flight");
+    sim
+}
+
+/// Explore every reachable state; the first violation (with the path length) is an error.
+fn explore(sim: Simulator<AtomicCommit>) -> Result<Stats, String> {
+    let servers = sim.cluster_size();
     let init = State {
         sim,
         crashes_left: CRASHES,
-        crashed: [0; SERVERS],
+        crashed: vec![0; servers],
     };
     let mut seen = HashSet::new();
     seen.insert(fingerprint(&init));
@@ -152,11 +198,11 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
             }
             atomic(&s.sim).map_err(|e| format!("atomicity broken: {e}"))?;
             if seen.insert(fingerprint(&s)) {
-                let outcomes: Vec<Outcome> = (1..SERVERS)
+                let outcomes: Vec<Outcome> = (1..servers)
                     .filter_map(|i| s.sim.server(NodeId::from_index(i)))
-                    .flat_map(|n| n.durable_state().done.values().copied().collect::<Vec<_>>())
+                    .filter_map(|n| n.durable_state().done.get(&TxnId(1)).copied())
                     .collect();
-                if outcomes.len() == SERVERS - 1 {
+                if outcomes.len() == servers - 1 {
                     if outcomes.iter().all(|o| *o == Outcome::Commit) {
                         committed += 1;
                     } else {
@@ -176,13 +222,14 @@ fn explore(config: CommitConfig) -> Result<Stats, String> {
     })
 }
 
-#[test]
-fn two_phase_commit_is_atomic_in_every_reachable_state() {
+/// Explore `sim` (no violation allowed), print what the search covered, and check both
+/// outcomes were reached.
+fn explore_and_report(name: &str, sim: Simulator<AtomicCommit>) {
     let start = std::time::Instant::now();
-    let s = explore(CommitConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+    let s = explore(sim).unwrap_or_else(|e| panic!("{name}: {e}"));
     println!(
-        "2pc exhaustive check: {} distinct states, {} transitions, {} terminal; {} states with \
-         all three committed, {} with all three aborted; {:.1} s",
+        "{name}: {} distinct states, {} transitions, {} terminal; {} states with every \
+         participant committed, {} with every participant aborted; {:.1} s",
         s.states,
         s.transitions,
         s.terminal,
@@ -192,8 +239,39 @@ fn two_phase_commit_is_atomic_in_every_reachable_state() {
     );
     assert!(
         s.committed > 0 && s.aborted > 0,
-        "both outcomes are reachable"
+        "{name}: both outcomes are reachable"
     );
+}
+
+#[test]
+fn two_phase_commit_is_atomic_in_every_reachable_state() {
+    explore_and_report(
+        "2pc exhaustive check",
+        one_transaction(CommitConfig::default()),
+    );
+}
+
+#[test]
+fn a_duplicated_begin_commits_at_most_once_in_every_reachable_state() {
+    explore_and_report(
+        "2pc duplicated Begin",
+        duplicated_begin(CommitConfig::default()),
+    );
+}
+
+/// Explore `model` with `mutant` on: the search must find a violation, which is returned.
+#[cfg(feature = "mutants")]
+fn mutant_found(
+    mutant: netsplit_core::protocols::atomic_commit::Mutant,
+    model: fn(CommitConfig) -> Simulator<AtomicCommit>,
+) -> String {
+    let config = CommitConfig {
+        mutant: Some(mutant),
+        ..CommitConfig::default()
+    };
+    let err = explore(model(config)).err().expect("the mutant is caught");
+    println!("{mutant:?}: {err}");
+    err
 }
 
 /// The search has teeth: with the commit record written after the Commit messages leave, a
@@ -201,11 +279,16 @@ fn two_phase_commit_is_atomic_in_every_reachable_state() {
 #[cfg(feature = "mutants")]
 #[test]
 fn the_search_finds_commit_before_log() {
-    let config = CommitConfig {
-        mutant: Some(netsplit_core::protocols::atomic_commit::Mutant::CommitBeforeLog),
-        ..CommitConfig::default()
-    };
-    let err = explore(config).err().expect("the mutant is caught");
-    println!("commit-before-log: {err}");
+    use netsplit_core::protocols::atomic_commit::Mutant;
+    let err = mutant_found(Mutant::CommitBeforeLog, one_transaction);
     assert!(err.contains("violation"), "{err}");
+}
+
+/// With the client table ignored, the search finds a copy that runs the request again.
+#[cfg(feature = "mutants")]
+#[test]
+fn the_search_finds_duplicate_begin_reruns() {
+    use netsplit_core::protocols::atomic_commit::Mutant;
+    let err = mutant_found(Mutant::DuplicateBeginReruns, duplicated_begin);
+    assert!(err.contains("exactly-once"), "{err}");
 }

@@ -57,6 +57,7 @@ fn two_phase_commit_survives_chaos() {
         ("read_only_votes", 0.8),
         ("participant_recoveries", 0.9),
         ("coordinator_recoveries", 0.5),
+        ("duplicate_begins", 0.9),
     ] {
         let got = share(name);
         println!(

@@ -152,6 +152,26 @@ fn conflicting_transactions_abort_one_without_waiting() {
 }
 
 #[test]
+fn a_duplicated_begin_runs_once_even_after_the_coordinator_restarts() {
+    let p = session("2pc-duplicate-begin", 3500);
+    assert!(p.0.violations().is_empty(), "{:?}", p.0.violations());
+    // c2's later values stand: c1's late copy did not put x=1, y=1 back.
+    assert_eq!((value(&p, N2, "x"), value(&p, N3, "y")), (Some(2), Some(2)));
+    assert_eq!(
+        log(&p),
+        ["commit t1 → n2 n3", "end t1", "commit t2 → n2 n3", "end t2"]
+    );
+    let coord = node(&p, N1).durable_state();
+    assert_eq!(coord.next_txn, 2, "no third transaction was begun");
+    // The client table survived the restart and names t1 for c1's request #1.
+    assert_eq!(coord.clients[&NodeId::client(0)].begun[&1], TxnId(1));
+    let t = trace(&p);
+    assert!(t.contains("n1 restarted from durable state"));
+    assert!(t.contains("duplicate Begin #1 from c1: t1 is committed (on the log)"));
+    assert_eq!(t.matches("c1 returns").count(), 1, "c1 is answered once");
+}
+
+#[test]
 fn the_same_partition_breaks_3pc_but_only_blocks_2pc() {
     let three = session("3pc-partition", 3000);
     let checkers: Vec<&str> = three.0.violations().iter().map(|v| v.checker).collect();

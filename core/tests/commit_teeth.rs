@@ -71,6 +71,26 @@ fn commit_without_all_votes_is_caught() {
 }
 
 #[test]
+fn duplicate_begin_reruns_is_caught() {
+    caught_by("duplicate-begin-reruns", &["exactly-once"]);
+}
+
+/// The gallery scenario that shows the fix shows the bug again with the mutant on: the late
+/// copy of c1's Begin commits a second time and puts x=1 back over c2's x=2.
+#[test]
+fn the_duplicate_begin_scenario_catches_the_mutant() {
+    let mut s = netsplit_core::run::gallery::load("2pc-duplicate-begin").expect("loads");
+    s.config = serde_json::json!({ "mutant": "duplicate-begin-reruns" });
+    let mut p = netsplit_core::build(&s).expect("valid");
+    p.run_until(netsplit_core::Time(3500), u64::MAX);
+    let found: Vec<String> = p.violations().iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        found,
+        ["exactly-once: c1's request #1 committed twice: as t1 and as t3 (a duplicate Begin ran it again)"]
+    );
+}
+
+#[test]
 fn every_mutant_is_listed_with_a_test() {
     let names: Vec<&str> = Mutant::ALL.iter().map(|(_, n, _)| *n).collect();
     assert_eq!(
@@ -78,7 +98,8 @@ fn every_mutant_is_listed_with_a_test() {
         [
             "commit-before-log",
             "prepared-aborts-on-timeout",
-            "commit-without-all-votes"
+            "commit-without-all-votes",
+            "duplicate-begin-reruns"
         ]
     );
 }

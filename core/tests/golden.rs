@@ -327,3 +327,46 @@ fn a_read_in_a_minority_partition_is_never_stale() {
     );
     assert!(!trace.iter().any(|l| l.contains("get x → \"1\"")));
 }
+
+/// The time of the first trace line containing `what`.
+fn first_at(trace: &[String], what: &str) -> Option<u64> {
+    trace
+        .iter()
+        .find(|l| l.contains(what))
+        .and_then(|l| l.strip_prefix("t=")?.split(' ').next()?.parse().ok())
+}
+
+#[test]
+fn voters_that_restart_or_time_out_inside_a_lease_keep_its_promise() {
+    // Issue 11: with leases, every server that acknowledged the leader's round must refuse
+    // votes until the lease could have ended — after a restart and after its own (forced)
+    // timeout too (thesis §6.4.1 with §4.2.3).
+    let s = load("raft-lease-restart");
+    let trace = trace_of(&s);
+    let fault = action_at(&s, "partition");
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.contains("does not campaign yet: it heard from a leader")),
+        "the forced candidate postpones its campaign"
+    );
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.contains("refuses pre-vote") && l.contains("it restarted")),
+        "a restarted voter refuses to pre-vote"
+    );
+    // The old leader's lease read returns the old value, and only afterwards is a new leader
+    // elected and x=2 committed: the read is linearizable (no violation in the golden run).
+    let read = first_at(&trace, "serves read of x under its lease").expect("a lease read");
+    assert!(trace.iter().any(|l| l.contains("returns #2 get x → \"1\"")));
+    let elected = first_at(&trace, " won term 2 ").expect("a new leader");
+    let put = first_at(&trace, "returns #1 put x 2 → ok").expect("x=2 commits");
+    assert!(
+        fault < read && read < elected && elected < put,
+        "fault {fault}, lease read {read}, election {elected}, put {put}"
+    );
+    // The election still happens promptly once the promise ends (150 ms after the restart).
+    assert!(elected < fault + 2 * 300, "elected at {elected}");
+    assert!(trace.iter().any(|l| l.contains("returns #3 get x → \"2\"")));
+}

@@ -52,7 +52,7 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
 fn five_nodes_no_violation_and_convergence_in_every_seed() {
     let reports = gate(5);
     let p = |r: &SeedReport, name: &str| r.counters.protocol(name);
-    let floors: [(&str, f64, f64); 8] = [
+    let floors: [(&str, f64, f64); 10] = [
         (
             "a partition",
             share(&reports, |r| r.counters.partitions > 0),
@@ -94,6 +94,16 @@ fn five_nodes_no_violation_and_convergence_in_every_seed() {
             "insufficient replicas refused a request",
             share(&reports, |r| p(r, "insufficient_replicas") > 0),
             0.5,
+        ),
+        (
+            "a client retried a request",
+            share(&reports, |r| p(r, "client_retries") > 0),
+            0.95,
+        ),
+        (
+            "a duplicate request was not run again",
+            share(&reports, |r| p(r, "duplicate_requests") > 0),
+            0.95,
         ),
     ];
     support::assert_floors(&floors);

@@ -129,3 +129,27 @@ fn a_hint_is_handed_off_after_the_replica_returns() {
     let n4 = after.sim().server(n(3)).unwrap().store()["cart"].clone();
     assert_eq!(n4.versions[0].value, "v1");
 }
+
+#[test]
+fn a_duplicate_that_arrives_after_its_coordinator_restarted_is_not_run_again() {
+    let s = run("kv-duplicate-after-restart", 4000);
+    let c1 = history(&s, 0);
+    assert_eq!(c1.len(), 4);
+    assert!(matches!(c1[0].reply, KvReply::Written { .. }));
+    assert_eq!(values(&c1[1]), vec!["v1"]);
+    assert!(matches!(c1[2].reply, KvReply::Written { .. }));
+    assert_eq!(values(&c1[3]), vec!["v2"], "v1 does not come back");
+    let trace = s.sim().trace_text();
+    assert!(trace.contains("n1 restarted from durable state"));
+    assert!(trace.contains(
+        "c1's request #1 is not newer than #3, the last it sent here: a duplicate or a late copy"
+    ));
+    let n1 = s.sim().server(n(0)).unwrap();
+    assert_eq!(n1.client_seen().get(&NodeId::client(0)), Some(&4));
+    for i in 0..5 {
+        let store = s.sim().server(n(i)).unwrap().store();
+        if let Some(x) = store.get("x") {
+            assert_eq!(x.versions.len(), 1, "n{}: {}", i + 1, x.compact());
+        }
+    }
+}

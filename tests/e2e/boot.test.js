@@ -39,3 +39,22 @@ test('is usable at phone width', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a loading indicator shows while the wasm streams, and the app replaces it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // Hold the wasm back until the indicator has been seen: no race, no sleep.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(server.url);
+  const boot = page.locator('#app .boot[role="status"]');
+  await boot.waitFor({ state: 'visible' });
+  assert.match(await boot.textContent(), /Loading the simulator/);
+  release();
+  await page.waitForSelector('.node[data-node="n1"]');
+  assert.equal(await page.locator('.boot').count(), 0, 'the app replaced the indicator');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,13 +1,12 @@
 // The timeline: rewinding by keyboard and slider reproduces exact states (the paused page's
 // fingerprint, also compared with a share link made at the rewound moment), stepping back,
-// schedule marks moved and removed (branches), acting in the past, manual mode, and seek times
-// on a 10-minute run in Chromium (written to tests/artifacts/seek.json).
+// schedule marks moved and removed (branches), acting in the past, manual mode, and seeking
+// anywhere in a 10-minute run. How long a seek takes is measured by `cargo xtask bench --only
+// seek`, never asserted here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, open, until, screenshot, ARTIFACTS } from './harness.js';
+import { serve, launch, open, until, screenshot } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -142,7 +141,7 @@ function fragment(scenario) {
   return 's1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url');
 }
 
-test('seeking anywhere in a 10-minute run stays under 50 ms', async () => {
+test('a 10-minute run opens from a link, and seeks land anywhere in it', async () => {
   // The benchmark's scenario (core/tests/seek_bench.rs): crash, restart, partition, heal every 30 s.
   const actions = [];
   for (let t = 0; t < 600000; t += 30000) {
@@ -154,28 +153,26 @@ test('seeking anywhere in a 10-minute run stays under 50 ms', async () => {
   }
   const scenario = { format: 'netsplit-scenario', version: 1, protocol: 'raft', seed: 7, actions, until: 600000 };
   const { page, errors } = await open(browser, `${server.url}#${fragment(scenario)}`);
-  await fingerprint(page);
+  const end = await fingerprint(page);
   assert.match(await shown(page), /^600\.000 s/);
-  const result = await page.evaluate(() => {
-    const slider = document.querySelector('.tl-slider');
-    let x = 12345;
-    const times = [];
-    for (let i = 0; i < 200; i++) {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      const t = x % 600001;
-      const t0 = performance.now();
-      slider.value = String(t);
-      slider.dispatchEvent(new Event('input', { bubbles: true }));
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    const at = (q) => times[Math.round((times.length - 1) * q)];
-    return { seeks: times.length, mean: times.reduce((a, b) => a + b, 0) / times.length, p50: at(0.5), p99: at(0.99), max: at(1) };
-  });
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  fs.writeFileSync(path.join(ARTIFACTS, 'seek.json'), JSON.stringify(result, null, 2));
-  console.log(`seek in Chromium (handler incl. render): ${JSON.stringify(result)}`);
-  assert.ok(result.p99 <= 50, `p99 seek ${result.p99.toFixed(2)} ms`);
+  // Scattered seeks (a fixed LCG) each land exactly where asked.
+  let x = 12345;
+  for (let i = 0; i < 20; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const t = x % 600001;
+    await slideTo(page, t);
+    const want = `${(t / 1000).toFixed(3)} s`;
+    await until(page, (w) => document.querySelector('.tl-time').textContent.startsWith(w), `t=${want}`, 5000, want);
+  }
+  // Inside a crash window the crashed node is shown crashed; outside it, up.
+  await slideTo(page, 8000);
+  await until(page, () => document.querySelector('.node[data-node="n1"]').dataset.status === 'crashed', 'n1 crashed at 8 s');
+  await slideTo(page, 13000);
+  await until(page, () => document.querySelector('.node[data-node="n1"]').dataset.status === 'up', 'n1 back at 13 s');
+  // And back at the end, the very same state.
+  await slideTo(page, 600000);
+  await until(page, () => document.querySelector('.tl-time').textContent.startsWith('600.000 s'), 'the end');
+  assert.equal(await fingerprint(page), end);
   // The page still works after all that.
   await page.keyboard.press(' ');
   await until(page, () => !document.querySelector('.clock').dataset.fingerprint, 'playing');

@@ -4,10 +4,13 @@
 //!   Chromium + chromedriver, npm packages of `tests/`);
 //! * `serve` runs the web app with `trunk serve`;
 //! * `test` runs the whole CI pipeline and ends with a `N passed, N failed` line;
-//! * `bench` runs the criterion benchmarks of `netsplit-core`, then the same workload in wasm.
+//! * `bench` measures everything (page weight, first node, the page's main thread, seeking,
+//!   simulator and chaos throughput, linearizability checking), writes one JSON report and
+//!   regenerates the figures of `docs/benchmarks.md` from it.
 //!
-//! The crate has no dependencies: everything is done by running other programs.
+//! Everything is done by running other programs; the few dependencies hash and read JSON.
 
+mod bench;
 mod counts;
 mod csp;
 mod error;
@@ -27,6 +30,8 @@ use tools::Tool;
 
 /// Default port of `cargo xtask serve`.
 const DEFAULT_PORT: u16 = 8080;
+/// Where `cargo xtask serve` builds the page (never the release `dist/`).
+const SERVE_DIST: &str = "dist-serve";
 /// Address `trunk serve` binds to.
 const SERVE_ADDRESS: &str = "127.0.0.1";
 
@@ -35,14 +40,21 @@ usage: cargo xtask <command> [options]
 
 commands:
   setup                 install or update every tool that serve and test need
-  serve [--port N]      build and serve the web app on http://127.0.0.1:N/ (default 8080)
+  serve [--port N]      build (into dist-serve/) and serve the web app on http://127.0.0.1:N/
+                        (default 8080); the release dist/ is left alone
   test [options]        run the full pipeline (fmt, clippy, native and wasm tests,
                         release Trunk build, end-to-end tests); prints `N passed, N failed`
       --only STEP[,STEP]  run only these steps (repeatable)
       --skip STEP[,STEP]  skip these steps (repeatable)
       --skip-e2e          same as --skip e2e
       --list              list the steps and exit
-  bench [ARGS...]       cargo bench -p netsplit-core [ARGS...], seek times, then both in wasm (Node.js)
+  bench [options]       measure everything; write target/bench/report.json and regenerate the
+                        figures of docs/benchmarks.md from it
+      --only SECTION[,SECTION]  run only these sections (merged into the existing report)
+      --no-build          measure the existing dist/ instead of building the page
+      --no-docs           leave docs/benchmarks.md alone
+      --docs-only         only regenerate docs/benchmarks.md from the existing report
+      --list              list the sections and exit
   setup-web             only what building the page needs (wasm target, wasm-bindgen-cli, Trunk, npm Binaryen)
   check-literals        fail if a protocol id is a string literal outside its own module
   csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
@@ -50,8 +62,10 @@ commands:
   post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
   help                  show this text
 
-steps: fmt, literals, clippy, clippy-mutants, native, native-mutants, wasm-build, wasm-test,
-       trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group, e.g. `clippy`)";
+steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, native, native-mutants, wasm-build,
+       wasm-test, trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group,
+       e.g. `clippy`)
+bench sections: weight, size-breakdown, first-node, page, seek, simulator, chaos, linearizability";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -61,7 +75,7 @@ enum Task {
     SetupWeb,
     Serve { port: u16 },
     Test { selection: Selection, list: bool },
-    Bench { args: Vec<String> },
+    Bench(bench::Options),
     Csp { dir: Option<String> },
     CheckLiterals,
     WasmOpt { dir: Option<String> },
@@ -87,7 +101,7 @@ fn parse_args(args: &[String]) -> Result<Task> {
     let Some((command, rest)) = args.split_first() else {
         return Err(Error::usage("missing command"));
     };
-    if rest.iter().any(|a| a == "-h" || a == "--help") && command != "bench" {
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
         return Ok(Task::Help);
     }
     match command.as_str() {
@@ -102,9 +116,7 @@ fn parse_args(args: &[String]) -> Result<Task> {
         }
         "serve" => parse_serve(rest),
         "test" => parse_test(rest),
-        "bench" => Ok(Task::Bench {
-            args: rest.to_vec(),
-        }),
+        "bench" => bench::parse_args(rest).map(Task::Bench),
         "check-literals" => {
             no_more_args("check-literals", rest)?;
             Ok(Task::CheckLiterals)
@@ -134,7 +146,7 @@ fn no_more_args(command: &str, rest: &[String]) -> Result<()> {
 }
 
 /// Splits `--flag=value` or takes the next argument as the value of `--flag`.
-fn flag_value<'a>(
+pub(crate) fn flag_value<'a>(
     flag: &str,
     arg: &'a str,
     iter: &mut impl Iterator<Item = &'a String>,
@@ -225,13 +237,11 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Serve { port } => {
             tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk], &root)?;
-            let port = port.to_string();
-            let trunk = Cmd::new("trunk")
-                .args(["serve", "--offline", "--release=false", "--address"])
-                .args([SERVE_ADDRESS, "--port", &port])
-                .dir(&root);
+            let trunk = serve_cmd(&root, port);
             println!("==> {}", trunk.display());
-            println!("serving netsplit at http://{SERVE_ADDRESS}:{port}/ (Ctrl-C to stop)");
+            println!(
+                "serving netsplit at http://{SERVE_ADDRESS}:{port}/ from {SERVE_DIST}/ (Ctrl-C to stop)"
+            );
             pass_through(&trunk)
         }
         Task::Test { selection, list } => {
@@ -290,63 +300,23 @@ fn run(task: Task) -> Result<ExitCode> {
             csp::run(None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Task::Bench { args } => {
-            // Native: criterion. WebAssembly: the same workload in release mode under Node.js
-            // (wasm-bindgen-test-runner), printing events per second.
-            tools::ensure(&[Tool::WasmTarget, Tool::WasmBindgen], &root)?;
-            let native = Cmd::new("cargo")
-                .args(["bench", "-p", "netsplit-core"])
-                .args(args)
-                .dir(&root);
-            println!("==> {}", native.display());
-            let code = pass_through(&native)?;
-            if code != ExitCode::SUCCESS {
-                return Ok(code);
-            }
-            // Timeline seek times (10-minute run), natively; the wasm run below repeats them.
-            let seek = Cmd::new("cargo")
-                .args([
-                    "test",
-                    "--release",
-                    "-p",
-                    "netsplit-core",
-                    "--test",
-                    "seek_bench",
-                    "--",
-                    "--include-ignored",
-                    "--nocapture",
-                ])
-                .dir(&root);
-            println!("==> {}", seek.display());
-            let code = pass_through(&seek)?;
-            if code != ExitCode::SUCCESS {
-                return Ok(code);
-            }
-            let wasm = Cmd::new("cargo")
-                .args([
-                    "test",
-                    "--release",
-                    "-p",
-                    "netsplit-core",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "--test",
-                    "wasm_bench",
-                    "--test",
-                    "seek_bench",
-                    "--",
-                    "--include-ignored",
-                    "--nocapture",
-                ])
-                .env(
-                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    "wasm-bindgen-test-runner",
-                )
-                .dir(&root);
-            println!("==> {}", wasm.display());
-            pass_through(&wasm)
-        }
+        Task::Bench(options) => bench::run(&options, root),
     }
+}
+
+/// `trunk serve` for `cargo xtask serve`: a debug build into its own folder, so the release
+/// `dist/` (what the tests and benchmarks measure) is never overwritten.
+fn serve_cmd(root: &std::path::Path, port: u16) -> Cmd {
+    Cmd::new("trunk")
+        .args([
+            "serve",
+            "--offline",
+            "--release=false",
+            "--dist",
+            SERVE_DIST,
+        ])
+        .args(["--address", SERVE_ADDRESS, "--port", &port.to_string()])
+        .dir(root)
 }
 
 /// Runs a long-lived command with the terminal attached and mirrors its exit code.
@@ -384,11 +354,14 @@ mod tests {
         assert_eq!(parse(&["help"]).unwrap(), Task::Help);
         assert_eq!(parse(&["test", "--help"]).unwrap(), Task::Help);
         assert_eq!(
-            parse(&["bench", "--", "--save-baseline", "x"]).unwrap(),
-            Task::Bench {
-                args: vec!["--".into(), "--save-baseline".into(), "x".into()]
-            }
+            parse(&["bench", "--only", "chaos"]).unwrap(),
+            Task::Bench(bench::Options {
+                only: vec!["chaos".into()],
+                ..bench::Options::default()
+            })
         );
+        assert_eq!(parse(&["bench", "--help"]).unwrap(), Task::Help);
+        assert!(parse(&["bench", "--", "--save-baseline"]).is_err());
         assert!(parse(&[]).unwrap_err().show_usage);
         assert!(parse(&["deploy"]).unwrap_err().message.contains("deploy"));
         assert!(parse(&["setup", "--force"]).is_err());
@@ -415,6 +388,15 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.code, error::EXIT_SETUP, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn serve_never_writes_the_release_dist() {
+        let cmd = serve_cmd(std::path::Path::new("/repo"), 9000).display();
+        assert_eq!(
+            cmd,
+            "trunk serve --offline --release=false --dist dist-serve --address 127.0.0.1 --port 9000"
+        );
     }
 
     #[test]

@@ -149,6 +149,15 @@ impl Cmd {
         Some(text)
     }
 
+    /// Runs quietly and returns stdout followed by stderr whatever the exit status (for
+    /// programs whose error message is the answer); `Err` only if it could not be started.
+    pub fn output_any(&self) -> io::Result<String> {
+        let out = self.command().stdin(Stdio::null()).output()?;
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        Ok(text)
+    }
+
     /// Runs with inherited stdio; a spawn failure or non-zero exit becomes a setup error
     /// (exit code 2) naming the command.
     pub fn run_checked(&self) -> Result<()> {
@@ -297,6 +306,13 @@ mod tests {
         assert_eq!(status.code(), Some(3));
         assert!(text.contains("out-line\n"), "{text}");
         assert!(text.contains("err-line\n"), "{text}");
+    }
+
+    #[test]
+    fn output_any_keeps_the_answer_of_a_failing_program() {
+        let cmd = Cmd::new("sh").args(["-c", "echo known: a, b >&2; exit 2"]);
+        assert_eq!(cmd.output_any().unwrap(), "known: a, b\n");
+        assert!(Cmd::new("xtask-no-such-program").output_any().is_err());
     }
 
     #[test]

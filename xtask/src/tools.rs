@@ -18,6 +18,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// Pinned wasm-pack version.
 pub const WASM_PACK_VERSION: &str = "0.15.1";
+/// Pinned twiggy version (the size breakdown of `cargo xtask bench`).
+pub const TWIGGY_VERSION: &str = "0.8.0";
 /// Chromium binary used by the wasm and end-to-end tests (Debian package `chromium`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// Chromedriver binary used by `wasm-bindgen-test-runner` (Debian package `chromium-driver`).
@@ -39,6 +41,14 @@ const WASM_PACK: CargoTool<'static> = CargoTool {
     duration_hint: "a few minutes",
 };
 
+/// twiggy, the code-size profiler behind the benchmark's size breakdown.
+const TWIGGY: CargoTool<'static> = CargoTool {
+    krate: "twiggy",
+    version: TWIGGY_VERSION,
+    binaries: &["twiggy"],
+    duration_hint: "about 2 minutes on 2 cores",
+};
+
 /// An external prerequisite. The declaration order is the order in which they are ensured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tool {
@@ -50,6 +60,8 @@ pub enum Tool {
     Trunk,
     /// wasm-pack, pinned to [`WASM_PACK_VERSION`].
     WasmPack,
+    /// twiggy, pinned to [`TWIGGY_VERSION`].
+    Twiggy,
     /// Chromium and chromedriver from apt.
     Chromium,
     /// npm packages of the end-to-end tests in `tests/`.
@@ -58,11 +70,12 @@ pub enum Tool {
 
 impl Tool {
     /// Every tool, in ensure order (what `cargo xtask setup` installs).
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 7] = [
         Tool::WasmTarget,
         Tool::WasmBindgen,
         Tool::Trunk,
         Tool::WasmPack,
+        Tool::Twiggy,
         Tool::Chromium,
         Tool::NpmDeps,
     ];
@@ -95,6 +108,7 @@ pub fn ensure(tools: &[Tool], root: &Path) -> Result<()> {
             }
             Tool::Trunk => ensure_cargo_tool(&TRUNK, root)?,
             Tool::WasmPack => ensure_cargo_tool(&WASM_PACK, root)?,
+            Tool::Twiggy => ensure_cargo_tool(&TWIGGY, root)?,
             Tool::Chromium => ensure_chromium()?,
             Tool::NpmDeps => ensure_npm_deps(root)?,
         }

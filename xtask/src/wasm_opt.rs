@@ -70,8 +70,25 @@ pub fn with_integrity(html: &str, file: &str, hash: &str) -> std::result::Result
     ))
 }
 
+/// The optimization flags of the release build (after the feature flags).
+pub const OPT_FLAGS: &[&str] = &["-Oz"];
+
+/// The `wasm-opt` command that optimizes `input` into `output` exactly as the release build
+/// does, plus `extra` flags (e.g. `-g` to keep function names for a size analysis).
+pub fn command(wasm_opt: &Path, input: &Path, output: &Path, extra: &[&str]) -> Cmd {
+    Cmd::new(wasm_opt.to_string_lossy())
+        .args(OPT_FLAGS.iter().copied())
+        .args(FEATURES.iter().copied())
+        .args(extra.iter().copied())
+        .args([
+            input.to_string_lossy(),
+            "-o".into(),
+            output.to_string_lossy(),
+        ])
+}
+
 /// A usable `wasm-opt`: the npm one of `tests/`, else one on `PATH`, if new enough.
-fn find_wasm_opt() -> Option<(PathBuf, u32)> {
+pub fn find_wasm_opt() -> Option<(PathBuf, u32)> {
     let mut candidates = Vec::new();
     candidates.push(workspace_root().join("tests/node_modules/.bin/wasm-opt"));
     candidates.push(PathBuf::from("wasm-opt"));
@@ -114,10 +131,7 @@ pub fn run(dir: Option<&str>) -> Result<()> {
         .ok_or_else(|| Error::setup(format!("wasm-opt: no *_bg.wasm in {}", dir.display())))?;
     let before = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     let out = wasm.with_extension("opt.wasm");
-    let cmd = Cmd::new(wasm_opt.to_string_lossy())
-        .args(["-Oz"])
-        .args(FEATURES.iter().copied())
-        .args([wasm.to_string_lossy(), "-o".into(), out.to_string_lossy()]);
+    let cmd = command(&wasm_opt, &wasm, &out, &[]);
     let status = cmd
         .status()
         .map_err(|e| Error::setup(format!("wasm-opt: cannot run {}: {e}", cmd.display())))?;
@@ -143,7 +157,8 @@ pub fn run(dir: Option<&str>) -> Result<()> {
     std::fs::write(&index, html)
         .map_err(|e| Error::setup(format!("wasm-opt: cannot write {}: {e}", index.display())))?;
     println!(
-        "wasm-opt: Binaryen {version} -Oz: {before} → {} bytes ({name})",
+        "wasm-opt: Binaryen {version} {}: {before} → {} bytes ({name})",
+        OPT_FLAGS.join(" "),
         bytes.len()
     );
     Ok(())

@@ -245,10 +245,20 @@ fn force_timeout_only_where_the_protocol_has_one() {
     let mut s = page();
     advance(&mut s, 2_000);
     let follower = (0..5).find(|i| *i != leader_index(&s)).unwrap();
-    let role = s.snapshot.nodes[follower].view.role;
+    let before = s.engine.playground().trace_len();
     s.handle(Action::Timeout(follower), 0.0);
     assert!(!notice(&s).1, "{:?}", notice(&s));
-    assert_ne!(s.snapshot.nodes[follower].view.role, role, "it campaigns");
+    advance(&mut s, 1);
+    // The follower heard the leader's last round, so (CheckQuorum's vote promise, thesis
+    // §4.2.3 — what lease reads rest on) it postpones its campaign and says why.
+    let pg = s.engine.playground();
+    let said = (before..pg.trace_len())
+        .filter_map(|i| pg.trace_line(i))
+        .any(|l| l.text.contains("does not campaign yet"));
+    assert!(
+        said,
+        "the forced timeout is postponed, and the trace says so"
+    );
     let leader = leader_index(&s);
     s.handle(Action::Timeout(leader), 0.0);
     assert!(

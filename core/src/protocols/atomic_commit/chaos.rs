@@ -2,7 +2,7 @@
 //! settling = every in-doubt transaction resolved after the heal (recovery liveness).
 
 use super::check::RECOVERY;
-use super::msg::Outcome;
+use super::msg::{Outcome, TxnId};
 use super::node::{CommitServer, Kind, LogRec};
 use super::{AtomicCommit, CommitConfig, Mutant};
 use crate::kernel::check::Violation;
@@ -51,6 +51,36 @@ fn random_txn(rng: &mut SimRng, participants: &[NodeId], keys: Option<usize>) ->
         }
     }
     op
+}
+
+/// Recovery liveness on a settled cluster: every commit on the log must have its end record
+/// and have been applied by every writer (`applied(writer, txn)`). One line per failure.
+fn unfinished_commits(log: &[LogRec], applied: impl Fn(NodeId, TxnId) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for rec in log {
+        let LogRec::Commit { txn, writers } = rec else {
+            continue;
+        };
+        let ended = log
+            .iter()
+            .any(|r| matches!(r, LogRec::End { txn: t } if t == txn));
+        let missing: Vec<String> = writers
+            .iter()
+            .filter(|w| !applied(**w, *txn))
+            .map(|w| w.to_string())
+            .collect();
+        if !ended || !missing.is_empty() {
+            out.push(format!(
+                "{txn} is committed on the log but {}",
+                if missing.is_empty() {
+                    "has no end record".to_string()
+                } else {
+                    format!("never applied at {}", missing.join(" "))
+                }
+            ));
+        }
+    }
+    out
 }
 
 impl ChaosProtocol for AtomicCommit {
@@ -174,45 +204,58 @@ fn end_records_and_applied(sim: &Simulator<AtomicCommit>) -> Vec<Violation> {
     if !AtomicCommit::settled(sim) {
         return Vec::new();
     }
-    let mut out = Vec::new();
     let coordinator = sim.config().coordinator;
     let Some(coord) = sim.server(coordinator) else {
-        return out;
+        return Vec::new();
     };
-    let log = &coord.durable_state().log;
-    for rec in log {
-        let LogRec::Commit { txn, writers } = rec else {
-            continue;
-        };
-        let ended = log
-            .iter()
-            .any(|r| matches!(r, LogRec::End { txn: t } if t == txn));
-        let missing: Vec<String> = writers
-            .iter()
-            .filter(|w| {
-                sim.server(**w).is_none_or(|n| {
-                    n.kind() != Kind::Participant
-                        || n.durable_state().done.get(txn) != Some(&Outcome::Commit)
-                })
-            })
-            .map(|w| w.to_string())
-            .collect();
-        if !ended || !missing.is_empty() {
-            out.push(Violation {
-                at: sim.now(),
-                event: sim.events().saturating_sub(1),
-                checker: RECOVERY,
-                node: Some(coordinator),
-                detail: format!(
-                    "{txn} is committed on the log but {}",
-                    if missing.is_empty() {
-                        "has no end record".to_string()
-                    } else {
-                        format!("never applied at {}", missing.join(" "))
-                    }
-                ),
-            });
-        }
+    let applied = |w: NodeId, txn: TxnId| {
+        sim.server(w).is_some_and(|n| {
+            n.kind() == Kind::Participant
+                && n.durable_state().done.get(&txn) == Some(&Outcome::Commit)
+        })
+    };
+    unfinished_commits(&coord.durable_state().log, applied)
+        .into_iter()
+        .map(|detail| Violation {
+            at: sim.now(),
+            event: sim.events().saturating_sub(1),
+            checker: RECOVERY,
+            node: Some(coordinator),
+            detail,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_liveness_names_a_commit_never_applied_or_never_ended() {
+        let (n2, n3) = (NodeId(1), NodeId(2));
+        let log = vec![
+            LogRec::Commit {
+                txn: TxnId(1),
+                writers: vec![n2, n3],
+            },
+            LogRec::End { txn: TxnId(1) },
+            LogRec::Commit {
+                txn: TxnId(2),
+                writers: vec![n2, n3],
+            },
+            LogRec::Commit {
+                txn: TxnId(3),
+                writers: vec![n2],
+            },
+        ];
+        let applied = |w: NodeId, t: TxnId| t == TxnId(1) || t == TxnId(3) || w == n2;
+        assert_eq!(
+            unfinished_commits(&log, applied),
+            [
+                "t2 is committed on the log but never applied at n3",
+                "t3 is committed on the log but has no end record"
+            ]
+        );
+        assert!(unfinished_commits(&log[..2], applied).is_empty());
     }
-    out
 }

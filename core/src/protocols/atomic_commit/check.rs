@@ -27,6 +27,8 @@ pub const IRREVOCABILITY: &str = "irrevocability";
 pub const NO_UNILATERAL_ABORT: &str = "prepared-never-aborts-unilaterally";
 /// Name of the recovery liveness property (checked by chaos runs after the heal).
 pub const RECOVERY: &str = "recovery-liveness";
+/// Name of the exactly-once property: a client request commits at most once.
+pub const EXACTLY_ONCE: &str = "exactly-once";
 
 const PROPERTIES: &[CheckerInfo] = &[
     CheckerInfo {
@@ -51,6 +53,14 @@ const PROPERTIES: &[CheckerInfo] = &[
                   by the coordinator or its termination protocol).",
     },
     CheckerInfo {
+        name: EXACTLY_ONCE,
+        source: "correctness guide (exactly-once); Lee et al., RIFL, SOSP 2015 (a completion \
+                 record made durable with the operation answers every retry)",
+        summary: "Each client request commits at most once — a duplicated or late Begin never \
+                  runs it again, not even after the coordinator restarts — and never commits \
+                  after it was aborted.",
+    },
+    CheckerInfo {
         name: RECOVERY,
         source: "BHG 1987 §7.2 AC5; checked by chaos runs after the network heals",
         summary: "Once failures are repaired, every in-doubt transaction resolves within a bound.",
@@ -70,6 +80,12 @@ pub struct CommitChecker {
     decision: BTreeMap<TxnId, Outcome>,
     /// Outcome each participant applied.
     applied: BTreeMap<TxnId, BTreeMap<NodeId, Outcome>>,
+    /// The client request each transaction runs, `(client actor, request number)`.
+    request_of: BTreeMap<TxnId, (NodeId, u64)>,
+    /// Every transaction begun for each client request.
+    txns_of: BTreeMap<(NodeId, u64), BTreeSet<TxnId>>,
+    /// Transactions known committed (decided by the coordinator or applied somewhere).
+    committed: BTreeSet<TxnId>,
     /// (property, transaction) pairs already reported: each violation is reported once.
     reported: BTreeSet<(&'static str, TxnId)>,
 }
@@ -127,6 +143,43 @@ impl CommitChecker {
         }
         if outcome == Outcome::Commit {
             self.check_validity(txn, node, f);
+            self.committed_now(txn, node, f);
+        }
+    }
+
+    /// `txn` is known committed: no other transaction of the same client request may have
+    /// committed, or have been aborted (its client was told so).
+    fn committed_now(&mut self, txn: TxnId, node: NodeId, f: &mut Vec<Finding>) {
+        if !self.committed.insert(txn) {
+            return;
+        }
+        let Some(&(client, req)) = self.request_of.get(&txn) else {
+            return;
+        };
+        let others: Vec<TxnId> = self
+            .txns_of
+            .get(&(client, req))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|t| *t != txn)
+            .collect();
+        for other in others {
+            let detail = if self.committed.contains(&other) {
+                format!(
+                    "{client}'s request #{req} committed twice: as {other} and as {txn} (a \
+                     duplicate Begin ran it again)"
+                )
+            } else if self.decision.get(&other) == Some(&Outcome::Abort) {
+                format!(
+                    "{client}'s request #{req} committed as {txn} after it had aborted as {other} \
+                     (a duplicate Begin ran it again)"
+                )
+            } else {
+                continue;
+            };
+            self.report(f, EXACTLY_ONCE, txn, node, detail);
+            return;
         }
     }
 
@@ -159,6 +212,7 @@ impl CommitChecker {
         }
         if outcome == Outcome::Commit {
             self.check_validity(txn, node, f);
+            self.committed_now(txn, node, f);
         }
         let was_prepared = self.prepared.contains(&(txn, node));
         let told = self.decision.get(&txn) == Some(&Outcome::Abort)
@@ -229,8 +283,13 @@ impl Checker<AtomicCommit> for CommitChecker {
                     txn,
                     writers,
                     readers,
+                    request,
                 } => {
                     self.begun.insert(*txn, (writers.clone(), readers.clone()));
+                    if let Some(r) = request {
+                        self.request_of.insert(*txn, *r);
+                        self.txns_of.entry(*r).or_default().insert(*txn);
+                    }
                 }
                 Audit::Voted { txn, vote } => {
                     self.votes.entry((*txn, id)).or_insert(*vote);
@@ -280,6 +339,7 @@ mod tests {
             txn: t,
             writers: vec![NodeId(1), NodeId(2)],
             readers: vec![],
+            request: None,
         };
         assert!(feed(&mut c, &mut coord, vec![begin]).is_empty());
         for n in [&mut n2, &mut n3] {
@@ -328,6 +388,7 @@ mod tests {
             txn: t,
             writers: vec![NodeId(1), NodeId(2)],
             readers: vec![],
+            request: None,
         };
         feed(&mut c, &mut coord, vec![begin]);
         feed(
@@ -369,6 +430,64 @@ mod tests {
         let f = feed(&mut c, &mut n2, vec![Audit::Recovered]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].checker, IRREVOCABILITY);
+    }
+
+    #[test]
+    fn one_request_committing_twice_or_after_its_abort_breaks_exactly_once() {
+        let mut c = CommitChecker::default();
+        let mut coord = node(0, true);
+        let c1 = NodeId::client(0);
+        let begin = |t: u64, req: u64| Audit::Begin {
+            txn: TxnId(t),
+            writers: vec![],
+            readers: vec![NodeId(1)],
+            request: Some((c1, req)),
+        };
+        let decide = |t: u64, outcome| Audit::Decided {
+            txn: TxnId(t),
+            outcome,
+        };
+        // Request #1 runs as t1 and, again, as t3: the second commit is the violation.
+        let f = feed(&mut c, &mut coord, vec![begin(1, 1), begin(2, 2)]);
+        assert!(f.is_empty(), "{f:?}");
+        let f = feed(&mut c, &mut coord, vec![decide(1, Outcome::Commit)]);
+        assert!(f.is_empty(), "{f:?}");
+        let f = feed(
+            &mut c,
+            &mut coord,
+            vec![begin(3, 1), decide(3, Outcome::Commit)],
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, EXACTLY_ONCE);
+        assert_eq!(
+            f[0].detail,
+            "c1's request #1 committed twice: as t1 and as t3 (a duplicate Begin ran it again)"
+        );
+        // Request #2 aborted as t2; a copy that commits as t4 contradicts the answer.
+        let f = feed(
+            &mut c,
+            &mut coord,
+            vec![
+                decide(2, Outcome::Abort),
+                begin(4, 2),
+                decide(4, Outcome::Commit),
+            ],
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0]
+            .detail
+            .contains("committed as t4 after it had aborted as t2"));
+        // Reported once; a duplicate that aborts is harmless.
+        let f = feed(
+            &mut c,
+            &mut coord,
+            vec![
+                decide(3, Outcome::Commit),
+                begin(5, 1),
+                decide(5, Outcome::Abort),
+            ],
+        );
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

@@ -8,6 +8,16 @@ use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
 use std::collections::BTreeSet;
 
+/// What the coordinator knows of a transaction's fate.
+enum Known {
+    /// The commit record is on the log.
+    Committed,
+    /// Still collecting votes or in phase two.
+    Deciding,
+    /// Nothing: presumed abort (2PC), or the participants decide (3PC).
+    NoRecord,
+}
+
 impl CommitServer {
     /// (Re)start: finish phase two of every commit on the log without an end record.
     pub(crate) fn coord_start(&mut self, ctx: &mut Ctx<'_, AtomicCommit>) {
@@ -43,9 +53,117 @@ impl CommitServer {
         }
     }
 
+    /// A Begin from client actor `client`: run request `req` exactly once. The client table
+    /// (durable) says whether the request was begun already — then it is answered from what
+    /// the coordinator knows, never run again — or is older than the client's oldest waiting
+    /// request (the client gave up on it or was answered: ignored). Otherwise it begins, and the
+    /// table records it in the same durable step that hands out the transaction number.
+    fn on_begin(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        client: NodeId,
+        req: u64,
+        spec: TxnSpec,
+        floor: u64,
+    ) {
+        let origin = Origin::Actor { node: client, req };
+        if !self.config.mutant_is(Mutant::DuplicateBeginReruns) {
+            let table = self.d.clients.entry(client).or_default();
+            if floor > table.floor {
+                table.floor = floor;
+                table.begun = table.begun.split_off(&floor);
+            }
+            if req < table.floor {
+                let oldest = table.floor;
+                ctx.count("stale_begins");
+                ctx.note(format!(
+                    "Begin #{req} from {client} is older than its oldest waiting request \
+                     #{oldest}: {client} no longer waits for it; not run"
+                ));
+                return;
+            }
+            if let Some(txn) = table.begun.get(&req).copied() {
+                self.duplicate_begin(ctx, origin, txn, &spec);
+                return;
+            }
+        }
+        if let Some(txn) = self.begin(ctx, spec, origin) {
+            let table = self.d.clients.entry(client).or_default();
+            table.begun.insert(req, txn);
+        }
+    }
+
+    /// A request that already began as `txn` arrives again: answer it from what the coordinator
+    /// knows — committed (on the log), still deciding (the answer will come), aborted (presumed:
+    /// a writing transaction without a commit record never committed) — and never run it again.
+    fn duplicate_begin(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        origin: Origin,
+        txn: TxnId,
+        spec: &TxnSpec,
+    ) {
+        ctx.count("duplicate_begins");
+        let what = match origin {
+            Origin::Actor { node, req } => format!("duplicate Begin #{req} from {node}"),
+            Origin::Direct(c) => format!("duplicate request from client {c}"),
+        };
+        let reply = match self.known(txn) {
+            Known::Committed => {
+                ctx.note(format!(
+                    "{what}: {txn} is committed (on the log); answering again, not running it"
+                ));
+                Some(CommitReply::Committed(txn))
+            }
+            Known::Deciding => {
+                ctx.note(format!(
+                    "{what}: {txn} is still being decided; its answer will follow"
+                ));
+                None
+            }
+            Known::NoRecord => match self.recent.get(&txn).cloned() {
+                Some((Outcome::Commit, _)) => {
+                    ctx.note(format!("{what}: {txn} committed; answering again"));
+                    Some(CommitReply::Committed(txn))
+                }
+                Some((Outcome::Abort, why)) => {
+                    ctx.note(format!("{what}: {txn} aborted; answering again"));
+                    Some(CommitReply::Aborted(txn, why))
+                }
+                None if spec.writers().is_empty() || self.three_phase() => {
+                    // An all-read commit leaves no record; a 3PC coordinator without a record
+                    // leaves the outcome to the participants' termination protocol.
+                    ctx.note(format!(
+                        "{what}: {txn} finished, its outcome is not on the log; not running it again"
+                    ));
+                    None
+                }
+                None => {
+                    self.presume_abort(ctx, txn);
+                    ctx.note(format!(
+                        "{what}: no commit record of {txn}: presumed abort; not running it again"
+                    ));
+                    Some(CommitReply::Aborted(
+                        txn,
+                        "no commit record: presumed abort".into(),
+                    ))
+                }
+            },
+        };
+        if let Some(reply) = reply {
+            Self::answer(ctx, origin, reply);
+        }
+    }
+
     /// A transaction arrives from a client: number it, send Prepare (CanCommit) to every
-    /// participant, start the vote timer.
-    pub(crate) fn begin(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, spec: TxnSpec, origin: Origin) {
+    /// participant, start the vote timer. Returns the new transaction, or `None` when the
+    /// request was rejected.
+    pub(crate) fn begin(
+        &mut self,
+        ctx: &mut Ctx<'_, AtomicCommit>,
+        spec: TxnSpec,
+        origin: Origin,
+    ) -> Option<TxnId> {
         if let Some(bad) = spec
             .parts
             .keys()
@@ -60,7 +178,7 @@ impl CommitServer {
                 )
             };
             Self::answer(ctx, origin, CommitReply::Rejected(why));
-            return;
+            return None;
         }
         self.d.next_txn += 1;
         let txn = TxnId(self.d.next_txn);
@@ -75,6 +193,7 @@ impl CommitServer {
             txn,
             writers: writers.clone(),
             readers,
+            request: origin.request(),
         });
         ctx.note(format!("{txn} begins: {spec}"));
         for (p, work) in &spec.parts {
@@ -96,6 +215,7 @@ impl CommitServer {
             },
         );
         ctx.set_timer(CommitTimer::Votes(txn), self.config.vote_timeout_ms);
+        Some(txn)
     }
 
     pub(crate) fn coord_message(
@@ -105,8 +225,8 @@ impl CommitServer {
         msg: CommitMsg,
     ) {
         match msg {
-            CommitMsg::Begin { req, spec } => {
-                self.begin(ctx, spec, Origin::Actor { node: from, req });
+            CommitMsg::Begin { req, spec, floor } => {
+                self.on_begin(ctx, from, req, spec, floor);
             }
             CommitMsg::SetRefuse { req, .. } => ctx.send(
                 from,
@@ -181,22 +301,40 @@ impl CommitServer {
         txn: TxnId,
         alone: bool,
     ) {
-        if self.logged.contains_key(&txn) || self.unlogged.contains(&txn) {
-            ctx.send(to, CommitMsg::Commit { txn });
-        } else if self.voting.contains_key(&txn) || self.finishing.contains_key(&txn) {
-            ctx.note(format!("{to} asks about {txn}: still deciding"));
-        } else if !self.three_phase() || alone {
-            if self.recent.get(&txn).map(|(o, _)| *o) != Some(Outcome::Abort) {
-                self.audit.push(Audit::Decided {
-                    txn,
-                    outcome: Outcome::Abort,
-                });
-                self.remember(txn, Outcome::Abort, "no record: presumed abort".into());
+        match self.known(txn) {
+            Known::Committed => ctx.send(to, CommitMsg::Commit { txn }),
+            Known::Deciding => ctx.note(format!("{to} asks about {txn}: still deciding")),
+            Known::NoRecord if !self.three_phase() || alone => {
+                self.presume_abort(ctx, txn);
+                ctx.note(format!("no record of {txn}: presumed abort"));
+                ctx.send(to, CommitMsg::Abort { txn });
             }
-            ctx.count("presumed_aborts");
-            ctx.note(format!("no record of {txn}: presumed abort"));
-            ctx.send(to, CommitMsg::Abort { txn });
+            Known::NoRecord => {}
         }
+    }
+
+    /// What the coordinator knows of `txn`: committed if the log (or, mutant, the memory) says
+    /// so; deciding while it collects votes or runs phase two; otherwise no record.
+    fn known(&self, txn: TxnId) -> Known {
+        if self.logged.contains_key(&txn) || self.unlogged.contains(&txn) {
+            Known::Committed
+        } else if self.voting.contains_key(&txn) || self.finishing.contains_key(&txn) {
+            Known::Deciding
+        } else {
+            Known::NoRecord
+        }
+    }
+
+    /// No record of `txn`: it aborted (presumed abort). Audited and remembered once.
+    fn presume_abort(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId) {
+        if self.recent.get(&txn).map(|(o, _)| *o) != Some(Outcome::Abort) {
+            self.audit.push(Audit::Decided {
+                txn,
+                outcome: Outcome::Abort,
+            });
+            self.remember(txn, Outcome::Abort, "no record: presumed abort".into());
+        }
+        ctx.count("presumed_aborts");
     }
 
     fn on_query(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, from: NodeId, txn: TxnId, alone: bool) {

@@ -41,6 +41,11 @@ pub const TWO_PC: &[GalleryEntry] = &[
         json: include_str!("../../../tests/scenarios/2pc-conflict.json"),
     },
     GalleryEntry {
+        id: "2pc-duplicate-begin",
+        title: "2PC: a duplicated Begin runs once, even after the coordinator restarts",
+        json: include_str!("../../../tests/scenarios/2pc-duplicate-begin.json"),
+    },
+    GalleryEntry {
         id: "2pc-partition",
         title: "2PC: the same partition only blocks",
         json: include_str!("../../../tests/scenarios/2pc-partition.json"),

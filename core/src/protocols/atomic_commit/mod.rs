@@ -15,6 +15,10 @@
 //! 4. participants apply the decision and acknowledge commits; when every writer has acked, the
 //!    coordinator writes an end record.
 //!
+//! Client requests run exactly once: the coordinator's durable client table maps each client
+//! request to the transaction that runs it, so a duplicated, late or retried Begin is answered,
+//! never run again — across coordinator restarts too.
+//!
 //! A prepared participant never decides alone: it is *blocked*, holding its locks, and asks the
 //! coordinator again and again. A restarted coordinator finishes phase two from its log; a
 //! restarted participant re-takes its locks from its prepared records and asks.
@@ -26,7 +30,8 @@
 //! - [`msg`]: transactions, votes and messages; the client command grammar.
 //! - [`node`]: the node (coordinator, participant or client actor); [`coord`] and [`part`] hold
 //!   the two server roles' handlers.
-//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort; [`chaos`]: random
+//! - [`check`]: atomicity, validity, irrevocability, no unilateral abort, exactly-once client
+//!   requests; [`chaos`]: random
 //!   transactions and recovery liveness under chaos; [`view`]: what the UI shows.
 
 pub mod chaos;
@@ -44,7 +49,7 @@ pub mod view;
 pub use check::CommitChecker;
 pub use entry::{THREE_PC, TWO_PC};
 pub use msg::{CommitMsg, CommitReply, CommitRequest, Outcome, TxnId, TxnSpec, Vote, Work};
-pub use node::{CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
+pub use node::{ClientTable, CommitClient, CommitDurable, CommitServer, CommitTimer, LogRec};
 
 use crate::kernel::config::{check_range, ConfigError, MS_RANGE};
 use crate::kernel::mutant::{self, Mutants};
@@ -124,6 +129,9 @@ pub enum Mutant {
     /// The coordinator counts a read-only vote as enough: commits although some writer has
     /// not voted yes.
     CommitWithoutAllVotes,
+    /// The coordinator ignores its client table: every Begin that arrives — a duplicate, a
+    /// late copy, a copy after a restart — starts a new transaction.
+    DuplicateBeginReruns,
 }
 
 impl Mutants for Mutant {
@@ -142,6 +150,11 @@ impl Mutants for Mutant {
             Mutant::CommitWithoutAllVotes,
             "commit-without-all-votes",
             "the coordinator commits once a majority of writers voted yes",
+        ),
+        (
+            Mutant::DuplicateBeginReruns,
+            "duplicate-begin-reruns",
+            "the coordinator starts a new transaction for every Begin, duplicates included",
         ),
     ];
 }

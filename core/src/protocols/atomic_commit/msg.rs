@@ -327,6 +327,10 @@ pub enum CommitMsg {
         req: u64,
         /// The transaction.
         spec: TxnSpec,
+        /// The client's oldest request still waiting for an answer: every request numbered
+        /// below it is finished for the client (answered or given up), so the coordinator may
+        /// forget it. Not printed in the trace.
+        floor: u64,
     },
     /// Coordinator or participant → client: the answer to request `req`.
     Outcome {
@@ -446,7 +450,7 @@ impl Message for CommitMsg {
 impl fmt::Display for CommitMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CommitMsg::Begin { req, spec } => write!(f, "Begin #{req} {spec}"),
+            CommitMsg::Begin { req, spec, .. } => write!(f, "Begin #{req} {spec}"),
             CommitMsg::Outcome { req, reply } => write!(f, "Outcome #{req} {reply}"),
             CommitMsg::SetRefuse { req, on } => {
                 write!(

@@ -61,14 +61,28 @@ pub struct PreparedRec {
     pub since: Time,
 }
 
-/// What survives a crash. The coordinator uses `log` and `next_txn`, a participant `store`,
-/// `prepared` and `done`.
+/// The coordinator's durable record of one client actor's requests: what makes a Begin run
+/// exactly once, across duplicates, late copies and coordinator restarts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ClientTable {
+    /// Every request of the client numbered below this is finished for the client (it was
+    /// answered or gave up): a Begin for one of them is ignored, and its entry forgotten.
+    pub floor: u64,
+    /// Requests at or above the floor that were begun, with the transaction that runs each.
+    pub begun: BTreeMap<u64, TxnId>,
+}
+
+/// What survives a crash. The coordinator uses `log`, `next_txn` and `clients`, a participant
+/// `store`, `prepared` and `done`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CommitDurable {
     /// Coordinator: the decision log (commit and end records; aborts are never logged).
     pub log: Vec<LogRec>,
     /// Coordinator: the highest transaction number handed out (ids are never reused).
     pub next_txn: u64,
+    /// Coordinator: per client actor, the requests it began (written in the same durable step
+    /// that hands out the transaction number), so a duplicate Begin is answered, never run.
+    pub clients: BTreeMap<NodeId, ClientTable>,
     /// Participant: committed values.
     pub store: BTreeMap<String, i64>,
     /// Participant: prepared records of in-doubt transactions (their keys stay locked).
@@ -128,6 +142,9 @@ pub enum Audit {
         writers: Vec<NodeId>,
         /// Participants that only read.
         readers: Vec<NodeId>,
+        /// The client request it runs, `(client actor, request number)`, if a client actor
+        /// sent it (direct requests have none).
+        request: Option<(NodeId, u64)>,
     },
     /// A participant voted.
     Voted {
@@ -250,6 +267,17 @@ pub struct CommitServer {
     pub(crate) votes: BTreeMap<TxnId, Vote>,
     // --- for the checkers ---
     pub(crate) audit: Vec<Audit>,
+}
+
+impl Origin {
+    /// The client request behind a transaction, `(client actor, request number)`, if a client
+    /// actor sent it.
+    pub fn request(&self) -> Option<(NodeId, u64)> {
+        match self {
+            Origin::Direct(_) => None,
+            Origin::Actor { node, req } => Some((*node, *req)),
+        }
+    }
 }
 
 impl CommitServer {
@@ -447,7 +475,9 @@ impl Server<AtomicCommit> for CommitServer {
         self.audit.clear();
         match self.kind {
             Kind::Coordinator => match request {
-                CommitRequest::Txn(spec) => self.begin(ctx, spec, Origin::Direct(client)),
+                CommitRequest::Txn(spec) => {
+                    self.begin(ctx, spec, Origin::Direct(client));
+                }
                 CommitRequest::Refuse { .. } => ctx.reply(
                     client,
                     CommitReply::Rejected(format!(
@@ -532,7 +562,11 @@ impl Client<AtomicCommit> for CommitClient {
         self.pending.insert(req, client);
         match request {
             CommitRequest::Txn(spec) => {
-                ctx.send(self.config.coordinator, CommitMsg::Begin { req, spec });
+                let floor = self.pending.keys().next().copied().unwrap_or(req);
+                ctx.send(
+                    self.config.coordinator,
+                    CommitMsg::Begin { req, spec, floor },
+                );
             }
             CommitRequest::Refuse { node, on } => {
                 ctx.send(node, CommitMsg::SetRefuse { req, on });

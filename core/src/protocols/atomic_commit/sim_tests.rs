@@ -8,7 +8,7 @@ use crate::kernel::config::ClusterConfig;
 use crate::kernel::control::Control;
 use crate::kernel::harness::Harness;
 use crate::kernel::net::NetConfig;
-use crate::kernel::node::{Ctx, Effect, Effects, Server};
+use crate::kernel::node::{Client, Ctx, Effect, Effects, Server};
 use crate::kernel::sim::Simulator;
 use crate::kernel::trace::TraceEvent;
 use crate::kernel::types::{NodeId, Time};
@@ -252,6 +252,177 @@ fn bad_transactions_are_rejected_by_the_coordinator() {
         }
     }
     assert_eq!(c.durable().next_txn, 0, "no id is used up");
+}
+
+/// Client c1's Begin for request `req` (its oldest waiting request is `floor`).
+fn begin(req: u64, floor: u64, text: &str) -> CommitMsg {
+    CommitMsg::Begin {
+        req,
+        spec: spec(text),
+        floor,
+    }
+}
+
+fn restarted(c: &CommitServer, config: &CommitConfig) -> CommitServer {
+    <CommitServer as Server<AtomicCommit>>::new(c.id, &ids(4), config, Some(c.durable()))
+}
+
+#[test]
+fn a_duplicate_begin_is_answered_from_the_durable_client_table_and_never_run_again() {
+    let config = CommitConfig::default();
+    let c1 = NodeId::client(0);
+    // c1's Begin for request `req` (oldest waiting `floor`) arrives at the coordinator.
+    let send = |c: &mut CommitServer, req: u64, floor: u64, text: &str| {
+        run(c, |n, ctx| n.on_message(ctx, c1, begin(req, floor, text)))
+    };
+    let mut c = fresh(N1, &config);
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
+    assert_eq!(
+        sends(&out),
+        vec![
+            (N2, "Prepare t1 x=1".to_string()),
+            (N3, "Prepare t1 y=2".to_string())
+        ]
+    );
+    assert_eq!(c.durable().clients[&c1].begun[&1], TxnId(1), "durable");
+    // A copy while t1 collects votes: no second transaction; the answer will follow.
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("duplicate_begins"),
+            Effect::Note(
+                "duplicate Begin #1 from c1: t1 is still being decided; its answer will follow"
+                    .into()
+            ),
+        ]
+    );
+    for p in [N2, N3] {
+        let vote = CommitMsg::Vote {
+            txn: TxnId(1),
+            vote: Vote::Yes,
+        };
+        run(&mut c, |n, ctx| n.on_message(ctx, p, vote));
+    }
+    // After a restart the table is still there: answered from the log, not run again.
+    let mut c = restarted(&c, &config);
+    run(&mut c, |n, ctx| n.on_start(ctx));
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("duplicate_begins"),
+            Effect::Note(
+                "duplicate Begin #1 from c1: t1 is committed (on the log); answering again, \
+                 not running it"
+                    .into()
+            ),
+            Effect::Send {
+                to: c1,
+                msg: CommitMsg::Outcome {
+                    req: 1,
+                    reply: CommitReply::Committed(TxnId(1))
+                }
+            },
+        ]
+    );
+    assert_eq!(c.durable().next_txn, 1, "no transaction was begun");
+    // Request #2 aborts on its vote timeout; a copy is told so, from memory…
+    send(&mut c, 2, 2, "txn n2:x=5");
+    run(&mut c, |n, ctx| {
+        n.on_timer(ctx, CommitTimer::Votes(TxnId(2)))
+    });
+    let out = send(&mut c, 2, 2, "txn n2:x=5");
+    assert_eq!(
+        out[2],
+        Effect::Send {
+            to: c1,
+            msg: CommitMsg::Outcome {
+                req: 2,
+                reply: CommitReply::Aborted(TxnId(2), "vote timeout, no vote from n2".into())
+            }
+        }
+    );
+    // …and after a restart by presumed abort: a writing transaction without a commit record
+    // never committed.
+    let mut c = restarted(&c, &config);
+    let out = send(&mut c, 2, 2, "txn n2:x=5");
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("duplicate_begins"),
+            Effect::Count("presumed_aborts"),
+            Effect::Note(
+                "duplicate Begin #2 from c1: no commit record of t2: presumed abort; not \
+                 running it again"
+                    .into()
+            ),
+            Effect::Send {
+                to: c1,
+                msg: CommitMsg::Outcome {
+                    req: 2,
+                    reply: CommitReply::Aborted(
+                        TxnId(2),
+                        "no commit record: presumed abort".into()
+                    )
+                }
+            },
+        ]
+    );
+    // Request #3 says everything before it is finished for c1: the table forgets #1 and #2,
+    // and a late copy of #1 is not run.
+    send(&mut c, 3, 3, "txn n3:y=3");
+    let table = &c.durable().clients[&c1];
+    assert_eq!((table.floor, table.begun.len()), (3, 1));
+    let out = send(&mut c, 1, 1, "txn n2:x=1 n3:y=2");
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("stale_begins"),
+            Effect::Note(
+                "Begin #1 from c1 is older than its oldest waiting request #3: c1 no longer \
+                 waits for it; not run"
+                    .into()
+            ),
+        ]
+    );
+    assert_eq!(c.durable().next_txn, 3);
+}
+
+#[test]
+fn a_client_tells_the_coordinator_its_oldest_waiting_request() {
+    let config = CommitConfig::default();
+    let mut cl =
+        <super::CommitClient as Client<AtomicCommit>>::new(NodeId::client(0), &ids(4), &config);
+    let floors = |out: &Out| -> Vec<(u64, u64)> {
+        out.iter()
+            .filter_map(|e| match e {
+                Effect::Send {
+                    msg: CommitMsg::Begin { req, floor, .. },
+                    ..
+                } => Some((*req, *floor)),
+                _ => None,
+            })
+            .collect()
+    };
+    let h = |cl: &mut super::CommitClient,
+             f: &mut dyn FnMut(&mut super::CommitClient, &mut Ctx<'_, AtomicCommit>)| {
+        Harness::new(4)
+            .at(100)
+            .run(NodeId::client(0), cl, |c, ctx| f(c, ctx))
+    };
+    let txn = || CommitRequest::Txn(spec("txn n2:x=1"));
+    let out = h(&mut cl, &mut |c, ctx| c.on_request(ctx, 0, txn()));
+    assert_eq!(floors(&out), vec![(1, 1)]);
+    let out = h(&mut cl, &mut |c, ctx| c.on_request(ctx, 0, txn()));
+    assert_eq!(floors(&out), vec![(2, 1)], "#1 still waits");
+    let answer = CommitMsg::Outcome {
+        req: 1,
+        reply: CommitReply::Committed(TxnId(1)),
+    };
+    h(&mut cl, &mut |c, ctx| c.on_message(ctx, N1, answer.clone()));
+    let out = h(&mut cl, &mut |c, ctx| c.on_request(ctx, 0, txn()));
+    assert_eq!(floors(&out), vec![(3, 2)]);
 }
 
 // ----- simulations ------------------------------------------------------------------------

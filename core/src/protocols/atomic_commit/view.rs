@@ -70,6 +70,24 @@ impl CommitServer {
             txns.rows
                 .push(ListRow::new(format!("{txn} {outcome}: {why}"), tone, false));
         }
+        let mut clients = ListView::new("client requests begun (durable)");
+        for (client, table) in &self.d.clients {
+            let begun: Vec<String> = table
+                .begun
+                .iter()
+                .map(|(req, txn)| format!("#{req} → {txn}"))
+                .collect();
+            let older = if table.floor > 1 {
+                format!(" (before #{}: finished)", table.floor)
+            } else {
+                String::new()
+            };
+            clients.rows.push(ListRow::new(
+                format!("{client}: {}{older}", begun.join(", ")),
+                Tone::Plain,
+                true,
+            ));
+        }
         let mut view = NodeView::plain(super::COORDINATOR);
         view.fields = vec![
             Field::volatile("protocol", self.config.variant.name()),
@@ -77,7 +95,7 @@ impl CommitServer {
             Field::durable("log records", self.d.log.len()),
             Field::volatile("unfinished", self.unfinished()),
         ];
-        view.lists = vec![log, txns];
+        view.lists = vec![log, txns, clients];
         view
     }
 

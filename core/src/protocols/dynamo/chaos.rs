@@ -74,6 +74,10 @@ impl ChaosProtocol for Dynamo {
         KvConfig {
             replicas: 3.min(options.nodes),
             sloppy_quorum: false,
+            // Clients retry once, to the same coordinator: a request that ran before the
+            // coordinator crashed (or whose answer was lost) arrives again, so the
+            // de-duplication table is exercised across restarts.
+            client_retries: 1,
             mutant: options
                 .mutant
                 .as_deref()

@@ -7,9 +7,18 @@
 //!   (not checked in LWW mode, where dropping concurrent writes is the documented behaviour).
 //! - **bounded-siblings** — stored siblings are pairwise concurrent, so there are never more
 //!   of them than truly concurrent writes.
+//! - **exactly-once** — a client's write request issues at most one dot: a duplicate, a late
+//!   copy or a retry never runs it again (also after its coordinator restarts), so a value the
+//!   client superseded never comes back as a sibling.
+//!
+//! A server whose store did not change since it was last checked is skipped, by its change
+//! counter ([`KvServer::epoch`]), which never repeats across restarts.
 //!
 //! Run once the cluster has healed and settled (see [`final_check`]):
 //! - **convergence** — all replicas of every key hold identical state.
+//!
+//! Replica sets come from the ring itself, never from one server's copy of it; a crashed
+//! replica is judged by the durable state it will restart with.
 //! - **no-lost-acknowledged-write** — in siblings and set modes, every write a client saw
 //!   acknowledged is present or causally superseded on every replica. In LWW mode the lost
 //!   acknowledged writes are *counted* ([`analyze`]), not reported: losing them is what LWW does.
@@ -19,8 +28,9 @@
 //! bugs.
 
 use super::clock::{Dot, VersionVector};
-use super::node::OpRecord;
+use super::node::{KvServer, OpRecord};
 use super::request::{KvOp, KvReply, Level};
+use super::ring::Ring;
 use super::store::{KeyState, Store};
 use super::ConflictMode;
 use super::Dynamo;
@@ -35,6 +45,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const CONVERGENCE: &str = "convergence";
 /// Name of the lost-write property.
 pub const NO_LOST_WRITE: &str = "no-lost-acknowledged-write";
+/// Name of the exactly-once property: a client's write request runs at most once.
+pub const EXACTLY_ONCE: &str = "exactly-once";
 
 const PROPERTIES: &[CheckerInfo] = &[
     CheckerInfo {
@@ -51,6 +63,14 @@ const PROPERTIES: &[CheckerInfo] = &[
         name: "bounded-siblings",
         source: "Preguiça et al. (2010); Riak's sibling explosion",
         summary: "Stored siblings are pairwise concurrent: never more than truly concurrent writes.",
+    },
+    CheckerInfo {
+        name: EXACTLY_ONCE,
+        source: "correctness guide (exactly-once: no superseded acknowledged write reappears); \
+                 DeCandia et al., Dynamo (SOSP 2007) §4.4 (reconciled-away items resurface)",
+        summary: "A client's write request runs at most once — a duplicated or late copy never \
+                  issues it a second dot, not even after its coordinator restarts — so a value \
+                  the client superseded never comes back as a sibling.",
     },
     CheckerInfo {
         name: CONVERGENCE,
@@ -71,6 +91,8 @@ pub struct KvChecker {
     dots: BTreeMap<(String, Dot), String>,
     /// Per server: the store as last checked, and its change counter then.
     last: BTreeMap<NodeId, (u64, Store)>,
+    /// Client write requests run so far: (client, request) → (coordinator, key, dot).
+    ran: BTreeMap<(NodeId, u64), (NodeId, Dot)>,
     /// Findings already reported (each once).
     reported: BTreeSet<(&'static str, String)>,
 }
@@ -151,6 +173,50 @@ impl KvChecker {
     }
 }
 
+impl KvChecker {
+    /// Exactly-once: a client write request that runs a second time (a duplicate the
+    /// coordinator did not recognise) issues a second dot for the same value.
+    fn check_executions(&mut self, findings: &mut Vec<Finding>, id: NodeId, node: &KvServer) {
+        for e in node.executed() {
+            let Some(&(first_at, first)) = self.ran.get(&(e.client, e.req)) else {
+                self.ran.insert((e.client, e.req), (id, e.dot));
+                continue;
+            };
+            if first == e.dot {
+                continue;
+            }
+            let superseded = node.store().get(&e.key).is_some_and(|st| {
+                st.covers(first) && !st.versions.iter().any(|v| v.clock.dot == first)
+            });
+            let detail = format!(
+                "{}'s request #{} (put {} {:?}) ran twice: at {first_at} as dot {first}, again at \
+                 {id} as dot {}{}",
+                e.client,
+                e.req,
+                e.key,
+                e.value,
+                e.dot,
+                if superseded {
+                    format!(
+                        " — {first} had been superseded, so {:?} comes back as a sibling",
+                        e.value
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            let what = format!("{}#{}", e.client, e.req);
+            if self.reported.insert((EXACTLY_ONCE, what)) {
+                findings.push(Finding {
+                    checker: EXACTLY_ONCE,
+                    node: Some(id),
+                    detail,
+                });
+            }
+        }
+    }
+}
+
 impl Checker<Dynamo> for KvChecker {
     fn properties() -> &'static [CheckerInfo] {
         PROPERTIES
@@ -166,6 +232,7 @@ impl Checker<Dynamo> for KvChecker {
         let Some(node) = node.server() else {
             return;
         };
+        self.check_executions(findings, id, node);
         let store = node.store();
         let epoch = node.epoch();
         if self.last.get(&id).is_some_and(|(e, _)| *e == epoch) {
@@ -195,26 +262,52 @@ pub fn histories(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<OpRecord> {
         .collect()
 }
 
-/// Every key some server stores, with its replica set.
+/// The ring every server uses: a function of the cluster size and `vnodes` alone, so the
+/// checks never depend on one node being up.
+fn ring(sim: &Simulator<Dynamo>) -> Ring {
+    Ring::new(sim.cluster_size(), sim.config().vnodes)
+}
+
+/// Replicas per key (N), bounded by the cluster.
+fn replicas_per_key(sim: &Simulator<Dynamo>) -> usize {
+    sim.config().replicas.min(sim.cluster_size())
+}
+
+/// What `node` holds of every key: its store if it runs, the durable store it will restart
+/// with if it is crashed.
+fn store_of(sim: &Simulator<Dynamo>, node: NodeId) -> Option<&Store> {
+    sim.server(node)
+        .map(KvServer::store)
+        .or_else(|| sim.crashed_durable(node).map(|d| &d.store))
+}
+
+/// Every key some server stores (running or crashed), with its replica set.
 fn keys(sim: &Simulator<Dynamo>) -> BTreeMap<String, Vec<NodeId>> {
+    let ring = ring(sim);
+    let n = replicas_per_key(sim);
     let mut out = BTreeMap::new();
-    let n = sim.cluster_size();
-    let replicas = sim.config().replicas.min(n);
-    for i in 0..n {
-        let Some(node) = sim.server(NodeId::from_index(i)) else {
+    for i in 0..sim.cluster_size() {
+        let Some(store) = store_of(sim, NodeId::from_index(i)) else {
             continue;
         };
-        for k in node.store().keys().cloned() {
-            let reps = node.ring().replicas(&k, replicas);
-            out.insert(k, reps);
+        for k in store.keys() {
+            if !out.contains_key(k) {
+                out.insert(k.clone(), ring.replicas(k, n));
+            }
         }
     }
     out
 }
 
+/// A running replica's state of `key`.
 fn state_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<KeyState> {
     sim.server(node)
         .map(|n| n.store().get(key).cloned().unwrap_or_default())
+}
+
+/// A replica's state of `key`, running or crashed (its durable state).
+fn held_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<KeyState> {
+    store_of(sim, node).map(|s| s.get(key).cloned().unwrap_or_default())
 }
 
 /// Whether every running replica of every key holds the same state, and no hint is pending.
@@ -284,19 +377,15 @@ pub fn final_check(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<Violation
     if sim.config().conflict == ConflictMode::Lww {
         return out;
     }
+    let ring = ring(sim);
+    let n = replicas_per_key(sim);
     for rec in histories(sim, clients) {
         let KvReply::Written { key, dot, .. } = &rec.reply else {
             continue;
         };
-        let reps = sim
-            .server(NodeId::from_index(0))
-            .map(|n| {
-                n.ring()
-                    .replicas(key, sim.config().replicas.min(sim.cluster_size()))
-            })
-            .unwrap_or_default();
-        for r in reps {
-            if let Some(st) = state_at(sim, r, key) {
+        // Every replica is judged, a crashed one by the durable state it will restart with.
+        for r in ring.replicas(key, n) {
+            if let Some(st) = held_at(sim, r, key) {
                 if !st.covers(*dot) {
                     out.push(Violation {
                         at,
@@ -434,11 +523,9 @@ pub fn analyze(
     out
 }
 
-/// The settled state of `key` as the first running replica holds it.
+/// The settled state of `key` as its first running replica holds it.
 pub fn settled_state(sim: &Simulator<Dynamo>, key: &str) -> Option<KeyState> {
-    let n = sim.cluster_size();
-    let node = (0..n).find_map(|i| sim.server(NodeId::from_index(i)))?;
-    let reps = node.ring().replicas(key, sim.config().replicas.min(n));
+    let reps = ring(sim).replicas(key, replicas_per_key(sim));
     reps.iter().find_map(|r| state_at(sim, *r, key))
 }
 
@@ -448,4 +535,124 @@ pub fn client_ids(sim: &Simulator<Dynamo>, clients: usize) -> Vec<NodeId> {
         .map(NodeId::client)
         .filter(|c| sim.node(*c).is_some())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::clock::Dotted;
+    use super::super::node::KvDurable;
+    use super::super::request::{KvOp, KvRequest};
+    use super::super::store::Version;
+    use super::super::KvConfig;
+    use super::*;
+    use crate::kernel::harness::Harness;
+    use crate::kernel::node::Server;
+
+    const N1: NodeId = NodeId(0);
+    const N2: NodeId = NodeId(1);
+
+    fn started(id: NodeId, durable: Option<KvDurable>) -> KvServer {
+        let servers: Vec<NodeId> = (0..5).map(NodeId::from_index).collect();
+        let mut s = <KvServer as Server<Dynamo>>::new(id, &servers, &KvConfig::default(), durable);
+        Harness::new(5)
+            .at(0)
+            .run(id, &mut s, |s, ctx| s.on_start(ctx));
+        s
+    }
+
+    fn write(s: &mut KvServer, text: &str) {
+        let id = s.id();
+        let request = KvRequest {
+            node: id,
+            op: KvOp::parse(text).expect("parses"),
+        };
+        Harness::new(5)
+            .at(10)
+            .run(id, s, |s, ctx| s.on_request(ctx, 0, request));
+    }
+
+    fn observe(c: &mut KvChecker, s: &KvServer) -> Vec<Finding> {
+        let mut f = Vec::new();
+        c.observe(Time(0), s.id(), &Actor::Server(s.clone()), &mut f);
+        f
+    }
+
+    fn version(node: NodeId, counter: u64, past: &[(NodeId, u64)], value: &str) -> Version {
+        let mut vv = VersionVector::new();
+        for (n, c) in past {
+            vv.raise(*n, *c);
+        }
+        Version {
+            clock: Dotted {
+                dot: Dot { node, counter },
+                past: vv,
+            },
+            value: value.into(),
+            ts: 0,
+        }
+    }
+
+    fn with_key(key: &str, versions: Vec<Version>) -> KvDurable {
+        let mut st = KeyState {
+            versions,
+            context: VersionVector::new(),
+        };
+        for v in &st.versions {
+            st.context.raise(v.clock.dot.node, v.clock.dot.counter);
+        }
+        let mut d = KvDurable::default();
+        d.store.insert(key.into(), st);
+        d
+    }
+
+    /// A restarted server that changed its store as many times as before its crash must not
+    /// look unchanged: its epoch carries its incarnation.
+    #[test]
+    fn a_restart_never_repeats_an_epoch_so_a_store_lost_across_it_is_caught() {
+        let mut c = KvChecker::default();
+        let mut before = started(N1, None);
+        write(&mut before, "put a 1 local");
+        assert!(observe(&mut c, &before).is_empty());
+        // The restart comes back without key a (a durability bug), then makes one change.
+        let mut d = before.durable();
+        d.store.clear();
+        let mut after = started(N1, Some(d));
+        write(&mut after, "put b 1 local");
+        assert_ne!(after.epoch(), before.epoch());
+        let f = observe(&mut c, &after);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, "no-forgotten-write");
+        assert_eq!(f[0].detail, "n1 lost key a entirely");
+    }
+
+    #[test]
+    fn two_values_under_one_dot_break_dot_uniqueness() {
+        let mut c = KvChecker::default();
+        let mut n1 = started(N1, None);
+        write(&mut n1, "put a x local");
+        assert!(observe(&mut c, &n1).is_empty());
+        let forged = started(N2, Some(with_key("a", vec![version(N1, 1, &[], "y")])));
+        let f = observe(&mut c, &forged);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, "dot-uniqueness");
+        assert_eq!(
+            f[0].detail,
+            "n2 stores a=\"y\" under dot n1:1, which already named \"x\""
+        );
+    }
+
+    #[test]
+    fn siblings_that_are_not_concurrent_break_bounded_siblings() {
+        let mut c = KvChecker::default();
+        let stale = with_key(
+            "a",
+            vec![
+                version(N1, 1, &[], "old"),
+                version(N1, 2, &[(N1, 1)], "new"),
+            ],
+        );
+        let f = observe(&mut c, &started(N2, Some(stale)));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, "bounded-siblings");
+    }
 }

@@ -30,4 +30,9 @@ pub const GALLERY: &[GalleryEntry] = &[
         title: "Dynamo: a sloppy quorum's hint is handed off after the heal",
         json: include_str!("../../../tests/scenarios/kv-hinted-handoff.json"),
     },
+    GalleryEntry {
+        id: "kv-duplicate-after-restart",
+        title: "Dynamo: a duplicated write arrives after its coordinator restarted",
+        json: include_str!("../../../tests/scenarios/kv-duplicate-after-restart.json"),
+    },
 ];

@@ -8,8 +8,8 @@
 //! - [`msg`]: the messages.
 //! - [`node`]: servers (coordinators and replicas: quorums, sloppy quorum with hinted handoff,
 //!   read repair, anti-entropy, heartbeat failure detection) and client actors.
-//! - [`check`]: the checkers (dot uniqueness, bounded siblings, no lost acknowledged write,
-//!   convergence) and the history analysis (stale reads, session anomalies, LWW losses).
+//! - [`check`]: the checkers (dot uniqueness, bounded siblings, exactly-once writes, no lost
+//!   acknowledged write, convergence) and the history analysis (stale reads, session anomalies, LWW losses).
 //! - [`compare`]: the CAP table — one seed, one fault schedule, three consistency levels.
 //! - [`view`]: what the UI shows (keys with siblings and clocks, failure-detector views, hints,
 //!   client results) as generic tables.
@@ -108,6 +108,9 @@ pub enum Mutant {
     LwwInSiblingsMode,
     /// A replica acknowledges a write without storing it.
     AckWithoutStore,
+    /// The coordinator's de-duplication table is volatile: after a restart a duplicated or
+    /// late client request runs again.
+    VolatileStoreDedup,
 }
 
 impl Mutants for Mutant {
@@ -126,6 +129,11 @@ impl Mutants for Mutant {
             Mutant::AckWithoutStore,
             "ack-without-store",
             "a replica acknowledges a write it did not store",
+        ),
+        (
+            Mutant::VolatileStoreDedup,
+            "volatile-store-dedup",
+            "the de-duplication table is lost on restart, so a late duplicate runs again",
         ),
     ];
 }
@@ -161,6 +169,10 @@ pub struct KvConfig {
     pub request_timeout_ms: u64,
     /// How long a client waits for its coordinator, ms.
     pub client_timeout_ms: u64,
+    /// How many times a client resends a request that got no answer within
+    /// `client_timeout_ms` — to the same server, with the same request number — before it
+    /// reports the outcome unknown (0: it gives up at once).
+    pub client_retries: u32,
     /// Interval between anti-entropy rounds of each node, ms.
     pub anti_entropy_ms: u64,
     /// Interval between hinted-handoff attempts, ms.
@@ -184,6 +196,7 @@ impl Default for KvConfig {
             unavailable_after_ms: 1000,
             request_timeout_ms: 500,
             client_timeout_ms: 2000,
+            client_retries: 0,
             anti_entropy_ms: 1000,
             handoff_ms: 400,
             read_repair: true,
@@ -206,6 +219,13 @@ impl KvConfig {
             );
         }
         check_range(path, "vnodes", self.vnodes as u64, (1, 64), "")?;
+        check_range(
+            path,
+            "client_retries",
+            u64::from(self.client_retries),
+            (0, 10),
+            "",
+        )?;
         if self
             .clock_skew_ms
             .iter()

@@ -297,6 +297,116 @@ fn anti_entropy_exchanges_only_differing_keys() {
     assert_eq!(sends(&out), vec!["AeSync→n1".to_string()]);
 }
 
+#[test]
+fn a_duplicate_client_request_is_not_run_again_even_after_a_restart() {
+    let config = KvConfig::default();
+    let c1 = NodeId::client(0);
+    let mut s = server(0, &config);
+    let key = key_led_by(&s, 0);
+    let put = |req: u64, value: &str| KvMsg::ClientOp {
+        req,
+        op: KvOp::parse(&format!("put {key} {value} eventual")).unwrap(),
+    };
+    let out = handle(&mut s, 10, |s, ctx| s.on_message(ctx, c1, put(1, "v1")));
+    assert!(!only_sends(out).is_empty(), "request #1 runs");
+    assert_eq!(s.executed().len(), 1);
+    // The table is durable: a restarted server still knows #1.
+    let durable = s.durable();
+    assert_eq!(durable.client_seen.get(&c1), Some(&1));
+    let mut s = <KvServer as Server<Dynamo>>::new(n(0), &ids(5), &config, Some(durable));
+    handle(&mut s, 20, |s, ctx| s.on_start(ctx));
+    let out = handle(&mut s, 30, |s, ctx| s.on_message(ctx, c1, put(1, "v1")));
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("duplicate_requests"),
+            Effect::Note(
+                "c1's request #1 is not newer than #1, the last it sent here: a duplicate or a \
+                 late copy, not run again"
+                    .into()
+            ),
+        ]
+    );
+    assert!(s.executed().is_empty());
+    assert_eq!(s.store()[&key].versions.len(), 1, "no second version");
+}
+
+#[test]
+fn a_retry_of_a_request_that_ran_is_answered_again_not_run_again() {
+    let config = KvConfig::default();
+    let c1 = NodeId::client(0);
+    let mut s = server(0, &config);
+    let key = key_led_by(&s, 0);
+    let op = KvOp::parse(&format!("put {key} v1 local")).unwrap();
+    let msg = KvMsg::ClientOp { req: 7, op };
+    let out = handle(&mut s, 10, |s, ctx| s.on_message(ctx, c1, msg.clone()));
+    let first = replies_to(&out, c1);
+    assert_eq!(first.len(), 1, "a local write answers at once");
+    let out = handle(&mut s, 20, |s, ctx| s.on_message(ctx, c1, msg.clone()));
+    assert_eq!(
+        out,
+        vec![
+            Effect::Count("duplicate_requests"),
+            Effect::Note(
+                "c1's request #7 ran here already: answering again, not running it".into()
+            ),
+            Effect::Send {
+                to: c1,
+                msg: KvMsg::ClientReply {
+                    req: 7,
+                    reply: first[0].clone()
+                }
+            },
+        ]
+    );
+}
+
+/// Client replies sent to `client` (what a client actor receives).
+fn replies_to(out: &Out, client: NodeId) -> Vec<KvReply> {
+    out.iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                to,
+                msg: KvMsg::ClientReply { reply, .. },
+            } if *to == client => Some(reply.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_client_resends_the_same_request_to_the_same_server_then_gives_up() {
+    let config = KvConfig {
+        client_retries: 1,
+        ..KvConfig::default()
+    };
+    let mut c = client_node(&config);
+    let sent = handle(&mut c, 10, |c, ctx| c.on_request(ctx, 0, req(2, "put k v")));
+    let original = only_sends(sent);
+    let out = handle(&mut c, 2010, |c, ctx| {
+        c.on_timer(ctx, KvTimer::ClientWait(1))
+    });
+    let mut want = vec![
+        Effect::Count("client_retries"),
+        Effect::Note("no answer to #1 within 2000 ms: resending it to n3 (retry 1 of 1)".into()),
+    ];
+    want.extend(original);
+    want.push(Effect::SetTimer {
+        timer: KvTimer::ClientWait(1),
+        after_ms: 2000,
+    });
+    assert_eq!(out, want);
+    let out = handle(&mut c, 4010, |c, ctx| {
+        c.on_timer(ctx, KvTimer::ClientWait(1))
+    });
+    let r = replies(&out);
+    assert!(
+        matches!(&r[..], [KvReply::Failed { reason, unknown: true, .. }] if reason == "no answer from n3 within 2000 ms (2 tries)"),
+        "{r:?}"
+    );
+    assert!(c.idle());
+}
+
 fn sim(config: KvConfig, seed: u64) -> Simulator<Dynamo> {
     let cluster = ClusterConfig {
         nodes: 5,

@@ -82,6 +82,17 @@ pub fn server_view(node: &KvServer) -> NodeView {
         .map(|(r, k)| vec![k.clone(), r.to_string()])
         .collect();
     tables.push(table("Hints to hand off", &["key", "for"], hints, true));
+    let seen = node
+        .client_seen()
+        .iter()
+        .map(|(c, req)| vec![c.to_string(), format!("#{req}")])
+        .collect();
+    tables.push(table(
+        "Client requests seen (de-duplication)",
+        &["client", "last request"],
+        seen,
+        true,
+    ));
     {
         let s = node.stats();
         fields.push(Field::volatile("coordinated", s.coordinated));

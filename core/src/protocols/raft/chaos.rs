@@ -19,21 +19,47 @@ const KEYS: &[&str] = &["x", "y", "z", "w", "v", "u"];
 pub const FINAL_BUDGET: u64 = 2_000_000;
 
 impl ChaosProtocol for Raft {
+    /// The default configuration, adjusted for a mutant so its bug can show under random
+    /// faults (each adjustment says why).
     fn chaos_config(options: &ChaosOptions) -> RaftConfig {
         let mutant = options
             .mutant
             .as_deref()
             .and_then(mutant::by_name::<Mutant>);
-        RaftConfig {
+        let mut c = RaftConfig {
             mutant,
-            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
-            read_mode: if mutant == Some(Mutant::NoPrevoteNoCheckquorum) {
-                ReadMode::Lease
-            } else {
-                RaftConfig::default().read_mode
-            },
             ..RaftConfig::default()
+        };
+        match mutant {
+            // Without PreVote and CheckQuorum the damage shows as stale lease reads.
+            Some(Mutant::NoPrevoteNoCheckquorum) => c.read_mode = ReadMode::Lease,
+            // Leases are what this bug breaks; a longer minimum election timeout is a longer
+            // lease (election_timeout_min − drift), room for an election and a commit inside
+            // it. (Random faults still rarely line up: see `core/tests/raft_bias`.)
+            Some(Mutant::LeaseVoteAfterRestart) => {
+                c.read_mode = ReadMode::Lease;
+                c.election_timeout_min_ms = 1500;
+                c.election_timeout_max_ms = 3000;
+            }
+            // A forgotten vote shows when two candidates share a term and the voter restarts
+            // in between: split votes without PreVote make that common.
+            Some(Mutant::ForgetVote) => c.pre_vote = false,
+            // A vote cleared by a same-term AppendEntries shows when another candidate of that
+            // term asks next. With CheckQuorum that server, having just heard the leader,
+            // refuses same-term votes for a minimum election timeout (the lease rule), which
+            // hides the bug almost always.
+            Some(Mutant::ClearVoteOnAppend) => c.check_quorum = false,
+            // Snapshot bugs need snapshots: take them often, so restarts and lagging followers
+            // load them.
+            Some(Mutant::SnapshotForgetsSessions | Mutant::FollowerIgnoresSnapshotState) => {
+                c.snapshot_every = 8;
+            }
+            // A deposed leader that does not know it (no CheckQuorum, as in the minority-read
+            // scenario) is where an unconfirmed ReadIndex answers stale data.
+            Some(Mutant::ReadIndexWithoutHeartbeat) => c.check_quorum = false,
+            _ => {}
         }
+        c
     }
 
     /// Swarm: every option a deployment might choose — PreVote and CheckQuorum on or off, the

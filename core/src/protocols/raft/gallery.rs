@@ -55,4 +55,9 @@ pub const GALLERY: &[GalleryEntry] = &[
         title: "Raft: a read in a minority partition returns no stale data",
         json: include_str!("../../../tests/scenarios/raft-minority-read.json"),
     },
+    GalleryEntry {
+        id: "raft-lease-restart",
+        title: "Raft: voters restart inside the leader's lease",
+        json: include_str!("../../../tests/scenarios/raft-lease-restart.json"),
+    },
 ];

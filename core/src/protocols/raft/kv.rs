@@ -73,6 +73,18 @@ pub struct KvState {
     pub sessions: BTreeMap<NodeId, Session>,
 }
 
+/// A client command a server's state machine applied (took effect, not a session hit): what
+/// the exactly-once checker reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppliedCommand {
+    /// The log index it was applied from.
+    pub index: u64,
+    /// The client.
+    pub client: NodeId,
+    /// The client's sequence number.
+    pub seq: u64,
+}
+
 /// The result of applying one command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
@@ -86,12 +98,18 @@ pub enum Applied {
 }
 
 impl KvState {
-    /// Apply one command.
+    /// Apply one command: a command its client's session already holds is not applied again.
     pub fn apply(&mut self, command: &Command) -> Applied {
+        self.apply_with(command, true)
+    }
+
+    /// Apply one command, consulting the client sessions or not (`sessions: false` is the
+    /// `no-client-sessions` mutant: a retry or a duplicate takes effect again).
+    pub(crate) fn apply_with(&mut self, command: &Command, sessions: bool) -> Applied {
         let Command::Client { client, seq, op } = command else {
             return Applied::Nothing;
         };
-        if let Some(s) = self.sessions.get(client) {
+        if let Some(s) = self.sessions.get(client).filter(|_| sessions) {
             if *seq <= s.seq {
                 let cached = (*seq == s.seq).then(|| s.outcome.clone());
                 return Applied::Duplicate(cached);

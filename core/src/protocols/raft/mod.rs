@@ -114,6 +114,23 @@ pub enum Mutant {
     AckBeforePersist,
     /// The leader answers reads from its local state without confirming its leadership.
     StaleLeaderRead,
+    /// The vote promise behind leader leases is forgotten on a restart and on the server's own
+    /// timeout (issue 11): voters that acknowledged the leader's round help elect a new leader
+    /// while the old one still serves lease reads.
+    LeaseVoteAfterRestart,
+    /// No client sessions: the leader appends every retry and network duplicate of a command,
+    /// and the state machine applies each copy.
+    NoClientSessions,
+    /// Snapshots hold the key-value map but not the client sessions, so a server restarted (or
+    /// caught up) from a snapshot applies a retried command again.
+    SnapshotForgetsSessions,
+    /// A follower installing a snapshot takes its index but keeps its old state machine.
+    FollowerIgnoresSnapshotState,
+    /// ReadIndex reads are answered without the heartbeat round that confirms leadership.
+    ReadIndexWithoutHeartbeat,
+    /// ReadIndex reads use the commit index before the leader's no-op of its term is applied,
+    /// so a new leader may not yet know everything committed.
+    ReadIndexBeforeNoop,
 }
 
 impl Mutants for Mutant {
@@ -157,6 +174,39 @@ impl Mutants for Mutant {
             Mutant::StaleLeaderRead,
             "stale-leader-read",
             "the leader serves reads from local state without confirming its leadership",
+        ),
+        (
+            Mutant::LeaseVoteAfterRestart,
+            "lease-vote-after-restart",
+            "a voter that acknowledged the leader's round votes at once after a restart or its \
+             own timeout, so a new leader commits while the old lease still serves reads",
+        ),
+        (
+            Mutant::NoClientSessions,
+            "no-client-sessions",
+            "no client sessions: retries and network duplicates of a command are applied again",
+        ),
+        (
+            Mutant::SnapshotForgetsSessions,
+            "snapshot-forgets-sessions",
+            "snapshots leave out the client sessions, so a restarted or caught-up server applies \
+             a retried command again",
+        ),
+        (
+            Mutant::FollowerIgnoresSnapshotState,
+            "follower-ignores-snapshot-state",
+            "a follower installing a snapshot takes its index but keeps its old state machine",
+        ),
+        (
+            Mutant::ReadIndexWithoutHeartbeat,
+            "read-index-without-heartbeat",
+            "ReadIndex reads are served without the heartbeat round that confirms leadership",
+        ),
+        (
+            Mutant::ReadIndexBeforeNoop,
+            "read-index-before-noop",
+            "ReadIndex reads are served before the leader's no-op of its term is applied, from a \
+             commit index that may be stale",
         ),
     ];
 }

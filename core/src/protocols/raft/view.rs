@@ -47,6 +47,9 @@ pub(crate) fn server_view(n: &RaftServer) -> NodeView {
         Field::volatile("role", role.role().name()),
         Field::volatile("leader", show(n.leader())),
     ];
+    if let Some(promise) = n.vote_promise_view() {
+        fields.push(Field::volatile("vote promise", promise));
+    }
     if let Some((got, need)) = votes {
         let what = if role == RaftRole::PreCandidate {
             "pre-votes"
@@ -100,6 +103,9 @@ pub(crate) fn server_view(n: &RaftServer) -> NodeView {
             }
         ),
     ));
+    if c.read_mode == ReadMode::Lease {
+        fields.push(Field::volatile("lease assumption", lease_assumption(c)));
+    }
     let skip = entries.saturating_sub(LogView::TAIL);
     let first = d.first_index();
     let tail = d
@@ -139,4 +145,19 @@ fn on(b: bool) -> &'static str {
     } else {
         "off"
     }
+}
+
+/// What a lease read assumes, in the words the inspector shows (thesis §6.4.1 with §4.2.3).
+pub(crate) fn lease_assumption(c: &super::RaftConfig) -> String {
+    let min = c.election_timeout_min_ms;
+    let lease = min.saturating_sub(c.lease_drift_ms);
+    format!(
+        "the leader answers reads alone for {lease} ms (election_timeout_min {min} ms − drift \
+         {} ms) after a heartbeat round a majority acknowledged. Safe only if over that time no two \
+         servers' clocks drift apart by more than {} ms — the simulator's clocks never drift — and \
+         every server that acknowledged the round refuses to vote, itself included, for \
+         {min} ms: after its own timeout too, and for {min} ms after a restart, since it \
+         cannot remember when it last heard a leader.",
+        c.lease_drift_ms, c.lease_drift_ms
+    )
 }

@@ -47,6 +47,7 @@ impl KvClient {
             request,
             invoked,
             sent: ctx.now,
+            retries: 0,
         });
         ctx.send(to, KvMsg::ClientOp { req, op });
         ctx.set_timer(KvTimer::ClientWait(req), timeout);

@@ -68,7 +68,8 @@ impl KvServer {
                     value, ctx: wctx, ..
                 } => {
                     let ts = self.clock(ctx.now);
-                    let dot = self.write_local(&key, &wctx, value, ts, mode);
+                    let dot = self.write_local(&key, &wctx, value.clone(), ts, mode);
+                    self.record_execution(&origin, &key, value, dot);
                     // Asynchronous replication: a hint per replica, handed off until acknowledged.
                     let replicas = self.ring.replicas(&key, n);
                     let state = self.local_state(&key);
@@ -143,7 +144,8 @@ impl KvServer {
                 value, ctx: wctx, ..
             } => {
                 let ts = self.clock(ctx.now);
-                let dot = self.write_local(&key, &wctx, value, ts, mode);
+                let dot = self.write_local(&key, &wctx, value.clone(), ts, mode);
+                self.record_execution(&origin, &key, value, dot);
                 let state = self.local_state(&key);
                 let mut acks = BTreeSet::new();
                 for (t, hint_for) in &targets {
@@ -217,6 +219,19 @@ impl KvServer {
             .entry(key.to_string())
             .or_default()
             .write(me, wctx, value, ts, mode)
+    }
+
+    /// Tell the checkers a client actor's write ran here with `dot`.
+    fn record_execution(&mut self, origin: &Origin, key: &str, value: String, dot: Dot) {
+        if let Origin::Remote { client, req } = origin {
+            self.server().executed.push(Executed {
+                client: *client,
+                req: *req,
+                key: key.to_string(),
+                value,
+                dot,
+            });
+        }
     }
 
     pub(super) fn add_hint(&mut self, replica: NodeId, key: &str) {

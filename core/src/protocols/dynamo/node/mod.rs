@@ -66,6 +66,10 @@ pub struct KvDurable {
     /// How many times the server started (operation numbers carry it, so replies to an
     /// earlier incarnation's operations are never mistaken for current ones).
     pub boots: u64,
+    /// The de-duplication table: the highest request number of each client actor this server
+    /// coordinated. A client runs one operation at a time, so a request numbered at or below
+    /// it is a duplicate or a late copy, and is not run again — also after a restart.
+    pub client_seen: BTreeMap<NodeId, u64>,
 }
 
 /// How a failure detector sees a peer.
@@ -157,11 +161,34 @@ struct ServerState {
     ops: BTreeMap<u64, PendingOp>,
     next_op: u64,
     ae_next: usize,
-    /// Highest request number seen per client (duplicates are ignored).
+    /// Highest request number seen per client (duplicates are ignored). Durable.
     client_seen: BTreeMap<NodeId, u64>,
+    /// The last answer sent to each client actor, so a retry of that request is answered
+    /// again (volatile: after a restart a retry of a request that already ran is not run and
+    /// not answered — its client reports the outcome unknown, which is the truth).
+    answered: BTreeMap<NodeId, (u64, KvReply)>,
     stats: ServerStats,
-    /// Bumped on every change of the store (lets checkers skip unchanged stores).
+    /// Bumped on every change of the store (lets checkers skip unchanged stores). Unique
+    /// across restarts: an incarnation starts at `boots << 32` (see [`KvServer::epoch`]).
     epoch: u64,
+    /// Client writes run by the event being handled (cleared at each event; for checkers).
+    executed: Vec<Executed>,
+}
+
+/// A client write this server just ran as coordinator, with the dot it issued (read by the
+/// checkers after each event: a request that runs twice is a duplicate that came back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// The client actor.
+    pub client: NodeId,
+    /// Its request number.
+    pub req: u64,
+    /// The key written.
+    pub key: String,
+    /// The value written.
+    pub value: String,
+    /// The dot the write was issued.
+    pub dot: Dot,
 }
 
 /// One finished client operation.
@@ -190,6 +217,8 @@ struct Current {
     request: KvRequest,
     invoked: Time,
     sent: Time,
+    /// Resends so far (`KvConfig::client_retries` at most).
+    retries: u32,
 }
 
 /// A client actor's state apart from its identity and configuration.
@@ -254,7 +283,10 @@ impl KvServer {
         &self.st.stats
     }
 
-    /// Store change counter (lets checkers skip unchanged stores).
+    /// Store change counter (lets checkers skip unchanged stores). Never repeats across
+    /// restarts: the incarnation (boot number) is in the high 32 bits and the changes since
+    /// that boot in the low ones, so a restarted server that changed its store as often as
+    /// before its crash still shows a new epoch.
     pub fn epoch(&self) -> u64 {
         self.st.epoch
     }
@@ -316,13 +348,25 @@ impl KvServer {
         self.st.now
     }
 
+    /// The de-duplication table: the highest request number of each client coordinated here.
+    pub fn client_seen(&self) -> &BTreeMap<NodeId, u64> {
+        &self.st.client_seen
+    }
+
+    /// Client writes the last handled event ran here as coordinator (for the checkers).
+    pub fn executed(&self) -> &[Executed] {
+        &self.st.executed
+    }
+
     /// Keys of the operations this server is coordinating.
     pub fn pending_ops(&self) -> Vec<String> {
         self.st.ops.values().map(|o| o.key.clone()).collect()
     }
 
+    /// Start handling an event at `now`.
     fn touch(&mut self, now: Time) {
         self.st.now = now;
+        self.st.executed.clear();
     }
 
     fn server(&mut self) -> &mut ServerState {
@@ -368,6 +412,7 @@ impl KvServer {
         match origin {
             Origin::Direct(client) => ctx.reply(*client, reply),
             Origin::Remote { client, req } => {
+                self.st.answered.insert(*client, (*req, reply.clone()));
                 let msg = KvMsg::ClientReply { req: *req, reply };
                 self.send(ctx, *client, msg);
             }
@@ -380,7 +425,11 @@ impl Server<Dynamo> for KvServer {
 
     fn new(id: NodeId, servers: &[NodeId], config: &KvConfig, durable: Option<KvDurable>) -> Self {
         let cluster_size = servers.len();
-        let d = durable.unwrap_or_default();
+        let mut d = durable.unwrap_or_default();
+        if config.has(Mutant::VolatileStoreDedup) {
+            // Bug: the de-duplication table is not restored (volatile, as it once was).
+            d.client_seen.clear();
+        }
         KvServer {
             id,
             config: config.clone(),
@@ -395,9 +444,13 @@ impl Server<Dynamo> for KvServer {
                 ops: BTreeMap::new(),
                 next_op: 1,
                 ae_next: id.index(),
-                client_seen: BTreeMap::new(),
+                client_seen: d.client_seen,
+                answered: BTreeMap::new(),
                 stats: ServerStats::default(),
-                epoch: 0,
+                // The incarnation about to start is boot number `d.boots + 1`: its epochs
+                // never repeat an earlier incarnation's.
+                epoch: (d.boots + 1) << 32,
+                executed: Vec::new(),
             },
         }
     }
@@ -459,6 +512,7 @@ impl Server<Dynamo> for KvServer {
             store: self.st.store.clone(),
             hints: self.st.hints.clone(),
             boots: self.st.boots,
+            client_seen: self.st.client_seen.clone(),
         }
     }
 
@@ -542,12 +596,34 @@ impl Client<Dynamo> for KvClient {
             return;
         };
         let timeout = self.config.client_timeout_ms;
-        let Some(cur) = self.st.current.as_ref().filter(|cur| cur.req == req) else {
+        let retries = self.config.client_retries;
+        let Some(cur) = self.st.current.as_mut().filter(|cur| cur.req == req) else {
             return;
+        };
+        if cur.retries < retries {
+            // Resend the same request (same number) to the same server: if it already ran
+            // there, the server's de-duplication table keeps it from running twice.
+            cur.retries += 1;
+            let (to, op, n) = (cur.request.node, cur.request.op.clone(), cur.retries);
+            ctx.count("client_retries");
+            ctx.note(format!(
+                "no answer to #{req} within {timeout} ms: resending it to {to} (retry {n} of {retries})"
+            ));
+            ctx.send(to, KvMsg::ClientOp { req, op });
+            ctx.set_timer(KvTimer::ClientWait(req), timeout);
+            return;
+        }
+        let tried = if cur.retries > 0 {
+            format!(" ({} tries)", cur.retries + 1)
+        } else {
+            String::new()
         };
         let reply = KvReply::Failed {
             key: cur.request.op.key().to_string(),
-            reason: format!("no answer from {} within {} ms", cur.request.node, timeout),
+            reason: format!(
+                "no answer from {} within {} ms{tried}",
+                cur.request.node, timeout
+            ),
             unknown: cur.request.op.is_write(),
         };
         self.client_finish(ctx, reply);

@@ -85,9 +85,27 @@ impl KvServer {
         match msg {
             KvMsg::ClientOp { req, op } => {
                 let s = self.server();
-                if s.client_seen.get(&from).is_some_and(|last| *last >= req) {
+                if let Some(last) = s.client_seen.get(&from).filter(|last| **last >= req) {
+                    ctx.count("duplicate_requests");
+                    let again = s
+                        .answered
+                        .get(&from)
+                        .filter(|(r, _)| *r == req)
+                        .map(|(_, reply)| reply.clone());
+                    let Some(reply) = again else {
+                        ctx.note(format!(
+                            "{from}'s request #{req} is not newer than #{last}, the last it sent \
+                             here: a duplicate or a late copy, not run again"
+                        ));
+                        return;
+                    };
+                    ctx.note(format!(
+                        "{from}'s request #{req} ran here already: answering again, not running it"
+                    ));
+                    self.send(ctx, from, KvMsg::ClientReply { req, reply });
                     return;
                 }
+                // Durable (synchronously, like the store): survives a restart.
                 s.client_seen.insert(from, req);
                 self.coordinate(ctx, Origin::Remote { client: from, req }, op);
             }

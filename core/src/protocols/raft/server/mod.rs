@@ -35,7 +35,7 @@ mod snapshots;
 #[cfg(test)]
 mod tests;
 
-use super::kv::KvState;
+use super::kv::{AppliedCommand, KvState};
 use super::msg::{Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
 use super::storage::Durable;
 use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
@@ -124,8 +124,16 @@ pub struct RaftServer {
     role: RaftRole,
     /// The leader of `current_term`, once heard from.
     leader: Option<NodeId>,
-    /// When this node last heard from the leader of its term (CheckQuorum's vote rule).
-    leader_contact: Option<Time>,
+    /// When this node last heard from a leader (an AppendEntries or InstallSnapshot it
+    /// accepted). Kept across its own timeouts and term changes: a timeout does not undo having
+    /// acknowledged a leader's heartbeat round, and that round may back the leader's lease
+    /// (thesis §4.2.3, §6.4.1). Volatile: a restart loses it, see `restarted_at`.
+    heard_leader_at: Option<Time>,
+    /// When this node restarted from durable state, if it may have acknowledged a leader before
+    /// its crash (its term is past 0): it cannot know when it last heard one.
+    restarted_at: Option<Time>,
+    /// Set by `new` for a restart; `on_start` turns it into `restarted_at`.
+    restarting: bool,
     /// Votes (or pre-votes) received in the current election.
     votes: BTreeSet<NodeId>,
     /// Highest log index known to be committed (volatile).
@@ -142,6 +150,8 @@ pub struct RaftServer {
     /// `ack-before-persist` mutant: entries from this index on are acknowledged but not yet
     /// on stable storage.
     unsynced_from: Option<u64>,
+    /// Client commands the state machine applied during the current input (for checkers).
+    applied_now: Vec<AppliedCommand>,
 }
 
 impl RaftServer {
@@ -200,6 +210,19 @@ impl RaftServer {
         self.truncations
     }
 
+    /// Client commands its state machine applied during its last input, in order (retries and
+    /// duplicates its sessions caught are not listed): what the exactly-once checker reads.
+    pub fn applied_now(&self) -> &[AppliedCommand] {
+        &self.applied_now
+    }
+
+    /// Index of the last entry on stable storage (below `last_index` only while the
+    /// `ack-before-persist` mutant holds acknowledged entries in memory).
+    pub fn durable_last_index(&self) -> u64 {
+        let last = self.last_index();
+        self.unsynced_from.map_or(last, |from| last.min(from - 1))
+    }
+
     /// Leaders: `matchIndex` for every server (this node's own entry is its last index).
     pub fn match_indexes(&self) -> &[u64] {
         &self.lead.match_index
@@ -244,6 +267,9 @@ impl Server<Raft> for RaftServer {
         durable: Option<Durable>,
     ) -> RaftServer {
         let config = RaftServer::effective(config);
+        // A server in term 0 never heard a leader (every leader's term is at least 1, and
+        // following one makes it this server's durable term): nothing to remember.
+        let restarting = durable.as_ref().is_some_and(|d| d.current_term > 0);
         let durable = durable.unwrap_or_default();
         let snap = durable.snapshot.last_index;
         let state = durable.snapshot.state.clone();
@@ -254,7 +280,9 @@ impl Server<Raft> for RaftServer {
             durable,
             role: RaftRole::Follower,
             leader: None,
-            leader_contact: None,
+            heard_leader_at: None,
+            restarted_at: None,
+            restarting,
             votes: BTreeSet::new(),
             commit_index: snap,
             last_applied: snap,
@@ -262,28 +290,37 @@ impl Server<Raft> for RaftServer {
             lead: LeaderState::default(),
             truncations: 0,
             unsynced_from: None,
+            applied_now: Vec::new(),
         }
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
+        self.applied_now.clear();
         self.role = RaftRole::Follower;
+        if std::mem::take(&mut self.restarting)
+            && self.mutant() != Some(Mutant::LeaseVoteAfterRestart)
+        {
+            self.restarted_at = Some(ctx.now);
+        }
         self.reset_election_timer(ctx);
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: RaftMsg) {
+        self.applied_now.clear();
         self.maybe_compact(ctx);
         // §4.2.3 with CheckQuorum: a vote request arriving while we hear from a live leader
         // is ignored entirely — not even its term is adopted — so a rejoining node with an
-        // inflated term cannot depose a healthy leader.
+        // inflated term cannot depose a healthy leader (and, §6.4.1, its lease holds).
         if let RaftMsg::RequestVote { term, .. } = &msg {
-            if self.config.check_quorum
-                && *term > self.durable.current_term
-                && self.leader_is_fresh(ctx.now)
-            {
-                ctx.note(format!(
-                    "ignores RequestVote from {from} for term {term}: it hears from a leader"
-                ));
-                return;
+            if self.config.check_quorum && *term > self.durable.current_term {
+                if let Some(promise) = self.vote_promise(ctx.now) {
+                    promise.count(ctx);
+                    ctx.note(format!(
+                        "ignores RequestVote from {from} for term {term}: {}",
+                        promise.why()
+                    ));
+                    return;
+                }
             }
         }
         self.adopt_term(ctx, msg.term());
@@ -381,9 +418,13 @@ impl Server<Raft> for RaftServer {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: RaftTimer) {
+        self.applied_now.clear();
         self.maybe_compact(ctx);
         match timer {
             RaftTimer::Election if self.role != RaftRole::Leader => {
+                if self.postpone_campaign(ctx) {
+                    return;
+                }
                 if self.config.pre_vote {
                     self.start_pre_vote(ctx);
                 } else {
@@ -400,6 +441,7 @@ impl Server<Raft> for RaftServer {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Raft>, client: ClientId, request: RaftRequest) {
+        self.applied_now.clear();
         match request {
             RaftRequest::WhoLeads => {
                 let reply = match (self.role, self.leader) {
@@ -442,6 +484,29 @@ impl Server<Raft> for RaftServer {
 
     fn view(&self) -> NodeView {
         crate::protocols::raft::view::server_view(self)
+    }
+}
+
+/// Test-only setters: put a server in a state the checkers' tests need.
+#[cfg(test)]
+impl RaftServer {
+    /// Set the volatile indexes and the state machine.
+    pub(crate) fn set_applied(&mut self, commit: u64, applied: u64, state: KvState) {
+        self.commit_index = commit;
+        self.last_applied = applied;
+        self.state = state;
+    }
+    /// Lead (term unchanged).
+    pub(crate) fn set_leading(&mut self) {
+        self.role = RaftRole::Leader;
+    }
+    /// Entries from `from` on are acknowledged but not on stable storage.
+    pub(crate) fn set_unsynced_from(&mut self, from: Option<u64>) {
+        self.unsynced_from = from;
+    }
+    /// What the state machine applied during the last input.
+    pub(crate) fn set_applied_now(&mut self, applied: Vec<AppliedCommand>) {
+        self.applied_now = applied;
     }
 }
 

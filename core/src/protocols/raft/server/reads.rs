@@ -86,13 +86,18 @@ impl RaftServer {
         key: String,
     ) {
         // The leader must know the commit index of its term: until its no-op commits, waiting
-        // for the no-op to apply stands in for it.
-        let read_index = self.commit_index.max(self.lead.term_start);
+        // for the no-op to apply stands in for it (thesis §6.4, step 1).
+        let read_index = if self.mutant() == Some(Mutant::ReadIndexBeforeNoop) {
+            self.commit_index
+        } else {
+            self.commit_index.max(self.lead.term_start)
+        };
         let stale_ok = self.mutant() == Some(Mutant::StaleLeaderRead);
         let lease_ok = self.config.read_mode == ReadMode::Lease && ctx.now < self.lead.lease_until;
         if stale_ok || (lease_ok && read_index <= self.last_applied) {
             if lease_ok && !stale_ok {
                 ctx.note(format!("serves read of {key} under its lease"));
+                ctx.count("lease_reads");
             }
             let outcome = self.state.read(&key);
             ctx.send(
@@ -104,15 +109,18 @@ impl RaftServer {
             );
             return;
         }
-        // ReadIndex: a fresh heartbeat round must be acknowledged by a majority.
+        // ReadIndex: a fresh heartbeat round must be acknowledged by a majority (step 2).
+        let confirm = self.mutant() != Some(Mutant::ReadIndexWithoutHeartbeat);
         self.lead.reads.push(PendingRead {
             client,
             seq,
             key,
             read_index,
-            round: self.lead.round + 1,
+            round: if confirm { self.lead.round + 1 } else { 0 },
         });
-        self.heartbeat_round(ctx);
+        if confirm {
+            self.heartbeat_round(ctx);
+        }
         self.serve_reads(ctx);
     }
 }

@@ -5,7 +5,7 @@
 use super::{RaftRole, RaftServer};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
-use crate::protocols::raft::kv::Applied;
+use crate::protocols::raft::kv::{Applied, AppliedCommand, Command};
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
 use crate::protocols::raft::{Mutant, Raft};
 
@@ -134,7 +134,19 @@ impl RaftServer {
             let Some(entry) = self.durable.entry(index) else {
                 break;
             };
-            let applied = self.state.apply(&entry.command);
+            let sessions = self.mutant() != Some(Mutant::NoClientSessions);
+            let applied = self.state.apply_with(&entry.command, sessions);
+            match (&applied, &entry.command) {
+                (Applied::Fresh(_), Command::Client { client, seq, .. }) => {
+                    self.applied_now.push(AppliedCommand {
+                        index,
+                        client: *client,
+                        seq: *seq,
+                    });
+                }
+                (Applied::Duplicate(_), _) => ctx.count("duplicates_caught"),
+                _ => {}
+            }
             self.last_applied = index;
             if let Some((client, seq)) = self.lead.waiting.remove(&index) {
                 let outcome = match applied {
@@ -161,7 +173,7 @@ impl RaftServer {
             self.become_follower(ctx);
         }
         self.leader = Some(leader);
-        self.leader_contact = Some(ctx.now);
+        self.heard_leader_at = Some(ctx.now);
         self.reset_election_timer(ctx);
     }
 

@@ -9,7 +9,7 @@ use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
 use crate::protocols::raft::kv::Command;
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
-use crate::protocols::raft::{Raft, ReadMode};
+use crate::protocols::raft::{Mutant, Raft, ReadMode};
 
 impl RaftServer {
     pub(super) fn on_client_request(
@@ -44,11 +44,14 @@ impl RaftServer {
         }
         // Exactly once: a command already applied is answered from the session; one already
         // in the log waits for it (a retry or a network duplicate appends nothing new).
-        if let Some(s) = self.state.sessions.get(&from) {
+        let sessions = self.mutant() != Some(Mutant::NoClientSessions);
+        if let Some(s) = self.state.sessions.get(&from).filter(|_| sessions) {
             if seq < s.seq {
+                ctx.count("duplicates_caught");
                 return;
             }
             if seq == s.seq {
+                ctx.count("duplicates_caught");
                 let outcome = s.outcome.clone();
                 ctx.send(
                     from,
@@ -60,7 +63,8 @@ impl RaftServer {
                 return;
             }
         }
-        if self.lead.waiting.values().any(|w| *w == (from, seq)) {
+        if sessions && self.lead.waiting.values().any(|w| *w == (from, seq)) {
+            ctx.count("duplicates_caught");
             return;
         }
         self.durable.log.push(Entry {

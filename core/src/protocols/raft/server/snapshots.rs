@@ -8,7 +8,7 @@ use crate::kernel::types::NodeId;
 use crate::protocols::raft::kv::KvState;
 use crate::protocols::raft::msg::RaftMsg;
 use crate::protocols::raft::storage::SnapshotData;
-use crate::protocols::raft::Raft;
+use crate::protocols::raft::{Mutant, Raft};
 
 impl RaftServer {
     /// Fold the applied prefix into a snapshot once `snapshot_every` entries piled up (§7).
@@ -24,10 +24,14 @@ impl RaftServer {
         };
         let drop = usize::try_from(upto - self.durable.snapshot.last_index).unwrap_or(0);
         self.durable.log.drain(..drop.min(self.durable.log.len()));
+        let mut state = self.state.clone();
+        if self.mutant() == Some(Mutant::SnapshotForgetsSessions) {
+            state.sessions.clear();
+        }
         self.durable.snapshot = SnapshotData {
             last_index: upto,
             last_term: term,
-            state: self.state.clone(),
+            state,
         };
         if let Some(u) = self.unsynced_from {
             self.unsynced_from = Some(u.max(upto + 1));
@@ -83,11 +87,16 @@ impl RaftServer {
             last_term,
             state: state.clone(),
         };
-        self.state = state;
+        if self.mutant() != Some(Mutant::FollowerIgnoresSnapshotState) {
+            self.state = state;
+        }
         self.commit_index = last_index;
         self.last_applied = last_index;
         self.unsynced_from = None;
         ctx.count("snapshots_installed");
+        if !self.durable.snapshot.state.sessions.is_empty() {
+            ctx.count("snapshots_installed_with_sessions");
+        }
         ctx.note(format!(
             "installed snapshot up to {last_index}@{last_term} from {from}"
         ));

@@ -18,6 +18,10 @@ use crate::kernel::trace::Fnv64;
 use crate::kernel::types::{NodeId, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod state;
+
+pub use state::{APPLIED_STATE, EXACTLY_ONCE, SNAPSHOT_STATE};
+
 /// Name of the Election Safety property.
 pub const ELECTION_SAFETY: &str = "election-safety";
 /// Name of the vote safety property.
@@ -79,6 +83,21 @@ const PROPERTIES: &[CheckerInfo] = &[
         summary: "the committed prefix only grows and stays durably stored on a majority",
     },
     CheckerInfo {
+        name: EXACTLY_ONCE,
+        source: "Raft paper §8 (clients' serial numbers: a command already executed is not executed again); thesis §6.3",
+        summary: "each (client, sequence number) takes effect at most once on every server: only at the committed index where it first appears, re-applied there after a restart",
+    },
+    CheckerInfo {
+        name: APPLIED_STATE,
+        source: "Raft paper Figure 3 (State Machine Safety), §5.4.3 — checked on the applied state, not the log",
+        summary: "servers that applied the same number of entries hold the same state (key-value map and client sessions)",
+    },
+    CheckerInfo {
+        name: SNAPSHOT_STATE,
+        source: "Raft paper §7, Figure 12 (a snapshot replaces the committed entries it covers)",
+        summary: "a snapshot up to index i holds exactly the state that applying the committed entries 1..i produces",
+    },
+    CheckerInfo {
         name: LINEARIZABLE,
         source: "Herlihy & Wing 1990; Raft paper §8 and §6.4 (linearizable reads)",
         summary: "the clients' key-value history (timeouts indeterminate) is linearizable, per key",
@@ -106,6 +125,9 @@ struct LogTrack {
     truncations: Option<u64>,
     /// While leading: (term, log length, chain at that length) at the last observation.
     leading: Option<(u64, usize, u64)>,
+    /// How many entries of `chain` were on stable storage at the last observation — all of
+    /// them but for the `ack-before-persist` mutant. A crashed server keeps exactly these.
+    durable: usize,
 }
 
 /// History kept by Raft's checkers.
@@ -138,6 +160,8 @@ pub struct RaftChecker {
     settled_ops: BTreeMap<NodeId, usize>,
     /// Linearizability checks that ran out of budget.
     unknown: u64,
+    /// The reference state machine and what the state checks remember.
+    state: state::StateChecks,
 }
 
 impl RaftChecker {
@@ -185,6 +209,7 @@ impl RaftChecker {
             Vec::new()
         };
         track.truncations = Some(node.truncations());
+        track.durable = usize::try_from(node.durable_last_index()).unwrap_or(usize::MAX);
         let mut fresh = Vec::new();
         let mut beyond_commit = None;
         for k in valid..len {
@@ -361,19 +386,26 @@ impl RaftChecker {
             let from = self.committed.len();
             self.committed.extend_from_slice(&chain[from..upto]);
             self.committed_in.resize(upto, term);
+            self.state.extend(from, upto, node);
         }
-        // Committed is durable: the committed prefix stays on a majority of (durable) logs.
+        // Committed is durable: the committed prefix stays on a majority of logs — counting
+        // only what each server has on stable storage, so neither a running server's
+        // unpersisted entries nor a crashed server's pre-crash memory count (a crashed server's
+        // track holds its last observation, whose durable part is exactly what it kept).
         if grew || shrunk {
             let k = self.committed.len();
             if k > 0 {
                 let want = self.committed[k - 1];
+                let holds =
+                    |chain: &[u64], durable: usize| durable >= k && chain.get(k - 1) == Some(&want);
                 let others = self
                     .logs
                     .iter()
                     .enumerate()
-                    .filter(|(j, t)| *j != i && t.chain.get(k - 1) == Some(&want))
+                    .filter(|(j, t)| *j != i && holds(&t.chain, t.durable))
                     .count();
-                let holders = others + usize::from(chain.get(k - 1) == Some(&want));
+                let own = self.logs[i].durable;
+                let holders = others + usize::from(holds(chain, own));
                 let majority = node.cluster_size() / 2 + 1;
                 if holders < majority {
                     let detail = format!(
@@ -446,6 +478,7 @@ impl Checker<Raft> for RaftChecker {
 
         let shrunk = self.track_log(id, node, findings);
         self.check_log(id, node, shrunk, findings);
+        self.check_state(id, node, findings);
     }
 }
 
@@ -484,6 +517,209 @@ mod tests {
         // Reported once, not again after every later event.
         c.observe(Time(4), NodeId(0), &follower(0, 3, Some(2)), &mut f);
         assert_eq!(f.len(), 1);
+    }
+
+    use crate::checkers::linearizability::Op;
+    use crate::protocols::raft::kv::{AppliedCommand, Command, KvState};
+    use crate::protocols::raft::msg::Entry;
+    use crate::protocols::raft::storage::SnapshotData;
+
+    fn put(seq: u64, value: &str) -> Entry {
+        Entry {
+            term: 1,
+            command: Command::Client {
+                client: NodeId::client(0),
+                seq,
+                op: Op::Put {
+                    key: "x".into(),
+                    value: value.into(),
+                },
+            },
+        }
+    }
+
+    /// Server `id` of 3 in term 1 holding `log` (after a snapshot `snapshot`), committed and
+    /// applied up to `commit` with state machine `state`.
+    fn server(
+        id: u8,
+        log: Vec<Entry>,
+        snapshot: SnapshotData,
+        commit: u64,
+        state: KvState,
+    ) -> RaftServer {
+        let servers: Vec<NodeId> = (0..3).map(NodeId::from_index).collect();
+        let durable = Durable {
+            current_term: 1,
+            log,
+            snapshot,
+            ..Durable::default()
+        };
+        let mut s = <RaftServer as crate::kernel::node::Server<Raft>>::new(
+            NodeId(id),
+            &servers,
+            &RaftConfig::default(),
+            Some(durable),
+        );
+        s.set_applied(commit, commit, state);
+        s
+    }
+
+    fn state_after(entries: &[Entry]) -> KvState {
+        let mut s = KvState::default();
+        for e in entries {
+            s.apply(&e.command);
+        }
+        s
+    }
+
+    fn observe(c: &mut RaftChecker, s: RaftServer) -> Vec<Finding> {
+        let mut f = Vec::new();
+        let id = s.id();
+        c.observe(Time(1), id, &Actor::Server(s), &mut f);
+        f
+    }
+
+    /// A checker that saw n1 lead and commit `log` after n2 and n3 stored it.
+    fn committed(log: &[Entry]) -> RaftChecker {
+        let mut c = RaftChecker::default();
+        for id in [1, 2] {
+            let n = server(
+                id,
+                log.to_vec(),
+                SnapshotData::default(),
+                0,
+                KvState::default(),
+            );
+            let f = observe(&mut c, n);
+            assert!(f.is_empty(), "{f:?}");
+        }
+        let commit = log.len() as u64;
+        let mut n1 = server(
+            0,
+            log.to_vec(),
+            SnapshotData::default(),
+            commit,
+            state_after(log),
+        );
+        n1.set_leading();
+        let f = observe(&mut c, n1);
+        assert!(f.is_empty(), "{f:?}");
+        c
+    }
+
+    #[test]
+    fn committed_durable_counts_only_stable_storage() {
+        // n2 acknowledged entry 1 but has not persisted it (what a crash would lose); n3 has
+        // nothing. The leader n1 commits it: only one durable copy — not a majority of 3.
+        for (synced, caught) in [(false, true), (true, false)] {
+            let mut c = RaftChecker::default();
+            let mut n2 = server(
+                1,
+                vec![put(1, "a")],
+                SnapshotData::default(),
+                0,
+                KvState::default(),
+            );
+            if !synced {
+                n2.set_unsynced_from(Some(1));
+            }
+            assert!(observe(&mut c, n2).is_empty());
+            assert!(observe(
+                &mut c,
+                server(2, vec![], SnapshotData::default(), 0, KvState::default())
+            )
+            .is_empty());
+            let mut n1 = server(
+                0,
+                vec![put(1, "a")],
+                SnapshotData::default(),
+                1,
+                state_after(&[put(1, "a")]),
+            );
+            n1.set_leading();
+            let f = observe(&mut c, n1);
+            assert_eq!(
+                f.iter().any(|f| f.checker == COMMITTED_DURABLE),
+                caught,
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_command_applied_twice_is_caught_but_a_restart_reapplying_it_is_not() {
+        // The log holds c1#1 twice (a retry appended again); the second copy is a duplicate.
+        let log = vec![put(1, "a"), put(2, "b"), put(1, "a")];
+        let mut c = committed(&log);
+        let applied = |index, seq| AppliedCommand {
+            index,
+            client: NodeId::client(0),
+            seq,
+        };
+        // A restarted n2 re-applies index 1 and 2: the same indexes, not duplicates.
+        let mut n2 = server(
+            1,
+            log.clone(),
+            SnapshotData::default(),
+            2,
+            state_after(&log[..2]),
+        );
+        n2.set_applied_now(vec![applied(1, 1), applied(2, 2)]);
+        assert!(observe(&mut c, n2.clone()).is_empty());
+        // Applying the retry's second copy at index 3 is.
+        n2.set_applied(3, 3, state_after(&log));
+        n2.set_applied_now(vec![applied(3, 1)]);
+        let f = observe(&mut c, n2);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, EXACTLY_ONCE);
+        assert_eq!(
+            f[0].detail,
+            "n2 applied c1#1 again at index 3: it took effect at index 1 already"
+        );
+    }
+
+    #[test]
+    fn applied_states_and_snapshots_are_checked_against_each_other_and_the_log() {
+        let log = vec![put(1, "a"), put(2, "b")];
+        let mut c = committed(&log);
+        // n2 reached lastApplied 2 with a different map.
+        let mut wrong = state_after(&log);
+        wrong.data.insert("x".into(), "a".into());
+        let f = observe(
+            &mut c,
+            server(1, log.clone(), SnapshotData::default(), 2, wrong),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, APPLIED_STATE);
+        // n3 holds a snapshot of index 2 without the client sessions.
+        let mut forgot = state_after(&log);
+        forgot.sessions.clear();
+        let snapshot = SnapshotData {
+            last_index: 2,
+            last_term: 1,
+            state: forgot,
+        };
+        let f = observe(
+            &mut c,
+            server(2, vec![], snapshot.clone(), 2, state_after(&log)),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].checker, SNAPSHOT_STATE);
+        assert_eq!(
+            f[0].detail,
+            "n3's snapshot up to index 2 (1 keys, 0 client sessions) is not the state the committed entries 1..2 produce"
+        );
+        // The right snapshot passes.
+        let mut c2 = c.clone();
+        let good = SnapshotData {
+            state: state_after(&log),
+            ..snapshot
+        };
+        let n3 = server(2, vec![], good, 2, state_after(&log));
+        let mut f = Vec::new();
+        c2.state.checked.clear();
+        c2.observe(Time(2), NodeId(2), &Actor::Server(n3), &mut f);
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]
