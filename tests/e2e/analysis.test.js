@@ -176,3 +176,50 @@ test('a non-linearizable history: offending operations highlighted, one sentence
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('every protocol: the diagram grows, the history and metrics draw (screenshots light, dark, phone)', async () => {
+  const { page, errors } = await open(browser, server.url);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const protocols = await page.$$eval('select[aria-label="Protocol"] option', (os) => os.map((o) => o.value));
+  assert.ok(protocols.length >= 4, `protocols: ${protocols}`);
+  for (const protocol of protocols) {
+    await page.selectOption('select[aria-label="Protocol"]', protocol);
+    await until(page, ([sel, p]) => document.querySelector(sel)?.dataset.protocol === p, `${protocol} drawn`, 10000, [CANVAS, protocol]);
+    const before = Number(await page.getAttribute(CANVAS, 'data-messages'));
+    // Let the protocol's own client form send something, where it has one (an idle 2PC
+    // cluster sends nothing): the diagram grows with it.
+    const form = await page.$('form.client-form button[type="submit"], form.kv-form button[type="submit"], form.txn-form button[type="submit"]');
+    if (form) await form.click();
+    await until(page, ([sel, n]) => Number(document.querySelector(sel).dataset.messages) > n, `${protocol}: the diagram grows`, 30000, [CANVAS, before]);
+    assert.ok(await page.$('section[aria-label="Client history"]'), `${protocol}: the history pane`);
+    // A few seconds of run (faster), a second request, then a picture of the panes.
+    await page.evaluate(() => document.activeElement?.blur());
+    for (let i = 0; i < 12; i += 1) await page.keyboard.press(']');
+    await until(page, () => parseFloat(document.querySelector('.clock').textContent.replace(/[^0-9.]/g, '')) >= 3, `${protocol}: 3 s of run`, 60000);
+    if (form) await form.click();
+    await page.evaluate(() => document.activeElement?.blur());
+    await until(page, () => parseFloat(document.querySelector('.clock').textContent.replace(/[^0-9.]/g, '')) >= 6, `${protocol}: 6 s of run`, 60000);
+    await until(page, () => document.querySelectorAll('.pane-metrics .mx-chart').length > 0, `${protocol}: the charts`, 30000);
+    await page.keyboard.press(' ');
+    await page.locator('section.analysis').screenshot({ path: path.join(ARTIFACTS, `analysis-${protocol}.png`) });
+    await page.keyboard.press(' ');
+  }
+  // Raft again, in dark mode and at phone width (the panes stack).
+  await page.selectOption('select[aria-label="Protocol"]', protocols[0]);
+  await until(page, ([sel, p]) => document.querySelector(sel)?.dataset.protocol === p, 'Raft again', 10000, [CANVAS, protocols[0]]);
+  for (let i = 0; i < 12; i += 1) await page.keyboard.press(']');
+  await page.click('form.client-form button[type="submit"]');
+  await page.evaluate(() => document.activeElement?.blur());
+  await until(page, () => parseFloat(document.querySelector('.clock').textContent.replace(/[^0-9.]/g, '')) >= 4, '4 s of run', 60000);
+  await page.keyboard.press(' ');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await until(page, (sel) => document.querySelector(sel).dataset.theme === 'dark', 'the dark diagram', 5000, CANVAS);
+  await page.locator('section.analysis').screenshot({ path: path.join(ARTIFACTS, 'analysis-dark.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('section.analysis').screenshot({ path: path.join(ARTIFACTS, 'analysis-phone-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await until(page, (sel) => document.querySelector(sel).dataset.theme === 'light', 'the light diagram', 5000, CANVAS);
+  await page.locator('section.analysis').screenshot({ path: path.join(ARTIFACTS, 'analysis-phone.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

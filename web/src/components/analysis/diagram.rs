@@ -178,9 +178,15 @@ fn frame(
         hover: s.ui.hover_msg,
         selected: selected(&s),
     };
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let started = perf.as_ref().map(web_sys::Performance::now);
     let sc = scene(&input, &vp);
     if let Some((ctx, _, _)) = context(canvas, dpr) {
         paint(&ctx, &sc, if v.dark { &DARK } else { &LIGHT }, dpr);
+    }
+    // What this repaint cost (scene + paint, ms): read by `cargo xtask bench`'s diagram section.
+    if let (Some(perf), Some(started)) = (perf, started) {
+        let _ = canvas.set_attribute("data-draw-ms", &format!("{:.3}", perf.now() - started));
     }
     // For tests and tools: what is drawn, and a message one can click.
     let probe = sc
@@ -212,6 +218,8 @@ fn frame(
         &s.analysis.index.arrows().len().to_string(),
     );
     let _ = canvas.set_attribute("data-entries", &s.analysis.index.len().to_string());
+    let _ = canvas.set_attribute("data-protocol", s.engine.playground().protocol());
+    let _ = canvas.set_attribute("data-theme", if v.dark { "dark" } else { "light" });
     let _ = canvas.set_attribute(
         "data-lod",
         if sc.lod == Lod::Arrows {

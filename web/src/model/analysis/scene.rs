@@ -465,6 +465,8 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
         .map(|k| k * step)
         .filter(|t| (*t as f64) >= t0 && (*t as f64) <= t1)
         .map(|t| (view.y(t as f64), time_label(t)))
+        // A label is centred on its line: one just under the lane names would be cut by them.
+        .filter(|(y, _)| *y >= HEAD + 6.0)
         .collect();
 
     // Messages, or their density.
