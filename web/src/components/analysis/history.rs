@@ -83,7 +83,13 @@ fn key_block(view: &HistoryView, k: &KeyView, t0: u64, now: u64) -> Html {
             .map(|(_, i)| *i)
             .collect()
     };
-    let t1 = now.max(t0 + 1);
+    // Up to now, or to the last answer if a history reaches past it (an injected one).
+    let last = shown
+        .iter()
+        .filter_map(|i| ops[*i].returned)
+        .max()
+        .unwrap_or(0);
+    let t1 = now.max(last).max(t0 + 1);
     let height = k.clients.len() as f64 * LANE + 8.0;
     let lanes: Html = k
         .clients
@@ -171,7 +177,7 @@ fn key_block(view: &HistoryView, k: &KeyView, t0: u64, now: u64) -> Html {
     html! {
         <section class={classes!("hv-key", matches!(k.status, KeyStatus::NotLinearizable { .. }).then_some("bad"))}
             aria-label={format!("key {}", k.key)} data-key={k.key.clone()}>
-            <h3>{format!("key {}", k.key)}<span class="muted">{format!(" · {} operations", k.ops.len())}</span></h3>
+            <h3>{format!("key {}", k.key)}<span class="muted">{format!(" · {} operation{}", k.ops.len(), if k.ops.len() == 1 { "" } else { "s" })}</span></h3>
             { verdict_line(k) }
             <svg class="hv-svg" viewBox={format!("0 0 {W} {height:.0}")} role="img"
                 aria-label={format!("Operations on key {} per client over time", k.key)}>
@@ -303,7 +309,7 @@ pub fn body(view: &HistoryView, now: u64) -> Html {
                 <span class="hv-key-sw failed"></span>{" ✗ failed "}
                 <span class="hv-key-sw indeterminate"></span>{" ? no answer "}
                 <span class="hv-key-sw pending"></span>{" in progress "}
-                <span class="hv-key-sw offending"></span>{" ! offending"}
+                <span class="hv-key-sw offending"></span>{"\u{a0}!\u{a0}offending"}
             </p>
             {keys}
             if !h.txns.is_empty() {
