@@ -6,10 +6,10 @@
 //! never merely because a frame passed. Per-frame motion (messages, timer arcs) is drawn on a
 //! canvas by [`crate::dom::canvas`].
 
-use crate::components::analysis::{self, AnalysisCtx};
 use crate::components::region::Region;
 use crate::components::{
-    banner, controls, exchange, explain, graph, help, legend, log, side, status, timeline, topbar,
+    analysis, banner, controls, exchange, explain, graph, help, legend, log, side, status,
+    timeline, topbar,
 };
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
@@ -71,6 +71,7 @@ pub fn app() -> Html {
                         drops: &s.drops,
                         wall: t,
                         groups: &islands,
+                        highlight: s.ui.hover_msg,
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
@@ -88,6 +89,15 @@ pub fn app() -> Html {
                 dispatch.emit(Action::OpenFragment(current_fragment()));
             });
             move || drop(listener)
+        });
+    }
+
+    // Debug builds only: the history hook for the end-to-end tests.
+    #[cfg(debug_assertions)]
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            crate::dom::debug::install_history_hook(dispatch);
         });
     }
 
@@ -129,21 +139,12 @@ pub fn app() -> Html {
     let present = s.ui.panes.present;
     let kept: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();
     let net = current_net(&s.ui.net0, s.engine.marks(), pg.now());
-    let analysis_body = (s.ui.analysis.open && !present).then(|| {
-        analysis::view(&AnalysisCtx {
-            snap: &snap,
-            engine: &s.engine,
-            look,
-            panel,
-            selected: s.ui.selected,
-            ui: &s.ui.analysis,
-            dispatch: &dispatch,
-        })
-    });
+    let analysis_body =
+        (s.analysis.open && !present).then(|| analysis::view(&s, &state, &dispatch));
     let class = classes!(
         "app",
         present.then_some("present"),
-        s.ui.analysis.open.then_some("analysis-open"),
+        s.analysis.open.then_some("analysis-open"),
         (!s.ui.panes.log_open).then_some("log-closed")
     );
     html! {
@@ -160,7 +161,7 @@ pub fn app() -> Html {
                 </div>
             </main>
             if !present {
-                <Region open={s.ui.analysis.open} height={s.ui.analysis.height} dispatch={dispatch.clone()}>
+                <Region open={s.analysis.open} height={s.analysis.height} dispatch={dispatch.clone()}>
                     { analysis_body.unwrap_or_default() }
                 </Region>
                 <aside class="side" aria-label="Side panel">

@@ -2,6 +2,7 @@
 
 use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
+use crate::model::analysis::AnalysisAction;
 use crate::model::state::Ui;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::run::playground::TraceLine;
@@ -70,10 +71,21 @@ pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
             let node = l.node.map(|n| n.index());
             let onclick = dispatch.reform(move |_| Action::Select(node));
             let cat = format!("{:?}", l.category).to_lowercase();
-            let hl = ui.highlight == Some(l.index);
+            let hl = ui.highlight == Some(l.index)
+                || (ui.hover_msg.is_some() && l.msg == ui.hover_msg);
+            // Hovering a message's line highlights its arrow on the space-time diagram.
+            let (onmouseenter, onmouseleave) = match l.msg {
+                Some(m) => (
+                    Some(dispatch.reform(move |_: MouseEvent| {
+                        Action::Analysis(AnalysisAction::Hover(Some(m)))
+                    })),
+                    Some(dispatch.reform(|_: MouseEvent| Action::Analysis(AnalysisAction::Hover(None)))),
+                ),
+                None => (None, None),
+            };
             html! {
                 <li key={l.index} class={classes!("line", format!("cat-{}", cat), hl.then_some("highlight"))}
-                    data-category={cat.clone()} {onclick}>{l.text.clone()}</li>
+                    data-category={cat.clone()} {onclick} {onmouseenter} {onmouseleave}>{l.text.clone()}</li>
             }
         })
         .collect();

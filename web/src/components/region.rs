@@ -1,6 +1,6 @@
 //! The analysis region's frame under the stage: a header that opens and closes it, a resize
 //! handle (drag it, or focus it and use ↑/↓, PageUp/PageDown), and a body of the chosen height
-//! that holds whatever `components::analysis::view` draws (see the contract there).
+//! that holds the analysis panes (`components::analysis::view`).
 
 use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
@@ -71,7 +71,7 @@ pub fn region(p: &Props) -> Html {
             if let Some(by) = resize_key(&e.key()) {
                 e.prevent_default();
                 e.stop_propagation();
-                analysis.emit(AnalysisAction::ResizeBy(by));
+                analysis.emit(AnalysisAction::Resize(by));
             }
         })
     };
@@ -107,7 +107,7 @@ pub fn region(p: &Props) -> Html {
         Callback::from(move |_: PointerEvent| {
             if let Some((_, h0, h)) = drag.borrow_mut().take() {
                 if h != h0 {
-                    analysis.emit(AnalysisAction::Resize(h));
+                    analysis.emit(AnalysisAction::SetHeight(h));
                 }
             }
         })

@@ -53,6 +53,8 @@ pub struct Frame<'a> {
     pub wall: f64,
     /// The network's islands (nodes sit where the SVG draws them).
     pub groups: &'a [Vec<NodeId>],
+    /// The message to ring (hovered on the space-time diagram or in the log).
+    pub highlight: Option<netsplit_core::MsgId>,
 }
 
 /// Paints one frame; remembers the canvas size and user preferences between frames.
@@ -68,6 +70,8 @@ pub struct CanvasPainter {
     dark: bool,
     reduced_motion: bool,
     checked_prefs_at: f64,
+    /// The message hovered on the space-time diagram (ringed).
+    highlight: Option<netsplit_core::MsgId>,
 }
 
 fn media(query: &str) -> bool {
@@ -147,7 +151,9 @@ impl CanvasPainter {
             drops,
             wall,
             groups,
+            highlight,
         } = frame;
+        self.highlight = highlight;
         self.prepare(canvas, wall);
         let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
         if fresh {
@@ -198,6 +204,7 @@ impl CanvasPainter {
         vt: f64,
         pal: &Palette,
     ) {
+        let highlight = self.highlight == Some(m.id);
         let (Some((a, ra)), Some((b, rb))) = (pts.at(m.from), pts.at(m.to)) else {
             return;
         };
@@ -211,6 +218,14 @@ impl CanvasPainter {
             f = if f < 0.5 { 0.0 } else { 1.0 };
         }
         let p = lerp(start, end, f);
+        if highlight {
+            // Linked from the space-time diagram: a ring around the message.
+            ctx.set_stroke_style_str(pal.ink);
+            ctx.set_line_width(2.5);
+            ctx.begin_path();
+            ctx.arc(p.x, p.y, 14.0, 0.0, std::f64::consts::TAU).ok();
+            ctx.stroke();
+        }
         let drawn = message(look, m.kind);
         let color = color_hex(drawn.color, pal.dark);
         ctx.set_global_alpha(if m.doomed { 0.35 } else { 1.0 });

@@ -125,6 +125,15 @@ pub enum DomEffect {
     },
     /// Put this text on the clipboard.
     CopyToClipboard(String),
+    /// Download this text as a file.
+    Download {
+        /// File name.
+        name: String,
+        /// MIME type.
+        mime: &'static str,
+        /// Contents.
+        text: String,
+    },
 }
 
 /// A line for the status strip.

@@ -72,6 +72,9 @@ pub struct Engine {
     /// Bumped whenever the history on screen may have changed in the past (a fork, an edit,
     /// a branch switch): what was looked up about a past moment is stale then.
     epoch: u64,
+    /// How many times the trace was rewritten rather than cut back or extended (a branch
+    /// switch, an edited schedule): views that index the trace start over then.
+    rewrites: u64,
 }
 
 impl Engine {
@@ -89,6 +92,7 @@ impl Engine {
             manual: None,
             mark: None,
             epoch: 0,
+            rewrites: 0,
         })
     }
 
@@ -265,6 +269,14 @@ impl Engine {
         lines
     }
 
+    /// How many times the trace was rewritten (not just cut back to now or extended): a branch
+    /// switch or an edited schedule. Between two rewrites, the trace at any moment is a prefix
+    /// of the trace at any later moment. Unlike [`Engine::epoch`], a fork does not count: it
+    /// only cuts the trace back to now and extends it.
+    pub fn rewrites(&self) -> u64 {
+        self.rewrites
+    }
+
     /// Whether time jumped since the last call (the log must start over); clears the flag.
     pub fn take_jumped(&mut self) -> bool {
         std::mem::take(&mut self.jumped)
@@ -353,6 +365,7 @@ impl Engine {
                 self.epoch += 1;
                 self.playing = false;
                 self.mark = None;
+                self.rewrites += 1;
                 self.jumped_to_now();
                 let number = self.branches().get(index).map_or(0, |b| b.number);
                 Ok(Some(format!("switched to branch {number}")))
@@ -365,6 +378,7 @@ impl Engine {
                 self.playing = false;
                 let edited = self.timeline.move_mark(index, Time(to))?;
                 self.epoch += 1;
+                self.rewrites += 1;
                 // The moved mark keeps the selection at its new place in the schedule.
                 self.mark = self
                     .marks()
@@ -394,6 +408,7 @@ impl Engine {
                     .unwrap_or_default();
                 let edited = self.timeline.remove_mark(index)?;
                 self.epoch += 1;
+                self.rewrites += 1;
                 self.mark = None;
                 self.jumped_to_now();
                 Ok(Some(edited_note(edited, &format!("removed {what}"), self)))

@@ -3,6 +3,9 @@
 //! touches the DOM itself, so every branch is tested natively (`model/tests.rs`).
 
 use crate::model::action::{Action, DomEffect, Notice};
+use crate::model::analysis::history::{HistoryOp, KeyStatus};
+use crate::model::analysis::metrics::{csv, marked_stale, metrics, Metrics};
+use crate::model::analysis::{AnalysisAction, HistoryView};
 use crate::model::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::model::form::WHOLE_FORM;
 use crate::model::keys::Command;
@@ -115,11 +118,6 @@ impl State {
                 }));
             }
             Action::ToggleLog => self.ui.panes.log_open = !self.ui.panes.log_open,
-            Action::Analysis(a) => {
-                if let Some(text) = self.ui.analysis.handle(a, &mut self.engine) {
-                    self.ui.notice = Some(Notice::info(text));
-                }
-            }
             Action::GoBack(index) => {
                 if !self.go_back(index) {
                     self.ui.notice = Some(Notice::error(
@@ -191,9 +189,61 @@ impl State {
                 }
             }
             Action::Submit(form) => self.submit(form),
+            Action::Analysis(a) => {
+                if let Some(effect) = self.analysis_action(a) {
+                    effects.push(effect);
+                }
+            }
         }
         self.refresh(wall_now);
         effects
+    }
+
+    /// Carry out an analysis action; a CSV export becomes a download.
+    fn analysis_action(&mut self, action: AnalysisAction) -> Option<DomEffect> {
+        match action {
+            AnalysisAction::ExportCsv => {
+                let panel = self.panel();
+                let view = self.analysis.history(&self.engine, panel);
+                let now = self.engine.playground().now().0;
+                let m = self.metrics(&view, now);
+                Some(DomEffect::Download {
+                    name: format!(
+                        "netsplit-metrics-{}-seed{}.csv",
+                        self.ui.protocol, self.ui.seed
+                    ),
+                    mime: "text/csv",
+                    text: csv(&m),
+                })
+            }
+            AnalysisAction::Hover(m) => {
+                self.ui.hover_msg = m;
+                self.analysis.handle(AnalysisAction::Hover(m));
+                None
+            }
+            other => {
+                self.analysis.handle(other);
+                None
+            }
+        }
+    }
+
+    /// The metrics up to `now` (stale reads: the store's marks, or the reads among a
+    /// non-linearizable key's offending operations).
+    pub fn metrics(&self, view: &HistoryView, now: u64) -> Metrics {
+        let offending: std::collections::BTreeSet<usize> = view
+            .keys
+            .iter()
+            .flat_map(|k| match &k.status {
+                KeyStatus::NotLinearizable { offending, .. } => offending.clone(),
+                _ => Default::default(),
+            })
+            .collect();
+        let ops = &view.history.ops;
+        let stale = |i: usize, op: &HistoryOp| {
+            marked_stale(op) || (offending.contains(&i) && op.label.starts_with("get "))
+        };
+        metrics(&self.analysis.index, ops, &stale, now)
     }
 
     /// What a shortcut does with the current selection (`None`: it needs one).

@@ -2,7 +2,7 @@
 //! state ([`Ui`]), plus when the DOM should render. [`crate::model::reducer`] changes it.
 
 use crate::model::action::Notice;
-use crate::model::analysis::AnalysisUi;
+use crate::model::analysis::Analysis;
 use crate::model::engine::Engine;
 use crate::model::explain::{Explained, Explanation, Lookups};
 use crate::model::form::Forms;
@@ -75,6 +75,8 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// Highlighted trace line.
     pub highlight: Option<usize>,
+    /// The message under the pointer (space-time diagram or log): its lines are highlighted.
+    pub hover_msg: Option<netsplit_core::MsgId>,
     /// The share link on display, if the share dialog is open.
     pub share: Option<String>,
     /// Name of the gallery scenario running, if one is.
@@ -93,8 +95,6 @@ pub struct Ui {
     pub forms: Forms,
     /// The side panel's tab, presentation mode, the log's state.
     pub panes: Panes,
-    /// The analysis region's state (see `model::analysis`).
-    pub analysis: AnalysisUi,
     /// A share link that could not be opened, with the reason (shown in a banner under the top
     /// bar until dismissed).
     pub link_error: Option<String>,
@@ -190,6 +190,8 @@ pub struct State {
     pub drops: Vec<DropMark>,
     /// UI-only state.
     pub ui: Ui,
+    /// The analysis section: the trace indexed for the space-time diagram, its filters, panes.
+    pub analysis: Analysis,
     /// The page's address (without fragment), for share links.
     pub(crate) base_url: String,
     /// Sessions put aside, the most recent last.
@@ -279,7 +281,10 @@ impl State {
         let net = setup::current_net(&net0, engine.marks(), engine.playground().now());
         let mut forms = setup::forms(scenario.seed, &net);
         forms.extend(panel_for(protocol).forms(engine.playground()));
+        let mut analysis = Analysis::new(&engine);
+        analysis.sync(&engine, panel_for(protocol));
         let mut state = State {
+            analysis,
             signature: Signature::of(&snapshot),
             snapshot,
             dirty: false,
@@ -308,7 +313,7 @@ impl State {
     }
 
     /// Move what outlives a session from this page into `fresh`: log filters, the legend,
-    /// presentation mode, the log's and the analysis region's state, the address. The side
+    /// presentation mode, the log's state, the analysis region's layout, the address. The side
     /// panel goes back to its Node tab.
     fn carry_over(&mut self, fresh: &mut State) {
         fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
@@ -317,7 +322,7 @@ impl State {
             tab: Tab::Node,
             ..self.ui.panes.clone()
         };
-        fresh.ui.analysis = self.ui.analysis.clone();
+        fresh.analysis.keep_layout(&self.analysis);
         fresh.base_url = self.base_url.clone();
         fresh.trace_epoch = self.trace_epoch + 1;
     }
@@ -467,6 +472,8 @@ impl State {
             self.log.drain(..cut);
         }
         self.snapshot = Rc::new(self.engine.snapshot());
+        let panel = self.panel();
+        self.analysis.sync(&self.engine, panel);
         if self.explain_due {
             self.explain();
         }

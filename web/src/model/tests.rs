@@ -864,9 +864,9 @@ fn tabs_presentation_and_the_log_are_page_state() {
         Action::Analysis(crate::model::analysis::AnalysisAction::SetOpen(true)),
         0.0,
     );
-    assert!(s.ui.analysis.open);
+    assert!(s.analysis.open);
     s.handle(Action::SwitchProtocol(RAFT.into()), 0.0);
-    assert!(s.ui.analysis.open, "the region's state outlives sessions");
+    assert!(s.analysis.open, "the region's state outlives sessions");
 }
 
 #[test]

@@ -14,6 +14,8 @@ pub mod pbft;
 pub mod raft;
 
 use crate::model::action::Action;
+use crate::model::analysis::history::ClientHistory;
+use crate::model::analysis::index::Mark;
 use crate::model::explain::{Explained, Explanation};
 use crate::model::form::{Form, Forms, Invalid, WHOLE_FORM};
 use netsplit_core::kernel::node::{Durable, Model};
@@ -131,6 +133,20 @@ pub trait Panel: Sync {
     /// Legend lines of its own (after the ones every protocol gets from its `Look`).
     fn legend_extras(&self) -> Html {
         Html::default()
+    }
+
+    /// The clients' operations (and, for transaction protocols, the transactions), from typed
+    /// state, for the history pane; and what they are checked against.
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        let _ = pg;
+        ClientHistory::default()
+    }
+
+    /// What trace entry `index` reports for the space-time diagram's ticks — a commit index
+    /// announced, a transaction decided — read from the typed trace entry (never its text).
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        let _ = (pg, index);
+        None
     }
 
     /// Its forms, with their initial values for this session.

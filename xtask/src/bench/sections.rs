@@ -101,6 +101,12 @@ pub const SECTIONS: &[Section] = &[
         run: seek,
     },
     Section {
+        name: "diagram",
+        about: "space-time diagram repaint cost while scrolling a 10-minute run; session memory",
+        tools: BROWSER,
+        run: diagram,
+    },
+    Section {
         name: "simulator",
         about: "events/s per protocol: native, wasm in Node.js and in Chromium; trace hashes",
         tools: &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium],
@@ -453,6 +459,11 @@ fn seek(ctx: &mut Ctx) -> Result<Outcome, String> {
         "chromium": chromium,
     })
     .into())
+}
+
+fn diagram(ctx: &mut Ctx) -> Result<Outcome, String> {
+    ctx.page()?;
+    Ok(ctx.node("diagram", &[])?.into())
 }
 
 fn simulator(ctx: &mut Ctx) -> Result<Outcome, String> {

@@ -4,11 +4,14 @@
 //! (`Session<AtomicCommit>`).
 
 pub mod forms;
+pub mod history;
 
 use super::{clients, names, server, session, Panel, PanelCtx, ServerState, Submitted};
 use crate::components::form::{field, form};
 use crate::components::icons::{self, Icon};
 use crate::components::tables::grid;
+use crate::model::analysis::history::ClientHistory;
+use crate::model::analysis::index::Mark;
 use crate::model::form::{Form, Invalid};
 use netsplit_core::protocols::atomic_commit::msg::PState;
 use netsplit_core::protocols::atomic_commit::node::{CommitDurable, LogRec, Phase2};
@@ -351,6 +354,16 @@ impl Panel for AtomicCommitPanel {
         html! {
             <li>{ icons::icon(Icon::Blocked) }{" blocked: a prepared participant that asked for the decision and heard nothing — it holds its locks"}</li>
         }
+    }
+
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        session::<AtomicCommit>(pg)
+            .map(history::history)
+            .unwrap_or_default()
+    }
+
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        history::mark(session::<AtomicCommit>(pg)?, index)
     }
 
     fn forms(&self, pg: &dyn Playground) -> Vec<(&'static str, Form)> {

@@ -3,10 +3,12 @@
 //! store's typed state (`Session<Dynamo>`).
 
 pub mod forms;
+pub mod history;
 pub mod views;
 
 use super::{clients, session, Panel, PanelCtx, Submitted};
 use crate::components::form::{field, form};
+use crate::model::analysis::history::ClientHistory;
 use crate::model::form::{Form, Invalid};
 use netsplit_core::protocols::dynamo::compare::CompareTable;
 use netsplit_core::protocols::dynamo::{Dynamo, PROTOCOL};
@@ -140,6 +142,12 @@ impl Panel for DynamoPanel {
                 { cap(ctx) }
             </section>
         }
+    }
+
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        session::<Dynamo>(pg)
+            .map(history::history)
+            .unwrap_or_default()
     }
 
     fn forms(&self, _pg: &dyn Playground) -> Vec<(&'static str, Form)> {

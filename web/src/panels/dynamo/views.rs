@@ -19,7 +19,7 @@ use yew::prelude::*;
 const RESULTS: usize = 40;
 
 /// The store of server `id` (its disk while crashed).
-fn store_of(s: &Session<Dynamo>, id: NodeId) -> Option<&Store> {
+pub(crate) fn store_of(s: &Session<Dynamo>, id: NodeId) -> Option<&Store> {
     match server(s, id)? {
         ServerState::Live(k) => Some(k.store()),
         ServerState::Crashed(d) => Some(&d.store),

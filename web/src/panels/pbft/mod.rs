@@ -11,8 +11,13 @@ pub mod views;
 use super::{clients as client_actors, server, session, Panel, PanelCtx, ServerState, Submitted};
 use crate::components::form::{field, form};
 use crate::components::tables::grid;
+use crate::model::analysis::history::{op_of_event, Check, ClientHistory};
+use crate::model::analysis::index::Mark;
 use crate::model::form::{Form, Invalid};
-use netsplit_core::protocols::pbft::{max_faulty, Behaviour, Pbft, PbftOp, Replica, PROTOCOL};
+use netsplit_core::kernel::trace::TraceEvent;
+use netsplit_core::protocols::pbft::{
+    max_faulty, Behaviour, Pbft, PbftMsg, PbftOp, Replica, PROTOCOL,
+};
 use netsplit_core::run::playground::Session;
 use netsplit_core::run::registry::Protocol;
 use netsplit_core::{NodeId, Playground};
@@ -325,6 +330,47 @@ impl Panel for PbftPanel {
         }
     }
 
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        let Some(s) = session::<Pbft>(pg) else {
+            return ClientHistory::default();
+        };
+        let mut ops: Vec<_> = histories(s)
+            .into_iter()
+            .flat_map(|(id, ops)| {
+                // The checker's client numbers: c1 is 1.
+                let number = id.client_index().map_or(0, |k| k as u32 + 1);
+                ops.iter()
+                    .map(move |o| op_of_event(id, o.event(number), o.gave_up))
+            })
+            .collect();
+        ops.sort_by_key(|o| (o.invoked, o.client));
+        ClientHistory {
+            ops,
+            check: Check::Linearizability,
+            txns: Vec::new(),
+        }
+    }
+
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        // A replica announces each checkpoint it takes: the first announcement of a sequence
+        // number marks it on the sender's lane.
+        let entry = session::<Pbft>(pg)?.sim().trace().get(index)?;
+        match &entry.event {
+            TraceEvent::Send {
+                from,
+                msg: PbftMsg::Checkpoint(c),
+                duplicate: false,
+                ..
+            } => Some(Mark {
+                node: *from,
+                family: "checkpoint",
+                key: c.seq,
+                label: format!("checkpoint {}", c.seq),
+            }),
+            _ => None,
+        }
+    }
+
     fn legend_extras(&self) -> Html {
         html! {
             <>
@@ -405,6 +451,18 @@ mod tests {
         let line = views::op_line(c, &h[0]);
         assert!(line.starts_with("c1 #1 put x 1 → ok in "), "{line}");
         assert!(h[0].agreeing.len() >= 2, "f + 1 = 2 matching replies");
+        // The analysis region's client history: the same operation, answered, checked for
+        // linearizability; the checkpoint announcements (if any) are ticks on the diagram.
+        let history = PbftPanel.history(pg.as_ref());
+        assert_eq!(history.check, Check::Linearizability);
+        assert_eq!(history.ops.len(), 1);
+        let op = &history.ops[0];
+        assert_eq!((op.client, op.label.as_str()), (c, "put x 1"));
+        assert_eq!(op.status, crate::model::analysis::history::OpStatus::Ok);
+        assert!(op.returned.is_some_and(|r| r >= op.invoked));
+        assert!((0..pg.trace_len()).all(|i| PbftPanel
+            .trace_mark(pg.as_ref(), i)
+            .is_none_or(|m| m.family == "checkpoint")));
         assert_eq!(
             PbftPanel.lead_line(pg.as_ref()),
             "n1 is primary of view 0 · n = 4, f = 1 · no faulty replicas"

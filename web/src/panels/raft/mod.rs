@@ -9,11 +9,14 @@ pub mod forms;
 pub mod log_strip;
 
 use super::{clients as client_actors, server, session, Before, Panel, PanelCtx, Submitted};
+use crate::model::analysis::history::{op_of_event, Check, ClientHistory};
+use crate::model::analysis::index::Mark;
 use crate::model::explain::Explained;
 use crate::model::form::{Form, Invalid};
 use fate::{FateIndex, Holder};
 use netsplit_core::kernel::node::Server as _;
-use netsplit_core::protocols::raft::{ClientOp, Raft, PROTOCOL};
+use netsplit_core::kernel::trace::TraceEvent;
+use netsplit_core::protocols::raft::{ClientOp, Raft, RaftMsg, PROTOCOL};
 use netsplit_core::run::playground::Session;
 use netsplit_core::run::registry::Protocol;
 use netsplit_core::{NodeId, Playground};
@@ -201,6 +204,47 @@ impl Panel for RaftPanel {
         let start = elections::window_start(trace, lead);
         let (stories, fires) = elections::stories(trace.iter_from(start));
         elections::explain(&stories, &fires, sim.cluster_size(), before)
+    }
+
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        let Some(s) = session::<Raft>(pg) else {
+            return ClientHistory::default();
+        };
+        let mut ops: Vec<_> = histories(s)
+            .into_iter()
+            .flat_map(|(id, ops)| {
+                // The checker's client numbers: c1 is 1.
+                let number = id.client_index().map_or(0, |k| k as u32 + 1);
+                ops.iter()
+                    .map(move |o| op_of_event(id, o.event(number), o.gave_up))
+            })
+            .collect();
+        ops.sort_by_key(|o| (o.invoked, o.client));
+        ClientHistory {
+            ops,
+            check: Check::Linearizability,
+            txns: Vec::new(),
+        }
+    }
+
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        // A leader announces its commit index in every AppendEntries: the first time a higher
+        // one is announced anywhere, entries up to it just became committed.
+        let entry = session::<Raft>(pg)?.sim().trace().get(index)?;
+        match &entry.event {
+            TraceEvent::Send {
+                from,
+                msg: RaftMsg::AppendEntries { leader_commit, .. },
+                duplicate: false,
+                ..
+            } if *leader_commit > 0 => Some(Mark {
+                node: *from,
+                family: "commit",
+                key: *leader_commit,
+                label: format!("commit {leader_commit}"),
+            }),
+            _ => None,
+        }
     }
 
     fn forms(&self, pg: &dyn Playground) -> Vec<(&'static str, Form)> {
