@@ -74,7 +74,10 @@ test('the space-time diagram appears, grows, links hover to the log and seeks on
   await page.keyboard.press(' ');
   await until(page, (sel) => document.querySelector(sel).dataset.probe, 'a message to point at', 5000, CANVAS);
   const [x, y, sent, end, id] = (await page.getAttribute(CANVAS, 'data-probe')).split(',').map(Number);
-  const box = await page.locator(CANVAS).boundingBox();
+  // The probe is in the canvas's own coordinates (pointer events' offsetX/Y), inside its border.
+  const outer = await page.locator(CANVAS).boundingBox();
+  const [left, top] = await page.$eval(CANVAS, (c) => [c.clientLeft, c.clientTop]);
+  const box = { x: outer.x + left, y: outer.y + top };
   await page.mouse.move(box.x + x, box.y + y);
   await until(page, (m) => document.querySelector('.st-tip')?.textContent.includes(` m${m} `), 'the tooltip', 5000, id);
   const tip = await page.textContent('.st-tip');
@@ -137,6 +140,40 @@ test('both exports download: the diagram as SVG, the metrics as CSV', async () =
     const text = fs.readFileSync(await download.path(), 'utf8');
     assert.ok(check(text), `${button}: ${text.slice(0, 120)}`);
   }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the diagram and the other panes resize against each other, by keys and by dragging', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await region(page);
+  const widths = () => page.evaluate(() => [
+    document.querySelector('.analysis-main').getBoundingClientRect().width,
+    document.querySelector('.analysis-side').getBoundingClientRect().width,
+  ]);
+  const [main0, side0] = await widths();
+  const handle = page.getByRole('separator', { name: /diagram against the other panes/ });
+  const now0 = Number(await handle.getAttribute('aria-valuenow'));
+  await handle.focus();
+  // Two arrow steps and a page step: 2 + 2 + 8 points of the width.
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('PageUp');
+  await until(page, (n) => Number(document.querySelector('.an-split').getAttribute('aria-valuenow')) === n + 12, 'the handle moved', 5000, now0);
+  const [main1, side1] = await widths();
+  assert.ok(main1 > main0 + 40 && side1 < side0 - 40, `keys: ${main0}/${side0} → ${main1}/${side1}`);
+  // Drag it 150 px left: the diagram narrows past where it started.
+  const box = await handle.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await until(page, (n) => Number(document.querySelector('.an-split').getAttribute('aria-valuenow')) < n, 'the drag committed', 5000, now0);
+  const [main2] = await widths();
+  assert.ok(main2 < main0 - 20, `drag: ${main0} → ${main2}`);
+  // The canvas follows its column.
+  const canvasWidth = await page.$eval(CANVAS, (c) => c.getBoundingClientRect().width);
+  assert.ok(canvasWidth <= main2 + 1, `canvas ${canvasWidth} within its column ${main2}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

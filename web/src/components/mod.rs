@@ -22,6 +22,7 @@ pub mod lists;
 pub mod log;
 pub mod region;
 pub mod side;
+pub mod splitter;
 pub mod status;
 pub mod tables;
 pub mod timeline;

@@ -188,28 +188,39 @@ fn frame(
     if let (Some(perf), Some(started)) = (perf, started) {
         let _ = canvas.set_attribute("data-draw-ms", &format!("{:.3}", perf.now() - started));
     }
-    // For tests and tools: what is drawn, and a message one can click.
-    let probe = sc
+    // For tests and tools: what is drawn, and a message one can click — the midpoint of the
+    // steepest delivered arrow that a pointer there would pick (where arrows cross, the hit
+    // test may prefer another one).
+    let mut candidates: Vec<_> = sc
         .arrows
         .iter()
         .filter(|a| a.style == Style::Delivered && a.points.len() == 2)
-        .max_by(|a, b| {
-            let dy = |x: &crate::model::analysis::scene::ArrowShape| {
-                (x.points[1].1 - x.points[0].1).abs()
-            };
-            dy(a).total_cmp(&dy(b))
-        })
-        .map(|a| {
-            let (p, q) = (a.points[0], a.points[1]);
-            let arrow = &s.analysis.index.arrows()[a.arrow as usize];
-            format!(
-                "{:.1},{:.1},{},{},{}",
-                (p.0 + q.0) / 2.0,
-                (p.1 + q.1) / 2.0,
-                arrow.sent,
-                arrow.end,
-                arrow.id.0
-            )
+        .collect();
+    candidates.sort_by(|a, b| {
+        let dy =
+            |x: &crate::model::analysis::scene::ArrowShape| (x.points[1].1 - x.points[0].1).abs();
+        dy(b).total_cmp(&dy(a))
+    });
+    // Whole pixels (pointer events report them); best if a pixel away still picks it.
+    let probe_of = |a: &&crate::model::analysis::scene::ArrowShape| {
+        let (p, q) = (a.points[0], a.points[1]);
+        let (x, y) = (((p.0 + q.0) / 2.0).round(), ((p.1 + q.1) / 2.0).round());
+        let own = |dx: f64, dy: f64| matches!(hit(&sc, x + dx, y + dy), Some(Hit::Arrow { arrow, .. }) if arrow == a.arrow);
+        let around = [-1.0, 0.0, 1.0];
+        let steady = around
+            .iter()
+            .all(|dx| around.iter().all(|dy| own(*dx, *dy)));
+        own(0.0, 0.0).then_some((steady, x, y, a.arrow))
+    };
+    let probes: Vec<_> = candidates.iter().filter_map(probe_of).collect();
+    let probe = probes
+        .iter()
+        .find(|p| p.0)
+        .or(probes.first())
+        .map(|(_, x, y, index)| (*x, *y, *index))
+        .map(|(x, y, index)| {
+            let arrow = &s.analysis.index.arrows()[index as usize];
+            format!("{x},{y},{},{},{}", arrow.sent, arrow.end, arrow.id.0)
         })
         .unwrap_or_default();
     let _ = canvas.set_attribute("data-probe", &probe);

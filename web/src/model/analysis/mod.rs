@@ -86,10 +86,10 @@ pub enum AnalysisAction {
     ShowAll,
     /// The pointer is on this message (or on none): highlight it on the graph and in the log.
     Hover(Option<MsgId>),
-    /// Make the section taller (positive) or shorter, in px.
-    Resize(i32),
     /// Set the section's height, in px.
     SetHeight(u32),
+    /// Set the diagram column's share of the section's width, in percent.
+    SetSplit(u32),
     /// Download the metrics as CSV.
     ExportCsv,
     /// Show this history (checker events, clients numbered from 1) instead of the protocol's,
@@ -107,6 +107,14 @@ pub const MAX_HEIGHT: u32 = 1200;
 pub const DEFAULT_HEIGHT: u32 = 260;
 /// One keyboard step of the resize handle (px).
 pub const STEP: u32 = 24;
+/// Narrowest share of the section's width the diagram column takes (percent).
+pub const MIN_SPLIT: u32 = 30;
+/// Widest share of the section's width the diagram column takes (percent).
+pub const MAX_SPLIT: u32 = 80;
+/// The diagram column's share on a fresh page (percent).
+pub const DEFAULT_SPLIT: u32 = 57;
+/// One keyboard step of the column handle (percent).
+pub const SPLIT_STEP: u32 = 2;
 
 /// The history with its per-key verdicts, computed when the history changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +141,8 @@ pub struct Analysis {
     pub collapsed: BTreeSet<Pane>,
     /// The section's height (px).
     pub height: u32,
+    /// The diagram column's share of the section's width (percent).
+    pub split: u32,
     /// The message under the pointer (diagram or log).
     pub hover: Option<MsgId>,
     /// A history shown instead of the protocol's (see [`AnalysisAction::InjectHistory`]).
@@ -151,6 +161,7 @@ impl Default for Analysis {
             open: false,
             collapsed: BTreeSet::new(),
             height: DEFAULT_HEIGHT,
+            split: DEFAULT_SPLIT,
             hover: None,
             injected: None,
             rewrites: 0,
@@ -176,6 +187,7 @@ impl Analysis {
         self.open = old.open;
         self.collapsed = old.collapsed.clone();
         self.height = old.height;
+        self.split = old.split;
     }
 
     /// Read what the trace gained (or cut back what it lost) since the last call.
@@ -240,12 +252,8 @@ impl Analysis {
             }
             AnalysisAction::ShowAll => self.filters = Filters::default(),
             AnalysisAction::Hover(m) => self.hover = m,
-            AnalysisAction::Resize(delta) => {
-                self.height = (i64::from(self.height) + i64::from(delta))
-                    .clamp(i64::from(MIN_HEIGHT), i64::from(MAX_HEIGHT))
-                    as u32;
-            }
             AnalysisAction::SetHeight(h) => self.height = h.clamp(MIN_HEIGHT, MAX_HEIGHT),
+            AnalysisAction::SetSplit(pct) => self.split = pct.clamp(MIN_SPLIT, MAX_SPLIT),
             AnalysisAction::ExportCsv => {}
             AnalysisAction::InjectHistory(events) => {
                 let mut ops: Vec<_> = events
@@ -364,10 +372,20 @@ mod tests {
         assert!(a.filters.nodes.contains(&NodeId(1)) && a.filters.kinds.contains("Heartbeat"));
         a.handle(AnalysisAction::ShowAll);
         assert_eq!(a.filters, Filters::default());
-        a.handle(AnalysisAction::Resize(-10_000));
+        a.handle(AnalysisAction::SetHeight(0));
         assert_eq!(a.height, MIN_HEIGHT);
         a.handle(AnalysisAction::SetHeight(50_000));
         assert_eq!(a.height, MAX_HEIGHT);
+        a.handle(AnalysisAction::SetSplit(99));
+        assert_eq!(a.split, MAX_SPLIT);
+        a.handle(AnalysisAction::SetSplit(40));
+        let mut next = Analysis::default();
+        next.keep_layout(&a);
+        assert_eq!(
+            (next.split, next.height),
+            (40, MAX_HEIGHT),
+            "the layout outlives a session"
+        );
         assert!(!a.open, "closed on a fresh page");
         a.handle(AnalysisAction::SetOpen(true));
         assert!(a.open);
