@@ -3,7 +3,7 @@
 use clap::Args;
 use netsplit_core::kernel::config::{MAX_NODES, MIN_NODES};
 use netsplit_core::run::chaos::{
-    minimize, ChaosOptions, ConfigMode, FaultClasses, Plan, SeedReport, Verdicts,
+    minimize, ChaosOptions, ConfigMode, FaultClasses, MovesChoice, Plan, SeedReport, Verdicts,
 };
 use netsplit_core::run::registry::{Protocol, Registry};
 use netsplit_core::Time;
@@ -74,6 +74,11 @@ pub struct ChaosArgs {
     /// Where the playground is served, for the share links printed with failures.
     #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080/")]
     link_base: String,
+    /// Reactive moves (faults that react to what the protocol just did, e.g. Raft's
+    /// `figure-8` and `lease`): `drawn` (each swarm seed draws: most none, some one family),
+    /// `off`, or a family's name (every seed plays it). Swarm mode only.
+    #[arg(long, value_name = "MOVES", default_value = "drawn")]
+    moves: String,
     /// Switch off random message loss.
     #[arg(long)]
     no_loss: bool,
@@ -148,6 +153,27 @@ fn options(
             ))
         }
     };
+    let families = protocol.move_families();
+    let moves = match args.moves.as_str() {
+        "drawn" => MovesChoice::Drawn,
+        "off" => MovesChoice::Off,
+        name if families.contains(&name) => MovesChoice::Only(name.to_string()),
+        other => {
+            let known = if families.is_empty() {
+                format!("{} has no families of moves", args.protocol)
+            } else {
+                format!("families of {}: {}", args.protocol, families.join(", "))
+            };
+            return Err(format!(
+                "--moves: unknown value {other:?}; use drawn, off or a family ({known})"
+            ));
+        }
+    };
+    if moves != MovesChoice::Drawn && mode == ConfigMode::Default {
+        return Err(
+            "--moves: reactive moves are a swarm-mode choice; drop --config default".into(),
+        );
+    }
     let defaults = ChaosOptions::swarm();
     Ok(ChaosOptions {
         nodes: nodes.unwrap_or(defaults.nodes),
@@ -166,6 +192,7 @@ fn options(
             timeouts: !args.no_timeouts,
         },
         mutant: args.mutant.clone(),
+        moves,
     })
 }
 
@@ -187,6 +214,9 @@ fn repro(args: &ChaosArgs, nodes: Option<usize>, seed: u64) -> String {
     }
     if let Some(m) = &args.mutant {
         cmd.push_str(&format!(" --mutant {m}"));
+    }
+    if args.moves != "drawn" {
+        cmd.push_str(&format!(" --moves {}", args.moves));
     }
     for (flag, on) in [
         ("--no-loss", args.no_loss),

@@ -1,56 +1,79 @@
-//! The biased fault search of `raft_bias` on correct Raft: its harsh, leader-chasing schedules
-//! (Figure 8's moves, and the lease moves) find no violation. With `--features mutants`, the
-//! search also finds the two mutants today's chaos cannot reach (`teeth.rs` asserts it for
-//! every mutant; this prints how often, over the seed budget).
+//! Raft's reactive chaos moves (`protocols::raft::chaos::moves`: Figure 8's and the lease's
+//! leader-chasing faults) on correct Raft: every seed forced to play one family finds no
+//! violation, and leaders keep changing. With `--features mutants`, the same moves catch the
+//! two mutants blind random faults almost never reach, on most seeds (this prints how often).
 //!
 //! `cargo test -p netsplit-core --features mutants --test raft_biased_search -- --nocapture`
 #![cfg(not(target_arch = "wasm32"))]
 
-mod raft_bias;
+mod support;
 
-use raft_bias::Moves;
+use netsplit_core::protocols::raft::{self, chaos::moves};
+use netsplit_core::run::chaos::{ChaosOptions, MovesChoice, SeedReport};
+use netsplit_core::run::registry::Protocol;
 
-/// Correct Raft under each family of moves: no violation, and leaders keep changing.
-fn control(moves: Moves, seeds: u64) {
-    let mut leaders = 0;
-    for seed in 0..seeds {
-        let outcome = raft_bias::run_moves(seed, moves, None);
-        leaders += outcome.leaders;
-        if let Some(v) = &outcome.violation {
-            panic!(
-                "seed {seed} ({moves:?} moves, correct Raft): {v} (t={})\n  repro: {}",
-                v.at,
-                raft_bias::repro(&outcome, false)
-            );
-        }
+/// Swarm chaos where every seed plays `family`, with `mutant` (if any).
+fn options(family: &str, mutant: Option<&str>) -> ChaosOptions {
+    ChaosOptions {
+        moves: MovesChoice::Only(family.to_string()),
+        mutant: mutant.map(str::to_string),
+        ..ChaosOptions::swarm()
     }
-    println!("{moves:?}: {seeds} seeds, {leaders} leaders elected, no violation");
-    assert!(leaders > seeds * 5, "the search keeps changing leaders");
+}
+
+/// Correct Raft under one family of moves: no violation, and leaders keep changing.
+fn control(family: &str, seeds: u64) {
+    let options = options(family, None);
+    let reports: Vec<SeedReport> = (0..seeds)
+        .map(|s| raft::PROTOCOL.chaos_seed(s, &options))
+        .collect();
+    support::assert_no_violations(raft::ID, &options, &reports);
+    let leaders: u64 = reports
+        .iter()
+        .map(|r| r.counters.protocol("became_leader"))
+        .sum();
+    assert!(
+        reports.iter().all(|r| r.plan.moves == Some(family)),
+        "every seed plays {family}"
+    );
+    println!("{family}: {seeds} seeds, {leaders} leaders elected, no violation");
+    assert!(leaders > seeds * 5, "the moves keep changing leaders");
 }
 
 #[test]
 fn correct_raft_survives_the_figure_8_moves() {
-    control(Moves::Figure8, 50);
+    control(moves::FIGURE_8, 50);
 }
 
 #[test]
 fn correct_raft_survives_the_lease_moves() {
-    control(Moves::Lease, 50);
+    control(moves::LEASE, 50);
 }
 
 #[cfg(feature = "mutants")]
 #[test]
-fn the_biased_search_finds_what_chaos_cannot() {
+fn the_moves_find_what_blind_faults_cannot() {
+    use netsplit_core::kernel::mutant::Mutants;
     use netsplit_core::protocols::raft::Mutant;
     for mutant in [Mutant::CommitOldTerm, Mutant::LeaseVoteAfterRestart] {
-        let caught: Vec<u64> = (0..200)
-            .filter(|seed| raft_bias::run(*seed, Some(mutant)).violation.is_some())
+        let name = Mutant::ALL
+            .iter()
+            .find(|(m, _, _)| *m == mutant)
+            .map_or("?", |(_, n, _)| *n);
+        let options = options(moves::family_for(Some(mutant)), Some(name));
+        let caught: Vec<u64> = (0..50)
+            .filter(|seed| {
+                !raft::PROTOCOL
+                    .chaos_seed(*seed, &options)
+                    .violations
+                    .is_empty()
+            })
             .collect();
         println!(
-            "{mutant:?}: caught on {} of 200 seeds; first {:?}",
+            "{name}: caught on {} of 50 seeds; first {:?}",
             caught.len(),
             caught.first()
         );
-        assert!(!caught.is_empty(), "{mutant:?} survived the biased search");
+        assert!(caught.len() >= 5, "{name}: the moves catch it on few seeds");
     }
 }

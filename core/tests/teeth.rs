@@ -4,12 +4,11 @@
 //! compiled in only with the `mutants` feature: `cargo test -p netsplit-core --features mutants`
 //! (`-- --nocapture` prints the seed and the checker of every first catch).
 //!
-//! Most are found by today's chaos (random faults, `Protocol::chaos_seed`) within 200 seeds.
-//! Two need faults that react to leader changes, which the chaos driver cannot yet make; the
-//! biased search of `raft_bias` finds them, and their gallery scenarios show them outright.
+//! Most are found by default-mode chaos (random faults, `Protocol::chaos_seed`) within 200
+//! seeds. Two need faults that react to leader changes: swarm chaos finds them, on the seeds
+//! that draw Raft's reactive moves (`protocols::raft::chaos::moves`), within 200 seeds too; and
+//! their gallery scenarios show them outright.
 #![cfg(feature = "mutants")]
-
-mod raft_bias;
 
 use netsplit_core::kernel::check::Violation;
 use netsplit_core::kernel::mutant::{self, Mutants};
@@ -22,7 +21,8 @@ use netsplit_core::run::registry::Protocol;
 const BUDGET: u64 = 200;
 const EVENTS: u64 = 20_000;
 
-/// Mutants that random faults do not reach within the budget: the biased search runs them.
+/// Mutants that blind random faults do not reach within the budget: swarm chaos, whose seeds
+/// may draw reactive moves, runs them.
 const BIASED: &[Mutant] = &[Mutant::CommitOldTerm, Mutant::LeaseVoteAfterRestart];
 
 /// The gallery scenario that shows each biased-search mutant, replayed with the mutant on.
@@ -82,12 +82,23 @@ fn first_catch(mutant: Mutant, nodes: usize) -> Option<(u64, Violation)> {
     })
 }
 
-/// The first of `BUDGET` biased-search seeds on which `mutant` is caught; the repro command.
+/// The first of `BUDGET` swarm seeds on which `mutant` is caught (with the moves that seed
+/// drew); the repro command.
 fn biased_catch(mutant: Mutant) -> Option<(u64, Violation, String)> {
+    let options = ChaosOptions {
+        events: EVENTS,
+        mutant: Some(name(mutant).to_string()),
+        ..ChaosOptions::swarm()
+    };
     (0..BUDGET).find_map(|seed| {
-        let outcome = raft_bias::run(seed, Some(mutant));
-        let v = outcome.violation.clone()?;
-        Some((seed, v, raft_bias::repro(&outcome, true)))
+        let r = raft::PROTOCOL.chaos_seed(seed, &options);
+        let v = r.violations.first().cloned()?;
+        let repro = format!(
+            "cargo run -p netsplit-cli --features mutants -- chaos --protocol raft --mutant {} --seed {seed} --trace  # moves: {:?}",
+            name(mutant),
+            r.plan.moves
+        );
+        Some((seed, v, repro))
     })
 }
 
@@ -97,9 +108,9 @@ fn every_mutant_is_caught() {
     for (mutant, name, bug) in Mutant::ALL {
         let (seed, v, repro) = if BIASED.contains(mutant) {
             let (seed, v, repro) = biased_catch(*mutant).unwrap_or_else(|| {
-                panic!("mutant {name} ({bug}) survived {BUDGET} seeds of the biased search")
+                panic!("mutant {name} ({bug}) survived {BUDGET} seeds of swarm chaos")
             });
-            println!("mutant {name}: biased search, seed {seed}: {v}");
+            println!("mutant {name}: swarm chaos with reactive moves, seed {seed}: {v}");
             (seed, v, repro)
         } else {
             let (seed, v) = first_catch(*mutant, 5).unwrap_or_else(|| {

@@ -139,6 +139,10 @@ pub trait Protocol: Sync {
     fn chaos_seed(&self, seed: u64, options: &ChaosOptions) -> SeedReport;
     /// Its deliberately broken variants.
     fn mutants(&self) -> Vec<MutantInfo>;
+    /// The names of its families of reactive chaos moves (`ChaosProtocol::moves`), if any.
+    fn move_families(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Its named scenarios.
     fn gallery(&self) -> &'static [GalleryEntry];
     /// The properties its checkers enforce.

@@ -148,6 +148,10 @@ impl Protocol for RaftProtocol {
         mutant::infos::<Mutant>()
     }
 
+    fn move_families(&self) -> &'static [&'static str] {
+        super::chaos::moves::FAMILIES
+    }
+
     fn gallery(&self) -> &'static [GalleryEntry] {
         gallery::GALLERY
     }

@@ -44,6 +44,19 @@ impl Default for FaultClasses {
 }
 
 impl FaultClasses {
+    /// No fault class at all (a seed whose only faults are its reactive moves).
+    pub fn none() -> FaultClasses {
+        FaultClasses {
+            loss: false,
+            duplication: false,
+            reordering: false,
+            partitions: false,
+            crashes: false,
+            pauses: false,
+            timeouts: false,
+        }
+    }
+
     /// Every class of `self` that `allowed` also allows, each kept with probability `keep`.
     pub fn thinned(&self, allowed: &FaultClasses, rng: &mut SimRng, keep: f64) -> FaultClasses {
         let mut on = |mine: bool, theirs: bool| mine && theirs && rng.chance(keep);

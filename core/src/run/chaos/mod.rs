@@ -14,6 +14,11 @@
 //! As the run goes, random faults are applied ([`faults`]): partitions of several shapes, one-way
 //! cuts, single-link cuts, held links, crashes and restarts, pauses and resumes, forced
 //! timeouts — and, if the protocol asks, targeted ones ([`ChaosProtocol::targeted_fault`]).
+//! A swarm seed may also draw one of the protocol's families of **moves**
+//! ([`ChaosProtocol::moves`]): faults that react, after every step, to what the cluster just
+//! did (a leader elected, an entry appended, a lease started) — still a search, drawn from the
+//! seed, not a script — which reach histories blind random faults almost never line up, such
+//! as the Raft paper's Figure 8.
 //! After the event budget the faults stop, the network heals, crashed nodes restart, and the
 //! protocol must *settle* within a bound while clients keep going; then an optional steady
 //! fault probes its stability, and whole-run checks run last.
@@ -89,6 +94,31 @@ pub struct ChaosOptions {
     pub pin_nodes: bool,
     /// Swarm mode: keep the number of clients at `clients` instead of drawing it.
     pub pin_clients: bool,
+    /// Swarm mode: which family of reactive moves the seeds play.
+    pub moves: MovesChoice,
+}
+
+/// Which family of reactive moves ([`ChaosProtocol::moves`]) swarm seeds play.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovesChoice {
+    /// Each seed draws: most play none, some one of the protocol's families.
+    #[default]
+    Drawn,
+    /// No seed plays moves.
+    Off,
+    /// Every seed plays this family (by name; see the registry's `Protocol::move_families`).
+    Only(String),
+}
+
+/// A family of reactive moves for protocol `M`, chosen for one seed: after every step of the
+/// faulty phase it looks at the simulator and may choose controls to apply later (each at
+/// least 1 ms after the step, so the run replays exactly as a scenario).
+pub trait Moves<M: Model> {
+    /// The family's name (reported in the seed's plan).
+    fn name(&self) -> &'static str;
+    /// React to the state after a step: the controls to apply, with their times.
+    fn react(&mut self, rng: &mut SimRng, sim: &Simulator<M>) -> Vec<(Time, Control)>;
 }
 
 impl Default for ChaosOptions {
@@ -102,6 +132,7 @@ impl Default for ChaosOptions {
             mode: ConfigMode::Default,
             pin_nodes: false,
             pin_clients: false,
+            moves: MovesChoice::Drawn,
         }
     }
 }
@@ -133,6 +164,9 @@ pub struct Workload {
     pub keys: Option<usize>,
     /// Share of commands that write, in percent (`None`: the protocol's own default mix).
     pub writes_pct: Option<u64>,
+    /// Writes go to the server that leads (the running one whose role leads, highest term)
+    /// instead of a random one; reads still go anywhere.
+    pub writes_to_leader: bool,
 }
 
 impl Default for Workload {
@@ -141,6 +175,7 @@ impl Default for Workload {
             gap_ms: (10, 150),
             keys: None,
             writes_pct: None,
+            writes_to_leader: false,
         }
     }
 }
@@ -167,6 +202,8 @@ pub struct Plan {
     pub mix: Option<FaultMix>,
     /// The protocol configuration as run (scenario JSON).
     pub config: serde_json::Value,
+    /// The family of reactive moves the seed plays, if any.
+    pub moves: Option<&'static str>,
 }
 
 /// The outcome of one seed.
@@ -242,6 +279,12 @@ pub trait ChaosProtocol: Model {
     fn config_json(config: &Self::Config) -> serde_json::Value;
     /// How long after the heal the protocol gets to settle, in ms.
     fn settle_bound_ms(config: &Self::Config) -> u64;
+    /// Time added to [`ChaosProtocol::settle_bound_ms`] for the state the cluster is in at the
+    /// heal (e.g. a log backlog repaired one entry per round trip), in ms. Default: none.
+    fn settle_allowance_ms(sim: &Simulator<Self>) -> u64 {
+        let _ = sim;
+        0
+    }
     /// Whether the cluster has settled after the heal at `healed_at` (e.g. one leader everyone
     /// follows, and a command sent since the heal answered). Checked after every event while
     /// clients keep submitting, so it must not wait for a quiet moment that steady load never
@@ -257,6 +300,21 @@ pub trait ChaosProtocol: Model {
     /// to the generic one. Still a search, not a script: it only fires when the moment comes.
     fn targeted_fault(rng: &mut SimRng, sim: &Simulator<Self>, plan: &Plan) -> Option<Control> {
         let _ = (rng, sim, plan);
+        None
+    }
+    /// Swarm mode: draw this seed's reactive moves from `rng` (or take the family
+    /// `options.moves` names, one of the registry's `Protocol::move_families`), adjusting the
+    /// configuration and the plan they need (cluster size and clients unless `options` pins
+    /// them, workload, fault classes). `None`: the seed plays none. Called only in swarm mode
+    /// and not with [`MovesChoice::Off`]; drawn from a stream of its own, so a seed that plays
+    /// none runs exactly as if moves did not exist.
+    fn moves(
+        rng: &mut SimRng,
+        options: &ChaosOptions,
+        config: &mut Self::Config,
+        plan: &mut Plan,
+    ) -> Option<Box<dyn Moves<Self>>> {
+        let _ = (rng, options, config, plan);
         None
     }
     /// After the cluster settled: a steady fault to hold for `window_ms` (e.g. Raft's partial

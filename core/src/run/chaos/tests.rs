@@ -204,3 +204,37 @@ fn a_failing_scenario_shrinks_and_still_fails_the_same_way() {
         "{e}"
     );
 }
+
+#[test]
+fn reactive_moves_leave_the_other_seeds_alone_and_replay_exactly() {
+    let drawn = ChaosOptions {
+        events: 2000,
+        ..ChaosOptions::swarm()
+    };
+    let off = ChaosOptions {
+        moves: MovesChoice::Off,
+        ..drawn.clone()
+    };
+    let mut with_moves = 0;
+    for seed in 0..24 {
+        let a = run_raft_seed(seed, &drawn);
+        let b = run_raft_seed(seed, &off);
+        assert_eq!(b.plan.moves, None);
+        match a.plan.moves {
+            // A seed that drew none runs exactly as with moves off.
+            None => assert_eq!(a.scenario.to_json(), b.scenario.to_json(), "seed {seed}"),
+            Some(family) => {
+                with_moves += 1;
+                assert!(a.plan.workload.writes_to_leader, "seed {seed} ({family})");
+                // Its scenario (the moves recorded as timed controls) replays it exactly.
+                let mut p = build(&a.scenario).unwrap();
+                while p.events() < a.events {
+                    assert!(p.step());
+                }
+                assert!(p.refused().is_empty(), "{:?}", p.refused());
+                assert_eq!(*p.counters(), a.counters, "seed {seed} ({family})");
+            }
+        }
+    }
+    assert!(with_moves > 0, "some of 24 seeds draw moves");
+}

@@ -2,6 +2,8 @@
 //! everywhere, a command sent since the heal answered), random client commands on a few hot keys, the partial-partition stability probe
 //! and the end-of-run linearizability check of every client's history.
 
+pub mod moves;
+
 use super::{Mutant, Raft, RaftConfig, RaftRole, ReadMode};
 use crate::checkers::linearizability;
 use crate::kernel::check::Violation;
@@ -10,7 +12,7 @@ use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::{NodeId, Time};
-use crate::run::chaos::{ChaosOptions, ChaosProtocol, Probe, Verdicts, Workload};
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Moves, Plan, Probe, Verdicts, Workload};
 
 /// Hot keys the chaos clients use (the first `Workload::keys`; three by default).
 const KEYS: &[&str] = &["x", "y", "z", "w", "v", "u"];
@@ -51,7 +53,8 @@ impl ChaosProtocol for Raft {
             Some(Mutant::NoPrevoteNoCheckquorum) => c.read_mode = ReadMode::Lease,
             // Leases are what this bug breaks; a longer minimum election timeout is a longer
             // lease (election_timeout_min − drift), room for an election and a commit inside
-            // it. (Random faults still rarely line up: see `core/tests/raft_bias`.)
+            // it. (Blind random faults still rarely line up: swarm seeds reach it with the lease
+            // moves, `moves.rs`.)
             Some(Mutant::LeaseVoteAfterRestart) => {
                 c.read_mode = ReadMode::Lease;
                 c.election_timeout_min_ms = 1500;
@@ -121,6 +124,24 @@ impl ChaosProtocol for Raft {
         10 * config.election_timeout_max_ms
     }
 
+    /// Log repair after the heal: a follower may hold a divergent or missing suffix as long as
+    /// the gap between the longest log and its commit index; each AppendEntries carries up to
+    /// `max_batch` entries and repairing walks back one probe per round trip before it walks
+    /// forward, so allow two round trips (at the network's slowest) per batch of that gap.
+    /// With the default batches of 64 this is a few round trips; with batches of one (the
+    /// Figure 8 moves) and hundreds of elections behind, it is seconds.
+    fn settle_allowance_ms(sim: &Simulator<Raft>) -> u64 {
+        let servers = || (0..sim.cluster_size()).filter_map(|i| sim.server(NodeId::from_index(i)));
+        let longest = servers().map(|s| s.last_index()).max().unwrap_or(0);
+        let gap = servers()
+            .map(|s| longest.saturating_sub(s.commit_index()))
+            .max()
+            .unwrap_or(0);
+        let batches = gap.div_ceil(sim.config().max_batch.max(1) as u64);
+        let round_trip = 2 * sim.net().config().latency_max_ms;
+        2 * batches * round_trip
+    }
+
     /// Exactly one leader among running servers, every running server is in its term and
     /// follows it, every one of them has committed an entry of that term (the leader's term
     /// is committed and everyone learned it), and a client command invoked since the heal has
@@ -182,6 +203,13 @@ impl ChaosProtocol for Raft {
             Some(pct) if rng.range_inclusive(0, 99) < pct => [0, 0, 0, 0, 7, 7, 9][rng.index(7)],
             Some(_) => 4,
         };
+        // Writes to the leader (a workload of reactive moves): the draws above stay the same,
+        // only the destination changes.
+        let node = if workload.writes_to_leader && !(4..=6).contains(&kind) {
+            moves::leader(sim).map_or(node, |(leader, ..)| leader)
+        } else {
+            node
+        };
         let op = match kind {
             0..=3 => format!("put {key} {value}"),
             4..=6 => format!("get {key}"),
@@ -197,6 +225,16 @@ impl ChaosProtocol for Raft {
             _ => format!("delete {key}"),
         };
         Some(Control::Submit { client, node, op })
+    }
+
+    /// Figure 8's and the lease's reactive moves (see [`moves`]).
+    fn moves(
+        rng: &mut SimRng,
+        options: &ChaosOptions,
+        config: &mut RaftConfig,
+        plan: &mut Plan,
+    ) -> Option<Box<dyn Moves<Raft>>> {
+        moves::draw(rng, options, config, plan)
     }
 
     /// The partial partition (Howard & Abraham 2020; the 2020 Cloudflare outage): servers
