@@ -19,8 +19,8 @@ use netsplit_core::run::chaos::{run_seed, ChaosOptions, ChaosProtocol, SeedRepor
 use netsplit_core::run::gallery::GalleryEntry;
 use netsplit_core::run::playground::Playground;
 use netsplit_core::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, MutantInfo, Protocol, Registry,
-    ServerRange,
+    build_session, checkers_of, Epoch, Look, MsgColor, MsgLook, MsgShape, MutantInfo, Protocol,
+    Registry, ServerRange,
 };
 use netsplit_core::{Control, NodeId, Scenario, Time};
 use serde::{Deserialize, Serialize};
@@ -325,6 +325,7 @@ static LOOK: Look = Look {
     ],
     timer_arc: Some("tick"),
     timer_arc_meaning: "time to the next ping",
+    epoch: Epoch::TERM,
 };
 
 struct PingPongProtocol;

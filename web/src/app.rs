@@ -135,6 +135,7 @@ pub fn app() -> Html {
     let graph_opts = graph::GraphOpts {
         groups: &islands,
         countdown,
+        epoch: look.epoch,
     };
     let present = s.ui.panes.present;
     let kept: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();

@@ -86,6 +86,26 @@ pub struct Look {
     pub timer_arc: Option<&'static str>,
     /// What the arc means, in words ("time left before the election timeout").
     pub timer_arc_meaning: &'static str,
+    /// What the protocol calls the numbered period one leader serves, as
+    /// [`crate::kernel::view::NodeView::term`] carries it.
+    pub epoch: Epoch,
+}
+
+/// The word for a protocol's numbered leadership periods ("term" in Raft, "view" in PBFT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Epoch {
+    /// The word (`"term"`).
+    pub word: &'static str,
+    /// Its one-letter prefix on the graph (`"T"` for `T3`).
+    pub short: &'static str,
+}
+
+impl Epoch {
+    /// Raft's (and the default) word.
+    pub const TERM: Epoch = Epoch {
+        word: "term",
+        short: "T",
+    };
 }
 
 impl MsgLook {

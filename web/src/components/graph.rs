@@ -9,6 +9,7 @@ use crate::model::layout::{hull, island_label_at, place_grouped, Pt, CLIENT_R, N
 use crate::model::partition::island_label;
 use netsplit_core::kernel::net::LinkState;
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Snapshot};
+use netsplit_core::run::registry::Epoch;
 use netsplit_core::NodeId;
 use yew::prelude::*;
 
@@ -110,8 +111,8 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
     }
 }
 
-/// Describe a node for screen readers and tooltips.
-pub fn node_label(n: &NodeSnapshot) -> String {
+/// Describe a node for screen readers and tooltips, its term in the protocol's `epoch` word.
+pub fn node_label(n: &NodeSnapshot, epoch: Epoch) -> String {
     let mut s = format!("{}", n.id);
     match n.status {
         // A crashed node's view is the one a restart would produce.
@@ -122,7 +123,7 @@ pub fn node_label(n: &NodeSnapshot) -> String {
         NodeStatus::Up => s.push_str(&format!(", {}", n.view.role.name())),
     }
     if let Some(t) = n.view.term {
-        s.push_str(&format!(", term {t}"));
+        s.push_str(&format!(", {} {t}", epoch.word));
     }
     if let Some((got, need)) = n.view.votes {
         s.push_str(&format!(", {got} of {need} votes"));
@@ -191,6 +192,7 @@ fn node(
     p: Pt,
     selected: bool,
     countdown: Option<u64>,
+    epoch: Epoch,
     dispatch: &Callback<Action>,
 ) -> Html {
     let i = n.id.index();
@@ -217,7 +219,11 @@ fn node(
             }
         })
     };
-    let term = n.view.term.map(|t| format!("T{t}")).unwrap_or_default();
+    let term = n
+        .view
+        .term
+        .map(|t| format!("{}{t}", epoch.short))
+        .unwrap_or_default();
     // A badge without a sign of its own (`blocked: in doubt about t3`) gets the blocked glyph;
     // one with its own (`☠ equivocate`) speaks for itself.
     let blocked = n.status == NodeStatus::Up
@@ -242,7 +248,7 @@ fn node(
             onclick={onclick} onkeydown={onkeydown}>
             // An SVG element's <title> is its accessible name (and its tooltip); the glyph's
             // own text is for the eyes only.
-            <title>{node_label(n)}</title>
+            <title>{node_label(n, epoch)}</title>
             <circle class="halo" r={(r + 14.0).to_string()} />
             <circle class="body" r={r.to_string()} />
             // Without a term (Dynamo, 2PC) the name sits in the middle of the circle.
@@ -355,6 +361,8 @@ pub struct GraphOpts<'a> {
     pub groups: &'a [Vec<NodeId>],
     /// Show the time left on this timer under each node (while paused), at this virtual time.
     pub countdown: Option<(&'a str, f64)>,
+    /// The protocol's word for its leadership periods (`T3`, `v3` under each node).
+    pub epoch: Epoch,
 }
 
 /// The graph: SVG links and nodes, plus the canvas for motion. `note` gives a client's
@@ -385,7 +393,7 @@ pub fn view(
                 let left = opts
                     .countdown
                     .and_then(|(timer, vt)| time_left(nd, timer, vt));
-                node(nd, pts[i], selected == Some(i), left, dispatch)
+                node(nd, pts[i], selected == Some(i), left, opts.epoch, dispatch)
             }
         })
         .collect();

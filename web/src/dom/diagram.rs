@@ -224,6 +224,22 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         }
     }
 
+    // Kind labels on the arrows: a small box outlined in the arrow's colour.
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_font("600 10px system-ui, sans-serif");
+    ctx.set_line_width(1.0);
+    for l in &scene.labels {
+        let w = 6.5 * l.text.chars().count() as f64 + 6.0;
+        ctx.set_fill_style_str(pal.bg);
+        ctx.fill_rect(l.x - w / 2.0, l.y - 6.5, w, 13.0);
+        ctx.set_stroke_style_str(color_hex(l.color, pal.dark));
+        ctx.stroke_rect(l.x - w / 2.0, l.y - 6.5, w, 13.0);
+        ctx.set_fill_style_str(pal.ink);
+        ctx.fill_text(l.text, l.x, l.y + 0.5).ok();
+    }
+    ctx.set_font("11px system-ui, sans-serif");
+
     // Local events.
     ctx.set_text_align("center");
     for t in &scene.ticks {

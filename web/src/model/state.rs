@@ -14,7 +14,7 @@ use netsplit_core::kernel::trace::Category;
 use netsplit_core::kernel::types::NodeId;
 use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
 use netsplit_core::run::playground::TraceLine;
-use netsplit_core::run::registry::{Look, Protocol, Registry};
+use netsplit_core::run::registry::{Epoch, Look, Protocol, Registry};
 use netsplit_core::Scenario;
 use std::any::Any;
 use std::cell::RefCell;
@@ -511,4 +511,5 @@ static EMPTY_LOOK: Look = Look {
     messages: &[],
     timer_arc: None,
     timer_arc_meaning: "",
+    epoch: Epoch::TERM,
 };

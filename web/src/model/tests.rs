@@ -921,10 +921,11 @@ fn pbft_faults_are_picked_per_replica_recorded_in_the_scenario_and_drawn_by_labe
         badge_head(n1.view.badge.as_deref().unwrap()),
         "☠ equivocate"
     );
+    let label = node_label(n1, s.look().epoch);
+    assert!(label.ends_with(", ☠ equivocate"), "{label}");
     assert!(
-        node_label(n1).ends_with(", ☠ equivocate"),
-        "{}",
-        node_label(n1)
+        label.contains(", view 0,"),
+        "PBFT's word for its term: {label}"
     );
     // The client form sends a write through a backup.
     type_in(&mut s, pbft_forms::CLIENT, "node", "n2");

@@ -9,7 +9,7 @@ use crate::run::chaos::{run_seed_with, ChaosOptions, ChaosProtocol, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::{parse_config, Playground};
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
+    build_session, checkers_of, Epoch, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
@@ -111,6 +111,7 @@ pub static LOOK: Look = Look {
     ],
     timer_arc: None,
     timer_arc_meaning: "",
+    epoch: Epoch::TERM,
 };
 
 /// One of the two variants in the registry.

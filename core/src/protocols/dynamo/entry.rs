@@ -8,7 +8,7 @@ use crate::run::chaos::{run_seed, ChaosOptions, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
+    build_session, checkers_of, Epoch, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
@@ -129,6 +129,7 @@ pub static LOOK: Look = Look {
     ],
     timer_arc: None,
     timer_arc_meaning: "",
+    epoch: Epoch::TERM,
 };
 
 /// The store in the registry.

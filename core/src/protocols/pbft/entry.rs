@@ -9,7 +9,7 @@ use crate::run::chaos::{run_seed, ChaosOptions, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
+    build_session, checkers_of, Epoch, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
@@ -101,6 +101,10 @@ pub static LOOK: Look = Look {
     ],
     timer_arc: Some("view-change"),
     timer_arc_meaning: "time left before a backup gives up on the primary and starts a view change",
+    epoch: Epoch {
+        word: "view",
+        short: "v",
+    },
 };
 
 /// PBFT in the registry.

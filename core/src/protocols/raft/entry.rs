@@ -9,7 +9,7 @@ use crate::run::chaos::{run_seed, ChaosOptions, SeedReport};
 use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{
-    build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
+    build_session, checkers_of, Epoch, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
 
@@ -107,6 +107,7 @@ pub static LOOK: Look = Look {
     ],
     timer_arc: Some("election"),
     timer_arc_meaning: "time left before the node's election timeout",
+    epoch: Epoch::TERM,
 };
 
 /// Raft in the registry.

@@ -5,9 +5,10 @@
 
 use crate::model::analysis::matrix::{matrix, Cell, Matrix};
 use netsplit_core::kernel::view::Snapshot;
+use netsplit_core::run::registry::Epoch;
 use yew::prelude::*;
 
-fn cell(m: &Matrix, row: usize, col: usize, index: u64) -> Html {
+fn cell(m: &Matrix, epoch: Epoch, row: usize, col: usize, index: u64) -> Html {
     let r = &m.rows[row];
     let mut marks = Vec::new();
     if r.matched == Some(index) {
@@ -28,7 +29,11 @@ fn cell(m: &Matrix, row: usize, col: usize, index: u64) -> Html {
     let marked = if words.is_empty() {
         String::new()
     } else {
-        format!("; the leader's {} for {}", words.join(" and "), r.node)
+        let leader = m
+            .leader
+            .and_then(|l| m.rows.iter().find(|r| r.node == l))
+            .map_or("leader", |l| l.role);
+        format!("; the {leader}'s {} for {}", words.join(" and "), r.node)
     };
     match &r.cells[col] {
         Cell::Entry {
@@ -43,12 +48,16 @@ fn cell(m: &Matrix, row: usize, col: usize, index: u64) -> Html {
                 None => "commit unknown (crashed)",
             };
             let title = format!(
-                "{} index {index}: term {term}, {label}, {state}{}{marked}",
+                "{} index {index}: {} {term}, {label}, {state}{}{marked}",
                 r.node,
+                epoch.word,
                 if *conflict {
-                    "; CONFLICT: another server holds a different term here"
+                    format!(
+                        "; CONFLICT: another server holds a different {} here",
+                        epoch.word
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             );
             html! {
@@ -83,8 +92,8 @@ fn cell(m: &Matrix, row: usize, col: usize, index: u64) -> Html {
     }
 }
 
-/// The pane's body for the snapshot.
-pub fn body(snap: &Snapshot) -> Html {
+/// The pane's body for the snapshot, in the protocol's words for its `epoch` (term, view).
+pub fn body(snap: &Snapshot, epoch: Epoch) -> Html {
     let Some(m) = matrix(snap) else {
         return html! { <p class="muted">{"This protocol keeps no replicated log: there is no matrix to show."}</p> };
     };
@@ -101,12 +110,12 @@ pub fn body(snap: &Snapshot) -> Html {
             let cells: Html = m
                 .columns()
                 .enumerate()
-                .map(|(col, i)| cell(&m, row, col, i))
+                .map(|(col, i)| cell(&m, epoch, row, col, i))
                 .collect();
             let role = if r.crashed {
                 "✗ crashed".to_string()
             } else if r.leads {
-                "♛ leader".to_string()
+                format!("♛ {}", r.role)
             } else {
                 String::new()
             };
@@ -126,13 +135,13 @@ pub fn body(snap: &Snapshot) -> Html {
         })
         .collect();
     let conflicts = if m.conflicts.is_empty() {
-        html! { <p class="lm-summary">{"No conflicts: where two servers hold an entry at the same index, it has the same term."}</p> }
+        html! { <p class="lm-summary">{format!("No conflicts: where two servers hold an entry at the same index, it has the same {}.", epoch.word)}</p> }
     } else {
         let list: Vec<String> = m.conflicts.iter().map(|i| i.to_string()).collect();
         html! {
             <p class="lm-summary bad" role="status">
-                {format!("≠ Conflicting entries at index {}: servers hold different terms there. ", list.join(", "))}
-                {"The uncommitted one will be overwritten by the leader's."}
+                {format!("≠ Conflicting entries at index {}: servers hold different {}s there. ", list.join(", "), epoch.word)}
+                {"The uncommitted one will be overwritten."}
             </p>
         }
     };
@@ -144,7 +153,7 @@ pub fn body(snap: &Snapshot) -> Html {
             {conflicts}
             <div class="lm-scroll" tabindex="0" role="region" aria-label="Log matrix table">
                 <table class="log-matrix">
-                    <caption class="visually-hidden">{"Every server's log: one row per server, one column per index; each cell shows the entry's term."}</caption>
+                    <caption class="visually-hidden">{format!("Every server's log: one row per server, one column per index; each cell shows the entry's {}.", epoch.word)}</caption>
                     <thead><tr><th scope="col">{"index"}</th>{head}</tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -155,7 +164,9 @@ pub fn body(snap: &Snapshot) -> Html {
                 <span class="lm-key uncommitted">{"3"}</span>{" not committed "}
                 <span class="lm-key conflict">{"3≠"}</span>{" conflict "}
                 <span class="lm-key snap">{"▤"}</span>{" snapshot "}
-                {"▲ matchIndex ▷ nextIndex (the leader's, per follower)"}
+                if m.rows.iter().any(|r| r.matched.is_some() || r.next.is_some()) {
+                    {"▲ matchIndex ▷ nextIndex (the leader's, per follower)"}
+                }
             </p>
         </>
     }

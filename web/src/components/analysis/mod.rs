@@ -54,7 +54,12 @@ pub fn view(s: &State, shared: &StateRef, dispatch: &Callback<Action>) -> Html {
         diagram::body(s, shared, dispatch),
         dispatch,
     );
-    let matrix = pane(s, Pane::Matrix, log_matrix::body(&s.snapshot), dispatch);
+    let matrix = pane(
+        s,
+        Pane::Matrix,
+        log_matrix::body(&s.snapshot, s.look().epoch),
+        dispatch,
+    );
     let hist = pane(
         s,
         Pane::History,

@@ -43,6 +43,8 @@ pub struct Row {
     pub crashed: bool,
     /// It leads.
     pub leads: bool,
+    /// Its role's name (`leader`, `primary`).
+    pub role: &'static str,
     /// Its term.
     pub term: Option<u64>,
     /// Last index.
@@ -158,6 +160,7 @@ pub fn matrix(snap: &Snapshot) -> Option<Matrix> {
                 node: n.id,
                 crashed,
                 leads: !crashed && n.view.role.leads,
+                role: n.view.role.name,
                 term: n.view.term,
                 last: l.last_index,
                 commit,

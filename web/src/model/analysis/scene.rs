@@ -278,6 +278,9 @@ pub struct Scene {
     pub grid: Vec<(f64, String)>,
     /// Messages (arrow mode).
     pub arrows: Vec<ArrowShape>,
+    /// Kind labels on arrows (`PP`, `P`, `C`…), where there is room: a message's kind never
+    /// rests on its colour alone.
+    pub labels: Vec<ArrowLabel>,
     /// Density bars (density mode).
     pub bars: Vec<Bar>,
     /// Local events.
@@ -288,6 +291,63 @@ pub struct Scene {
     pub lod: Lod,
     /// Something to say on the drawing (empty run, zoom in for detail).
     pub note: Option<String>,
+}
+
+/// A message kind's label placed on its arrow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrowLabel {
+    /// Centre of the label, px.
+    pub x: f64,
+    /// Centre of the label, px.
+    pub y: f64,
+    /// The text (the kind's short label).
+    pub text: &'static str,
+    /// The arrow's colour family (the label's outline).
+    pub color: MsgColor,
+}
+
+/// Most arrows a view labels: more and the labels would hide the arrows.
+pub const MAX_LABELLED: usize = 160;
+/// A label's height, px.
+const LABEL_H: f64 = 13.0;
+
+/// A label's width for `text`, px (about 6.5 px per character at the diagram's 10 px font).
+fn label_w(text: &str) -> f64 {
+    6.5 * text.chars().count() as f64 + 6.0
+}
+
+/// Labels for `arrows`: each at two thirds of its first leg (nearer the receiver, so a
+/// broadcast's labels part), placed only where it overlaps no label placed before and the leg
+/// is long enough to carry it; none when the view holds more than [`MAX_LABELLED`] arrows.
+pub fn place_labels(arrows: &[ArrowShape]) -> Vec<ArrowLabel> {
+    if arrows.len() > MAX_LABELLED {
+        return Vec::new();
+    }
+    let mut placed: Vec<ArrowLabel> = Vec::new();
+    for a in arrows {
+        if a.label.is_empty() || a.points.len() < 2 {
+            continue;
+        }
+        let (p, q) = (a.points[0], a.points[1]);
+        let len = ((q.0 - p.0).powi(2) + (q.1 - p.1).powi(2)).sqrt();
+        let w = label_w(a.label);
+        if len < w + 24.0 {
+            continue;
+        }
+        let (x, y) = (p.0 + (q.0 - p.0) * 2.0 / 3.0, p.1 + (q.1 - p.1) * 2.0 / 3.0);
+        let clear = placed.iter().all(|l| {
+            (l.x - x).abs() * 2.0 >= label_w(l.text) + w + 2.0 || (l.y - y).abs() >= LABEL_H + 1.0
+        });
+        if clear {
+            placed.push(ArrowLabel {
+                x,
+                y,
+                text: a.label,
+                color: a.color,
+            });
+        }
+    }
+    placed
 }
 
 /// A lane's x centre and the lane width for `count` lanes in `width` px.
@@ -635,6 +695,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
     } else {
         None
     };
+    let labels = place_labels(&arrows);
     Scene {
         view: *view,
         lanes,
@@ -642,6 +703,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
         shades,
         grid,
         arrows,
+        labels,
         bars,
         ticks,
         now_y,
@@ -787,6 +849,44 @@ mod tests {
         assert_eq!(time_label(1500), "1.5 s");
         assert_eq!(time_label(120_000), "2 min");
         assert_eq!(time_label(350), "350 ms");
+    }
+
+    fn arrow(from: (f64, f64), to: (f64, f64), label: &'static str) -> ArrowShape {
+        ArrowShape {
+            arrow: 0,
+            id: MsgId(1),
+            index: 0,
+            points: vec![from, to],
+            color: MsgColor::Sky,
+            label,
+            style: Style::Delivered,
+            duplicate: false,
+            reply: false,
+            highlight: false,
+        }
+    }
+
+    #[test]
+    fn kind_labels_go_where_there_is_room_and_never_overlap() {
+        // A broadcast: three arrows from one point; their labels sit nearer the receivers.
+        let fan = [
+            arrow((100.0, 100.0), (200.0, 160.0), "PP"),
+            arrow((100.0, 100.0), (300.0, 160.0), "PP"),
+            arrow((100.0, 100.0), (400.0, 160.0), "PP"),
+        ];
+        let labels = place_labels(&fan);
+        assert_eq!(labels.len(), 3, "{labels:?}");
+        assert!((labels[0].x - (100.0 + 200.0 / 3.0)).abs() < 1e-9);
+        // The same arrow twice: the second label would cover the first.
+        let twice = [fan[0].clone(), fan[0].clone()];
+        assert_eq!(place_labels(&twice).len(), 1);
+        // Too short to carry a label.
+        assert!(place_labels(&[arrow((0.0, 0.0), (20.0, 5.0), "AE")]).is_empty());
+        // Too many arrows: no labels at all.
+        let crowd: Vec<ArrowShape> = (0..=MAX_LABELLED)
+            .map(|i| arrow((0.0, i as f64 * 20.0), (300.0, i as f64 * 20.0 + 10.0), "C"))
+            .collect();
+        assert!(place_labels(&crowd).is_empty());
     }
 
     #[test]

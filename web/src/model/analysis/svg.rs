@@ -233,6 +233,21 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
         }
         s.push_str("</g>");
     }
+    for l in &scene.labels {
+        let w = 6.5 * l.text.chars().count() as f64 + 6.0;
+        let _ = write!(
+            s,
+            r#"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="13" fill="{}" stroke="{}"/><text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="middle" font-size="10" font-weight="600" fill="{}">{}</text>"#,
+            l.x - w / 2.0,
+            l.y - 6.5,
+            pal.bg,
+            color_hex(l.color, pal.dark),
+            l.x,
+            l.y + 0.5,
+            pal.ink,
+            escape(l.text)
+        );
+    }
     for t in &scene.ticks {
         match t.glyph {
             Glyph::Stroke => {
