@@ -182,11 +182,7 @@ impl TourRunner {
                     break;
                 }
                 self.searched = history.len();
-                if !self
-                    .playground
-                    .next_time()
-                    .is_some_and(|t| t <= self.horizon)
-                {
+                if self.playground.next_time().is_none_or(|t| t > self.horizon) {
                     break;
                 }
                 self.step();
