@@ -212,3 +212,29 @@ fn expectations_are_decided_against_the_run_with_reasons() {
         "{failures:?}"
     );
 }
+
+#[test]
+fn held_claims_need_the_whole_duration() {
+    use netsplit_core::kernel::probe::TxnState;
+    // 2PC, coordinator crashed after the votes: n2 is in doubt from t=120 on.
+    let registry = Registry::builtin();
+    let mut s = registry
+        .load_gallery("2pc-coordinator-crash")
+        .expect("loads");
+    let in_doubt = |ms| Expectation::Held {
+        ms,
+        expect: Box::new(Expectation::Txn {
+            txn: "t1".into(),
+            state: TxnState::InDoubt,
+            nodes: vec![NodeId(1)],
+        }),
+    };
+    let mut c = Caption::at(Time(1120), "blocked for a second");
+    c.expect = vec![in_doubt(990), in_doubt(1010)];
+    s.captions = vec![c];
+    let report = check_captions(&registry, &s).expect("runs");
+    let checks = &report.steps[0].checks;
+    assert!(checks[0].verdict.met, "{:?}", checks[0]);
+    assert!(!checks[1].verdict.met, "{:?}", checks[1]);
+    assert!(checks[1].verdict.reason.contains("1000 ms of 1010"), "{:?}", checks[1]);
+}
