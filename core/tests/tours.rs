@@ -205,6 +205,17 @@ fn expectations_are_decided_against_the_run_with_reasons() {
     assert!(t > Time(1000), "{t}");
     assert!(report.steps[2].all_met());
     assert_eq!(report.ends_at, t, "the tour stops at its last caption");
+    // Replaying exactly `fired_step` steps reaches each caption's state.
+    for step in &report.steps {
+        let mut p = Registry::builtin().build(&s).expect("builds");
+        for _ in 0..step.fired_step.expect("fired") {
+            p.step();
+        }
+        let again = netsplit_core::run::tour::eval::Watcher::new()
+            .check(p.as_ref(), &s.captions[step.index].expect);
+        let before: Vec<_> = step.checks.iter().map(|c| c.verdict.clone()).collect();
+        assert_eq!(again, before, "caption {}", step.index);
+    }
     let failures = report.failures();
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
@@ -236,5 +247,9 @@ fn held_claims_need_the_whole_duration() {
     let checks = &report.steps[0].checks;
     assert!(checks[0].verdict.met, "{:?}", checks[0]);
     assert!(!checks[1].verdict.met, "{:?}", checks[1]);
-    assert!(checks[1].verdict.reason.contains("1000 ms of 1010"), "{:?}", checks[1]);
+    assert!(
+        checks[1].verdict.reason.contains("1000 ms of 1010"),
+        "{:?}",
+        checks[1]
+    );
 }
