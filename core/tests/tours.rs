@@ -253,3 +253,13 @@ fn held_claims_need_the_whole_duration() {
         checks[1]
     );
 }
+
+#[test]
+fn captions_survive_a_share_link_and_say_version_2() {
+    let mut s = Scenario::from_json(OLD).expect("loads");
+    s.captions.push(Caption::at(Time(500), "n3 *leads* term 2"));
+    let link = netsplit_core::run::link::encode(&s).expect("fits");
+    let back = netsplit_core::run::link::decode(&link).expect("decodes");
+    assert_eq!(back.captions, s.captions);
+    assert_eq!(back.version, 2);
+}
