@@ -2,11 +2,13 @@
 //! committed), random client commands on a few hot keys, the partial-partition stability probe
 //! and the end-of-run linearizability check of every client's history.
 
-use super::{Mutant, Raft, RaftConfig, RaftRole, ReadMode};
+use super::machine::RaftHost;
+use super::{Mutant, Raft, RaftConfig, RaftRole, RaftServer, ReadMode};
 use crate::checkers::linearizability;
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::mutant;
+use crate::kernel::node::Model;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::NodeId;
@@ -109,30 +111,7 @@ impl ChaosProtocol for Raft {
     /// follows it, the leader has committed its whole log (so the commands clients sent after
     /// the heal committed too), and every follower has learned that commit index.
     fn settled(sim: &Simulator<Raft>) -> bool {
-        let mut leader = None;
-        for i in 0..sim.cluster_size() {
-            let Some(node) = sim.server(NodeId::from_index(i)) else {
-                continue;
-            };
-            if node.raft_role() == RaftRole::Leader {
-                if leader.is_some() {
-                    return false;
-                }
-                leader = Some((NodeId::from_index(i), node));
-            }
-        }
-        let Some((id, leader)) = leader else {
-            return false;
-        };
-        let term = leader.current_term();
-        let commit = leader.commit_index();
-        leader.last_index() == commit
-            && leader.log().last().is_none_or(|e| e.term == term)
-            && (0..sim.cluster_size()).all(|i| {
-                sim.server(NodeId::from_index(i)).is_none_or(|n| {
-                    n.current_term() == term && n.leader() == Some(id) && n.commit_index() == commit
-                })
-            })
+        settled(sim)
     }
 
     /// A random command from a random idle client to a random server, on a few hot keys so
@@ -272,4 +251,34 @@ impl ChaosProtocol for Raft {
     fn unsettled(_sim: &Simulator<Raft>) -> String {
         "no stable leader".to_string()
     }
+}
+
+/// Whether a cluster of Raft servers (replicating any state machine) has settled: exactly one
+/// leader among running servers, every running server in its term and following it, the
+/// leader's whole log committed and every follower aware of that commit index.
+pub fn settled<M: RaftHost + Model<Server = RaftServer<M>>>(sim: &Simulator<M>) -> bool {
+    let mut leader = None;
+    for i in 0..sim.cluster_size() {
+        let Some(node) = sim.server(NodeId::from_index(i)) else {
+            continue;
+        };
+        if node.raft_role() == RaftRole::Leader {
+            if leader.is_some() {
+                return false;
+            }
+            leader = Some((NodeId::from_index(i), node));
+        }
+    }
+    let Some((id, leader)) = leader else {
+        return false;
+    };
+    let term = leader.current_term();
+    let commit = leader.commit_index();
+    leader.last_index() == commit
+        && leader.log().last().is_none_or(|e| e.term == term)
+        && (0..sim.cluster_size()).all(|i| {
+            sim.server(NodeId::from_index(i)).is_none_or(|n| {
+                n.current_term() == term && n.leader() == Some(id) && n.commit_index() == commit
+            })
+        })
 }
