@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// Scenarios that exist to show a property breaking: (file stem, checker that must fire).
 /// Every other scenario must run without any violation.
-const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[("3pc-partition", "atomicity")];
+const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[
+    ("3pc-partition", "atomicity"),
+    ("locks-gc-pause-unfenced", "no-stale-write"),
+];
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")

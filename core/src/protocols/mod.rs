@@ -4,6 +4,7 @@
 
 pub mod atomic_commit;
 pub mod dynamo;
+pub mod locks;
 pub mod raft;
 
 use crate::run::registry::Protocol;
@@ -14,4 +15,5 @@ pub static BUILTIN: &[&dyn Protocol] = &[
     &dynamo::PROTOCOL,
     &atomic_commit::TWO_PC,
     &atomic_commit::THREE_PC,
+    &locks::PROTOCOL,
 ];

@@ -119,7 +119,7 @@ fn participant(
                     <span class="pill" title="told to vote no on every Prepare">{"votes no"}</span>
                 }
             </td>
-            <td class="locks">{if locks.is_empty() { "—".to_string() } else { locks.join("; ") }}</td>
+            <td class="held-locks">{if locks.is_empty() { "—".to_string() } else { locks.join("; ") }}</td>
             <td class="muted doubt">{in_doubt(durable, live).join("; ")}</td>
             <td>
                 if let Some(onclick) = toggle {

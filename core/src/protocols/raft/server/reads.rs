@@ -61,10 +61,9 @@ impl<M: RaftHost> RaftServer<M> {
         }
         let confirmed = self.confirmed_round();
         let applied = self.last_applied;
-        let (ready, waiting): (Vec<PendingRead<M::Sm>>, Vec<PendingRead<M::Sm>>) =
-            std::mem::take(&mut self.lead.reads)
-                .into_iter()
-                .partition(|r| r.round <= confirmed && r.read_index <= applied);
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lead.reads)
+            .into_iter()
+            .partition(|r: &PendingRead<M::Sm>| r.round <= confirmed && r.read_index <= applied);
         self.lead.reads = waiting;
         for r in ready {
             let outcome = self.state.read(&r.op);

@@ -1,0 +1,85 @@
+//! The lock service under chaos: Raft's notion of "settled", random jobs from the workers on a
+//! few hot locks, the swarm draw of the lease and Raft's options.
+
+use super::{LockConfig, LockMutant, Locks};
+use crate::kernel::control::Control;
+use crate::kernel::mutant;
+use crate::kernel::rng::SimRng;
+use crate::kernel::sim::Simulator;
+use crate::kernel::types::NodeId;
+use crate::protocols::raft::Raft;
+use crate::run::chaos::{ChaosOptions, ChaosProtocol, Workload};
+
+/// Hot locks the chaos workers use.
+const LOCKS: &[&str] = &["a", "b", "c", "d"];
+
+impl ChaosProtocol for Locks {
+    /// The default configuration with the mutant asked for.
+    fn chaos_config(options: &ChaosOptions) -> LockConfig {
+        let mutant = options
+            .mutant
+            .as_deref()
+            .and_then(mutant::by_name::<LockMutant>);
+        LockConfig {
+            mutant,
+            ..LockConfig::default()
+        }
+    }
+
+    /// Swarm: Raft's own options (reads always go through the log), the lease and the
+    /// keep-alive interval; fencing stays on (the checkers hold the resource to it).
+    fn swarm_config(rng: &mut SimRng, base: LockConfig, nodes: usize) -> LockConfig {
+        let raft = <Raft as ChaosProtocol>::swarm_config(rng, base.raft.clone(), nodes);
+        let lease_ms = rng.range_inclusive(300, 1500);
+        let keepalive_ms = rng.range_inclusive(lease_ms / 6, lease_ms / 3);
+        LockConfig {
+            raft,
+            lease_ms,
+            keepalive_ms,
+            ..base
+        }
+    }
+
+    fn config_json(config: &LockConfig) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or_default()
+    }
+
+    /// Ten election timeouts, as for Raft.
+    fn settle_bound_ms(config: &LockConfig) -> u64 {
+        10 * config.raft.election_timeout_max_ms
+    }
+
+    fn settled(sim: &Simulator<Locks>) -> bool {
+        crate::protocols::raft::chaos::settled(sim)
+    }
+
+    /// A job for a random idle worker (never `c1`, the resource) on a few hot locks:
+    /// exclusive two times in three, held 0–300 ms.
+    fn client_op(rng: &mut SimRng, sim: &Simulator<Locks>, workload: &Workload) -> Option<Control> {
+        let clients = sim.cluster().clients;
+        if clients < 2 {
+            return None;
+        }
+        let client = NodeId::client(1 + rng.index(clients - 1));
+        if sim
+            .client(client)
+            .is_some_and(|c| *c.phase() != super::client::Phase::Idle)
+        {
+            return None;
+        }
+        let node = NodeId::from_index(rng.index(sim.cluster_size()));
+        let locks = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
+        let lock = LOCKS[rng.index(locks)];
+        let mode = if rng.index(3) < 2 { "x" } else { "s" };
+        let hold = rng.range_inclusive(0, 300);
+        Some(Control::Submit {
+            client,
+            node,
+            op: format!("acquire {lock} {mode} {hold}"),
+        })
+    }
+
+    fn unsettled(_sim: &Simulator<Locks>) -> String {
+        "no stable leader".to_string()
+    }
+}

@@ -1,0 +1,337 @@
+//! A lock service on Raft (Burrows, "The Chubby lock service for loosely-coupled distributed
+//! systems", OSDI 2006; Kleppmann, "How to do distributed locking", 2016).
+//!
+//! The servers are Raft servers ([`crate::protocols::raft::RaftServer`], reused unchanged)
+//! replicating a [`LockTable`] instead of a key-value map: the lock table is the state
+//! machine, so it survives the loss of a minority and every replica agrees on every grant.
+//!
+//! - [`table`]: the replicated lock table — shared/exclusive modes, FIFO queues, fencing
+//!   tokens (the log index of the grant), sessions with leases that expire through the log.
+//! - [`client`]: scripted workers (acquire, hold, write to the resource, release) and the
+//!   protected resource `c1`, which checks fencing tokens.
+//! - [`check`]: mutual exclusion, fencing-token monotonicity, no stale write accepted.
+//! - [`chaos`], [`gallery`], [`entry`]: chaos hooks, named scenarios, the registry entry.
+
+pub mod chaos;
+pub mod check;
+pub mod client;
+pub mod entry;
+pub mod gallery;
+pub mod table;
+
+pub use check::LockChecker;
+pub use client::{Job, LockClient};
+pub use entry::{ID, PROTOCOL};
+pub use table::{LockOp, LockOutcome, LockTable, Mode};
+
+use crate::kernel::config::{check_range, ConfigError};
+use crate::kernel::mutant::{self, Mutants};
+use crate::kernel::node::{ClientId, Ctx, Model};
+use crate::kernel::types::NodeId;
+use crate::kernel::view::{Outline, Role};
+use crate::protocols::raft::machine::RaftHost;
+use crate::protocols::raft::msg::{RaftMsg, RaftTimer};
+use crate::protocols::raft::{RaftConfig, RaftServer};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The lock service's types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Locks;
+
+/// The protected resource's role: a square outline, no crown.
+pub const RESOURCE: Role = Role {
+    name: "resource",
+    outline: Outline::Thick,
+    leads: false,
+    counter: None,
+};
+
+/// What a user (or chaos) hands a worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockRequest {
+    /// Run a job.
+    Job(Job),
+}
+
+impl fmt::Display for LockRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let LockRequest::Job(job) = self;
+        write!(
+            f,
+            "acquire {} {} hold {} ms{} via {}",
+            job.lock,
+            job.mode,
+            job.hold_ms,
+            if job.stall { " stalled" } else { "" },
+            job.target
+        )
+    }
+}
+
+/// What a worker reports as its job goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockReply {
+    /// The lock was granted with this fencing token.
+    Granted {
+        /// The lock.
+        lock: String,
+        /// Its token.
+        token: u64,
+    },
+    /// The lock is busy; the worker waits in its queue.
+    Queued {
+        /// The lock.
+        lock: String,
+        /// Its place in the queue.
+        position: usize,
+    },
+    /// The worker wrote to the resource.
+    Wrote {
+        /// The lock.
+        lock: String,
+        /// The token it wrote with.
+        token: u64,
+        /// Whether the resource accepted it.
+        accepted: bool,
+    },
+    /// The worker released the lock.
+    Released {
+        /// The lock.
+        lock: String,
+    },
+    /// The worker's session had expired: the lock was lost.
+    Lost {
+        /// The lock.
+        lock: String,
+    },
+    /// The worker gave up reaching the service.
+    GaveUp {
+        /// The lock.
+        lock: String,
+    },
+}
+
+impl fmt::Display for LockReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockReply::Granted { lock, token } => write!(f, "granted {lock} token={token}"),
+            LockReply::Queued { lock, position } => write!(f, "queued for {lock} at #{position}"),
+            LockReply::Wrote {
+                lock,
+                token,
+                accepted,
+            } => write!(
+                f,
+                "wrote under {lock} token={token}: {}",
+                if *accepted { "accepted" } else { "rejected" }
+            ),
+            LockReply::Released { lock } => write!(f, "released {lock}"),
+            LockReply::Lost { lock } => write!(f, "lost {lock}: session expired"),
+            LockReply::GaveUp { lock } => write!(f, "gave up on {lock}"),
+        }
+    }
+}
+
+/// Deliberately broken variants of the lock service (the `mutants` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockMutant {
+    /// The resource accepts every write even with fencing on.
+    NoFencingCheck,
+    /// A worker trusts its lease for twice as long as the service grants it.
+    LeaseOverrun,
+    /// Tokens come from a per-lock counter that is forgotten when the lock is free, instead
+    /// of the log index of the grant.
+    TokenCounter,
+}
+
+impl Mutants for LockMutant {
+    const ALL: &'static [(LockMutant, &'static str, &'static str)] = &[
+        (
+            LockMutant::NoFencingCheck,
+            "no-fencing-check",
+            "the resource accepts writes without comparing their fencing token",
+        ),
+        (
+            LockMutant::LeaseOverrun,
+            "lease-overrun",
+            "a worker trusts its lease for twice as long as the service grants it",
+        ),
+        (
+            LockMutant::TokenCounter,
+            "token-counter",
+            "fencing tokens come from a per-lock counter forgotten when the lock is free, not \
+             from the log index",
+        ),
+    ];
+}
+
+/// The lock service's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LockConfig {
+    /// The Raft replication layer's settings.
+    pub raft: RaftConfig,
+    /// A session's lease, ms: how long after its last command a silent client keeps its locks.
+    pub lease_ms: u64,
+    /// How often a holding or waiting worker sends a keep-alive, ms.
+    pub keepalive_ms: u64,
+    /// Whether the resource checks fencing tokens.
+    pub fencing: bool,
+    /// A deliberately broken variant (needs the `mutants` feature).
+    pub mutant: Option<LockMutant>,
+}
+
+impl Default for LockConfig {
+    fn default() -> Self {
+        LockConfig {
+            raft: RaftConfig {
+                read_mode: crate::protocols::raft::ReadMode::Log,
+                ..RaftConfig::default()
+            },
+            lease_ms: 600,
+            keepalive_ms: 150,
+            fencing: true,
+            mutant: None,
+        }
+    }
+}
+
+impl LockConfig {
+    /// Check every field; errors name the field under `path`.
+    pub fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        self.raft.validate(&format!("{path}.raft"))?;
+        check_range(path, "lease_ms", self.lease_ms, (50, 600_000), "ms")?;
+        check_range(path, "keepalive_ms", self.keepalive_ms, (10, 600_000), "ms")?;
+        if self.keepalive_ms >= self.lease_ms {
+            return Err(ConfigError::new(
+                format!("{path}.keepalive_ms"),
+                format!(
+                    "must be below lease_ms ({}), or a live client loses its lease between \
+                     keep-alives",
+                    self.lease_ms
+                ),
+            ));
+        }
+        mutant::check(&self.mutant, path)
+    }
+}
+
+/// Parse a job: `acquire LOCK MODE HOLD_MS [stall]` (mode `s` or `x`; `stall`: the worker
+/// stalls while it holds, like a GC pause, and sends no keep-alives).
+pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let usage = "jobs are: acquire LOCK MODE HOLD_MS [stall] (MODE s = shared, x = exclusive; \
+                 stall = a GC pause while holding)";
+    match words.as_slice() {
+        [] => Err(format!("the command is empty; {usage}")),
+        [verb, rest @ ..] if verb.eq_ignore_ascii_case("acquire") => {
+            let (args, stall) = match rest {
+                [a @ .., last] if last.eq_ignore_ascii_case("stall") => (a, true),
+                a => (a, false),
+            };
+            let [lock, mode, hold] = args else {
+                return Err(format!(
+                    "acquire takes 3 arguments (LOCK MODE HOLD_MS) and an optional stall, got {}",
+                    rest.len()
+                ));
+            };
+            let lock = table::check_name(lock)?;
+            let mode = Mode::parse(mode)?;
+            let hold_ms: u64 = hold
+                .parse()
+                .map_err(|_| format!("HOLD_MS must be a whole number of ms, got {hold:?}"))?;
+            if hold_ms > 600_000 {
+                return Err(format!("HOLD_MS must be at most 600000, got {hold_ms}"));
+            }
+            Ok(Job {
+                target: node,
+                lock,
+                mode,
+                hold_ms,
+                stall,
+            })
+        }
+        [other, ..] => Err(format!("unknown command {other:?}; {usage}")),
+    }
+}
+
+impl Model for Locks {
+    type Msg = RaftMsg<LockTable>;
+    type Timer = RaftTimer;
+    type Request = LockRequest;
+    type Reply = LockReply;
+    type Config = LockConfig;
+    type Server = RaftServer<Locks>;
+    type Client = LockClient;
+    type Checker = LockChecker;
+
+    fn validate_config(config: &LockConfig, path: &str) -> Result<(), ConfigError> {
+        config.validate(path)
+    }
+
+    fn parse_request(node: NodeId, text: &str) -> Result<LockRequest, String> {
+        parse_job(node, text).map(LockRequest::Job)
+    }
+}
+
+impl RaftHost for Locks {
+    type Sm = LockTable;
+
+    fn raft(config: &LockConfig) -> &RaftConfig {
+        &config.raft
+    }
+
+    fn prepare(config: &LockConfig, table: &mut LockTable) {
+        table.counter_tokens = mutant::active(config.mutant) == Some(LockMutant::TokenCounter);
+    }
+
+    fn server_request(
+        _server: &RaftServer<Locks>,
+        ctx: &mut Ctx<'_, Locks>,
+        _client: ClientId,
+        _request: LockRequest,
+    ) {
+        ctx.note("servers take commands from client actors over the network");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_parse_and_bad_input_is_refused_clearly() {
+        let job = parse_job(NodeId(1), "acquire L x 300").unwrap();
+        assert_eq!(
+            (job.lock.as_str(), job.mode, job.hold_ms),
+            ("L", Mode::Exclusive, 300)
+        );
+        assert!(parse_job(NodeId(0), "acquire L q 3")
+            .unwrap_err()
+            .contains("unknown mode"));
+        assert!(parse_job(NodeId(0), "acquire  x 3")
+            .unwrap_err()
+            .contains("3 arguments"));
+        assert!(parse_job(NodeId(0), "grab L x 3")
+            .unwrap_err()
+            .contains("unknown command"));
+        let bad = LockConfig {
+            keepalive_ms: 900,
+            ..LockConfig::default()
+        };
+        assert_eq!(
+            bad.validate("locks").unwrap_err().path,
+            "locks.keepalive_ms"
+        );
+        LockConfig::default().validate("locks").unwrap();
+    }
+
+    #[test]
+    fn mutant_names_round_trip() {
+        for (m, name, _) in LockMutant::ALL {
+            assert_eq!(mutant::by_name::<LockMutant>(name), Some(*m));
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! The replicated lock table: the state machine the lock service runs on Raft.
+//!
+//! Every server applies the same [`LockOp`]s in log order and so holds the same table
+//! (Burrows, "The Chubby lock service", OSDI 2006, §2). A grant's **fencing token** is the log
+//! index of the entry that granted it (Kleppmann, "How to do distributed locking", 2016), so
+//! tokens of one lock strictly increase. Sessions are **leases**: every client operation
+//! renews its client's lease to `at + lease_ms` (the client's virtual time when it sent it);
+//! when a lease has run out, the leader proposes an [`LockOp::Expire`] entry, and the session's
+//! locks are released when that entry applies — expiry is decided through the log, so every
+//! replica agrees on when it happened. Waiters queue per lock, first come first served.
+
+use crate::kernel::types::{NodeId, Time};
+use crate::protocols::raft::machine::{Applied, Command, StateMachine};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+/// Longest lock name, in bytes.
+pub const MAX_NAME: usize = 32;
+
+/// How a lock is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    /// Shared (readers): compatible with other shared holders.
+    Shared,
+    /// Exclusive (a writer): compatible with nobody.
+    Exclusive,
+}
+
+impl Mode {
+    /// Whether a holder in `self` mode and one in `other` mode may hold the lock together.
+    pub fn compatible(self, other: Mode) -> bool {
+        self == Mode::Shared && other == Mode::Shared
+    }
+
+    /// Parse `s`/`shared` or `x`/`exclusive`.
+    pub fn parse(text: &str) -> Result<Mode, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "s" | "shared" => Ok(Mode::Shared),
+            "x" | "exclusive" => Ok(Mode::Exclusive),
+            other => Err(format!(
+                "unknown mode {other:?}; modes are s (shared) and x (exclusive)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Shared => "s",
+            Mode::Exclusive => "x",
+        })
+    }
+}
+
+/// Check a lock name: not empty, at most [`MAX_NAME`] bytes, no spaces.
+pub fn check_name(name: &str) -> Result<String, String> {
+    if name.is_empty() {
+        return Err("the lock name is empty".to_string());
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!(
+            "the lock name is {} bytes long; at most {MAX_NAME} allowed",
+            name.len()
+        ));
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Err("the lock name contains a space".to_string());
+    }
+    Ok(name.to_string())
+}
+
+/// An operation in a log entry or a client request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockOp {
+    /// Acquire `lock` in `mode` (granted now, or queued); renews the lease.
+    Acquire {
+        /// The lock.
+        lock: String,
+        /// The mode.
+        mode: Mode,
+        /// The client's virtual time when it sent the request.
+        at: Time,
+        /// The lease the client asks for, ms.
+        lease_ms: u64,
+    },
+    /// Release `lock` (or leave its queue); renews the lease.
+    Release {
+        /// The lock.
+        lock: String,
+        /// The client's virtual time when it sent the request.
+        at: Time,
+        /// The lease, ms.
+        lease_ms: u64,
+    },
+    /// Keep the session alive; the answer lists the locks the client holds.
+    KeepAlive {
+        /// The client's virtual time when it sent the request.
+        at: Time,
+        /// The lease, ms.
+        lease_ms: u64,
+    },
+    /// Proposed by the leader: `client`'s lease ran out by `at`; end its session and release
+    /// its locks (ignored if the lease was renewed meanwhile).
+    Expire {
+        /// The client whose session ends.
+        client: NodeId,
+        /// The leader's virtual time when it proposed the expiry.
+        at: Time,
+    },
+    /// To the protected resource, never in the log: write under a lock with its token.
+    Write {
+        /// The lock the writer believes it holds.
+        lock: String,
+        /// The fencing token of its grant.
+        token: u64,
+    },
+}
+
+impl fmt::Display for LockOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockOp::Acquire { lock, mode, .. } => write!(f, "acquire {lock} {mode}"),
+            LockOp::Release { lock, .. } => write!(f, "release {lock}"),
+            LockOp::KeepAlive { .. } => f.write_str("keep-alive"),
+            LockOp::Expire { client, at } => write!(f, "expire {client} at t={at}"),
+            LockOp::Write { lock, token } => write!(f, "write {lock} token={token}"),
+        }
+    }
+}
+
+/// What an operation returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockOutcome {
+    /// The lock is granted with this fencing token.
+    Granted {
+        /// The fencing token.
+        token: u64,
+    },
+    /// The lock is busy: the client waits in its queue at this position (1 = next).
+    Queued {
+        /// Position in the queue.
+        position: usize,
+    },
+    /// Released (or left the queue).
+    Released,
+    /// The client neither held nor waited for the lock.
+    NotHeld,
+    /// The session is alive; the client holds these locks (name, mode, token).
+    Alive {
+        /// The locks held.
+        held: Vec<(String, Mode, u64)>,
+    },
+    /// The client's session had expired: its locks are gone; it starts a new session.
+    SessionExpired,
+    /// An expiry entry applied (how many locks it released).
+    Expired {
+        /// Locks released.
+        released: usize,
+    },
+    /// The resource accepted a write.
+    WriteAccepted,
+    /// The resource rejected a write: its token is below the highest it has seen.
+    WriteRejected {
+        /// The highest token the resource has seen.
+        highest: u64,
+    },
+}
+
+impl fmt::Display for LockOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockOutcome::Granted { token } => write!(f, "granted token={token}"),
+            LockOutcome::Queued { position } => write!(f, "queued #{position}"),
+            LockOutcome::Released => f.write_str("released"),
+            LockOutcome::NotHeld => f.write_str("not held"),
+            LockOutcome::Alive { held } => {
+                f.write_str("alive")?;
+                for (lock, mode, token) in held {
+                    write!(f, " {lock}:{mode}@{token}")?;
+                }
+                Ok(())
+            }
+            LockOutcome::SessionExpired => f.write_str("session expired"),
+            LockOutcome::Expired { released } => write!(f, "expired ({released} released)"),
+            LockOutcome::WriteAccepted => f.write_str("write accepted"),
+            LockOutcome::WriteRejected { highest } => {
+                write!(f, "write rejected: token below {highest}")
+            }
+        }
+    }
+}
+
+/// One lock: its holders and its FIFO queue of waiters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockState {
+    /// Holders: client → (mode, fencing token).
+    pub holders: BTreeMap<NodeId, (Mode, u64)>,
+    /// Waiters, first come first served.
+    pub queue: VecDeque<(NodeId, Mode)>,
+    /// The highest token granted on this lock.
+    pub last_token: u64,
+}
+
+/// A client's session (Chubby §2.8): its lease and the answer to its last command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Sequence number of the last applied command.
+    pub seq: u64,
+    /// What it returned.
+    pub outcome: LockOutcome,
+    /// The lease runs until then.
+    pub until: Time,
+}
+
+/// The lock table plus the client sessions. Snapshots hold exactly this.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockTable {
+    /// The locks that have holders or waiters (a free lock keeps only its last token).
+    pub locks: BTreeMap<String, LockState>,
+    /// Live sessions.
+    pub sessions: BTreeMap<NodeId, Session>,
+    /// Leases that ended through an expiry entry (coverage and the inspector).
+    pub expiries: u64,
+    /// Mutant `token-counter`: tokens from a per-lock counter forgotten when the lock is free.
+    pub counter_tokens: bool,
+}
+
+impl LockTable {
+    /// The locks `client` holds, by name, with mode and token.
+    pub fn held_by(&self, client: NodeId) -> Vec<(String, Mode, u64)> {
+        self.locks
+            .iter()
+            .filter_map(|(name, l)| l.holders.get(&client).map(|(m, t)| (name.clone(), *m, *t)))
+            .collect()
+    }
+
+    /// Grant from the head of `lock`'s queue while the head is compatible with every holder
+    /// (FIFO: a waiter never overtakes an earlier one). Grants get token `index`.
+    fn grant_waiters(&mut self, name: &str, index: u64) {
+        let counter = self.counter_tokens;
+        let Some(lock) = self.locks.get_mut(name) else {
+            return;
+        };
+        while let Some(&(client, mode)) = lock.queue.front() {
+            if !lock.holders.values().all(|(m, _)| m.compatible(mode)) {
+                break;
+            }
+            lock.queue.pop_front();
+            let token = if counter { lock.last_token + 1 } else { index };
+            lock.last_token = token;
+            lock.holders.insert(client, (mode, token));
+        }
+        if lock.holders.is_empty() && lock.queue.is_empty() && counter {
+            // The mutant's in-memory counter is forgotten with the free lock.
+            self.locks.remove(name);
+        }
+    }
+
+    /// Remove `client` from every lock (holder or waiter) and grant to the next waiters.
+    fn drop_client(&mut self, client: NodeId, index: u64) -> usize {
+        let names: Vec<String> = self
+            .locks
+            .iter()
+            .filter(|(_, l)| {
+                l.holders.contains_key(&client) || l.queue.iter().any(|(c, _)| *c == client)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut released = 0;
+        for name in &names {
+            if let Some(l) = self.locks.get_mut(name) {
+                if l.holders.remove(&client).is_some() {
+                    released += 1;
+                }
+                l.queue.retain(|(c, _)| *c != client);
+            }
+            self.grant_waiters(name, index);
+        }
+        released
+    }
+
+    fn apply_client(&mut self, index: u64, client: NodeId, op: &LockOp) -> LockOutcome {
+        match op {
+            LockOp::Acquire { lock, mode, .. } => {
+                let l = self.locks.entry(lock.clone()).or_default();
+                if let Some((m, t)) = l.holders.get(&client) {
+                    if *m == *mode {
+                        return LockOutcome::Granted { token: *t };
+                    }
+                }
+                if let Some(p) = l.queue.iter().position(|(c, _)| *c == client) {
+                    return LockOutcome::Queued { position: p + 1 };
+                }
+                l.queue.push_back((client, *mode));
+                self.grant_waiters(lock, index);
+                let l = self.locks.entry(lock.clone()).or_default();
+                match l.holders.get(&client) {
+                    Some((_, token)) => LockOutcome::Granted { token: *token },
+                    None => LockOutcome::Queued {
+                        position: l.queue.len(),
+                    },
+                }
+            }
+            LockOp::Release { lock, .. } => {
+                let Some(l) = self.locks.get_mut(lock) else {
+                    return LockOutcome::NotHeld;
+                };
+                let held = l.holders.remove(&client).is_some();
+                let before = l.queue.len();
+                l.queue.retain(|(c, _)| *c != client);
+                let waited = l.queue.len() != before;
+                self.grant_waiters(lock, index);
+                if held || waited {
+                    LockOutcome::Released
+                } else {
+                    LockOutcome::NotHeld
+                }
+            }
+            LockOp::KeepAlive { .. } => LockOutcome::Alive {
+                held: self.held_by(client),
+            },
+            LockOp::Expire { .. } | LockOp::Write { .. } => LockOutcome::NotHeld,
+        }
+    }
+}
+
+fn renewal(op: &LockOp) -> Option<Time> {
+    match op {
+        LockOp::Acquire { at, lease_ms, .. }
+        | LockOp::Release { at, lease_ms, .. }
+        | LockOp::KeepAlive { at, lease_ms } => Some(at.plus(*lease_ms)),
+        LockOp::Expire { .. } | LockOp::Write { .. } => None,
+    }
+}
+
+impl StateMachine for LockTable {
+    type Op = LockOp;
+    type Outcome = LockOutcome;
+
+    fn short(op: &LockOp) -> String {
+        op.to_string()
+    }
+
+    fn apply_entry(
+        &mut self,
+        index: u64,
+        command: &Command<LockTable>,
+        sessions: bool,
+    ) -> Applied<LockOutcome> {
+        let Command::Client { client, seq, op } = command else {
+            return Applied::Nothing;
+        };
+        if let LockOp::Expire { client: who, at } = op {
+            // Decided through the log: every replica ends the session at this entry, and
+            // only if its lease really ran out by the time the leader proposed it.
+            let due = self.sessions.get(who).is_some_and(|s| s.until <= *at);
+            if !due {
+                return Applied::Fresh(LockOutcome::Expired { released: 0 });
+            }
+            self.sessions.remove(who);
+            self.expiries += 1;
+            let released = self.drop_client(*who, index);
+            return Applied::Fresh(LockOutcome::Expired { released });
+        }
+        let Some(until) = renewal(op) else {
+            return Applied::Nothing;
+        };
+        if let Some(s) = self.sessions.get(client).filter(|_| sessions) {
+            if *seq <= s.seq {
+                let cached = (*seq == s.seq).then(|| s.outcome.clone());
+                return Applied::Duplicate(cached);
+            }
+        }
+        // A command from a client whose session ended (its seq continues, but the table no
+        // longer knows it): it learns its locks are gone, and a new session starts.
+        let expired = !self.sessions.contains_key(client) && *seq > 1;
+        let outcome = if expired {
+            LockOutcome::SessionExpired
+        } else {
+            self.apply_client(index, *client, op)
+        };
+        self.sessions.insert(
+            *client,
+            Session {
+                seq: *seq,
+                outcome: outcome.clone(),
+                until,
+            },
+        );
+        Applied::Fresh(outcome)
+    }
+
+    fn read_key(_op: &LockOp) -> Option<&str> {
+        None
+    }
+
+    fn read(&self, _op: &LockOp) -> LockOutcome {
+        LockOutcome::NotHeld
+    }
+
+    fn session(&self, client: NodeId) -> Option<(u64, &LockOutcome)> {
+        self.sessions.get(&client).map(|s| (s.seq, &s.outcome))
+    }
+
+    fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    fn forget_sessions(&mut self) {
+        self.sessions.clear();
+    }
+
+    fn snapshot_label(&self) -> String {
+        format!("locks={}", self.locks.len())
+    }
+
+    fn snapshot_contents(&self) -> String {
+        format!(
+            "{} locks, {} sessions",
+            self.locks.len(),
+            self.sessions.len()
+        )
+    }
+
+    fn summary(&self, max: usize) -> String {
+        let busy: Vec<String> = self
+            .locks
+            .iter()
+            .filter(|(_, l)| !l.holders.is_empty() || !l.queue.is_empty())
+            .take(max)
+            .map(|(name, l)| {
+                let holders: Vec<String> = l
+                    .holders
+                    .iter()
+                    .map(|(c, (m, t))| format!("{c}:{m}@{t}"))
+                    .collect();
+                let queue: Vec<String> = l.queue.iter().map(|(c, m)| format!("{c}:{m}")).collect();
+                if queue.is_empty() {
+                    format!("{name}[{}]", holders.join(","))
+                } else {
+                    format!("{name}[{}] waiting {}", holders.join(","), queue.join(","))
+                }
+            })
+            .collect();
+        if busy.is_empty() {
+            "(no locks held)".to_string()
+        } else {
+            busy.join(" ")
+        }
+    }
+
+    fn leader_proposals(&self, now: Time) -> Vec<LockOp> {
+        self.sessions
+            .iter()
+            .filter(|(client, s)| client.is_client() && s.until <= now)
+            .map(|(client, _)| LockOp::Expire {
+                client: *client,
+                at: now,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(client: NodeId, seq: u64, op: LockOp) -> Command<LockTable> {
+        Command::Client { client, seq, op }
+    }
+
+    fn acquire(lock: &str, mode: Mode, at: u64) -> LockOp {
+        LockOp::Acquire {
+            lock: lock.into(),
+            mode,
+            at: Time(at),
+            lease_ms: 100,
+        }
+    }
+
+    #[test]
+    fn fifo_grants_with_log_index_tokens_and_expiry_through_the_log() {
+        let (a, b, c) = (NodeId::client(1), NodeId::client(2), NodeId::client(3));
+        let mut t = LockTable::default();
+        let out = t.apply_entry(5, &cmd(a, 1, acquire("L", Mode::Exclusive, 0)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 5 }));
+        let out = t.apply_entry(6, &cmd(b, 1, acquire("L", Mode::Shared, 0)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
+        let out = t.apply_entry(7, &cmd(c, 1, acquire("L", Mode::Shared, 0)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 2 }));
+        // Not yet expired at t=50: nothing happens.
+        assert!(t.leader_proposals(Time(50)).is_empty());
+        let expire = LockOp::Expire {
+            client: a,
+            at: Time(50),
+        };
+        let leader = NodeId(0);
+        t.apply_entry(8, &cmd(leader, 8, expire), true);
+        assert_eq!(t.held_by(a).len(), 1);
+        // At t=100 every lease has run out; the leader proposes all three expiries.
+        assert_eq!(t.leader_proposals(Time(100)).len(), 3);
+        let expire = LockOp::Expire {
+            client: a,
+            at: Time(100),
+        };
+        let out = t.apply_entry(9, &cmd(leader, 9, expire), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Expired { released: 1 }));
+        // Both shared waiters are granted together, with the expiry entry's index.
+        assert_eq!(t.held_by(b), vec![("L".into(), Mode::Shared, 9)]);
+        assert_eq!(t.held_by(c), vec![("L".into(), Mode::Shared, 9)]);
+        // a comes back: its session is gone.
+        let out = t.apply_entry(10, &cmd(a, 2, acquire("L", Mode::Exclusive, 90)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::SessionExpired));
+    }
+
+    #[test]
+    fn names_and_modes_are_checked() {
+        assert!(check_name("").unwrap_err().contains("empty"));
+        assert!(Mode::parse("q").unwrap_err().contains("unknown mode"));
+        assert_eq!(Mode::parse("X"), Ok(Mode::Exclusive));
+    }
+}
