@@ -34,6 +34,7 @@ fn expect(m: LockMutant) -> &'static str {
         LockMutant::NoFencingCheck => NO_STALE_WRITE,
         LockMutant::LeaseOverrun => MUTUAL_EXCLUSION,
         LockMutant::TokenCounter => TOKENS_INCREASE,
+        LockMutant::StaleConversion => MUTUAL_EXCLUSION,
     }
 }
 

@@ -144,6 +144,9 @@ pub enum LockMutant {
     /// Tokens come from a per-lock counter that is forgotten when the lock is free, instead
     /// of the log index of the grant.
     TokenCounter,
+    /// A request for a lock in the other mode than the one held is answered from the old
+    /// hold (granted, old token) while it really waits in the queue.
+    StaleConversion,
 }
 
 impl Mutants for LockMutant {
@@ -163,6 +166,12 @@ impl Mutants for LockMutant {
             "token-counter",
             "fencing tokens come from a per-lock counter forgotten when the lock is free, not \
              from the log index",
+        ),
+        (
+            LockMutant::StaleConversion,
+            "stale-conversion",
+            "a request in the other mode than the one held is answered from the old hold (its \
+             token) while it waits in the queue",
         ),
     ];
 }
@@ -284,7 +293,9 @@ impl RaftHost for Locks {
     }
 
     fn prepare(config: &LockConfig, table: &mut LockTable) {
-        table.counter_tokens = mutant::active(config.mutant) == Some(LockMutant::TokenCounter);
+        let active = mutant::active(config.mutant);
+        table.counter_tokens = active == Some(LockMutant::TokenCounter);
+        table.stale_conversion = active == Some(LockMutant::StaleConversion);
     }
 
     fn server_request(

@@ -224,6 +224,9 @@ pub struct LockTable {
     pub expiries: u64,
     /// Mutant `token-counter`: tokens from a per-lock counter forgotten when the lock is free.
     pub counter_tokens: bool,
+    /// Mutant `stale-conversion`: a request in the other mode keeps the old hold and is
+    /// answered from it (granted with the old token) while it waits in the queue.
+    pub stale_conversion: bool,
 }
 
 impl LockTable {
@@ -292,13 +295,27 @@ impl LockTable {
                 if let Some(p) = l.queue.iter().position(|(c, _)| *c == client) {
                     return LockOutcome::Queued { position: p + 1 };
                 }
+                // A request in the other mode converts the hold: the old hold is released
+                // first and the request queues like any other. (Keeping the old hold and
+                // answering from it would tell a worker asking for `x` that it holds the lock
+                // with its old shared token, while other shared holders run — chaos seed 411.)
+                if !self.stale_conversion {
+                    l.holders.remove(&client);
+                }
                 l.queue.push_back((client, *mode));
                 self.grant_waiters(lock, index);
+                let stale = self.stale_conversion;
                 let l = self.locks.entry(lock.clone()).or_default();
                 match l.holders.get(&client) {
-                    Some((_, token)) => LockOutcome::Granted { token: *token },
-                    None => LockOutcome::Queued {
-                        position: l.queue.len(),
+                    Some((m, token)) if *m == *mode || stale => {
+                        LockOutcome::Granted { token: *token }
+                    }
+                    _ => LockOutcome::Queued {
+                        position: l
+                            .queue
+                            .iter()
+                            .position(|(c, _)| *c == client)
+                            .map_or(l.queue.len(), |p| p + 1),
                     },
                 }
             }
@@ -512,6 +529,46 @@ mod tests {
         // a comes back: its session is gone.
         let out = t.apply_entry(10, &cmd(a, 2, acquire("L", Mode::Exclusive, 90)), true);
         assert_eq!(out, Applied::Fresh(LockOutcome::SessionExpired));
+    }
+
+    /// Chaos seed 411: c2's abandoned `acquire d s` committed late (granted, token 92), c3
+    /// then shared d (token 96), and c2's `acquire d x` was answered "granted token=92" from
+    /// the old shared hold while it really queued behind c3 — c2 believed it held d
+    /// exclusively alongside c3. A conversion releases the old hold and queues.
+    #[test]
+    fn a_conversion_to_exclusive_queues_instead_of_answering_from_the_shared_hold() {
+        let (c2, c3) = (NodeId::client(2), NodeId::client(3));
+        for stale in [false, true] {
+            let mut t = LockTable {
+                stale_conversion: stale,
+                ..LockTable::default()
+            };
+            let out = t.apply_entry(92, &cmd(c2, 1, acquire("d", Mode::Shared, 0)), true);
+            assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 92 }));
+            let out = t.apply_entry(96, &cmd(c3, 1, acquire("d", Mode::Shared, 0)), true);
+            assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 96 }));
+            let out = t.apply_entry(98, &cmd(c2, 2, acquire("d", Mode::Exclusive, 0)), true);
+            if stale {
+                // The mutant: the bug as it was.
+                assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 92 }));
+                continue;
+            }
+            assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
+            assert!(t.held_by(c2).is_empty());
+            let release = LockOp::Release {
+                lock: "d".into(),
+                at: Time(0),
+                lease_ms: 100,
+            };
+            t.apply_entry(99, &cmd(c3, 2, release), true);
+            assert_eq!(t.held_by(c2), vec![("d".into(), Mode::Exclusive, 99)]);
+        }
+        // Holding x and asking for s converts too: released, then granted at once.
+        let mut t = LockTable::default();
+        t.apply_entry(5, &cmd(c2, 1, acquire("d", Mode::Exclusive, 0)), true);
+        let out = t.apply_entry(6, &cmd(c2, 2, acquire("d", Mode::Shared, 0)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 6 }));
+        assert_eq!(t.held_by(c2), vec![("d".into(), Mode::Shared, 6)]);
     }
 
     #[test]
