@@ -58,6 +58,10 @@ pub struct ChaosArgs {
     /// checker fire, and print the sizes before and after and its share link.
     #[arg(long)]
     minimize: bool,
+    /// Stop at the first seed with a violation (every lower seed still runs): how many seeds
+    /// a search needs to catch a bug, reported as `seeds_to_first_catch` in the JSON.
+    #[arg(long)]
+    until_caught: bool,
     /// List the deliberately broken variants and exit.
     #[arg(long)]
     list_mutants: bool,
@@ -202,13 +206,18 @@ fn repro(args: &ChaosArgs, nodes: Option<usize>, seed: u64) -> String {
 }
 
 /// Run `seeds` over `threads` workers; results come back in seed order whatever the threads.
+/// With `until_caught`, seeds after the first one with a violation are not run (or dropped
+/// if a worker already ran them), so the result is the same whatever the threads.
 fn run_all(
     protocol: &dyn Protocol,
     seeds: &[u64],
     options: &ChaosOptions,
     threads: usize,
+    until_caught: bool,
 ) -> Vec<SeedReport> {
     let next = AtomicUsize::new(0);
+    // Position (in `seeds`) of the first seed caught so far.
+    let caught = AtomicUsize::new(usize::MAX);
     let results = Mutex::new(Vec::with_capacity(seeds.len()));
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
@@ -217,16 +226,26 @@ fn run_all(
                 let Some(seed) = seeds.get(i) else {
                     break;
                 };
+                if until_caught && i > caught.load(Ordering::Relaxed) {
+                    break;
+                }
                 let report = protocol.chaos_seed(*seed, options);
+                if until_caught && !report.violations.is_empty() {
+                    caught.fetch_min(i, Ordering::Relaxed);
+                }
                 if let Ok(mut r) = results.lock() {
-                    r.push(report);
+                    r.push((i, report));
                 }
             });
         }
     });
     let mut out = results.into_inner().unwrap_or_default();
-    out.sort_by_key(|r| r.seed);
-    out
+    out.sort_by_key(|(i, _)| *i);
+    let last = caught.into_inner();
+    out.into_iter()
+        .filter(|(i, _)| !until_caught || *i <= last)
+        .map(|(_, r)| r)
+        .collect()
 }
 
 fn print_trace(registry: &Registry, report: &SeedReport) {
@@ -299,9 +318,17 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
     let mut settle: Vec<u64> = Vec::new();
     let mut total_events = 0;
     let mut runs = 0;
+    // With --until-caught: how many seeds (of the first cluster size) ran up to the first catch.
+    let mut first_catch: Option<usize> = None;
     for &nodes in &sizes {
         let opts = options(protocol, &args, nodes)?;
-        let reports = run_all(protocol, &seeds, &opts, threads);
+        let reports = run_all(protocol, &seeds, &opts, threads, args.until_caught);
+        if args.until_caught && first_catch.is_none() {
+            first_catch = reports
+                .iter()
+                .position(|r| !r.violations.is_empty())
+                .map(|p| p + 1);
+        }
         for r in &reports {
             runs += 1;
             total_events += r.events;
@@ -389,6 +416,7 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
             "runs": runs,
             "events": total_events,
             "mutant": args.mutant,
+            "seeds_to_first_catch": first_catch,
             "violations": violations,
             "coverage": coverage,
             "seeds_with": seeds_with,
@@ -423,6 +451,12 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
                 .map(|m| format!(", mutant {m}"))
                 .unwrap_or_default()
         );
+        if args.until_caught {
+            match first_catch {
+                Some(n) => crate::outln!("first caught after {n} seed(s)"),
+                None => crate::outln!("not caught in {} seed(s)", seeds.len()),
+            }
+        }
         crate::outln!("coverage (total, and runs where it happened):");
         for (name, total) in &coverage {
             crate::outln!(

@@ -285,7 +285,7 @@ impl ChaosProtocol for PingPong {
 
     /// Settled once every server has had a pong since the heal would be stricter; running is
     /// enough for the demo.
-    fn settled(sim: &Simulator<PingPong>) -> bool {
+    fn settled(sim: &Simulator<PingPong>, _healed_at: Time) -> bool {
         sim.members().iter().all(|m| sim.server(*m).is_some())
     }
 

@@ -31,7 +31,7 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
     let reports: Vec<SeedReport> = (0..SEEDS)
         .map(|s| raft::PROTOCOL.chaos_seed(s, &options))
         .collect();
-    support::assert_no_violations("raft", nodes, EVENTS, &reports);
+    support::assert_no_violations(raft::ID, &options, &reports);
     reports
 }
 

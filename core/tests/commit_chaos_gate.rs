@@ -40,7 +40,15 @@ fn two_phase_commit_survives_chaos() {
         "2pc chaos: {SEEDS} seeds × {EVENTS} events ({events} events in all) in {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    support::assert_no_violations("2pc", NODES, EVENTS, &reports);
+    support::assert_no_violations(
+        "2pc",
+        &ChaosOptions {
+            nodes: NODES,
+            events: EVENTS,
+            ..ChaosOptions::default()
+        },
+        &reports,
+    );
     let share = |name: &str| {
         reports
             .iter()

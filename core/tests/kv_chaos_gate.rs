@@ -44,7 +44,7 @@ fn gate(nodes: usize) -> Vec<SeedReport> {
         settle.get(settle.len() / 2).copied().unwrap_or(0),
         settle.last().copied().unwrap_or(0),
     );
-    support::assert_no_violations("kv", nodes, EVENTS, &reports);
+    support::assert_no_violations(dynamo::ID, &options, &reports);
     reports
 }
 

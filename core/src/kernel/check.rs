@@ -61,4 +61,19 @@ pub trait Checker<M: Model>: Clone + fmt::Debug + Default {
     /// Called after node `id` (a server or a client) handled an event (including its start or
     /// restart), with its state. Push a [`Finding`] for every property that no longer holds.
     fn observe(&mut self, now: Time, id: NodeId, node: &Actor<M>, findings: &mut Vec<Finding>);
+
+    /// Checks that could not decide (a search that ran out of its budget), per property: the
+    /// property is neither confirmed nor refused there, and the page says so instead of a ✓.
+    fn undecided(&self) -> Vec<Undecided> {
+        Vec::new()
+    }
+}
+
+/// A property some of whose checks could not decide (see [`Checker::undecided`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Undecided {
+    /// The property's checker name.
+    pub checker: &'static str,
+    /// How many checks ran out of budget so far.
+    pub checks: u64,
 }

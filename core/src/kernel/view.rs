@@ -377,4 +377,6 @@ pub struct Snapshot {
     pub links: Vec<LinkView>,
     /// All violations found so far.
     pub violations: Vec<Violation>,
+    /// Properties some of whose checks could not decide (out of budget) so far.
+    pub undecided: Vec<crate::kernel::check::Undecided>,
 }

@@ -21,7 +21,22 @@ pub fn view(
         .map(|p| {
             let first = snap.violations.iter().find(|v| v.checker == p.name);
             let title = format!("{} — {} ({})", p.name, p.summary, p.source);
+            let undecided = snap
+                .undecided
+                .iter()
+                .find(|u| u.checker == p.name)
+                .map_or(0, |u| u.checks);
             match first {
+                None if undecided > 0 => {
+                    let title = format!(
+                        "{title} — {undecided} check(s) ran out of their search budget: neither confirmed nor refused there"
+                    );
+                    html! {
+                        <span class="badge unsure" title={title} data-property={p.name} data-undecided={undecided.to_string()}>
+                            {format!("? {} — {undecided} undecided", p.name)}
+                        </span>
+                    }
+                }
                 None => html! {
                     <span class="badge ok" title={title} data-property={p.name}>{"✓ "}{p.name}</span>
                 },

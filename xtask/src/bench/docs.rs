@@ -30,6 +30,7 @@ const BLOCKS: &[(&str, Render)] = &[
     ("seek", render_seek),
     ("simulator", render_simulator),
     ("chaos", render_chaos),
+    ("mutants", render_mutants),
     ("linearizability", render_linearizability),
 ];
 
@@ -517,6 +518,34 @@ fn render_chaos(d: &Value) -> String {
             format!("**{}**", fixed(&r["seeds_per_s"], 1)),
             rate(&r["events_per_s"]),
             count(&r["violations"]),
+        ]);
+    }
+    s
+}
+
+fn render_mutants(d: &Value) -> String {
+    let per = count(&d["seeds_per_range"]);
+    let mut s = header(&[
+        "protocol",
+        "mutant",
+        "caught in ranges",
+        "seeds to first catch: median",
+        "best / worst",
+        "first caught by",
+    ]);
+    let seeds = |v: &Value| v.as_u64().map_or(format!("> {per}"), |n| n.to_string());
+    for r in arr(&d["mutants"]) {
+        s += &row(&[
+            format!("`{}`", r["protocol"].as_str().unwrap_or("?")),
+            format!("`{}`", r["mutant"].as_str().unwrap_or("?")),
+            format!("{} of {}", count(&r["caught_ranges"]), count(&r["ranges"])),
+            format!("**{}**", seeds(&r["median"])),
+            format!("{} / {}", seeds(&r["best"]), seeds(&r["worst"])),
+            arr(&r["checkers"])
+                .iter()
+                .map(|c| format!("`{}`", c.as_str().unwrap_or("?")))
+                .collect::<Vec<_>>()
+                .join(", "),
         ]);
     }
     s

@@ -50,6 +50,21 @@ pub fn protocols(cli_error: &str) -> Option<Vec<String>> {
     (!ids.is_empty() && valid).then_some(ids)
 }
 
+/// The mutant names of `netsplit chaos --list-mutants`: the first word of each indented
+/// line (the header line is not indented).
+pub fn mutant_names(listing: &str) -> Vec<String> {
+    strip_ansi(listing)
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// The first decimal number in `text`.
 fn number(text: &str) -> Option<f64> {
     numbers(text).into_iter().next()
@@ -410,6 +425,13 @@ mod tests {
         assert!(single_result("BENCH {}\nBENCH {}")
             .unwrap_err()
             .contains("2 result lines"));
+    }
+
+    #[test]
+    fn mutant_list_from_the_cli() {
+        let out = "mutants of raft (not compiled in: build with …):\n  forget-vote    votedFor is not persisted\n  commit-old-term   a leader commits …\n";
+        assert_eq!(mutant_names(out), ["forget-vote", "commit-old-term"]);
+        assert!(mutant_names("raft has no mutants\n").is_empty());
     }
 
     #[test]

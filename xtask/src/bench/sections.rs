@@ -113,6 +113,12 @@ pub const SECTIONS: &[Section] = &[
         run: chaos,
     },
     Section {
+        name: "mutants",
+        about: "seeds to first catch per mutant (swarm chaos, 10 disjoint ranges of 200 seeds)",
+        tools: &[],
+        run: mutants,
+    },
+    Section {
         name: "linearizability",
         about: "linearizability check time for histories of 100, 1,000 and 10,000 operations",
         tools: &[],
@@ -200,6 +206,18 @@ impl Ctx {
     }
 
     /// The release CLI (`cargo build --release -p netsplit-cli`), built once per run.
+    /// The CLI built with the deliberately broken variants compiled in (its own target
+    /// directory, so the plain release binary stays as it is).
+    fn mutants_cli(&mut self) -> Result<PathBuf, String> {
+        let dir = self.target().join("bench-mutants");
+        run(Cmd::new("cargo")
+            .args(["build", "--release", "-p", "netsplit-cli"])
+            .args(["--features", "netsplit-core/mutants", "--target-dir"])
+            .args([dir.to_string_lossy()])
+            .dir(&self.root))?;
+        Ok(dir.join("release").join("netsplit"))
+    }
+
     fn cli(&mut self) -> Result<PathBuf, String> {
         if self.cli.is_none() {
             let bin = self.target().join("release").join("netsplit");
@@ -561,6 +579,75 @@ fn chaos(ctx: &mut Ctx) -> Result<Outcome, String> {
         }));
     }
     Ok(json!({ "threads": 1, "runs": runs }).into())
+}
+
+/// Seed ranges per mutant, and seeds per range.
+const MUTANT_RANGES: u64 = 10;
+const MUTANT_RANGE_SEEDS: u64 = 200;
+
+/// Per protocol and mutant: swarm chaos over 10 disjoint ranges of 200 seeds, each stopped at
+/// its first catch; the median and worst seeds-to-first-catch (a range that never catches
+/// counts as more than 200 and is reported as missed).
+fn mutants(ctx: &mut Ctx) -> Result<Outcome, String> {
+    let bin = ctx.mutants_cli()?;
+    let mut rows = Vec::new();
+    for protocol in ctx.protocols()? {
+        let list = Cmd::new(bin.to_string_lossy())
+            .args(["chaos", "--protocol", &protocol, "--list-mutants"])
+            .dir(&ctx.root);
+        let listed = list
+            .output_any()
+            .map_err(|e| format!("could not run `{}`: {e}", list.display()))?;
+        for mutant in parse::mutant_names(&listed) {
+            let mut catches: Vec<Option<u64>> = Vec::new();
+            let mut checkers = std::collections::BTreeSet::new();
+            let start = Instant::now();
+            for range in 0..MUTANT_RANGES {
+                let cmd = Cmd::new(bin.to_string_lossy())
+                    .args(["chaos", "--protocol", &protocol, "--mutant", &mutant])
+                    .args(["--until-caught", "--threads", "1", "--json"])
+                    .args(["--first-seed", &(range * MUTANT_RANGE_SEEDS).to_string()])
+                    .args(["--seeds", &MUTANT_RANGE_SEEDS.to_string()])
+                    .dir(&ctx.root);
+                let output = cmd
+                    .output_any()
+                    .map_err(|e| format!("could not run `{}`: {e}", cmd.display()))?;
+                let report: Value = output
+                    .lines()
+                    .find(|l| l.trim_start().starts_with('{'))
+                    .and_then(|l| serde_json::from_str(l).ok())
+                    .ok_or_else(|| format!("`{}` printed no JSON report", cmd.display()))?;
+                catches.push(report["seeds_to_first_catch"].as_u64());
+                if let Some(v) = report["violations"].as_array().and_then(|v| v.first()) {
+                    checkers.insert(v["checker"].as_str().unwrap_or("?").to_string());
+                }
+            }
+            let mut found: Vec<u64> = catches.iter().flatten().copied().collect();
+            found.sort_unstable();
+            let missed = catches.len() - found.len();
+            // Misses sort last (worse than any catch).
+            let median = if missed * 2 >= catches.len() {
+                None
+            } else {
+                found.get(catches.len() / 2).or(found.last()).copied()
+            };
+            println!(
+                "mutant {protocol}/{mutant}: catches {catches:?} ({:.0} s)",
+                start.elapsed().as_secs_f64()
+            );
+            rows.push(json!({
+                "protocol": protocol,
+                "mutant": mutant,
+                "ranges": catches.len(),
+                "caught_ranges": found.len(),
+                "median": median,
+                "worst": if missed > 0 { None } else { found.last().copied() },
+                "best": found.first(),
+                "checkers": checkers.into_iter().collect::<Vec<_>>(),
+            }));
+        }
+    }
+    Ok(json!({ "seeds_per_range": MUTANT_RANGE_SEEDS, "mutants": rows }).into())
 }
 
 fn linearizability(ctx: &mut Ctx) -> Result<Outcome, String> {

@@ -2,7 +2,7 @@
 //! draws.
 
 use super::{Counters, Simulator};
-use crate::kernel::check::Violation;
+use crate::kernel::check::{Checker, Violation};
 use crate::kernel::chunked::ChunkedLog;
 use crate::kernel::config::ClusterConfig;
 use crate::kernel::net::Network;
@@ -174,6 +174,7 @@ impl<M: Model> Simulator<M> {
             in_flight,
             links,
             violations: self.violations.clone(),
+            undecided: self.checker.undecided(),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
-use crate::kernel::types::NodeId;
+use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::NodeStatus;
 use crate::run::chaos::{ChaosOptions, ChaosProtocol, Verdicts, Workload};
 
@@ -119,7 +119,7 @@ impl ChaosProtocol for AtomicCommit {
 
     /// Every server runs, the coordinator has no unfinished transaction and no participant is
     /// in doubt.
-    fn settled(sim: &Simulator<AtomicCommit>) -> bool {
+    fn settled(sim: &Simulator<AtomicCommit>, _healed_at: Time) -> bool {
         servers(sim).all(|(id, node)| {
             sim.status(id) == NodeStatus::Up
                 && node.is_some_and(|n| n.unfinished() == 0 && n.in_doubt().next().is_none())
@@ -201,7 +201,7 @@ impl ChaosProtocol for AtomicCommit {
 /// Once settled, every commit on the coordinator's log has its end record and was applied by
 /// every writer.
 fn end_records_and_applied(sim: &Simulator<AtomicCommit>) -> Vec<Violation> {
-    if !AtomicCommit::settled(sim) {
+    if !AtomicCommit::settled(sim, Time::ZERO) {
         return Vec::new();
     }
     let coordinator = sim.config().coordinator;

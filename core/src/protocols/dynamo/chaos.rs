@@ -10,7 +10,7 @@ use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
-use crate::kernel::types::NodeId;
+use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::NodeStatus;
 use crate::run::chaos::{ChaosOptions, ChaosProtocol, Verdicts, Workload};
 
@@ -127,7 +127,7 @@ impl ChaosProtocol for Dynamo {
     }
 
     /// All replicas of every key identical, no hint pending, no client operation in progress.
-    fn settled(sim: &Simulator<Dynamo>) -> bool {
+    fn settled(sim: &Simulator<Dynamo>, _healed_at: Time) -> bool {
         let clients = client_ids(sim, sim.cluster().clients);
         clients
             .iter()

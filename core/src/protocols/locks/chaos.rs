@@ -6,7 +6,7 @@ use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::Simulator;
-use crate::kernel::types::NodeId;
+use crate::kernel::types::{NodeId, Time};
 use crate::protocols::raft::Raft;
 use crate::run::chaos::{ChaosOptions, ChaosProtocol, Workload};
 
@@ -49,8 +49,17 @@ impl ChaosProtocol for Locks {
         10 * config.raft.election_timeout_max_ms
     }
 
-    fn settled(sim: &Simulator<Locks>) -> bool {
+    /// Raft's servers settled (one leader everyone follows, an entry of its term committed
+    /// on each) and a worker's command sent since the heal answered: the service serves again.
+    fn settled(sim: &Simulator<Locks>, healed_at: Time) -> bool {
+        let clients = sim.cluster().clients;
         crate::protocols::raft::chaos::settled(sim)
+            && (clients < 2
+                || (1..clients).any(|k| {
+                    sim.client(NodeId::client(k))
+                        .and_then(|c| c.answered_sent())
+                        .is_some_and(|at| at >= healed_at)
+                }))
     }
 
     /// A job for a random idle worker (never `c1`, the resource) on a few hot locks:

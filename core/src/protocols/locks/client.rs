@@ -113,6 +113,8 @@ pub struct LockClient {
     lease_until: Time,
     /// Send a keep-alive then.
     keepalive_at: Time,
+    /// When the last command the service answered was sent (`None`: none answered yet).
+    answered_sent: Option<Time>,
 }
 
 impl LockClient {
@@ -144,6 +146,11 @@ impl LockClient {
     /// A worker: until when it trusts its lease.
     pub fn lease_until(&self) -> Time {
         self.lease_until
+    }
+
+    /// A worker: when the last command the service answered was sent.
+    pub fn answered_sent(&self) -> Option<Time> {
+        self.answered_sent
     }
 
     /// A worker: its current job's phase.
@@ -471,6 +478,7 @@ impl Client<Locks> for LockClient {
             held: BTreeMap::new(),
             lease_until: Time::ZERO,
             keepalive_at: Time::ZERO,
+            answered_sent: None,
         }
     }
 
@@ -522,6 +530,12 @@ impl Client<Locks> for LockClient {
             ClientResult::Done(outcome) => {
                 self.target = from;
                 self.inflight = None;
+                if let LockOp::Acquire { at, .. }
+                | LockOp::Release { at, .. }
+                | LockOp::KeepAlive { at, .. } = &f.op
+                {
+                    self.answered_sent = Some(*at);
+                }
                 self.on_answer(ctx, f.op, outcome);
             }
             ClientResult::Redirect { leader } => {

@@ -249,7 +249,7 @@ pub fn run_seed_with<M: ChaosProtocol>(
         &mut next_op,
         deadline,
         &mut apply,
-        M::settled,
+        |s| M::settled(s, heal_at),
     ) {
         settle_ms = Some(sim.now().0 - heal_at.0);
     }

@@ -242,8 +242,11 @@ pub trait ChaosProtocol: Model {
     fn config_json(config: &Self::Config) -> serde_json::Value;
     /// How long after the heal the protocol gets to settle, in ms.
     fn settle_bound_ms(config: &Self::Config) -> u64;
-    /// Whether the cluster has settled (e.g. one leader everyone follows).
-    fn settled(sim: &Simulator<Self>) -> bool;
+    /// Whether the cluster has settled after the heal at `healed_at` (e.g. one leader everyone
+    /// follows, and a command sent since the heal answered). Checked after every event while
+    /// clients keep submitting, so it must not wait for a quiet moment that steady load never
+    /// gives.
+    fn settled(sim: &Simulator<Self>, healed_at: Time) -> bool;
     /// A random client command to submit now (`Control::Submit`), or `None` to skip this turn.
     fn client_op(rng: &mut SimRng, sim: &Simulator<Self>, workload: &Workload) -> Option<Control> {
         let _ = (rng, sim, workload);

@@ -423,6 +423,16 @@ impl Checker<Raft> for RaftChecker {
         PROPERTIES
     }
 
+    fn undecided(&self) -> Vec<crate::kernel::check::Undecided> {
+        (self.unknown > 0)
+            .then_some(crate::kernel::check::Undecided {
+                checker: LINEARIZABLE,
+                checks: self.unknown,
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn observe(&mut self, _now: Time, id: NodeId, node: &Actor<Raft>, findings: &mut Vec<Finding>) {
         let node = match node {
             Actor::Client(client) => {
