@@ -324,9 +324,13 @@ impl LockClient {
                 }
             }
             LockOutcome::Alive { held } if self.phase == Phase::Waiting => {
-                let mine = held
-                    .iter()
-                    .find(|(l, _, _)| Some(l) == waiting_for.as_ref());
+                // Only a hold in the mode asked for is this job's grant (the mutant
+                // stale-conversion takes any hold of the lock, as before seed 168).
+                let wanted = self.job.as_ref().map(|j| j.mode);
+                let any_mode = self.mutant() == Some(LockMutant::StaleConversion);
+                let mine = held.iter().find(|(l, m, _)| {
+                    Some(l) == waiting_for.as_ref() && (any_mode || Some(*m) == wanted)
+                });
                 if let Some((_, _, token)) = mine {
                     self.granted(ctx, *token);
                 }

@@ -144,8 +144,8 @@ pub enum LockMutant {
     /// Tokens come from a per-lock counter that is forgotten when the lock is free, instead
     /// of the log index of the grant.
     TokenCounter,
-    /// A request for a lock in the other mode than the one held is answered from the old
-    /// hold (granted, old token) while it really waits in the queue.
+    /// A request for a lock in the other mode than the one held or waited for is answered
+    /// from the old hold or wait (granted with the old token, or queued in the old mode).
     StaleConversion,
 }
 
@@ -170,8 +170,8 @@ impl Mutants for LockMutant {
         (
             LockMutant::StaleConversion,
             "stale-conversion",
-            "a request in the other mode than the one held is answered from the old hold (its \
-             token) while it waits in the queue",
+            "a request in the other mode than the one held or waited for is answered from the \
+             old hold or wait (a shared grant passes for the exclusive one asked for)",
         ),
     ];
 }

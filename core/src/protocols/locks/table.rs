@@ -224,8 +224,8 @@ pub struct LockTable {
     pub expiries: u64,
     /// Mutant `token-counter`: tokens from a per-lock counter forgotten when the lock is free.
     pub counter_tokens: bool,
-    /// Mutant `stale-conversion`: a request in the other mode keeps the old hold and is
-    /// answered from it (granted with the old token) while it waits in the queue.
+    /// Mutant `stale-conversion`: a request in the other mode keeps the old hold or wait and
+    /// is answered from it (granted with the old token, or queued in the old mode).
     pub stale_conversion: bool,
 }
 
@@ -292,19 +292,24 @@ impl LockTable {
                         return LockOutcome::Granted { token: *t };
                     }
                 }
+                let stale = self.stale_conversion;
                 if let Some(p) = l.queue.iter().position(|(c, _)| *c == client) {
-                    return LockOutcome::Queued { position: p + 1 };
+                    if stale || l.queue[p].1 == *mode {
+                        return LockOutcome::Queued { position: p + 1 };
+                    }
                 }
-                // A request in the other mode converts the hold: the old hold is released
-                // first and the request queues like any other. (Keeping the old hold and
-                // answering from it would tell a worker asking for `x` that it holds the lock
-                // with its old shared token, while other shared holders run — chaos seed 411.)
-                if !self.stale_conversion {
+                // A request in the other mode converts the hold or the wait: the old hold is
+                // released, the old place in the queue left, and the request queues like any
+                // other. (Keeping the old hold and answering from it told a worker asking for
+                // `x` it held the lock with its old shared token while others shared it —
+                // chaos seed 411; keeping the old wait let a shared grant pass for the
+                // exclusive one asked for — seed 168.)
+                if !stale {
                     l.holders.remove(&client);
+                    l.queue.retain(|(c, _)| *c != client);
                 }
                 l.queue.push_back((client, *mode));
                 self.grant_waiters(lock, index);
-                let stale = self.stale_conversion;
                 let l = self.locks.entry(lock.clone()).or_default();
                 match l.holders.get(&client) {
                     Some((m, token)) if *m == *mode || stale => {
@@ -563,6 +568,14 @@ mod tests {
             t.apply_entry(99, &cmd(c3, 2, release), true);
             assert_eq!(t.held_by(c2), vec![("d".into(), Mode::Exclusive, 99)]);
         }
+        // Waiting for s and asking for x (chaos seed 168): the wait converts, so the shared
+        // grant the old wait would get is not taken for the exclusive one.
+        let mut t = LockTable::default();
+        t.apply_entry(5, &cmd(c2, 1, acquire("d", Mode::Exclusive, 0)), true);
+        t.apply_entry(6, &cmd(c3, 1, acquire("d", Mode::Shared, 0)), true);
+        let out = t.apply_entry(7, &cmd(c3, 2, acquire("d", Mode::Exclusive, 0)), true);
+        assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
+        assert_eq!(t.locks["d"].queue, VecDeque::from([(c3, Mode::Exclusive)]));
         // Holding x and asking for s converts too: released, then granted at once.
         let mut t = LockTable::default();
         t.apply_entry(5, &cmd(c2, 1, acquire("d", Mode::Exclusive, 0)), true);

@@ -388,6 +388,7 @@ impl<M: RaftHost> RaftServer<M> {
         for op in proposals {
             let seq = self.last_index() + 1;
             ctx.note(format!("proposes {} at index {seq}", M::Sm::short(&op)));
+            ctx.count("own_proposals");
             self.durable.log.push(Entry {
                 term: self.durable.current_term,
                 command: Command::Client {
