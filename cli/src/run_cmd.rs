@@ -32,6 +32,21 @@ pub struct RunArgs {
     /// Print only the summary, not the trace.
     #[arg(long, conflicts_with = "json")]
     summary: bool,
+    /// The protocol's configuration as a JSON object (a scenario's `config`), e.g.
+    /// '{"byzantine": {"n1": "equivocate"}}' for PBFT; ignored with --scenario.
+    #[arg(long, value_name = "JSON")]
+    config_json: Option<String>,
+}
+
+/// The `--config-json` text as a scenario's `config`: a JSON object, or why not.
+pub fn parse_config_json(text: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(other) => Err(format!(
+            "--config-json: expected a JSON object like '{{\"key\": value}}', got {other}"
+        )),
+        Err(e) => Err(format!("--config-json: not JSON: {e}")),
+    }
 }
 
 /// Arguments of `netsplit bench`.
@@ -70,6 +85,9 @@ fn load(registry: &Registry, args: &RunArgs) -> Result<Scenario, String> {
     s.cluster.nodes = args.nodes.unwrap_or(protocol.servers().default);
     s.validate()
         .map_err(|e| format!("--nodes: {}", e.message))?;
+    if let Some(text) = &args.config_json {
+        s.config = parse_config_json(text)?;
+    }
     Ok(s)
 }
 

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[
     ("3pc-partition", "atomicity"),
     ("locks-gc-pause-unfenced", "no-stale-write"),
+    ("pbft-f-plus-one", "agreement"),
 ];
 
 fn dir() -> PathBuf {

@@ -3,6 +3,29 @@
 //
 // Every script prints progress on stderr and exactly one line `BENCH {json}` on stdout.
 
+import zlib from 'node:zlib';
+
+/** The share fragment for `scenario` (deflate, URL-safe base64, as core::link writes). */
+export function fragment(scenario) {
+  return 's1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url');
+}
+
+/**
+ * A `runMs` 5-node Raft run (the scenario of core/tests/seek_bench.rs: a crash, a restart, a
+ * partition and a heal every 30 s): about 95,000 events in 10 minutes.
+ */
+export function tenMinuteRaft(runMs) {
+  const actions = [];
+  for (let t = 0; t < runMs; t += 30000) {
+    const node = `n${(t / 30000) % 5 + 1}`;
+    actions.push({ at: t + 5000, control: { type: 'crash', node } });
+    actions.push({ at: t + 12000, control: { type: 'restart', node } });
+    actions.push({ at: t + 15000, control: { type: 'partition', groups: [['n1', 'n2']] } });
+    actions.push({ at: t + 22000, control: { type: 'heal_all' } });
+  }
+  return { format: 'netsplit-scenario', version: 1, protocol: 'raft', seed: 7, actions, until: runMs };
+}
+
 /** Print the result for xtask: one line, `BENCH ` then JSON. */
 export function emit(result) {
   process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);

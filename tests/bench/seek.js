@@ -3,27 +3,12 @@
 // share link, then 200 seeks to scattered times (a fixed LCG), each timed from the slider's
 // `input` event to the end of its handler (seek plus Yew render).
 //   NETSPLIT_DIST=dist node bench/seek.js
-import zlib from 'node:zlib';
 import { serve, launch, open, until } from '../e2e/harness.js';
-import { emit, note, round } from './lib.js';
+import { emit, note, round, fragment, tenMinuteRaft } from './lib.js';
 
 const RUN_MS = 600000;
 const SEEKS = 200;
-
-/** The share fragment for `scenario` (deflate, URL-safe base64, as core::link writes). */
-function fragment(scenario) {
-  return 's1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url');
-}
-
-const actions = [];
-for (let t = 0; t < RUN_MS; t += 30000) {
-  const node = `n${(t / 30000) % 5 + 1}`;
-  actions.push({ at: t + 5000, control: { type: 'crash', node } });
-  actions.push({ at: t + 12000, control: { type: 'restart', node } });
-  actions.push({ at: t + 15000, control: { type: 'partition', groups: [['n1', 'n2']] } });
-  actions.push({ at: t + 22000, control: { type: 'heal_all' } });
-}
-const scenario = { format: 'netsplit-scenario', version: 1, protocol: 'raft', seed: 7, actions, until: RUN_MS };
+const scenario = tenMinuteRaft(RUN_MS);
 
 const server = await serve('/');
 const browser = await launch();

@@ -63,7 +63,7 @@ test('no serious accessibility violations in every protocol\'s panel', async () 
   const page = await context.newPage();
   await page.goto(server.url);
   await until(page, () => document.querySelector('.node[data-node="n1"]'), 'the page');
-  for (const protocol of ['dynamo', '2pc', '3pc']) {
+  for (const protocol of ['dynamo', '2pc', '3pc', 'pbft']) {
     await page.selectOption('select[aria-label="Protocol"]', protocol);
     await until(page, (p) => document.querySelector('select[aria-label="Protocol"]').value === p && document.querySelector('.node[data-node="n3"]'), `${protocol} running`, 10000, protocol);
     await page.keyboard.press(' ');

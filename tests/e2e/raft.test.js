@@ -11,7 +11,14 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const logText = (page) => page.evaluate(() => [...document.querySelectorAll('.log-lines .line')].map((l) => l.textContent).join('\n'));
 
+/** Open a side-panel tab (the client form is on Clients, the settings on Settings). */
+async function tab(page, name) {
+  await page.click(`.tab[data-tab="${name}"]`);
+  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`).getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
+}
+
 async function send(page, { client = 'c1', node, op, key = 'x', value = '', expected = '' }) {
+  if (!(await page.locator('form.client-form').count())) await tab(page, 'clients');
   const form = page.locator('form.client-form');
   await form.locator('select[name="client"]').selectOption(client);
   await form.locator('select[name="node"]').selectOption(node);
@@ -39,7 +46,7 @@ test('a command sent to a follower is redirected to the leader and answered', as
   await until(page, () => [...document.querySelectorAll('.client-log li')].some((l) => /c2 #1 get x → "42"/.test(l.textContent)), 'the read', 30000);
   await send(page, { client: 'c2', node: leader, op: 'cas', key: 'nope', value: '1', expected: '5' });
   await until(page, () => [...document.querySelectorAll('.client-log li')].some((l) => /cas failed: nope is missing/.test(l.textContent)), 'the failed cas', 30000);
-  // The leader's log strip: committed entries, follower markers.
+  // The leader's log strip: committed entries, follower markers (selecting a node shows it).
   await page.click(`.node[data-node="${leader}"]`);
   await until(page, () => document.querySelectorAll('.inspector .log-strip .cell.committed').length >= 2, 'committed cells');
   assert.ok(await page.locator('.inspector .followers li').count() >= 4, 'one line per follower');
@@ -52,6 +59,8 @@ test('bad commands are refused with a clear message and change nothing', async (
   const { page, errors } = await open(browser, server.url);
   await send(page, { node: 'n1', op: 'put', key: '', value: '1' });
   await until(page, () => /cannot send: the key is empty/.test(document.body.textContent), 'the empty-key error');
+  // The reason is next to the field, which says it is invalid.
+  assert.equal(await page.getAttribute('form.client-form input[name="key"]', 'aria-invalid'), 'true');
   await send(page, { node: 'n1', op: 'put', key: 'x', value: 'v'.repeat(300) });
   await until(page, () => /at most 256 allowed/.test(document.body.textContent), 'the size error');
   assert.doesNotMatch(await logText(page), /submits/);
@@ -62,6 +71,7 @@ test('bad commands are refused with a clear message and change nothing', async (
 test('settings replay the run with PreVote off', async () => {
   const { page, errors } = await open(browser, server.url);
   await until(page, () => document.querySelector('.node[data-role="leader"]'), 'a leader');
+  await tab(page, 'settings');
   const form = page.locator('.settings-form');
   await form.locator('input[name="pre_vote"]').uncheck();
   await until(page, () => /replayed to t=\d+ ms with the new settings/.test(document.body.textContent), 'the replay notice');

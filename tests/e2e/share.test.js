@@ -44,14 +44,17 @@ test('a share link reopens the same state, paused at the same moment', async () 
 
 test('damaged or newer links get a clear message and a working page', async () => {
   for (const [fragment, message] of [
-    ['s1.not-base64-%%%', /cannot open this link: .*damaged/],
-    ['s1.AAAAAAAA', /cannot open this link: .*damaged/],
-    ['s9.whatever', /made by a newer version/],
-    ['hello', /not a netsplit scenario link/],
+    ['s1.not-base64-%%%', /^This link cannot be opened: it is damaged/],
+    ['s1.AAAAAAAA', /^This link cannot be opened: it is damaged/],
+    ['s9.whatever', /it was made by a newer version/],
+    ['hello', /it is not a netsplit scenario link/],
   ]) {
     const { page, errors } = await open(browser, `${server.url}#${fragment}`);
-    await until(page, () => document.querySelector('.notice.error'), `an error for #${fragment}`);
-    assert.match(await page.textContent('.notice.error'), message);
+    // The whole reason in a banner under the top bar; the status strip only says it failed.
+    await until(page, () => document.querySelector('.banner.link-error'), `an error for #${fragment}`);
+    assert.match(await page.textContent('.banner.link-error p'), message);
+    assert.doesNotMatch(await page.textContent('.banner.link-error p'), /\(link\)/);
+    assert.match(await page.textContent('.notice.error'), /the link could not be opened/);
     await until(page, () => document.querySelector('.node[data-role="leader"]'), 'the default cluster still runs');
     assert.deepEqual(errors, []);
     await page.close();

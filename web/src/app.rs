@@ -6,14 +6,18 @@
 //! never merely because a frame passed. Per-frame motion (messages, timer arcs) is drawn on a
 //! canvas by [`crate::dom::canvas`].
 
+use crate::components::region::Region;
 use crate::components::{
-    controls, exchange, graph, help, inspector, legend, log, status, timeline, topbar,
+    analysis, banner, controls, exchange, explain, graph, help, legend, log, side, status,
+    timeline, topbar,
 };
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
 use crate::dom::frame_loop::FrameLoop;
 use crate::dom::{keys, panic};
 use crate::model::action::Action;
+use crate::model::partition::groups;
+use crate::model::setup::current_net;
 use crate::model::state::State;
 use crate::panels::PanelCtx;
 use std::cell::RefCell;
@@ -59,12 +63,15 @@ pub fn app() -> Html {
                 }
                 if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
                     let s = state.borrow();
+                    let islands = groups(&s.snapshot);
                     let frame = Frame {
                         snap: &s.snapshot,
                         look: s.look(),
                         vt: s.engine.vt(),
                         drops: &s.drops,
                         wall: t,
+                        groups: &islands,
+                        highlight: s.ui.hover_msg,
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
@@ -82,6 +89,15 @@ pub fn app() -> Html {
                 dispatch.emit(Action::OpenFragment(current_fragment()));
             });
             move || drop(listener)
+        });
+    }
+
+    // Debug builds only: the history hook for the end-to-end tests.
+    #[cfg(debug_assertions)]
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            crate::dom::debug::install_history_hook(dispatch);
         });
     }
 
@@ -103,29 +119,66 @@ pub fn app() -> Html {
         snap: &snap,
         forms: &s.ui.forms,
         dispatch: &dispatch,
+        explanations: &s.explanations,
+        memo: &s.memo,
+        trace_epoch: s.trace_epoch,
     };
     let note = |id| panel.node_note(pg, id);
     let terms = snap.nodes.iter().any(|n| n.view.term.is_some());
+    let islands = groups(&snap);
+    let playing = s.engine.playing();
+    // While time stands still, each node says how long its timer has left.
+    let countdown = look
+        .timer_arc
+        .filter(|_| !playing)
+        .map(|arc| (arc, s.engine.vt()));
+    let graph_opts = graph::GraphOpts {
+        groups: &islands,
+        countdown,
+    };
+    let present = s.ui.panes.present;
+    let kept: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();
+    let net = current_net(&s.ui.net0, s.engine.marks(), pg.now());
+    let analysis_body =
+        (s.analysis.open && !present).then(|| analysis::view(&s, &state, &dispatch));
+    let class = classes!(
+        "app",
+        present.then_some("present"),
+        s.analysis.open.then_some("analysis-open"),
+        (!s.ui.panes.log_open).then_some("log-closed")
+    );
     html! {
-        <div class="app">
-            { topbar::view(&s.ui, &dispatch) }
+        <div {class}>
+            { topbar::view(&s.ui, &kept, &dispatch) }
+            <div class="banners">{ banner::view(&s.ui, kept.len(), &dispatch) }</div>
             <main class="stage" aria-label="Cluster">
-                { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref) }
-                { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
+                <div class="stage-inner">
+                    { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    <div class="graph-box">
+                        { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref, &graph_opts) }
+                        { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
+                    </div>
+                </div>
             </main>
-            <aside class="inspector" aria-label="Inspector">
-                { inspector::view(&ctx, panel, look, s.ui.selected) }
-                { panel.side_panel(&ctx) }
-            </aside>
-            <section class="time" aria-label="Time and events">
-                { controls::view(&s.engine, &snap, s.leader(), s.ui.scenario_name.as_deref(), &dispatch) }
-                { timeline::view(&s.engine, &dispatch) }
-                { log::view(&s.log, &s.ui, &dispatch) }
+            if !present {
+                <Region open={s.analysis.open} height={s.analysis.height} dispatch={dispatch.clone()}>
+                    { analysis_body.unwrap_or_default() }
+                </Region>
+                <aside class="side" aria-label="Side panel">
+                    { side::view(&ctx, panel, look, s.ui.selected, s.ui.panes.tab, s.ui.protocol, &net) }
+                    <section class="events" aria-label="Events">
+                        { log::view(&s.log, &s.ui, &dispatch) }
+                    </section>
+                </aside>
+            }
+            <section class="time" aria-label="Time">
+                { controls::view(&s.engine, s.ui.scenario_name.as_deref(), &dispatch) }
+                { timeline::view(&s.engine, controls::network(&snap, s.leader(), &dispatch), &dispatch) }
             </section>
             <footer class="status" aria-label="Status">
                 { status::view(&snap, pg.properties(), &s.ui, &s.log, &dispatch) }
             </footer>
-            if s.ui.help { { help::view(&dispatch) } }
+            if s.ui.help { { help::view(look, &dispatch) } }
             { s.ui.share.as_ref().map(|link| help::share(link, &dispatch)).unwrap_or_default() }
             { s.ui.export.as_ref().map(|json| exchange::export(json, downloads.borrow().href(), &dispatch)).unwrap_or_default() }
             { s.ui.import.as_ref().map(|e| exchange::import(e.as_deref(), &pending_read, &dispatch)).unwrap_or_default() }

@@ -164,6 +164,109 @@ pub enum Category {
     Violation,
 }
 
+/// A trace entry without the protocol's own types: who, when, which message and how it ended,
+/// typed and protocol-neutral (for diagrams that would otherwise parse the text form).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceItem {
+    /// A node started (fresh) or restarted from durable state.
+    Start {
+        /// The node.
+        node: NodeId,
+        /// Restarted after a crash.
+        restart: bool,
+    },
+    /// A message left its sender.
+    Send {
+        /// Message id.
+        id: MsgId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+        /// Message kind ([`Message::kind`]).
+        kind: &'static str,
+        /// When it will arrive.
+        deliver_at: Time,
+        /// A copy made by the network.
+        duplicate: bool,
+        /// It answers an earlier request ([`Message::is_reply`]).
+        reply: bool,
+        /// Granted / refused, for replies that say so ([`Message::outcome`]).
+        outcome: Option<bool>,
+    },
+    /// A message was handed to its receiver.
+    Deliver {
+        /// Message id.
+        id: MsgId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+    },
+    /// A message arrived at a held link or a paused node and waits.
+    Wait {
+        /// Message id.
+        id: MsgId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+    },
+    /// A message was dropped.
+    Drop {
+        /// Message id.
+        id: MsgId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+        /// Message kind.
+        kind: &'static str,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A timer fired.
+    Timer {
+        /// The node.
+        node: NodeId,
+        /// Forced by the user.
+        forced: bool,
+    },
+    /// A node's role or term changed.
+    Role {
+        /// The node.
+        node: NodeId,
+        /// New role.
+        role: Role,
+        /// New term.
+        term: Option<u64>,
+    },
+    /// A request reached a node (at a client: the client invokes an operation).
+    Request {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node answered (at a client: the operation returns to the user).
+    Reply {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node's remark.
+    Note {
+        /// The node.
+        node: NodeId,
+    },
+    /// A user action.
+    Control(Control),
+    /// A violated property.
+    Violation {
+        /// The property.
+        checker: &'static str,
+        /// The node whose state exposed it.
+        node: Option<NodeId>,
+    },
+}
+
 impl<M: Model> TraceEvent<M> {
     /// The event's category.
     pub fn category(&self) -> Category {
@@ -208,6 +311,73 @@ impl<M: Model> TraceEvent<M> {
             | TraceEvent::Wait { from, to, .. }
             | TraceEvent::Drop { from, to, .. } => Some((*from, *to)),
             _ => None,
+        }
+    }
+
+    /// The event without the protocol's types ([`TraceItem`]).
+    pub fn item(&self) -> TraceItem {
+        match self {
+            TraceEvent::Start { node, restart } => TraceItem::Start {
+                node: *node,
+                restart: *restart,
+            },
+            TraceEvent::Send {
+                id,
+                from,
+                to,
+                msg,
+                deliver_at,
+                duplicate,
+            } => TraceItem::Send {
+                id: *id,
+                from: *from,
+                to: *to,
+                kind: msg.kind(),
+                deliver_at: *deliver_at,
+                duplicate: *duplicate,
+                reply: msg.is_reply(),
+                outcome: msg.outcome(),
+            },
+            TraceEvent::Deliver { id, from, to, .. } => TraceItem::Deliver {
+                id: *id,
+                from: *from,
+                to: *to,
+            },
+            TraceEvent::Wait { id, from, to, .. } => TraceItem::Wait {
+                id: *id,
+                from: *from,
+                to: *to,
+            },
+            TraceEvent::Drop {
+                id,
+                from,
+                to,
+                kind,
+                reason,
+            } => TraceItem::Drop {
+                id: *id,
+                from: *from,
+                to: *to,
+                kind,
+                reason: *reason,
+            },
+            TraceEvent::Timer { node, forced, .. } => TraceItem::Timer {
+                node: *node,
+                forced: *forced,
+            },
+            TraceEvent::Role { node, role, term } => TraceItem::Role {
+                node: *node,
+                role: *role,
+                term: *term,
+            },
+            TraceEvent::Request { node, .. } => TraceItem::Request { node: *node },
+            TraceEvent::Reply { node, .. } => TraceItem::Reply { node: *node },
+            TraceEvent::Note { node, .. } => TraceItem::Note { node: *node },
+            TraceEvent::Control(c) => TraceItem::Control(c.clone()),
+            TraceEvent::Violation(v) => TraceItem::Violation {
+                checker: v.checker,
+                node: v.node,
+            },
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod atomic_commit;
 pub mod dynamo;
 pub mod locks;
+pub mod pbft;
 pub mod raft;
 
 use crate::run::registry::Protocol;
@@ -16,4 +17,5 @@ pub static BUILTIN: &[&dyn Protocol] = &[
     &atomic_commit::TWO_PC,
     &atomic_commit::THREE_PC,
     &locks::PROTOCOL,
+    &pbft::PROTOCOL,
 ];

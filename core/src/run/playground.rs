@@ -11,7 +11,7 @@ use crate::kernel::control::Control;
 use crate::kernel::net::DropReason;
 use crate::kernel::node::Model;
 use crate::kernel::sim::{ControlError, Counters, Pick, RunOutcome, Simulator};
-use crate::kernel::trace::{Category, TraceEvent};
+use crate::kernel::trace::{Category, TraceEvent, TraceItem};
 use crate::kernel::types::{MsgId, NodeId, Time};
 use crate::kernel::view::Snapshot;
 use crate::run::scenario::{Scenario, TimedAction};
@@ -65,6 +65,9 @@ pub trait Playground {
     fn trace_len(&self) -> usize;
     /// Trace entry `index`.
     fn trace_line(&self, index: usize) -> Option<TraceLine>;
+    /// Trace entry `index`, typed and protocol-neutral (no text is formatted): for views that
+    /// read every entry of a long run, like the page's space-time diagram.
+    fn trace_item(&self, index: usize) -> Option<(Time, TraceItem)>;
     /// Fingerprint of the whole trace.
     fn trace_hash(&self) -> u64;
     /// Violations found so far.
@@ -276,6 +279,11 @@ impl<M: Model> Playground for Session<M> {
         })
     }
 
+    fn trace_item(&self, index: usize) -> Option<(Time, TraceItem)> {
+        let entry = self.sim.trace().get(index)?;
+        Some((entry.at, entry.event.item()))
+    }
+
     fn trace_hash(&self) -> u64 {
         self.sim.trace_hash()
     }
@@ -452,6 +460,49 @@ mod tests {
             let mut q = build(&p.to_scenario()).unwrap();
             q.run_until(Time(4000), u64::MAX);
             assert_eq!(p.trace_hash(), q.trace_hash(), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn trace_items_agree_with_trace_lines() {
+        let mut s = Scenario::new("raft", 4);
+        s.cluster.net.loss = 0.1;
+        s.cluster.net.duplicate = 0.2;
+        s.actions.push(TimedAction {
+            at: Time(900),
+            control: Control::Crash { node: NodeId(2) },
+        });
+        let mut p = build(&s).unwrap();
+        p.run_until(Time(3000), u64::MAX);
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..p.trace_len() {
+            let line = p.trace_line(i).unwrap();
+            let (at, item) = p.trace_item(i).unwrap();
+            assert_eq!(at, line.at);
+            let (msg, link) = match &item {
+                TraceItem::Send { id, from, to, .. }
+                | TraceItem::Deliver { id, from, to }
+                | TraceItem::Wait { id, from, to }
+                | TraceItem::Drop { id, from, to, .. } => (Some(*id), Some((*from, *to))),
+                _ => (None, None),
+            };
+            assert_eq!((msg, link), (line.msg, line.link), "{}", line.text);
+            if let TraceItem::Drop { reason, .. } = &item {
+                assert_eq!(Some(*reason), line.dropped);
+            }
+            if let TraceItem::Send { duplicate, .. } = &item {
+                assert_eq!(*duplicate, line.text.contains(", duplicate)"));
+            }
+            seen.insert(line.category);
+        }
+        assert!(p.trace_item(p.trace_len()).is_none());
+        for c in [
+            Category::Send,
+            Category::Deliver,
+            Category::Drop,
+            Category::Role,
+        ] {
+            assert!(seen.contains(&c), "{c:?}");
         }
     }
 

@@ -74,7 +74,8 @@ pub fn assert_no_violations(protocol: &str, options: &ChaosOptions, reports: &[S
 
 /// The end-of-run verdicts of `reports` are sound: every seed ran events and checked client
 /// operations (the checkers really ran), no history was malformed, and at most 0.1 % of the
-/// keys checked ran out of budget (`Unknown`).
+/// keys checked for linearizability (protocols that check per key) ran out of budget
+/// (`Unknown`).
 pub fn assert_verdicts(protocol: &str, options: &ChaosOptions, reports: &[SeedReport]) {
     let idle: Vec<u64> = reports
         .iter()
@@ -98,7 +99,6 @@ pub fn assert_verdicts(protocol: &str, options: &ChaosOptions, reports: &[SeedRe
     println!(
         "{protocol}: {keys} keys checked at the end, {unknown} out of budget (seeds {unknown_seeds:?})"
     );
-    assert!(keys > 0, "{protocol}: no key was checked");
     assert!(
         unknown * 1000 <= keys,
         "{protocol}: {unknown} of {keys} keys out of budget (more than 0.1 %), seeds {unknown_seeds:?}"

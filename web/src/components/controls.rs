@@ -1,6 +1,8 @@
-//! Playback controls (play/pause, step, speed) and the partition presets.
+//! Playback controls (play/pause, step, speed, the clock) and the network controls (the
+//! partition presets, heal all), which the timeline bar shows next to its own tools.
 
-use crate::dom::events::{picked, value_of};
+use crate::components::icons::{icon, Icon};
+use crate::dom::events::{blur_target, picked, value_of};
 use crate::model::action::Action;
 use crate::model::engine::{speed_label, step_for_speed, Engine, SPEED_STEPS};
 use crate::model::partition::{presets, Preset};
@@ -9,36 +11,20 @@ use netsplit_core::{Control, NodeId};
 use yew::prelude::*;
 
 /// The control bar.
-pub fn view(
-    engine: &Engine,
-    snap: &Snapshot,
-    leader: Option<NodeId>,
-    scenario: Option<&str>,
-    dispatch: &Callback<Action>,
-) -> Html {
+pub fn view(engine: &Engine, scenario: Option<&str>, dispatch: &Callback<Action>) -> Html {
     let playing = engine.playing();
     let on_play = dispatch.reform(|_| Action::TogglePlay);
     let on_step = dispatch.reform(|_| Action::Step);
     let on_speed =
         dispatch.reform(|e: InputEvent| Action::SpeedStep(value_of(&e).parse().unwrap_or(0)));
-    let on_preset = {
-        let dispatch = dispatch.clone();
-        let options = presets(snap.servers(), leader);
-        Callback::from(move |e: Event| {
-            if let Some(p) = picked(&e).and_then(|i| options.get(i)) {
-                dispatch.emit(Action::Control(p.control.clone()));
-            }
-        })
-    };
-    let options: Vec<Preset> = presets(snap.servers(), leader);
-    let on_heal = dispatch.reform(|_| Action::Control(Control::HealAll));
     let speed = engine.speed();
     let seconds = engine.vt() / 1000.0;
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
             <button class="btn primary play" onclick={on_play} aria-keyshortcuts="Space"
                 aria-label={if playing { "Pause (Space)" } else { "Play (Space)" }}>
-                {if playing { "❚❚ Pause" } else { "▶ Play" }}
+                { icon(if playing { Icon::Pause } else { Icon::Play }) }
+                {if playing { "Pause" } else { "Play" }}
             </button>
             <button class="btn" onclick={on_step} aria-keyshortcuts="." title="Process the next event (.)">
                 {"Step ▸|"}
@@ -60,7 +46,27 @@ pub fn view(
             if engine.behind() {
                 <span class="behind" role="status">{"⚠ can't keep up at this speed"}</span>
             }
-            <span class="spacer"></span>
+        </div>
+    }
+}
+
+/// The network controls: "Split network…" presets for this cluster and leader, and Heal all.
+pub fn network(snap: &Snapshot, leader: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+    let options: Vec<Preset> = presets(snap.servers(), leader);
+    let on_preset = {
+        let dispatch = dispatch.clone();
+        let options = options.clone();
+        Callback::from(move |e: Event| {
+            let chosen = picked(&e);
+            blur_target(&e);
+            if let Some(p) = chosen.and_then(|i| options.get(i)) {
+                dispatch.emit(Action::Control(p.control.clone()));
+            }
+        })
+    };
+    let on_heal = dispatch.reform(|_| Action::Control(Control::HealAll));
+    html! {
+        <span class="net-controls" role="group" aria-label="Network">
             <label class="split">
                 <span class="visually-hidden">{"Split the network"}</span>
                 <select onchange={on_preset} aria-label="Split the network into groups">
@@ -69,6 +75,6 @@ pub fn view(
                 </select>
             </label>
             <button class="btn" onclick={on_heal} aria-keyshortcuts="h">{"Heal all"}<kbd>{"h"}</kbd></button>
-        </div>
+        </span>
     }
 }

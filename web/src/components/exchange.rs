@@ -51,9 +51,10 @@ pub fn import(error: Option<&str>, pending: &PendingRead, dispatch: &Callback<Ac
                 </label>
                 <p class="muted">{"…or paste one:"}</p>
                 <textarea class="scenario-json" ref={text} aria-label="Scenario JSON to import"
+                    aria-invalid={error.map(|_| "true")} aria-describedby={error.map(|_| "import-error")}
                     placeholder="{ \"format\": \"netsplit-scenario\", \"version\": 1, … }" />
                 if let Some(e) = error {
-                    <p class="form-error" role="alert">{e.to_string()}</p>
+                    <p class="form-error" id="import-error" role="alert">{e.to_string()}</p>
                 }
                 <div class="dialog-actions">
                     <button class="btn primary" onclick={on_open}>{"Open"}</button>

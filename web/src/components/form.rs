@@ -85,7 +85,7 @@ impl Field<'_> {
         self
     }
 
-    /// Submit the form on every change.
+    /// Submit the form on every change (a text box: when the user is done with it).
     pub fn live(mut self) -> Self {
         self.live = true;
         self
@@ -143,13 +143,15 @@ impl Field<'_> {
         let live = self.live;
         let control = match &self.kind {
             Kind::Text(size) => {
-                let edit = edit.clone();
-                let oninput = Callback::from(move |e: InputEvent| edit(&e, false));
+                let typed = edit.clone();
+                let oninput = Callback::from(move |e: InputEvent| typed(&e, false));
+                // Live text boxes submit when the user is done (Enter, or leaving the box).
+                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true)));
                 html! {
                     <input type="text" name={name.clone()} value={value} size={size.to_string()}
                         autocomplete="off" spellcheck="false" placeholder={self.placeholder.clone()}
                         disabled={self.disabled} aria-invalid={invalid}
-                        aria-describedby={described.clone()} {oninput} />
+                        aria-describedby={described.clone()} {oninput} {onchange} />
                 }
             }
             Kind::Number(min, max) => {

@@ -3,8 +3,10 @@
 //! `Outline` (CSS class `outline-…`), its crown from `Role::leads`; nothing here knows a
 //! protocol.
 
+use crate::components::icons::{glyph, Icon};
 use crate::model::action::Action;
-use crate::model::layout::{place, Pt, CLIENT_R, NODE_R, VIEW};
+use crate::model::layout::{hull, island_label_at, place_grouped, Pt, CLIENT_R, NODE_R, VIEW};
+use crate::model::partition::island_label;
 use netsplit_core::kernel::net::LinkState;
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Snapshot};
 use netsplit_core::NodeId;
@@ -74,10 +76,10 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
         x: (pa.x + pb.x) / 2.0,
         y: (pa.y + pb.y) / 2.0,
     };
-    let glyph = match pair {
+    let mark = match pair {
         Pair::Up => None,
-        Pair::Cut | Pair::OnlyAtoB | Pair::OnlyBtoA => Some("✂"),
-        Pair::Held => Some("⏸"),
+        Pair::Cut | Pair::OnlyAtoB | Pair::OnlyBtoA => Some(Icon::Cut),
+        Pair::Held => Some(Icon::Pause),
     };
     let onclick = {
         let dispatch = dispatch.clone();
@@ -94,10 +96,10 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
         <g key={format!("{na}-{nb}")} class={class} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
             <line class="link-line" x1={from.x.to_string()} y1={from.y.to_string()}
                 x2={to.x.to_string()} y2={to.y.to_string()} marker-end={marker} />
-            if let Some(g) = glyph {
+            if let Some(icon) = mark {
                 <g class="link-mark" transform={format!("translate({:.1},{:.1})", mid.x, mid.y)}>
-                    <circle r="11" />
-                    <text text-anchor="middle" dominant-baseline="central">{g}</text>
+                    <circle r="12" />
+                    { glyph(icon, 0.0, 0.0, 14.0) }
                 </g>
             }
             <line class="link-hit" x1={pa.x.to_string()} y1={pa.y.to_string()}
@@ -112,18 +114,34 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
 pub fn node_label(n: &NodeSnapshot) -> String {
     let mut s = format!("{}", n.id);
     match n.status {
-        NodeStatus::Crashed => s.push_str(", crashed"),
-        NodeStatus::Paused => s.push_str(", paused"),
-        NodeStatus::Up => {}
+        // A crashed node's view is the one a restart would produce.
+        NodeStatus::Crashed => {
+            s.push_str(&format!(", crashed (restarts as {})", n.view.role.name()));
+        }
+        NodeStatus::Paused => s.push_str(&format!(", paused, {}", n.view.role.name())),
+        NodeStatus::Up => s.push_str(&format!(", {}", n.view.role.name())),
     }
-    s.push_str(&format!(", {}", n.view.role.name()));
     if let Some(t) = n.view.term {
         s.push_str(&format!(", term {t}"));
     }
     if let Some((got, need)) = n.view.votes {
         s.push_str(&format!(", {got} of {need} votes"));
     }
+    if let Some(badge) = &n.view.badge {
+        s.push_str(&format!(", {badge}"));
+    }
     s
+}
+
+/// A badge as it reads under a node: the words before its first `:` (`blocked: in doubt about
+/// t3` → `blocked`, drawn with the blocked glyph; `☠ equivocate` stays as it is).
+pub fn badge_head(badge: &str) -> String {
+    badge.split(':').next().unwrap_or(badge).trim().to_string()
+}
+
+/// Whether `text` starts with a sign of its own (`☠ equivocate`) rather than a word.
+pub fn has_sign(text: &str) -> bool {
+    !text.starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// The corner badge of a node that is not running: ✗ crashed, ⏸ paused (shape, not hue).
@@ -157,7 +175,24 @@ fn status_badge(status: NodeStatus, r: f64) -> Html {
     }
 }
 
-fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) -> Html {
+/// Time left on `n`'s timer `timer` at virtual time `vt` (ms), if it is armed.
+pub fn time_left(n: &NodeSnapshot, timer: &str, vt: f64) -> Option<u64> {
+    if n.status == NodeStatus::Crashed {
+        return None;
+    }
+    n.timers
+        .iter()
+        .find(|t| t.name == timer)
+        .map(|t| (t.fires_at.0 as f64 - vt).max(0.0).round() as u64)
+}
+
+fn node(
+    n: &NodeSnapshot,
+    p: Pt,
+    selected: bool,
+    countdown: Option<u64>,
+    dispatch: &Callback<Action>,
+) -> Html {
     let i = n.id.index();
     let role = n.view.role.name;
     let status = match n.status {
@@ -183,14 +218,22 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
         })
     };
     let term = n.view.term.map(|t| format!("T{t}")).unwrap_or_default();
+    // A badge without a sign of its own (`blocked: in doubt about t3`) gets the blocked glyph;
+    // one with its own (`☠ equivocate`) speaks for itself.
+    let blocked = n.status == NodeStatus::Up
+        && n.view.votes.is_none()
+        && n.view.badge.as_deref().is_some_and(|b| !has_sign(b));
     let sub = match (n.status, n.view.votes) {
         (NodeStatus::Crashed, _) => "crashed".to_string(),
         (NodeStatus::Paused, _) => "paused".to_string(),
         (_, Some((got, need))) => format!("votes {got}/{need}"),
-        (_, None) if n.view.badge.is_some() => "⛔ blocked".to_string(),
-        (_, None) => n.view.role.name().to_string(),
+        (_, None) => match &n.view.badge {
+            Some(badge) => badge_head(badge),
+            None => n.view.role.name().to_string(),
+        },
     };
     let r = NODE_R;
+    let sub_y = r + 24.0;
     html! {
         <g key={n.id.to_string()} class={class} transform={format!("translate({:.1},{:.1})", p.x, p.y)}
             tabindex="0" role="button" aria-pressed={selected.to_string()}
@@ -202,9 +245,25 @@ fn node(n: &NodeSnapshot, p: Pt, selected: bool, dispatch: &Callback<Action>) ->
             <title>{node_label(n)}</title>
             <circle class="halo" r={(r + 14.0).to_string()} />
             <circle class="body" r={r.to_string()} />
-            <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
-            <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
-            <text class="sub" y={(r + 26.0).to_string()} text-anchor="middle" aria-hidden="true">{sub}</text>
+            // Without a term (Dynamo, 2PC) the name sits in the middle of the circle.
+            if n.view.term.is_some() {
+                <text class="name" y="-6" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+                <text class="term" y="14" text-anchor="middle" aria-hidden="true">{term}</text>
+            } else {
+                <text class="name" y="8" text-anchor="middle" aria-hidden="true">{n.id.to_string()}</text>
+            }
+            <text class="sub" y={sub_y.to_string()} text-anchor="middle" aria-hidden="true">
+                {sub}
+            </text>
+            if blocked {
+                <g class="blocked-icon">{ glyph(Icon::Blocked, -r * 0.72, -r * 0.72, 22.0) }</g>
+            }
+            if let Some(ms) = countdown {
+                <g class="countdown" aria-hidden="true">
+                    { glyph(Icon::Clock, -30.0, sub_y + 22.0, 15.0) }
+                    <text x="-19" y={(sub_y + 27.0).to_string()} text-anchor="start">{format!("{ms} ms")}</text>
+                </g>
+            }
             if n.view.role.leads && n.status != NodeStatus::Crashed {
                 <g class="crown" transform={format!("translate(0,{:.1})", -r - 16.0)} aria-hidden="true">
                     <path d="M-13,6 L-13,-5 L-6.5,1 L0,-8 L6.5,1 L13,-5 L13,6 Z" />
@@ -251,6 +310,53 @@ fn client(
     }
 }
 
+/// The islands of a split network, shaded behind the links: each group a rounded hull around
+/// its nodes, hatched (not hue alone) and labelled with its size.
+fn islands(groups: &[Vec<NodeId>], ids: &[NodeId], pts: &[Pt]) -> Html {
+    if groups.len() < 2 {
+        return html! {};
+    }
+    let servers: usize = groups.iter().map(Vec::len).sum();
+    let pad = NODE_R + 16.0;
+    groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let at: Vec<Pt> = g
+                .iter()
+                .filter_map(|id| ids.iter().position(|i| i == id).map(|i| pts[i]))
+                .collect();
+            let h = hull(&at);
+            let shape = match h.len() {
+                0 => html! {},
+                1 => html! { <circle cx={h[0].x.to_string()} cy={h[0].y.to_string()} r={pad.to_string()} /> },
+                _ => {
+                    let points: Vec<String> = h.iter().map(|p| format!("{:.1},{:.1}", p.x, p.y)).collect();
+                    html! { <polygon points={points.join(" ")} stroke-width={(2.0 * pad).to_string()} /> }
+                }
+            };
+            let label = island_label_at(&at, pts);
+            let members: Vec<String> = g.iter().map(|n| n.to_string()).collect();
+            let text = island_label(g.len(), servers);
+            html! {
+                <g class={classes!("island", format!("island-{}", k % 3))} data-island={members.join(",")}>
+                    <g class="island-shape">{shape}</g>
+                    <text class="island-label" x={format!("{:.1}", label.x)} y={format!("{:.1}", label.y)}
+                        text-anchor="middle">{text}</text>
+                </g>
+            }
+        })
+        .collect()
+}
+
+/// What the graph shows besides the snapshot.
+pub struct GraphOpts<'a> {
+    /// The network's islands (`partition::groups`): nodes are regrouped and shaded by them.
+    pub groups: &'a [Vec<NodeId>],
+    /// Show the time left on this timer under each node (while paused), at this virtual time.
+    pub countdown: Option<(&'a str, f64)>,
+}
+
 /// The graph: SVG links and nodes, plus the canvas for motion. `note` gives a client's
 /// tooltip.
 pub fn view(
@@ -259,9 +365,10 @@ pub fn view(
     note: &dyn Fn(NodeId) -> Option<String>,
     dispatch: &Callback<Action>,
     canvas_ref: &NodeRef,
+    opts: &GraphOpts<'_>,
 ) -> Html {
     let ids: Vec<NodeId> = snap.nodes.iter().map(|n| n.id).collect();
-    let pts = place(&ids);
+    let pts = place_grouped(&ids, opts.groups);
     let n = ids.iter().filter(|i| !i.is_client()).count();
     let links: Html = (0..n)
         .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
@@ -275,7 +382,10 @@ pub fn view(
             if nd.id.is_client() {
                 client(nd, pts[i], i, selected == Some(i), note(nd.id), dispatch)
             } else {
-                node(nd, pts[i], selected == Some(i), dispatch)
+                let left = opts
+                    .countdown
+                    .and_then(|(timer, vt)| time_left(nd, timer, vt));
+                node(nd, pts[i], selected == Some(i), left, dispatch)
             }
         })
         .collect();
@@ -290,6 +400,13 @@ pub fn view(
                         <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
                     </marker>
                 </defs>
+                <defs>
+                    <pattern id="island-hatch" width="10" height="10" patternUnits="userSpaceOnUse"
+                        patternTransform="rotate(45)">
+                        <line x1="0" y1="0" x2="0" y2="10" class="hatch" />
+                    </pattern>
+                </defs>
+                <g class="islands">{ islands(opts.groups, &ids, &pts) }</g>
                 <g class="links">{links}</g>
                 <g class="nodes">{nodes}</g>
             </svg>

@@ -33,16 +33,19 @@ pub fn share(link: &str, dispatch: &Callback<Action>) -> Html {
     }
 }
 
-/// The overlay.
-pub fn view(dispatch: &Callback<Action>) -> Html {
+/// The overlay, for a protocol drawn as `look` (no `t` where there is no timeout to force).
+pub fn view(look: &netsplit_core::run::registry::Look, dispatch: &Callback<Action>) -> Html {
     let close = dispatch.reform(|_| Action::ToggleHelp);
+    let shortcuts = SHORTCUTS
+        .iter()
+        .filter(|(k, _)| *k != "t" || look.timer_arc.is_some());
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
             <div class="dialog">
                 <h2 id="help-title">{"Keyboard shortcuts"}</h2>
                 <table class="shortcuts">
                     <tbody>
-                        { for SHORTCUTS.iter().map(|(k, what)| html! {
+                        { for shortcuts.map(|(k, what)| html! {
                             <tr><th scope="row"><kbd>{*k}</kbd></th><td>{*what}</td></tr>
                         }) }
                     </tbody>

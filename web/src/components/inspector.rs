@@ -3,6 +3,7 @@
 //! that make sense for it. The protocol's panel adds its own part ([`Panel::inspector_body`]).
 
 use crate::components::graph::{pair_label, pair_state, Pair};
+use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
 use crate::panels::{Panel, PanelCtx};
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus};
@@ -145,28 +146,41 @@ pub fn view(ctx: &PanelCtx<'_>, panel: &dyn Panel, look: &Look, selected: Option
     let timeout = look.timer_arc.map(|arc| {
         let armed = n.timers.iter().any(|t| t.name == arc);
         button(
-            "Force timeout",
+            &format!("Force {arc} timeout"),
             "t",
             Action::Timeout(i),
             dispatch,
             crashed || paused || !armed,
         )
     });
+    let now = ctx.snap.now.0;
     let timers: Html = if crashed {
         // A list holds only items (axe: `list`).
         html! { <li class="muted">{"No timers: a crashed node's timers are gone."}</li> }
     } else {
         n.timers
             .iter()
-            .map(|t| html! { <li>{format!("{} fires at t={} (armed at t={})", t.name, t.fires_at, t.set_at)}</li> })
+            .map(|t| {
+                let left = t.fires_at.0.saturating_sub(now);
+                html! { <li>{format!("{} fires at t={} — in {left} ms (armed at t={}, {} ms in all)", t.name, t.fires_at, t.set_at, t.fires_at.0.saturating_sub(t.set_at.0))}</li> }
+            })
             .collect::<Html>()
     };
     html! {
         <div class="inspector-node" data-inspecting={n.id.to_string()}>
             <h2>
                 <span class="node-title">{n.id.to_string()}</span>
-                <span class={classes!("pill", format!("status-{status}"))}>{status}</span>
-                <span class="pill">{n.view.role.name()}</span>
+                <span class={classes!("pill", format!("status-{status}"))}>
+                    if crashed { { icon(Icon::Cross) } }
+                    if paused { { icon(Icon::Pause) } }
+                    {status}
+                </span>
+                if crashed {
+                    // A crashed node's view is the one a restart would produce.
+                    <span class="pill role" data-role={n.view.role.name()}>{format!("restarts as {}", n.view.role.name())}</span>
+                } else {
+                    <span class="pill role" data-role={n.view.role.name()}>{n.view.role.name()}</span>
+                }
             </h2>
             if crashed {
                 <p class="explain">{"Crashed: memory (volatile state) and timers are lost. What is on disk (durable) is kept and used on restart."}</p>
@@ -181,7 +195,10 @@ pub fn view(ctx: &PanelCtx<'_>, panel: &dyn Panel, look: &Look, selected: Option
             </div>
             { fields(n) }
             if let Some(badge) = &n.view.badge {
-                <p class="explain badge" role="status">{format!("⛔ {badge}")}</p>
+                <p class="explain badge" role="status">
+                    if !crate::components::graph::has_sign(badge) { { icon(Icon::Blocked) }{" "} }
+                    {badge.clone()}
+                </p>
             }
             { crate::components::tables::view(&n.view.tables, crashed) }
             { n.view.lists.iter().map(crate::components::lists::list).collect::<Html>() }

@@ -1,6 +1,8 @@
 //! The event log: newest at the bottom, filterable by category, each line selects its node.
 
+use crate::components::icons::{icon, Icon};
 use crate::model::action::Action;
+use crate::model::analysis::AnalysisAction;
 use crate::model::state::Ui;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::run::playground::TraceLine;
@@ -25,6 +27,21 @@ const SHOW: usize = 200;
 
 /// The log panel.
 pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
+    let open = ui.panes.log_open;
+    let toggle = html! {
+        <button class="log-toggle" type="button" aria-expanded={open.to_string()}
+            aria-controls={open.then_some("event-log")} onclick={dispatch.reform(|_| Action::ToggleLog)}>
+            <span class={classes!("caret", (!open).then_some("closed"))}>{ icon(Icon::Caret) }</span>
+            {"Events"}
+        </button>
+    };
+    if !open {
+        return html! {
+            <div class="log closed">
+                <div class="log-head"><h2>{toggle}</h2></div>
+            </div>
+        };
+    }
     let chips: Html = FILTERS
         .iter()
         .map(|(label, cats)| {
@@ -54,20 +71,31 @@ pub fn view(lines: &[TraceLine], ui: &Ui, dispatch: &Callback<Action>) -> Html {
             let node = l.node.map(|n| n.index());
             let onclick = dispatch.reform(move |_| Action::Select(node));
             let cat = format!("{:?}", l.category).to_lowercase();
-            let hl = ui.highlight == Some(l.index);
+            let hl = ui.highlight == Some(l.index)
+                || (ui.hover_msg.is_some() && l.msg == ui.hover_msg);
+            // Hovering a message's line highlights its arrow on the space-time diagram.
+            let (onmouseenter, onmouseleave) = match l.msg {
+                Some(m) => (
+                    Some(dispatch.reform(move |_: MouseEvent| {
+                        Action::Analysis(AnalysisAction::Hover(Some(m)))
+                    })),
+                    Some(dispatch.reform(|_: MouseEvent| Action::Analysis(AnalysisAction::Hover(None)))),
+                ),
+                None => (None, None),
+            };
             html! {
                 <li key={l.index} class={classes!("line", format!("cat-{}", cat), hl.then_some("highlight"))}
-                    data-category={cat.clone()} {onclick}>{l.text.clone()}</li>
+                    data-category={cat.clone()} {onclick} {onmouseenter} {onmouseleave}>{l.text.clone()}</li>
             }
         })
         .collect();
     html! {
         <div class="log">
             <div class="log-head">
-                <h2>{"Events"}</h2>
+                <h2>{toggle}</h2>
                 <div class="chips" role="group" aria-label="Show event kinds">{chips}</div>
             </div>
-            <div class="log-scroll" tabindex="0" aria-label="Event log">
+            <div class="log-scroll" id="event-log" tabindex="0" role="region" aria-label="Event log">
                 <ol class="log-lines">{rows}</ol>
             </div>
         </div>

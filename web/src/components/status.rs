@@ -52,7 +52,10 @@ pub fn view(
         })
         .collect();
     let notice = ui.notice.as_ref().map(|n| {
-        html! { <span class={classes!("notice", n.error.then_some("error"))} role={if n.error { "alert" } else { "status" }}>{n.text.clone()}</span> }
+        // A short status: the full text is in its tooltip, and every error also shows next to
+        // what caused it (a form field, the link banner, the import dialog).
+        html! { <span class={classes!("notice", n.error.then_some("error"))} title={n.text.clone()}
+        role={if n.error { "alert" } else { "status" }}>{n.text.clone()}</span> }
     });
     // Screen readers hear role changes, faults and violations, not every message.
     let live = lines

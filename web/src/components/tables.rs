@@ -29,12 +29,15 @@ pub fn grid<S: AsRef<str>>(
     } else {
         "□ volatile"
     };
+    // A table wider than the panel scrolls in its own box (no word is broken in the middle).
     html! {
-        <table class={classes!("ptable", (lost && !durable).then_some("lost"))}>
-            <caption>{title.to_string()}<span class="tag">{kind}</span></caption>
-            <thead><tr>{head}</tr></thead>
-            <tbody>{body}</tbody>
-        </table>
+        <div class="table-scroll" tabindex="0" role="region" aria-label={title.to_string()}>
+            <table class={classes!("ptable", (lost && !durable).then_some("lost"))}>
+                <caption>{title.to_string()}<span class="tag">{kind}</span></caption>
+                <thead><tr>{head}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
     }
 }
 

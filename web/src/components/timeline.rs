@@ -2,10 +2,12 @@
 //! schedule's marks (select, drag, arrows, Delete), the branch switcher and manual mode's list
 //! of possible next events. Logic lives in [`crate::timebar`] and the engine.
 
+use crate::components::icons;
+use crate::dom::events::blur_target;
 use crate::dom::events::value_of;
 use crate::model::action::Action;
 use crate::model::engine::Engine;
-use crate::model::timebar::{self, lanes, mark_key, mark_style, percent, pick_rows, seconds};
+use crate::model::timebar::{self, fan, mark_key, mark_style, percent, pick_rows, seconds};
 use crate::model::timebar::{slider_key, PickRow, TimeAction};
 use netsplit_core::run::timeline::BranchInfo;
 use wasm_bindgen::JsCast;
@@ -51,6 +53,8 @@ pub struct Props {
     pub playing: bool,
     /// Where actions go.
     pub dispatch: Callback<Action>,
+    /// Other tools shown on the bar's second row (the network controls).
+    pub tools: Html,
 }
 
 /// Everything but `dispatch`: the page makes a new callback each render, but every one of them
@@ -67,11 +71,12 @@ impl PartialEq for Props {
             && self.marks == o.marks
             && self.branches == o.branches
             && self.picks == o.picks
+            && self.tools == o.tools
     }
 }
 
 /// The bar for the engine's current state.
-pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
+pub fn view(engine: &Engine, tools: Html, dispatch: &Callback<Action>) -> Html {
     let marks = engine
         .marks()
         .iter()
@@ -100,6 +105,7 @@ pub fn view(engine: &Engine, dispatch: &Callback<Action>) -> Html {
         in_past: engine.timeline().in_past(),
         playing: engine.playing(),
         dispatch: dispatch.clone(),
+        tools,
     };
     html! { <TimelineBar ..props /> }
 }
@@ -143,24 +149,34 @@ pub fn timeline_bar(p: &Props) -> Html {
         })
     };
     let on_back = time.reform(|_| TimeAction::StepBack);
-    let on_branch = time.reform(|e: Event| TimeAction::Switch(value_of(&e).parse().unwrap_or(0)));
+    let on_branch = time.reform(|e: Event| {
+        blur_target(&e);
+        TimeAction::Switch(value_of(&e).parse().unwrap_or(0))
+    });
     let manual = p.picks.is_some();
     let on_manual = time.reform(move |_: Event| TimeAction::SetManual(!manual));
 
-    // Marks closer than about a mark's width fan out to the right.
-    let shifts = lanes(
+    // Marks closer than a mark's width fan out sideways (in pixels of the track as last
+    // drawn), so every one stays visible and clickable.
+    let width = track
+        .cast::<web_sys::Element>()
+        .map(|el| el.get_bounding_client_rect().width())
+        .filter(|w| *w > 0.0)
+        .unwrap_or(600.0);
+    let shifts = fan(
         &p.marks
             .iter()
-            .map(|m| percent(m.at, end))
+            .map(|m| percent(m.at, end) / 100.0 * width)
             .collect::<Vec<_>>(),
-        2.0,
+        width,
+        22.0,
     );
     let marks = p.marks.iter().enumerate().map(|(i, m)| {
         let at = match *drag {
             Some((d, preview)) if d == i => preview,
             _ => m.at,
         };
-        let shift = format!("translate({},0)", 14 * shifts.get(i).copied().unwrap_or(0));
+        let shift = format!("translate({:.1},0)", shifts.get(i).copied().unwrap_or(0.0));
         let selected = p.selected == Some(i);
         let on_click = {
             let time = time.clone();
@@ -238,8 +254,15 @@ pub fn timeline_bar(p: &Props) -> Html {
                 <title>{label}</title>
                 <g transform={shift}>
                     <rect x="-10" y="1" width="20" height="18" rx="5" />
-                    <text x="0" y="14.5" text-anchor="middle">{m.glyph}</text>
+                    { match icons::for_glyph(m.glyph) {
+                        Some(icon) => icons::glyph(icon, 0.0, 10.0, 12.0),
+                        None => html! { <text x="0" y="14.5" text-anchor="middle">{m.glyph}</text> },
+                    } }
                 </g>
+                if shifts.get(i).is_some_and(|s| s.abs() > 0.5) {
+                    // A tick at the mark's true time, joined to the fanned-out mark.
+                    <line class="tl-leader" x1="0" y1="19" x2={format!("{:.1}", shifts[i])} y2="19" />
+                }
             </svg>
         }
     });
@@ -253,7 +276,9 @@ pub fn timeline_bar(p: &Props) -> Html {
             let on_done = time.reform(|_| TimeAction::SelectMark(None));
             html! {
                 <div class="tl-edit" role="group" aria-label="Edit the selected action">
-                    <span class={classes!("tl-glyph", m.class)} aria-hidden="true">{m.glyph}</span>
+                    <span class={classes!("tl-glyph", m.class)} aria-hidden="true">
+                        { icons::for_glyph(m.glyph).map_or_else(|| html! { {m.glyph} }, icons::icon) }
+                    </span>
                     <span class="tl-edit-what">{format!("{} at {}", m.label, seconds(m.at))}</span>
                     <button class="btn" onclick={nudge(-1000)}>{"−1 s"}</button>
                     <button class="btn" onclick={nudge(-100)}>{"−100 ms"}</button>
@@ -346,6 +371,7 @@ pub fn timeline_bar(p: &Props) -> Html {
                     <input type="checkbox" checked={manual} onchange={on_manual} />
                     <span>{"Manual: pick the next event"}</span>
                 </label>
+                { p.tools.clone() }
                 if p.in_past {
                     <span class="tl-past">{"⟲ in the past: acting here starts a new branch"}</span>
                 }

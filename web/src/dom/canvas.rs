@@ -3,7 +3,9 @@
 //! which timer the arc shows come from the protocol's `Look`. Nothing here touches Yew; nothing
 //! in the SVG changes per frame.
 
-use crate::model::layout::{lane_r, lerp, place, progress, radius, remaining, Fit, Pt, NODE_R};
+use crate::model::layout::{
+    lane_r, lerp, place_grouped, progress, radius, remaining, Fit, Pt, NODE_R,
+};
 use crate::model::look::{color_hex, message};
 use crate::model::state::{DropMark, DROP_FADE_MS};
 use netsplit_core::kernel::view::{Flight, MsgView, NodeStatus, Snapshot};
@@ -49,6 +51,10 @@ pub struct Frame<'a> {
     pub drops: &'a [DropMark],
     /// Wall time of the frame (ms).
     pub wall: f64,
+    /// The network's islands (nodes sit where the SVG draws them).
+    pub groups: &'a [Vec<NodeId>],
+    /// The message to ring (hovered on the space-time diagram or in the log).
+    pub highlight: Option<netsplit_core::MsgId>,
 }
 
 /// Paints one frame; remembers the canvas size and user preferences between frames.
@@ -56,13 +62,16 @@ pub struct Frame<'a> {
 pub struct CanvasPainter {
     ctx: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     /// Text labels rendered once into small canvases (drawing an image is much cheaper than
-    /// shaping text every frame), by (text, colour, device pixel ratio).
-    sprites: std::collections::BTreeMap<(&'static str, &'static str), HtmlCanvasElement>,
+    /// shaping text every frame), by (text, colour), each with its width in drawing units;
+    /// cleared when the device pixel ratio changes.
+    sprites: std::collections::BTreeMap<(&'static str, &'static str), (HtmlCanvasElement, f64)>,
     size: (u32, u32),
     dpr: f64,
     dark: bool,
     reduced_motion: bool,
     checked_prefs_at: f64,
+    /// The message hovered on the space-time diagram (ringed).
+    highlight: Option<netsplit_core::MsgId>,
 }
 
 fn media(query: &str) -> bool {
@@ -71,8 +80,11 @@ fn media(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Side of a label sprite, in drawing units.
+/// Height of a label sprite, in drawing units (its width fits its text).
 const SPRITE: f64 = 22.0;
+
+/// The labels' font (drawing units: the graph's 600-unit square).
+const LABEL_FONT: &str = "600 12.5px system-ui, sans-serif";
 
 impl CanvasPainter {
     /// Draw `text` centred at `(x, y)` in `color`, from the sprite cache.
@@ -97,11 +109,12 @@ impl CanvasPainter {
                 }
             }
         };
+        let (sprite, width) = (&sprite.0, sprite.1);
         ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
             sprite,
-            x - SPRITE / 2.0,
+            x - width / 2.0,
             y - SPRITE / 2.0,
-            SPRITE,
+            width,
             SPRITE,
         )
         .ok();
@@ -137,7 +150,10 @@ impl CanvasPainter {
             vt,
             drops,
             wall,
+            groups,
+            highlight,
         } = frame;
+        self.highlight = highlight;
         self.prepare(canvas, wall);
         let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
         if fresh {
@@ -162,13 +178,13 @@ impl CanvasPainter {
         let pal = if self.dark { &DARK } else { &LIGHT };
         let ids: Vec<NodeId> = snap.nodes.iter().map(|n| n.id).collect();
         let pts = Spots {
-            pts: place(&ids),
+            pts: place_grouped(&ids, groups),
             servers: ids.iter().filter(|i| !i.is_client()).count(),
         };
         if let Some(arc) = look.timer_arc {
             paint_timers(&ctx, snap, arc, &pts, vt, pal);
         }
-        ctx.set_font("600 11px system-ui, sans-serif");
+        ctx.set_font(LABEL_FONT);
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         for m in &snap.in_flight {
@@ -188,6 +204,7 @@ impl CanvasPainter {
         vt: f64,
         pal: &Palette,
     ) {
+        let highlight = self.highlight == Some(m.id);
         let (Some((a, ra)), Some((b, rb))) = (pts.at(m.from), pts.at(m.to)) else {
             return;
         };
@@ -201,6 +218,14 @@ impl CanvasPainter {
             f = if f < 0.5 { 0.0 } else { 1.0 };
         }
         let p = lerp(start, end, f);
+        if highlight {
+            // Linked from the space-time diagram: a ring around the message.
+            ctx.set_stroke_style_str(pal.ink);
+            ctx.set_line_width(2.5);
+            ctx.begin_path();
+            ctx.arc(p.x, p.y, 14.0, 0.0, std::f64::consts::TAU).ok();
+            ctx.stroke();
+        }
         let drawn = message(look, m.kind);
         let color = color_hex(drawn.color, pal.dark);
         ctx.set_global_alpha(if m.doomed { 0.35 } else { 1.0 });
@@ -251,31 +276,39 @@ impl CanvasPainter {
             self.label(ctx, "×", pal.bad, p.x + 11.0, p.y + 9.0);
         }
         if m.flight == Flight::Waiting {
-            self.label(ctx, "⏸", pal.ink, p.x + 12.0, p.y + 10.0);
+            // Two bars (drawn, not a font glyph that may be missing).
+            ctx.set_fill_style_str(pal.ink);
+            ctx.fill_rect(p.x + 8.0, p.y + 5.0, 2.5, 9.0);
+            ctx.fill_rect(p.x + 13.0, p.y + 5.0, 2.5, 9.0);
         }
         ctx.set_global_alpha(1.0);
     }
 }
 
-/// Render `text` once into a small canvas at `scale` device pixels per drawing unit.
-fn make_sprite(text: &str, color: &str, scale: f64) -> Option<HtmlCanvasElement> {
+/// Render `text` once into a small canvas at `scale` device pixels per drawing unit, as wide
+/// as the text (at least [`SPRITE`]); with that width in drawing units.
+fn make_sprite(text: &str, color: &str, scale: f64) -> Option<(HtmlCanvasElement, f64)> {
     let canvas: HtmlCanvasElement = web_sys::window()?
         .document()?
         .create_element("canvas")
         .ok()?
         .dyn_into()
         .ok()?;
-    let px = (SPRITE * scale).ceil() as u32;
-    canvas.set_width(px);
-    canvas.set_height(px);
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.set_font(LABEL_FONT);
+    let width = (ctx.measure_text(text).ok()?.width() + 6.0)
+        .ceil()
+        .max(SPRITE);
+    // Resizing a canvas resets its context: set everything again.
+    canvas.set_width((width * scale).ceil() as u32);
+    canvas.set_height((SPRITE * scale).ceil() as u32);
     ctx.scale(scale, scale).ok()?;
-    ctx.set_font("600 11px system-ui, sans-serif");
+    ctx.set_font(LABEL_FONT);
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
     ctx.set_fill_style_str(color);
-    ctx.fill_text(text, SPRITE / 2.0, SPRITE / 2.0).ok()?;
-    Some(canvas)
+    ctx.fill_text(text, width / 2.0, SPRITE / 2.0).ok()?;
+    Some((canvas, width))
 }
 
 /// Node positions for one frame.

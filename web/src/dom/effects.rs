@@ -13,6 +13,8 @@ use yew::Callback;
 pub struct Downloads {
     /// Revoked when replaced or dropped.
     url: Option<gloo::file::ObjectUrl>,
+    /// The last file downloaded directly (SVG, CSV), kept until the next one.
+    file: Option<gloo::file::ObjectUrl>,
 }
 
 impl Downloads {
@@ -33,8 +35,30 @@ pub fn perform(effects: Vec<DomEffect>, downloads: &mut Downloads) {
                 downloads.url = Some(gloo::file::ObjectUrl::from(blob));
             }
             DomEffect::CopyToClipboard(text) => copy(&text),
+            DomEffect::Download { name, mime, text } => {
+                downloads.file = download(&name, mime, &text);
+            }
         }
     }
+}
+
+/// Offer `text` as a file named `name` (a click on a temporary download link). The returned
+/// URL must outlive the click; keep it until the next download.
+pub fn download(name: &str, mime: &str, text: &str) -> Option<gloo::file::ObjectUrl> {
+    let blob = gloo::file::Blob::new_with_options(text, Some(mime));
+    let url = gloo::file::ObjectUrl::from(blob);
+    let document = web_sys::window()?.document()?;
+    let link = document.create_element("a").ok()?;
+    link.set_attribute("href", &url).ok()?;
+    link.set_attribute("download", name).ok()?;
+    link.set_attribute("hidden", "").ok()?;
+    let body = document.body()?;
+    body.append_child(&link).ok()?;
+    if let Ok(el) = link.clone().dyn_into::<web_sys::HtmlElement>() {
+        el.click();
+    }
+    body.remove_child(&link).ok()?;
+    Some(url)
 }
 
 /// Put `fragment` in the address bar without reloading or adding a history entry.

@@ -40,3 +40,24 @@ pub fn picked(e: &Event) -> Option<usize> {
     select.set_selected_index(0);
     usize::try_from(index).ok()?.checked_sub(1)
 }
+
+/// Move keyboard focus to the element with id `id`, if there is one.
+pub fn focus_id(id: &str) {
+    if let Some(el) = gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Take keyboard focus away from the control an event came from (a `<select>` after a change:
+/// digits typed next select nodes, not options).
+pub fn blur_target(e: &Event) {
+    if let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.blur();
+    }
+}

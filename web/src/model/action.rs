@@ -1,7 +1,9 @@
 //! What the user can ask for ([`Action`]) and what the reducer asks the browser to do in return
 //! ([`DomEffect`]): both plain data, so the reducer is a pure function tested natively.
 
+use crate::model::analysis::AnalysisAction;
 use crate::model::keys::Command;
+use crate::model::panes::Tab;
 use crate::model::timebar::TimeAction;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::Control;
@@ -96,6 +98,19 @@ pub enum Action {
     },
     /// A form was submitted.
     Submit(&'static str),
+    /// Open a tab of the side panel.
+    Tab(Tab),
+    /// Presentation mode on or off.
+    TogglePresent,
+    /// Open or close the event log.
+    ToggleLog,
+    /// Something for the analysis region (see `model::analysis`).
+    Analysis(AnalysisAction),
+    /// Go back to the session put aside at this index of `State::previous`.
+    GoBack(usize),
+    /// Close the banners under the top bar (a link that could not be opened, a session put
+    /// aside).
+    Dismiss,
 }
 
 /// What the reducer asks the browser to do (performed by `dom::effects`).
@@ -110,6 +125,15 @@ pub enum DomEffect {
     },
     /// Put this text on the clipboard.
     CopyToClipboard(String),
+    /// Download this text as a file.
+    Download {
+        /// File name.
+        name: String,
+        /// MIME type.
+        mime: &'static str,
+        /// Contents.
+        text: String,
+    },
 }
 
 /// A line for the status strip.

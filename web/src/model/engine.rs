@@ -69,6 +69,12 @@ pub struct Engine {
     manual: Option<Vec<Pick>>,
     /// The timeline mark selected for editing.
     mark: Option<usize>,
+    /// Bumped whenever the history on screen may have changed in the past (a fork, an edit,
+    /// a branch switch): what was looked up about a past moment is stale then.
+    epoch: u64,
+    /// How many times the trace was rewritten rather than cut back or extended (a branch
+    /// switch, an edited schedule): views that index the trace start over then.
+    rewrites: u64,
 }
 
 impl Engine {
@@ -85,6 +91,8 @@ impl Engine {
             jumped: false,
             manual: None,
             mark: None,
+            epoch: 0,
+            rewrites: 0,
         })
     }
 
@@ -214,6 +222,7 @@ impl Engine {
         self.vt = self.vt.max(self.timeline.now().0 as f64);
         if edited == Edited::Forked {
             self.mark = None;
+            self.epoch += 1;
         }
         self.refresh_manual();
         Ok(edited)
@@ -224,6 +233,32 @@ impl Engine {
         self.playground().snapshot()
     }
 
+    /// The history's version: it changes whenever the past on screen may have changed (a
+    /// fork, an edited mark, a branch switch), so facts looked up about past moments with
+    /// [`Engine::snapshot_at`] stay valid while it does not.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The state of this branch at virtual time `t` (after every event due at or before `t`),
+    /// looked up without changing what is on screen: the timeline seeks there and back to
+    /// exactly the state it was in (same step count, same clock). `None` unless `t` is in the
+    /// past. Costs two seeks (each at most a checkpoint interval of replay).
+    pub fn snapshot_at(&mut self, t: Time) -> Option<Snapshot> {
+        let (now, steps) = (self.timeline.now(), self.playground().steps());
+        if t >= now {
+            return None;
+        }
+        self.timeline.seek(t);
+        let snap = self.timeline.playground().snapshot();
+        // Back: the state after `run_until(now)` has at least the steps of the one on screen
+        // (which may be mid-instant, after a single step or a capped frame); stepping to the
+        // same count from there reproduces it exactly.
+        self.timeline.seek(now);
+        self.timeline.seek_steps(steps);
+        Some(snap)
+    }
+
     /// Trace lines not yet handed out.
     pub fn take_new_lines(&mut self) -> Vec<TraceLine> {
         let len = self.playground().trace_len();
@@ -232,6 +267,14 @@ impl Engine {
             .collect();
         self.seen = len;
         lines
+    }
+
+    /// How many times the trace was rewritten (not just cut back to now or extended): a branch
+    /// switch or an edited schedule. Between two rewrites, the trace at any moment is a prefix
+    /// of the trace at any later moment. Unlike [`Engine::epoch`], a fork does not count: it
+    /// only cuts the trace back to now and extends it.
+    pub fn rewrites(&self) -> u64 {
+        self.rewrites
     }
 
     /// Whether time jumped since the last call (the log must start over); clears the flag.
@@ -319,8 +362,10 @@ impl Engine {
                 if !self.timeline.switch(index) {
                     return Err("there is no such branch".into());
                 }
+                self.epoch += 1;
                 self.playing = false;
                 self.mark = None;
+                self.rewrites += 1;
                 self.jumped_to_now();
                 let number = self.branches().get(index).map_or(0, |b| b.number);
                 Ok(Some(format!("switched to branch {number}")))
@@ -332,6 +377,8 @@ impl Engine {
             TimeAction::MoveMark { index, to } => {
                 self.playing = false;
                 let edited = self.timeline.move_mark(index, Time(to))?;
+                self.epoch += 1;
+                self.rewrites += 1;
                 // The moved mark keeps the selection at its new place in the schedule.
                 self.mark = self
                     .marks()
@@ -360,6 +407,8 @@ impl Engine {
                     .map(|a| format!("{} at t={} ms", a.control, a.at.0))
                     .unwrap_or_default();
                 let edited = self.timeline.remove_mark(index)?;
+                self.epoch += 1;
+                self.rewrites += 1;
                 self.mark = None;
                 self.jumped_to_now();
                 Ok(Some(edited_note(edited, &format!("removed {what}"), self)))
@@ -566,6 +615,49 @@ mod tests {
         let mut again = Engine::open(&e.share()).unwrap();
         assert_eq!(again.fingerprint(), e.fingerprint());
         assert!(again.tick(16.0) || !again.playing());
+    }
+
+    #[test]
+    fn looking_up_a_past_moment_leaves_the_screen_exactly_as_it_was() {
+        let mut e = engine();
+        e.set_speed(1.0);
+        for _ in 0..150 {
+            e.tick(16.0);
+        }
+        e.apply(Control::Crash {
+            node: netsplit_core::NodeId(2),
+        })
+        .unwrap();
+        for _ in 0..60 {
+            e.tick(16.0);
+        }
+        // Mid-instant (after single steps) and at a capped frame's end alike.
+        e.set_playing(false);
+        e.step();
+        e.step();
+        for _ in 0..3 {
+            let (hash, steps, now, fp) = (
+                e.playground().trace_hash(),
+                e.playground().steps(),
+                e.playground().now(),
+                e.fingerprint(),
+            );
+            let at = e.snapshot_at(Time(700)).expect("a past moment");
+            assert_eq!(at.now, Time(700));
+            assert!(e.snapshot_at(now).is_none(), "now is not the past");
+            assert_eq!(e.playground().trace_hash(), hash);
+            assert_eq!(e.playground().steps(), steps);
+            assert_eq!(e.playground().now(), now);
+            assert_eq!(e.fingerprint(), fp);
+            e.step();
+        }
+        // The looked-up state is the one a seek shows.
+        let at = e.snapshot_at(Time(1_500)).unwrap();
+        e.time(TimeAction::Seek(1_500)).unwrap();
+        assert_eq!(e.snapshot(), at);
+        let before = e.epoch();
+        e.apply(Control::HealAll).unwrap();
+        assert!(e.epoch() > before, "acting in the past forks a new history");
     }
 
     #[test]

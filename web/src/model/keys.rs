@@ -27,6 +27,10 @@ pub enum Command {
     Share,
     /// Show or hide the shortcuts.
     Help,
+    /// Presentation mode on or off.
+    Present,
+    /// Back to the session that the last protocol, seed, node or scenario change put aside.
+    Back,
     /// Close overlays / clear selection.
     Escape,
 }
@@ -50,6 +54,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "force the selected node's timeout (an election timer, say)",
     ),
     ("h", "heal every link"),
+    (
+        "f",
+        "presentation mode: a large graph for a projector (again: back)",
+    ),
+    (
+        "u",
+        "back to the session a protocol, seed, node or scenario change put aside",
+    ),
     ("s", "share a link to this exact moment"),
     ("?", "show / hide this help"),
     ("Esc", "close help, clear the selection"),
@@ -68,6 +80,8 @@ pub fn command_for(key: &str) -> Option<Command> {
         "t" | "T" => Command::Timeout,
         "h" | "H" => Command::HealAll,
         "s" | "S" => Command::Share,
+        "f" | "F" => Command::Present,
+        "u" | "U" => Command::Back,
         "?" => Command::Help,
         "Escape" => Command::Escape,
         k if k.len() == 1 => {
@@ -97,5 +111,7 @@ mod tests {
         assert_eq!(command_for("x"), None);
         assert_eq!(command_for("Enter"), None);
         assert_eq!(command_for("?"), Some(Command::Help));
+        assert_eq!(command_for("f"), Some(Command::Present));
+        assert_eq!(command_for("u"), Some(Command::Back));
     }
 }

@@ -94,8 +94,8 @@ pub fn message_lines(look: &Look) -> Vec<MessageLine> {
 pub fn role_words(role: &Role) -> String {
     let outline = match role.outline {
         Outline::Thin => "thin outline",
-        Outline::Dotted => "dotted outline, pre-vote count",
-        Outline::Dashed => "dashed outline, vote count",
+        Outline::Dotted => "dotted outline",
+        Outline::Dashed => "dashed outline",
         Outline::Thick => "thick outline",
         Outline::Square => "small square",
     };

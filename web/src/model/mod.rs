@@ -3,6 +3,8 @@
 //! - [`action`]: what the user can ask for, what the browser is asked to do in return.
 //! - [`state`]: the page's state (engine, snapshot, log, UI) and when to render.
 //! - [`reducer`]: `State::handle`, the one place where actions change the state.
+//! - [`analysis`]: seeing a whole run — the space-time diagram, the log matrix, the client
+//!   history with its verdict, metrics over time.
 //! - [`form`]: the one form style every panel uses (values and errors in the model).
 //! - [`engine`]: wall-clock frames in, virtual time out; the timeline.
 //! - [`timebar`]: the timeline bar's logic; [`layout`]: where nodes and messages are drawn;
@@ -10,13 +12,17 @@
 //!   [`look`]: a protocol's `Look` as colours, glyphs and legend lines.
 
 pub mod action;
+pub mod analysis;
 pub mod engine;
+pub mod explain;
 pub mod form;
 pub mod keys;
 pub mod layout;
 pub mod look;
+pub mod panes;
 pub mod partition;
 pub mod reducer;
+pub mod setup;
 pub mod state;
 pub mod timebar;
 

@@ -3,9 +3,14 @@
 //! touches the DOM itself, so every branch is tested natively (`model/tests.rs`).
 
 use crate::model::action::{Action, DomEffect, Notice};
+use crate::model::analysis::history::{HistoryOp, KeyStatus};
+use crate::model::analysis::metrics::{csv, marked_stale, metrics, Metrics};
+use crate::model::analysis::{AnalysisAction, HistoryView};
 use crate::model::engine::{speed_for_step, step_for_speed, Engine, SPEED_STEPS};
 use crate::model::form::WHOLE_FORM;
 use crate::model::keys::Command;
+use crate::model::panes::Tab;
+use crate::model::setup;
 use crate::model::state::State;
 use crate::model::timebar::TimeAction;
 use crate::panels::Submitted;
@@ -45,9 +50,18 @@ impl State {
             }
             Action::Select(sel) => {
                 self.ui.selected = sel.filter(|i| *i < self.snapshot.nodes.len());
+                if self.ui.selected.is_some() {
+                    // Choosing a node is asking to see it.
+                    self.ui.panes.tab = Tab::Node;
+                }
             }
             Action::Key(command) => match self.key(command) {
                 Some(action) => return self.handle(action, wall_now),
+                None if command == Command::Back => {
+                    self.ui.notice = Some(Notice::error(
+                        "no earlier session to go back to: changing the protocol, nodes, seed or scenario keeps the one you leave here",
+                    ))
+                }
                 None => {
                     self.ui.notice = Some(Notice::error(
                         "select a node first (click it, or press 1–9)",
@@ -94,6 +108,27 @@ impl State {
                 self.restart(&protocol, self.ui.nodes, seed);
             }
             Action::Notice(text) => self.ui.notice = Some(Notice::error(text)),
+            Action::Tab(tab) => self.ui.panes.tab = tab,
+            Action::TogglePresent => {
+                self.ui.panes.present = !self.ui.panes.present;
+                self.ui.notice = Some(Notice::info(if self.ui.panes.present {
+                    "presentation mode: press f (or the Present button) to leave"
+                } else {
+                    "presentation mode off"
+                }));
+            }
+            Action::ToggleLog => self.ui.panes.log_open = !self.ui.panes.log_open,
+            Action::GoBack(index) => {
+                if !self.go_back(index) {
+                    self.ui.notice = Some(Notice::error(
+                        "no earlier session to go back to: changing the protocol, nodes, seed or scenario keeps the one you leave here",
+                    ));
+                }
+            }
+            Action::Dismiss => {
+                self.ui.link_error = None;
+                self.ui.switched_from = None;
+            }
             Action::Share => {
                 self.engine.pause_at_clock();
                 match netsplit_core::run::link::url(&self.base_url, &self.engine.share()) {
@@ -103,7 +138,12 @@ impl State {
                         }
                         self.ui.share = Some(link);
                     }
-                    Err(e) => self.ui.notice = Some(Notice::error(format!("cannot share: {e}"))),
+                    Err(e) => {
+                        self.ui.notice = Some(Notice::error(format!(
+                            "cannot share: {}",
+                            crate::model::state::plain_error("the link", &e)
+                        )))
+                    }
                 }
             }
             Action::CopyShareLink => {
@@ -137,7 +177,9 @@ impl State {
                 if !fragment.is_empty() && !ours {
                     let fresh = State::from_fragment(&fragment);
                     let notice = fresh.ui.notice.clone().unwrap_or(Notice::info(""));
-                    self.replace(fresh, notice);
+                    let link_error = fresh.ui.link_error.clone();
+                    self.switch_to(fresh, notice);
+                    self.ui.link_error = link_error;
                 }
             }
             Action::JumpToViolation => self.jump_to_violation(),
@@ -147,9 +189,61 @@ impl State {
                 }
             }
             Action::Submit(form) => self.submit(form),
+            Action::Analysis(a) => {
+                if let Some(effect) = self.analysis_action(a) {
+                    effects.push(effect);
+                }
+            }
         }
         self.refresh(wall_now);
         effects
+    }
+
+    /// Carry out an analysis action; a CSV export becomes a download.
+    fn analysis_action(&mut self, action: AnalysisAction) -> Option<DomEffect> {
+        match action {
+            AnalysisAction::ExportCsv => {
+                let panel = self.panel();
+                let view = self.analysis.history(&self.engine, panel);
+                let now = self.engine.playground().now().0;
+                let m = self.metrics(&view, now);
+                Some(DomEffect::Download {
+                    name: format!(
+                        "netsplit-metrics-{}-seed{}.csv",
+                        self.ui.protocol, self.ui.seed
+                    ),
+                    mime: "text/csv",
+                    text: csv(&m),
+                })
+            }
+            AnalysisAction::Hover(m) => {
+                self.ui.hover_msg = m;
+                self.analysis.handle(AnalysisAction::Hover(m));
+                None
+            }
+            other => {
+                self.analysis.handle(other);
+                None
+            }
+        }
+    }
+
+    /// The metrics up to `now` (stale reads: the store's marks, or the reads among a
+    /// non-linearizable key's offending operations).
+    pub fn metrics(&self, view: &HistoryView, now: u64) -> Metrics {
+        let offending: std::collections::BTreeSet<usize> = view
+            .keys
+            .iter()
+            .flat_map(|k| match &k.status {
+                KeyStatus::NotLinearizable { offending, .. } => offending.clone(),
+                _ => Default::default(),
+            })
+            .collect();
+        let ops = &view.history.ops;
+        let stale = |i: usize, op: &HistoryOp| {
+            marked_stale(op) || (offending.contains(&i) && op.label.starts_with("get "))
+        };
+        metrics(&self.analysis.index, ops, &stale, now)
     }
 
     /// What a shortcut does with the current selection (`None`: it needs one).
@@ -167,6 +261,8 @@ impl State {
             Command::Timeout => Action::Timeout(selected?),
             Command::HealAll => Action::Control(Control::HealAll),
             Command::Help => Action::ToggleHelp,
+            Command::Present => Action::TogglePresent,
+            Command::Back => Action::GoBack(self.previous.len().checked_sub(1)?),
             Command::Share => Action::Share,
             Command::Escape => Action::Escape,
         })
@@ -267,7 +363,7 @@ impl State {
         match State::fresh(protocol, nodes, seed) {
             Ok(fresh) => {
                 let nodes = fresh.ui.nodes;
-                self.replace(
+                self.switch_to(
                     fresh,
                     Notice::info(format!("started a {nodes}-node cluster with seed {seed}")),
                 );
@@ -284,7 +380,7 @@ impl State {
             Ok((scenario, engine)) => {
                 let mut fresh = State::with_engine(engine);
                 fresh.ui.scenario_name = Some(scenario.name.clone());
-                self.replace(fresh, Notice::info(scenario.description.clone()));
+                self.switch_to(fresh, Notice::info(scenario.description.clone()));
             }
             Err(e) => self.ui.notice = Some(Notice::error(e.to_string())),
         }
@@ -295,12 +391,17 @@ impl State {
         match opened {
             Ok((scenario, engine)) => {
                 let at = scenario.until.map_or(0, |t| t.0);
-                self.replace(
+                self.switch_to(
                     State::with_engine(engine),
                     Notice::info(format!("imported “{}” at t={at} ms", scenario.name)),
                 );
             }
-            Err(e) => self.ui.import = Some(Some(format!("cannot open it: {e}"))),
+            Err(e) => {
+                self.ui.import = Some(Some(format!(
+                    "Cannot open this scenario: {}.",
+                    crate::model::state::plain_error("it", &e)
+                )))
+            }
         }
     }
 
@@ -320,22 +421,37 @@ impl State {
         }
     }
 
-    /// Check form `form` with the protocol's panel and do what it asks for.
+    /// Check form `form` (a page form, or else the protocol panel's) and do what it asks for.
     fn submit(&mut self, form: &'static str) {
+        if form == setup::SEED {
+            let values = self.ui.forms.get(form).clone();
+            match setup::seed_of(&values) {
+                // Enter both changes the box and submits its form: one restart, not two.
+                Ok(seed) if seed == self.ui.seed => {
+                    if let Some(f) = self.ui.forms.get_mut(form) {
+                        f.set_errors(Vec::new());
+                    }
+                }
+                Ok(seed) => {
+                    let protocol = self.ui.protocol.to_string();
+                    self.restart(&protocol, self.ui.nodes, seed);
+                }
+                Err(invalid) => self.refuse(form, invalid),
+            }
+            return;
+        }
+        if form == setup::NET {
+            let values = self.ui.forms.get(form).clone();
+            match setup::net_control(&values) {
+                Ok(control) => self.apply_from(form, control),
+                Err(invalid) => self.refuse(form, invalid),
+            }
+            return;
+        }
         let panel = self.panel();
         let values = self.ui.forms.get(form).clone();
         match panel.submit(form, &values, self.engine.playground()) {
-            Ok(Submitted::Apply(control)) => {
-                self.control(control);
-                let refused = self.ui.notice.as_ref().filter(|n| n.error).cloned();
-                if let Some(f) = self.ui.forms.get_mut(form) {
-                    f.set_errors(
-                        refused
-                            .map(|n| vec![(WHOLE_FORM.to_string(), n.text)])
-                            .unwrap_or_default(),
-                    );
-                }
-            }
+            Ok(Submitted::Apply(control)) => self.apply_from(form, control),
             Ok(Submitted::Reconfigure(config)) => self.reconfigure(config, form),
             Ok(Submitted::Output(output)) => {
                 if let Some(f) = self.ui.forms.get_mut(form) {
@@ -343,12 +459,29 @@ impl State {
                     f.set_output(output);
                 }
             }
-            Err(invalid) => {
-                self.ui.notice = Some(Notice::error(invalid.notice));
-                if let Some(f) = self.ui.forms.get_mut(form) {
-                    f.set_errors(invalid.fields);
-                }
-            }
+            Err(invalid) => self.refuse(form, invalid),
+        }
+    }
+
+    /// Apply what form `form` asked for; a refusal is shown under the form.
+    fn apply_from(&mut self, form: &'static str, control: Control) {
+        self.control(control);
+        let refused = self.ui.notice.as_ref().filter(|n| n.error).cloned();
+        if let Some(f) = self.ui.forms.get_mut(form) {
+            f.set_errors(
+                refused
+                    .map(|n| vec![(WHOLE_FORM.to_string(), n.text)])
+                    .unwrap_or_default(),
+            );
+        }
+    }
+
+    /// A submission that did not pass: every reason next to its field, a short line in the
+    /// status strip.
+    fn refuse(&mut self, form: &'static str, invalid: crate::model::form::Invalid) {
+        self.ui.notice = Some(Notice::error(invalid.notice));
+        if let Some(f) = self.ui.forms.get_mut(form) {
+            f.set_errors(invalid.fields);
         }
     }
 
@@ -365,6 +498,7 @@ impl State {
                 fresh.ui.selected = self.ui.selected;
                 fresh.ui.scenario_name = self.ui.scenario_name.take();
                 fresh.ui.forms = std::mem::take(&mut self.ui.forms);
+                let tab = self.ui.panes.tab;
                 let at = scenario.until.map_or(0, |t| t.0);
                 self.replace(
                     fresh,
@@ -372,6 +506,7 @@ impl State {
                         "replayed to t={at} ms with the new settings (same seed, same actions)"
                     )),
                 );
+                self.ui.panes.tab = tab;
             }
             Err(e) => {
                 // The refused value stays in its field, with the reason next to it.

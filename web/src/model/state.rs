@@ -2,17 +2,26 @@
 //! state ([`Ui`]), plus when the DOM should render. [`crate::model::reducer`] changes it.
 
 use crate::model::action::Notice;
+use crate::model::analysis::Analysis;
 use crate::model::engine::Engine;
+use crate::model::explain::{Explained, Explanation, Lookups};
 use crate::model::form::Forms;
+use crate::model::panes::{Panes, Tab};
+use crate::model::setup;
 use crate::panels::{panel_for, Panel};
+use netsplit_core::kernel::net::NetConfig;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::kernel::types::NodeId;
 use netsplit_core::kernel::view::{NodeStatus, Role, Snapshot};
 use netsplit_core::run::playground::TraceLine;
 use netsplit_core::run::registry::{Look, Protocol, Registry};
 use netsplit_core::Scenario;
+use std::any::Any;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+
+pub use crate::model::setup::parse_seed;
 
 /// Trace lines kept for the event log.
 pub const LOG_KEEP: usize = 400;
@@ -24,12 +33,19 @@ pub const DROP_FADE_MS: f64 = 1500.0;
 /// The seed a fresh page starts with.
 pub const DEFAULT_SEED: u64 = 7;
 
-/// Parse the seed field: a whole number, or a clear error.
-pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("seed must be a whole number from 0 to {}", u64::MAX))
+/// A configuration error in plain words, without the internal `(link)`-style path: about
+/// `subject` ("it", "the link") when the error is about the whole thing, else naming the field
+/// (`the scenario's cluster.nodes: must be …`).
+pub fn plain_error(subject: &str, e: &netsplit_core::kernel::config::ConfigError) -> String {
+    if e.path.starts_with('(') || e.path.is_empty() {
+        format!("{subject} {}", e.message)
+    } else {
+        format!("the scenario's {}: {}", e.path, e.message)
+    }
 }
+
+/// Sessions kept for going back to, at most (each holds its whole timeline).
+pub const KEEP_SESSIONS: usize = 4;
 
 /// A recently dropped message, drawn as a fading "×" where it died.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +75,8 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// Highlighted trace line.
     pub highlight: Option<usize>,
+    /// The message under the pointer (space-time diagram or log): its lines are highlighted.
+    pub hover_msg: Option<netsplit_core::MsgId>,
     /// The share link on display, if the share dialog is open.
     pub share: Option<String>,
     /// Name of the gallery scenario running, if one is.
@@ -73,8 +91,17 @@ pub struct Ui {
     pub nodes: usize,
     /// Current protocol (its registry id).
     pub protocol: &'static str,
-    /// Every panel form.
+    /// Every form: the page's own (seed, network) and the panel's.
     pub forms: Forms,
+    /// The side panel's tab, presentation mode, the log's state.
+    pub panes: Panes,
+    /// A share link that could not be opened, with the reason (shown in a banner under the top
+    /// bar until dismissed).
+    pub link_error: Option<String>,
+    /// The network the session started with (the Settings tab shows the current one).
+    pub net0: NetConfig,
+    /// The session this one replaced, in words, while the banner saying it is kept shows.
+    pub switched_from: Option<String>,
 }
 
 /// The at-a-glance state: when it changes, the DOM renders at once. Terms count only for
@@ -121,6 +148,36 @@ pub fn default_protocol() -> &'static dyn Protocol {
         .expect("the build registers at least one protocol")
 }
 
+/// A session put aside when another one replaced it (a protocol, node count, seed, scenario,
+/// import or link change): the whole state, timeline and branches included, to go back to.
+pub struct Kept {
+    /// What it was, in words: `Raft · 5 nodes · seed 7 · 2 actions · t=4.2 s`.
+    pub label: String,
+    /// The session, paused where it was left.
+    pub state: Box<State>,
+}
+
+/// `Raft · 5 nodes · seed 7 · 2 actions · t=4.2 s` (with the scenario's name, if one).
+pub fn session_label(
+    protocol: &str,
+    nodes: usize,
+    seed: u64,
+    actions: usize,
+    at_ms: u64,
+    scenario: Option<&str>,
+) -> String {
+    let what = scenario.map_or_else(
+        || format!("{protocol} · {nodes} nodes · seed {seed}"),
+        |name| format!("“{name}”"),
+    );
+    let acts = match actions {
+        0 => "no actions".to_string(),
+        1 => "1 action".to_string(),
+        n => format!("{n} actions"),
+    };
+    format!("{what} · {acts} · t={:.1} s", at_ms as f64 / 1000.0)
+}
+
 /// Everything behind the page.
 pub struct State {
     /// The simulation and its timeline.
@@ -133,8 +190,24 @@ pub struct State {
     pub drops: Vec<DropMark>,
     /// UI-only state.
     pub ui: Ui,
+    /// The analysis section: the trace indexed for the space-time diagram, its filters, panes.
+    pub analysis: Analysis,
     /// The page's address (without fragment), for share links.
     pub(crate) base_url: String,
+    /// Sessions put aside, the most recent last.
+    pub previous: Vec<Kept>,
+    /// What the panel explains about the run (newest first).
+    pub explanations: Vec<Explanation>,
+    /// The explanations must be asked for again (new roles, a jump in time).
+    explain_due: bool,
+    /// Past states looked up for the explanations.
+    lookups: Lookups,
+    /// Bumped whenever the trace on screen stops being an extension of the last one (a jump
+    /// in time, a new session): panel memos keyed by it rebuild.
+    pub trace_epoch: u64,
+    /// A panel's own memo of the run (e.g. an index over the trace), kept between renders;
+    /// the panel owns its type and checks `trace_epoch` itself.
+    pub memo: RefCell<Option<Box<dyn Any>>>,
     signature: Signature,
     /// The DOM is behind the simulation.
     dirty: bool,
@@ -167,11 +240,12 @@ impl State {
         Ok(State::with_engine(engine))
     }
 
-    /// Open a share link's fragment, or the default cluster (with the reason) if it is bad.
+    /// Open a share link's fragment, or the default cluster (with the reason, in full, in a
+    /// banner) if it is bad.
     pub(crate) fn from_fragment(fragment: &str) -> State {
         let opened = netsplit_core::run::link::decode(fragment)
-            .map_err(|e| format!("cannot open this link: {e}"))
-            .and_then(|s| Engine::open(&s).map(|e| (s, e)).map_err(|e| e.to_string()));
+            .and_then(|s| Engine::open(&s).map(|e| (s, e)))
+            .map_err(|e| format!("This link cannot be opened: {}.", plain_error("it", &e)));
         match opened {
             Ok((scenario, engine)) => {
                 let mut state = State::with_engine(engine);
@@ -185,7 +259,10 @@ impl State {
                 let p = default_protocol();
                 let mut state = State::fresh(p.id(), p.servers().default, DEFAULT_SEED)
                     .expect("the default scenario is valid");
-                state.ui.notice = Some(Notice::error(e));
+                state.ui.notice = Some(Notice::error(
+                    "the link could not be opened: the default cluster runs instead",
+                ));
+                state.ui.link_error = Some(e);
                 state
             }
         }
@@ -200,34 +277,113 @@ impl State {
             log.drain(..log.len() - LOG_KEEP);
         }
         let snapshot = Rc::new(engine.snapshot());
-        let forms = Forms::new(panel_for(protocol).forms(engine.playground()));
-        State {
+        let net0 = scenario.cluster.net.clone();
+        let net = setup::current_net(&net0, engine.marks(), engine.playground().now());
+        let mut forms = setup::forms(scenario.seed, &net);
+        forms.extend(panel_for(protocol).forms(engine.playground()));
+        let mut analysis = Analysis::new(&engine);
+        analysis.sync(&engine, panel_for(protocol));
+        let mut state = State {
+            analysis,
             signature: Signature::of(&snapshot),
             snapshot,
             dirty: false,
             rendered_at: 0.0,
             base_url: String::new(),
+            previous: Vec::new(),
+            explanations: Vec::new(),
+            explain_due: true,
+            lookups: Lookups::default(),
+            trace_epoch: 0,
+            memo: RefCell::new(None),
             log,
             drops: Vec::new(),
             ui: Ui {
                 seed: scenario.seed,
                 nodes: scenario.cluster.nodes,
                 protocol,
-                forms,
+                forms: Forms::new(forms),
+                net0,
                 ..Ui::default()
             },
             engine,
+        };
+        state.explain();
+        state
+    }
+
+    /// Move what outlives a session from this page into `fresh`: log filters, the legend,
+    /// presentation mode, the log's state, the analysis region's layout, the address. The side
+    /// panel goes back to its Node tab.
+    fn carry_over(&mut self, fresh: &mut State) {
+        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
+        fresh.ui.legend = self.ui.legend;
+        fresh.ui.panes = Panes {
+            tab: Tab::Node,
+            ..self.ui.panes.clone()
+        };
+        fresh.analysis.keep_layout(&self.analysis);
+        fresh.base_url = self.base_url.clone();
+        fresh.trace_epoch = self.trace_epoch + 1;
+    }
+
+    /// Replace this page by `fresh` (a replay of the same session: new settings), keeping what
+    /// outlives a session and the sessions put aside.
+    pub(crate) fn replace(&mut self, mut fresh: State, notice: Notice) {
+        self.carry_over(&mut fresh);
+        fresh.previous = std::mem::take(&mut self.previous);
+        fresh.ui.notice = Some(notice);
+        *self = fresh;
+    }
+
+    /// This session in words, for the list of sessions put aside.
+    pub fn label(&self) -> String {
+        let protocol = Registry::builtin()
+            .get(self.ui.protocol)
+            .map_or(self.ui.protocol, |p| p.label());
+        session_label(
+            protocol,
+            self.ui.nodes,
+            self.ui.seed,
+            self.engine.marks().len(),
+            self.engine.playground().now().0,
+            self.ui.scenario_name.as_deref(),
+        )
+    }
+
+    /// Replace this session by another one (a protocol, node count, seed, scenario, import or
+    /// link change), putting this one aside — paused where it is — so the user can go back to
+    /// it: no work is lost silently.
+    pub(crate) fn switch_to(&mut self, mut fresh: State, notice: Notice) {
+        self.engine.pause_at_clock();
+        let label = self.label();
+        self.carry_over(&mut fresh);
+        fresh.previous = std::mem::take(&mut self.previous);
+        fresh.ui.notice = Some(notice);
+        fresh.ui.switched_from = Some(label.clone());
+        let mut old = std::mem::replace(self, fresh);
+        old.ui.notice = None;
+        old.ui.switched_from = None;
+        self.previous.push(Kept {
+            label,
+            state: Box::new(old),
+        });
+        if self.previous.len() > KEEP_SESSIONS {
+            self.previous.remove(0);
         }
     }
 
-    /// Replace this page by `fresh`, keeping what outlives a session (log filters, the
-    /// legend, the address).
-    pub(crate) fn replace(&mut self, mut fresh: State, notice: Notice) {
-        fresh.ui.hidden = std::mem::take(&mut self.ui.hidden);
-        fresh.ui.legend = self.ui.legend;
-        fresh.base_url = std::mem::take(&mut self.base_url);
-        fresh.ui.notice = Some(notice);
-        *self = fresh;
+    /// Go back to the session put aside at `index` of [`State::previous`]; the current one is
+    /// put aside in its place (so going back can itself be undone).
+    pub(crate) fn go_back(&mut self, index: usize) -> bool {
+        if index >= self.previous.len() {
+            return false;
+        }
+        let kept = self.previous.remove(index);
+        let mut back = *kept.state;
+        back.ui.link_error = None;
+        self.switch_to(back, Notice::info(format!("back to {}", kept.label)));
+        true
     }
 
     /// The protocol's panel.
@@ -290,8 +446,16 @@ impl State {
             self.log.clear();
             self.drops.clear();
             self.ui.highlight = None;
+            self.trace_epoch += 1;
+            self.explain_due = true;
         }
         let lines = self.engine.take_new_lines();
+        if lines
+            .iter()
+            .any(|l| matches!(l.category, Category::Role | Category::Start))
+        {
+            self.explain_due = true;
+        }
         for l in &lines {
             if let (Some(reason), Some((from, to))) = (l.dropped, l.link) {
                 self.drops.push(DropMark {
@@ -308,6 +472,36 @@ impl State {
             self.log.drain(..cut);
         }
         self.snapshot = Rc::new(self.engine.snapshot());
+        let panel = self.panel();
+        self.analysis.sync(&self.engine, panel);
+        if self.explain_due {
+            self.explain();
+        }
+    }
+
+    /// Ask the panel for its explanations, looking up the past moments it needs on the
+    /// timeline (remembered while the history does not change).
+    pub(crate) fn explain(&mut self) {
+        self.explain_due = false;
+        let panel = self.panel();
+        self.lookups.follow(self.engine.epoch());
+        let mut answer = Explained::default();
+        // Twice at most: once to learn which moments it needs, once with them.
+        for _ in 0..2 {
+            let lookups = &self.lookups;
+            answer = panel.explanations(self.engine.playground(), &|t| lookups.get(t));
+            if answer.need.is_empty() {
+                break;
+            }
+            for t in std::mem::take(&mut answer.need) {
+                if self.lookups.get(t).is_none() {
+                    if let Some(snap) = self.engine.snapshot_at(t) {
+                        self.lookups.put(t, snap);
+                    }
+                }
+            }
+        }
+        self.explanations = answer.items;
     }
 }
 

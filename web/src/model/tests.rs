@@ -3,8 +3,10 @@
 
 use crate::model::action::{Action, DomEffect};
 use crate::model::engine::{Engine, SPEED_STEPS};
+use crate::model::explain::ExplainKind;
 use crate::model::form::WHOLE_FORM;
 use crate::model::keys::Command;
+use crate::model::panes::Tab;
 use crate::model::state::{default_protocol, parse_seed, State, DEFAULT_SEED, DROP_FADE_MS};
 use crate::model::timebar::TimeAction;
 use crate::panels::{atomic_commit, dynamo, panel_for, raft};
@@ -356,13 +358,41 @@ fn share_writes_a_link_to_this_moment_and_a_link_reopens_it() {
     assert_eq!(other.base_url, BASE);
     other.handle(Action::ToggleCategory(Category::Timer), 0.0);
     assert!(other.ui.hidden.is_empty());
-    // A damaged link opens the default cluster and says why; an empty fragment does nothing.
+    // A damaged link opens the default cluster and says why in full, in plain words, in a
+    // banner (the status strip only says it failed); the session it replaced is kept.
+    let before = other.engine.fingerprint();
     other.handle(Action::OpenFragment("s1.@@@".into()), 0.0);
     let (text, error) = notice(&other);
-    assert!(error && text.starts_with("cannot open this link"), "{text}");
+    assert!(
+        error && text.starts_with("the link could not be opened"),
+        "{text}"
+    );
+    let banner = other.ui.link_error.clone().expect("the reason in a banner");
+    assert_eq!(
+        banner,
+        "This link cannot be opened: it is damaged (not valid base64); copy the whole link."
+    );
+    assert!(!banner.contains("(link)"), "no internal prefixes");
     assert_eq!(other.ui.protocol, default_protocol().id());
+    assert_eq!(
+        other.previous.len(),
+        2,
+        "the first page and the shared session"
+    );
+    other.handle(Action::Dismiss, 0.0);
+    assert!(other.ui.link_error.is_none());
+    other.handle(Action::GoBack(1), 0.0);
+    assert_eq!(
+        other.engine.fingerprint(),
+        before,
+        "the shared session is back"
+    );
     let state = State::start("nonsense", BASE);
     assert!(notice(&state).1);
+    assert_eq!(
+        state.ui.link_error.as_deref(),
+        Some("This link cannot be opened: it is not a netsplit scenario link.")
+    );
     other.ui.notice = None;
     other.handle(Action::OpenFragment(String::new()), 0.0);
     assert!(other.ui.notice.is_none());
@@ -386,7 +416,7 @@ fn export_offers_a_download_and_import_opens_good_text_and_explains_bad() {
     other.handle(Action::ImportText("{ not json".into()), 0.0);
     let error = other.ui.import.clone().flatten().expect("an error");
     assert!(
-        error.starts_with("cannot open it:") && error.contains("not valid JSON"),
+        error.starts_with("Cannot open this scenario: it is not valid JSON"),
         "{error}"
     );
     other.handle(
@@ -710,4 +740,199 @@ fn frames_run_time_render_on_change_and_let_drops_fade() {
     assert!(!s.drops.is_empty(), "a message died at the cut");
     s.frame(16.0, wall + DROP_FADE_MS + 1.0);
     assert!(s.drops.iter().all(|d| d.wall > wall));
+}
+
+#[test]
+fn changing_protocol_nodes_seed_or_scenario_keeps_the_old_session_to_go_back_to() {
+    let mut s = page();
+    advance(&mut s, 1_200);
+    s.handle(Action::CrashOrRestart(1), 0.0);
+    advance(&mut s, 300);
+    s.handle(Action::Key(Command::TogglePlay), 0.0);
+    let (fp, marks) = (s.engine.fingerprint(), s.engine.marks().len());
+    assert_eq!(marks, 1);
+    // Each destructive change puts the session aside; the banner names it.
+    s.handle(
+        Action::SwitchProtocol(netsplit_core::protocols::dynamo::ID.into()),
+        0.0,
+    );
+    assert_eq!(s.previous.len(), 1);
+    let from = s.ui.switched_from.clone().expect("the banner");
+    assert!(
+        from.contains("1 action") && from.contains("seed 7"),
+        "{from}"
+    );
+    assert!(s.engine.marks().is_empty());
+    // Back (u): the very same state, marks and all; the dynamo session is kept in its turn.
+    s.handle(Action::Key(Command::Back), 0.0);
+    assert_eq!(s.ui.protocol, RAFT);
+    assert_eq!(s.engine.fingerprint(), fp);
+    assert_eq!(s.engine.marks().len(), 1);
+    assert!(!s.engine.playing(), "put aside paused");
+    assert_eq!(s.previous.len(), 1);
+    assert_eq!(
+        s.previous[0].state.ui.protocol,
+        netsplit_core::protocols::dynamo::ID
+    );
+    // Nodes, seed, a new seed, the gallery: each one kept, at most KEEP_SESSIONS.
+    type_in(&mut s, crate::model::setup::SEED, "seed", "99");
+    s.handle(Action::Submit(crate::model::setup::SEED), 0.0);
+    assert_eq!(s.ui.seed, 99);
+    s.handle(
+        Action::Restart {
+            protocol: RAFT.into(),
+            nodes: 3,
+            seed: 99,
+        },
+        0.0,
+    );
+    s.handle(Action::NewSeed, 5.0);
+    let entry = &Registry::builtin().get(RAFT).unwrap().gallery()[0];
+    s.handle(Action::OpenGallery(entry.id.into()), 0.0);
+    assert_eq!(s.previous.len(), crate::model::state::KEEP_SESSIONS);
+    let labels: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();
+    assert!(labels.last().unwrap().contains("3 nodes"), "{labels:?}");
+    // Preferences outlive sessions; the tab goes back to Node.
+    s.handle(Action::Tab(Tab::Settings), 0.0);
+    s.handle(Action::ToggleLog, 0.0);
+    s.handle(Action::GoBack(0), 0.0);
+    assert_eq!(s.ui.panes.tab, Tab::Node);
+    assert!(!s.ui.panes.log_open);
+    s.handle(Action::Dismiss, 0.0);
+    assert!(s.ui.switched_from.is_none());
+    s.handle(Action::GoBack(99), 0.0);
+    assert!(notice(&s).1);
+}
+
+#[test]
+fn a_bad_seed_is_refused_next_to_the_seed_box_and_changes_nothing() {
+    let mut s = page();
+    let form = crate::model::setup::SEED;
+    assert_eq!(s.ui.forms.get(form).get("seed"), "7");
+    type_in(&mut s, form, "seed", "12ab");
+    s.handle(Action::Submit(form), 0.0);
+    let why =
+        s.ui.forms
+            .get(form)
+            .error("seed")
+            .expect("an error at the field");
+    assert!(why.contains("\"12ab\" is not a seed"), "{why}");
+    assert_eq!(s.ui.forms.get(form).get("seed"), "12ab", "the text stays");
+    assert_eq!(s.ui.seed, 7);
+    assert!(s.previous.is_empty(), "nothing was restarted");
+    let (text, error) = notice(&s);
+    assert!(error && text.starts_with("cannot restart: "), "{text}");
+}
+
+#[test]
+fn the_network_form_applies_a_recorded_action_or_names_the_bad_field() {
+    let mut s = page();
+    let form = crate::model::setup::NET;
+    assert_eq!(s.ui.forms.get(form).get("latency_max_ms"), "60");
+    type_in(&mut s, form, "loss", "lots");
+    s.handle(Action::Submit(form), 0.0);
+    assert!(s.ui.forms.get(form).error("loss").is_some());
+    assert!(s.engine.marks().is_empty());
+    type_in(&mut s, form, "loss", "20");
+    s.handle(Action::Submit(form), 0.0);
+    assert_eq!(s.engine.marks().len(), 1);
+    let net =
+        crate::model::setup::current_net(&s.ui.net0, s.engine.marks(), s.engine.playground().now());
+    assert!((net.loss - 0.2).abs() < 1e-12);
+    assert!(!s.ui.forms.get(form).has_errors());
+}
+
+#[test]
+fn tabs_presentation_and_the_log_are_page_state() {
+    let mut s = page();
+    assert_eq!(s.ui.panes.tab, Tab::Node);
+    s.handle(Action::Tab(Tab::Clients), 0.0);
+    assert_eq!(s.ui.panes.tab, Tab::Clients);
+    // Choosing a node shows it.
+    s.handle(Action::Key(Command::Select(2)), 0.0);
+    assert_eq!((s.ui.panes.tab, s.ui.selected), (Tab::Node, Some(2)));
+    s.handle(Action::Key(Command::Present), 0.0);
+    assert!(s.ui.panes.present);
+    s.handle(Action::Tab(Tab::Protocol), 0.0);
+    // A protocol switch keeps presentation mode, goes back to the Node tab.
+    s.handle(Action::SwitchProtocol(THREE_PC.id().into()), 0.0);
+    assert!(s.ui.panes.present);
+    assert_eq!(s.ui.panes.tab, Tab::Node);
+    s.handle(Action::TogglePresent, 0.0);
+    assert!(!s.ui.panes.present);
+    s.handle(
+        Action::Analysis(crate::model::analysis::AnalysisAction::SetOpen(true)),
+        0.0,
+    );
+    assert!(s.analysis.open);
+    s.handle(Action::SwitchProtocol(RAFT.into()), 0.0);
+    assert!(s.analysis.open, "the region's state outlives sessions");
+}
+
+#[test]
+fn the_default_page_explains_its_split_vote_and_its_first_leader() {
+    let mut s = page();
+    advance(&mut s, 1_000);
+    let kinds: Vec<ExplainKind> = s.explanations.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [ExplainKind::Won, ExplainKind::SplitVote],
+        "{:?}",
+        s.explanations
+    );
+    assert!(s.explanations[0].text.contains("expired first"));
+    // Seeking back before the split vote forgets both; seeking forward finds them again,
+    // and the screen is unchanged by the lookups.
+    s.handle(Action::Time(TimeAction::Seek(400)), 0.0);
+    assert!(s.explanations.is_empty(), "{:?}", s.explanations);
+    let fp = s.engine.fingerprint();
+    s.handle(Action::Time(TimeAction::Seek(900)), 0.0);
+    assert_eq!(s.explanations.len(), 2);
+    s.handle(Action::Time(TimeAction::Seek(400)), 0.0);
+    assert_eq!(s.engine.fingerprint(), fp);
+}
+
+#[test]
+fn pbft_faults_are_picked_per_replica_recorded_in_the_scenario_and_drawn_by_label() {
+    use crate::components::graph::{badge_head, node_label};
+    use crate::panels::pbft::forms as pbft_forms;
+    use netsplit_core::protocols::pbft::PROTOCOL as PBFT;
+    let mut s = page();
+    s.handle(Action::SwitchProtocol(PBFT.id().into()), 0.0);
+    assert_eq!(s.snapshot.servers(), 4);
+    // More than f = 1 faulty replicas are refused with the reason.
+    type_in(&mut s, pbft_forms::FAULTS, "n1", "equivocate");
+    type_in(&mut s, pbft_forms::FAULTS, "n2", "silent");
+    s.handle(Action::Submit(pbft_forms::FAULTS), 0.0);
+    let (text, error) = notice(&s);
+    assert!(error && text.contains("at most f = 1"), "{text}");
+    assert!(s.engine.share().config.get("byzantine").is_none());
+    // One is fine: the run replays with it, and the scenario records it.
+    type_in(&mut s, pbft_forms::FAULTS, "n2", pbft_forms::CORRECT);
+    s.handle(Action::Submit(pbft_forms::FAULTS), 0.0);
+    assert!(!notice(&s).1, "{:?}", notice(&s));
+    assert_eq!(
+        s.engine.share().config["byzantine"],
+        serde_json::json!({ "n1": "equivocate" })
+    );
+    let n1 = &s.snapshot.nodes[0];
+    assert_eq!(n1.view.role.name, "byzantine-primary");
+    assert_eq!(
+        badge_head(n1.view.badge.as_deref().unwrap()),
+        "☠ equivocate"
+    );
+    assert!(
+        node_label(n1).ends_with(", ☠ equivocate"),
+        "{}",
+        node_label(n1)
+    );
+    // The client form sends a write through a backup.
+    type_in(&mut s, pbft_forms::CLIENT, "node", "n2");
+    s.handle(Action::Submit(pbft_forms::CLIENT), 0.0);
+    assert_eq!(
+        notice(&s),
+        ("applied: c1 submits \"put x 1\" to n2".into(), false)
+    );
+    // Another protocol's badge keeps its sign.
+    assert_eq!(badge_head("blocked: in doubt about t3"), "blocked");
 }

@@ -78,19 +78,26 @@ pub fn percent(t: u64, end: u64) -> f64 {
     }
 }
 
-/// For marks at `percents` (time-ordered), how far to shift each one sideways so marks that
-/// would sit on top of each other stay visible and clickable: the n-th mark of a run whose
-/// neighbours are closer than `min_gap` percent gets shift n (in mark widths).
-pub fn lanes(percents: &[f64], min_gap: f64) -> Vec<usize> {
-    let mut out = Vec::with_capacity(percents.len());
-    for (i, p) in percents.iter().enumerate() {
-        let lane = match i.checked_sub(1) {
-            Some(j) if p - percents[j] < min_gap => out[j] + 1,
-            _ => 0,
+/// Horizontal offsets (px) for marks whose ideal centres are at `xs` (px, time-ordered) on a
+/// track `width` px wide, so that no two centres are closer than `gap`: a run of crowded marks
+/// (several actions at one instant) fans out to the right of its first mark — to the left
+/// where the track ends — and every mark stays visible and clickable.
+pub fn fan(xs: &[f64], width: f64, gap: f64) -> Vec<f64> {
+    let mut placed: Vec<f64> = Vec::with_capacity(xs.len());
+    for (i, x) in xs.iter().enumerate() {
+        let x = match i.checked_sub(1) {
+            Some(j) => x.max(placed[j] + gap),
+            None => *x,
         };
-        out.push(lane);
+        placed.push(x);
     }
-    out
+    if let Some(last) = placed.last_mut() {
+        *last = last.min(width.max(0.0));
+    }
+    for i in (0..placed.len().saturating_sub(1)).rev() {
+        placed[i] = placed[i].min(placed[i + 1] - gap);
+    }
+    placed.iter().zip(xs).map(|(p, x)| p - x).collect()
 }
 
 /// The time under a pointer at `x` on a track spanning `left..left + width` pixels.
@@ -227,12 +234,16 @@ mod tests {
     }
 
     #[test]
-    fn close_marks_fan_out() {
-        assert_eq!(lanes(&[], 2.0), Vec::<usize>::new());
-        assert_eq!(
-            lanes(&[10.0, 10.0, 11.0, 30.0, 31.5, 90.0], 2.0),
-            vec![0, 1, 2, 0, 1, 0]
-        );
+    fn crowded_marks_fan_out_without_overlapping() {
+        // Three actions at one instant and one a little later, on a 400 px track.
+        let xs = [100.0, 100.0, 100.0, 110.0, 300.0];
+        let off = fan(&xs, 400.0, 22.0);
+        let at: Vec<f64> = xs.iter().zip(&off).map(|(x, o)| x + o).collect();
+        assert_eq!(at, vec![100.0, 122.0, 144.0, 166.0, 300.0]);
+        // At the end of the track they fan out to the left instead.
+        let off = fan(&[400.0, 400.0, 400.0], 400.0, 22.0);
+        assert_eq!(off, vec![-44.0, -22.0, 0.0]);
+        assert!(fan(&[], 400.0, 22.0).is_empty());
     }
 
     #[test]

@@ -10,18 +10,23 @@
 
 pub mod atomic_commit;
 pub mod dynamo;
+pub mod pbft;
 pub mod raft;
 
 use crate::model::action::Action;
+use crate::model::analysis::history::ClientHistory;
+use crate::model::analysis::index::Mark;
+use crate::model::explain::{Explained, Explanation};
 use crate::model::form::{Form, Forms, Invalid, WHOLE_FORM};
 use netsplit_core::kernel::node::{Durable, Model};
 use netsplit_core::kernel::view::Snapshot;
 use netsplit_core::run::playground::Session;
 use netsplit_core::run::registry::Protocol;
-use netsplit_core::{Control, NodeId, Playground};
+use netsplit_core::{Control, NodeId, Playground, Time};
 use std::any::Any;
+use std::cell::RefCell;
 use std::rc::Rc;
-use yew::{Callback, Html};
+use yew::{html, Callback, Html};
 
 /// What a panel draws with.
 pub struct PanelCtx<'a> {
@@ -33,7 +38,21 @@ pub struct PanelCtx<'a> {
     pub forms: &'a Forms,
     /// Where actions go.
     pub dispatch: &'a Callback<Action>,
+    /// What the panel explained about the run (newest first), from
+    /// [`Panel::explanations`].
+    pub explanations: &'a [Explanation],
+    /// The panel's own memo between renders (e.g. an index over the trace); its type is the
+    /// panel's business.
+    pub memo: &'a RefCell<Option<Box<dyn Any>>>,
+    /// Changes whenever the trace stops being an extension of the one memoized (a jump in
+    /// time, another session): a memo keyed by it must start over.
+    pub trace_epoch: u64,
 }
+
+/// The past states a panel may look up while explaining: the state at `t` (after every event
+/// due at or before `t`), if the page already looked it up; else the panel lists `t` in
+/// [`Explained::need`] and is asked again.
+pub type Before<'a> = &'a dyn Fn(Time) -> Option<Rc<Snapshot>>;
 
 /// What a valid form submission asks for.
 #[derive(Clone)]
@@ -78,15 +97,56 @@ pub trait Panel: Sync {
         Html::default()
     }
 
-    /// The protocol's own panel, under the inspector.
-    fn side_panel(&self, ctx: &PanelCtx<'_>) -> Html {
+    /// The label of the side panel's last tab, the protocol's own ("Elections", "Store"…).
+    fn own_tab(&self) -> &'static str {
+        "Protocol"
+    }
+
+    /// The Clients tab: send commands from the simulated clients, see what came back.
+    fn clients_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let _ = ctx;
+        html! { <p class="muted">{"This protocol has no simulated clients."}</p> }
+    }
+
+    /// The protocol's part of the Settings tab (under the network settings every protocol
+    /// has).
+    fn settings_tab(&self, ctx: &PanelCtx<'_>) -> Html {
         let _ = ctx;
         Html::default()
+    }
+
+    /// The protocol's own tab.
+    fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let _ = ctx;
+        Html::default()
+    }
+
+    /// Sentences about the run worth showing where the eye is (over the graph): who won an
+    /// election and why, a term that ended in a split vote… newest first, from the typed trace
+    /// and state. Past states come from `before`; the ones it lacks go in
+    /// [`Explained::need`]. Called when roles changed or time jumped, not every frame.
+    fn explanations(&self, pg: &dyn Playground, before: Before<'_>) -> Explained {
+        let _ = (pg, before);
+        Explained::default()
     }
 
     /// Legend lines of its own (after the ones every protocol gets from its `Look`).
     fn legend_extras(&self) -> Html {
         Html::default()
+    }
+
+    /// The clients' operations (and, for transaction protocols, the transactions), from typed
+    /// state, for the history pane; and what they are checked against.
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        let _ = pg;
+        ClientHistory::default()
+    }
+
+    /// What trace entry `index` reports for the space-time diagram's ticks — a commit index
+    /// announced, a transaction decided — read from the typed trace entry (never its text).
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        let _ = (pg, index);
+        None
     }
 
     /// Its forms, with their initial values for this session.
@@ -111,6 +171,7 @@ pub static PANELS: &[&dyn Panel] = &[
     &raft::RaftPanel,
     &dynamo::DynamoPanel,
     &atomic_commit::AtomicCommitPanel,
+    &pbft::PbftPanel,
 ];
 
 /// The panel of a protocol the page has no panel for: the generic inspector and graph only.
@@ -170,6 +231,20 @@ pub fn request(
     match to {
         Some((client, node)) if wrong.is_empty() => Ok(Control::Submit { client, node, op }),
         _ => Err(Invalid::of("cannot send", wrong)),
+    }
+}
+
+/// A read-only configuration as a two-column table: `(setting, value)` rows.
+pub fn config_table(title: &str, rows: &[(&str, String)]) -> Html {
+    let body: Html = rows
+        .iter()
+        .map(|(k, v)| html! { <tr><th scope="row">{*k}</th><td>{v.clone()}</td></tr> })
+        .collect();
+    html! {
+        <table class="fields config">
+            <caption>{title.to_string()}</caption>
+            <tbody>{body}</tbody>
+        </table>
     }
 }
 

@@ -28,6 +28,7 @@ const BLOCKS: &[(&str, Render)] = &[
     ("first-node", render_first_node),
     ("page", render_page),
     ("seek", render_seek),
+    ("diagram", render_diagram),
     ("simulator", render_simulator),
     ("chaos", render_chaos),
     ("mutants", render_mutants),
@@ -454,6 +455,54 @@ fn render_seek(d: &Value) -> String {
         s += &format!(" The wasm is built with the page's cargo profile, `{p}`.");
     }
     s + "\n"
+}
+
+fn render_diagram(d: &Value) -> String {
+    let mut s = header(&[
+        "zoom",
+        "drawn as",
+        "repaints",
+        "repaint (scene + paint): p50 / p95 / max",
+        "frame interval: p50 / p95",
+        "frames/s",
+    ]);
+    for (label, key) in [
+        ("default", "arrows"),
+        ("one minute per screen", "one_minute"),
+        ("the whole run", "whole_run"),
+    ] {
+        let v = &d["levels"][key];
+        if !v.is_object() {
+            continue;
+        }
+        s += &row(&[
+            label.into(),
+            v["lod"].as_str().unwrap_or("—").into(),
+            count(&v["repaints"]),
+            format!(
+                "{} / {} / **{}**",
+                ms(&v["draw_p50_ms"]),
+                ms(&v["draw_p95_ms"]),
+                ms(&v["draw_max_ms"])
+            ),
+            format!("{} / {}", ms(&v["frame_p50_ms"]), ms(&v["frame_p95_ms"])),
+            fixed(&d["levels"][key]["fps"], 1),
+        ]);
+    }
+    let mb = |v: &Value| {
+        v.as_f64()
+            .map_or("—".into(), |b| format!("{:.1} MB", b / 1e6))
+    };
+    s += &format!(
+        "\nThe run: {} trace entries, {} messages; the canvas {}×{} CSS px. Memory of the session: JS heap {}, wasm linear memory {}.\n",
+        count(&d["entries"]),
+        count(&d["messages"]),
+        count(&d["canvas"]["width"]),
+        count(&d["canvas"]["height"]),
+        mb(&d["memory"]["js_heap_bytes"]),
+        mb(&d["memory"]["wasm_bytes"])
+    );
+    s
 }
 
 fn render_simulator(d: &Value) -> String {

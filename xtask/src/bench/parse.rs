@@ -30,18 +30,12 @@ pub fn single_result(output: &str) -> Result<Value, String> {
     }
 }
 
-/// The protocol ids in the CLI's answer to an unknown protocol
-/// (`… unknown protocol "?"; chaos knows: raft, 2pc, 3pc, kv`).
-pub fn protocols(cli_error: &str) -> Option<Vec<String>> {
-    let text = strip_ansi(cli_error);
-    let list = ["knows:", "known:"]
-        .iter()
-        .find_map(|marker| text.split_once(marker).map(|(_, rest)| rest))?;
-    let list = list.lines().next().unwrap_or("");
-    let ids: Vec<String> = list
-        .split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
+/// The protocol ids of `netsplit protocols`: the first word of each line (`raft     Raft — …`).
+pub fn protocols(listing: &str) -> Option<Vec<String>> {
+    let ids: Vec<String> = strip_ansi(listing)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
         .collect();
     let valid = ids.iter().all(|p| {
         p.chars()
@@ -436,12 +430,10 @@ mod tests {
 
     #[test]
     fn protocol_list_from_the_cli() {
-        let chaos = "error: --protocol: unknown protocol \"?\"; chaos knows: raft, 2pc, 3pc, kv\n";
-        assert_eq!(protocols(chaos).unwrap(), ["raft", "2pc", "3pc", "kv"]);
-        let run = "error: unknown protocol \"?\"; known: raft, kv\n";
-        assert_eq!(protocols(run).unwrap(), ["raft", "kv"]);
-        assert_eq!(protocols("error: something else"), None);
-        assert_eq!(protocols("chaos knows: raft, <script>"), None);
+        let listing = "raft     Raft — consensus (Ongaro & Ousterhout, 2014); 1–9 servers\ndynamo   Dynamo-style store — … (also: kv)\n2pc      Two-phase commit — …\n";
+        assert_eq!(protocols(listing).unwrap(), ["raft", "dynamo", "2pc"]);
+        assert_eq!(protocols(""), None);
+        assert_eq!(protocols("<script> x"), None);
     }
 
     #[test]

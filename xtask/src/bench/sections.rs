@@ -101,6 +101,12 @@ pub const SECTIONS: &[Section] = &[
         run: seek,
     },
     Section {
+        name: "diagram",
+        about: "space-time diagram repaint cost while scrolling a 10-minute run; session memory",
+        tools: BROWSER,
+        run: diagram,
+    },
+    Section {
         name: "simulator",
         about: "events/s per protocol: native, wasm in Node.js and in Chromium; trace hashes",
         tools: &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium],
@@ -212,7 +218,7 @@ impl Ctx {
         let dir = self.target().join("bench-mutants");
         run(Cmd::new("cargo")
             .args(["build", "--release", "-p", "netsplit-cli"])
-            .args(["--features", "netsplit-core/mutants", "--target-dir"])
+            .args(["--features", "mutants", "--target-dir"])
             .args([dir.to_string_lossy()])
             .dir(&self.root))?;
         Ok(dir.join("release").join("netsplit"))
@@ -231,13 +237,13 @@ impl Ctx {
             .unwrap_or_else(|| Err("unreachable".into()))
     }
 
-    /// The protocol ids, as the CLI lists them (it names them when given an unknown one), so
+    /// The protocol ids, as `netsplit protocols` lists them (the first word of each line), so
     /// the list is never written down a second time.
     fn protocols(&mut self) -> Result<Vec<String>, String> {
         if self.protocols.is_none() {
             let listed = self.cli().and_then(|bin| {
                 let cmd = Cmd::new(bin.to_string_lossy())
-                    .args(["chaos", "--protocol", "?"])
+                    .args(["protocols"])
                     .dir(&self.root);
                 let out = cmd
                     .output_any()
@@ -453,6 +459,11 @@ fn seek(ctx: &mut Ctx) -> Result<Outcome, String> {
         "chromium": chromium,
     })
     .into())
+}
+
+fn diagram(ctx: &mut Ctx) -> Result<Outcome, String> {
+    ctx.page()?;
+    Ok(ctx.node("diagram", &[])?.into())
 }
 
 fn simulator(ctx: &mut Ctx) -> Result<Outcome, String> {

@@ -111,10 +111,12 @@ impl ChaosProtocol for AtomicCommit {
         serde_json::to_value(config).unwrap_or_default()
     }
 
-    /// 25 retry intervals: a healed, calm network answers an in-doubt participant within one
-    /// or two.
+    /// 25 retry intervals (a healed, calm network answers an in-doubt participant within one
+    /// or two) plus four vote timeouts (transactions caught mid-vote by the heal time out and
+    /// abort first; swarm draws retry intervals as short as 50 ms, where 25 of them alone are
+    /// shorter than one vote timeout).
     fn settle_bound_ms(config: &CommitConfig) -> u64 {
-        25 * config.retry_ms
+        25 * config.retry_ms + 4 * config.vote_timeout_ms
     }
 
     /// Every server runs, the coordinator has no unfinished transaction and no participant is

@@ -56,6 +56,16 @@ pub const GALLERY: &[GalleryEntry] = &[
         json: include_str!("../../../tests/scenarios/raft-minority-read.json"),
     },
     GalleryEntry {
+        id: "raft-split-vote",
+        title: "Raft: a split vote, then a winner",
+        json: include_str!("../../../tests/scenarios/raft-split-vote.json"),
+    },
+    GalleryEntry {
+        id: "raft-minority-write",
+        title: "Raft: a write to a cut-off leader is never committed",
+        json: include_str!("../../../tests/scenarios/raft-minority-write.json"),
+    },
+    GalleryEntry {
         id: "raft-lease-restart",
         title: "Raft: voters restart inside the leader's lease",
         json: include_str!("../../../tests/scenarios/raft-lease-restart.json"),

@@ -4,10 +4,14 @@
 //! (`Session<AtomicCommit>`).
 
 pub mod forms;
+pub mod history;
 
 use super::{clients, names, server, session, Panel, PanelCtx, ServerState, Submitted};
 use crate::components::form::{field, form};
+use crate::components::icons::{self, Icon};
 use crate::components::tables::grid;
+use crate::model::analysis::history::ClientHistory;
+use crate::model::analysis::index::Mark;
 use crate::model::form::{Form, Invalid};
 use netsplit_core::protocols::atomic_commit::msg::PState;
 use netsplit_core::protocols::atomic_commit::node::{CommitDurable, LogRec, Phase2};
@@ -97,6 +101,7 @@ fn participant(
                 .collect()
         })
         .unwrap_or_default();
+    let doubts = in_doubt(durable, live);
     let toggle = client.filter(|_| live.is_some()).map(|client| {
         let op = if refusing { "accept" } else { "refuse" };
         dispatch.reform(move |_| {
@@ -110,18 +115,28 @@ fn participant(
     html! {
         <tr class={classes!(blocked.then_some("blocked"))}>
             <th scope="row">{id.to_string()}</th>
-            <td>
+            <td class="state">
                 {if live.is_none() { "crashed".to_string() } else { participant_state(durable) }}
                 if blocked {
-                    <span class="pill blocked-pill" title="prepared, asked the coordinator, no answer yet: it holds its locks">{"⛔ BLOCKED"}</span>
+                    <span class="pill blocked-pill" title="prepared, asked the coordinator, no answer yet: it holds its locks">
+                        { icons::icon(Icon::Blocked) }{"BLOCKED"}
+                    </span>
                 }
                 if refusing {
                     <span class="pill" title="told to vote no on every Prepare">{"votes no"}</span>
                 }
             </td>
-            <td class="held-locks">{if locks.is_empty() { "—".to_string() } else { locks.join("; ") }}</td>
-            <td class="muted doubt">{in_doubt(durable, live).join("; ")}</td>
-            <td>
+            <td class="holds">
+                if locks.is_empty() && doubts.is_empty() {
+                    {"—"}
+                } else {
+                    <ul>
+                        { for locks.iter().map(|l| html! { <li>{l.clone()}</li> }) }
+                        { for doubts.iter().map(|d| html! { <li class="muted">{format!("in doubt: {d}")}</li> }) }
+                    </ul>
+                }
+            </td>
+            <td class="vote">
                 if let Some(onclick) = toggle {
                     <button class="btn small" {onclick} aria-label={format!("{} on {id}", if refusing { "accept" } else { "refuse" })}>
                         {if refusing { "accept" } else { "refuse" }}
@@ -259,7 +274,56 @@ impl Panel for AtomicCommitPanel {
         })
     }
 
-    fn side_panel(&self, ctx: &PanelCtx<'_>) -> Html {
+    fn own_tab(&self) -> &'static str {
+        "Commit"
+    }
+
+    fn clients_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<AtomicCommit>(ctx.pg) else {
+            return html! {};
+        };
+        let (coord, participants) = cast(s);
+        html! {
+            <section class="commit-panel" aria-label="Transactions">
+                { txn_form(ctx, &participants, coord) }
+            </section>
+        }
+    }
+
+    fn settings_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<AtomicCommit>(ctx.pg) else {
+            return html! {};
+        };
+        let c = s.sim().config();
+        let rows = [
+            ("protocol", variant(s)),
+            ("coordinator", c.coordinator.to_string()),
+            (
+                "vote timeout",
+                format!("{} ms, then the coordinator aborts", c.vote_timeout_ms),
+            ),
+            (
+                "retry interval",
+                format!(
+                    "{} ms (decisions resent, prepared participants ask again)",
+                    c.retry_ms
+                ),
+            ),
+            (
+                "client waits",
+                format!(
+                    "{} ms, then reports the outcome unknown",
+                    c.client_timeout_ms
+                ),
+            ),
+        ];
+        crate::panels::config_table(
+            "Atomic commit configuration (set in a scenario's config)",
+            &rows,
+        )
+    }
+
+    fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {
         let Some(s) = session::<AtomicCommit>(ctx.pg) else {
             return html! {};
         };
@@ -272,13 +336,12 @@ impl Panel for AtomicCommitPanel {
         html! {
             <section class="commit-panel" aria-label="Atomic commit">
                 <h2>{format!("Atomic commit ({})", variant(s))}</h2>
-                { txn_form(ctx, &participants, coord) }
                 <table class="participants">
                     <caption>{"Participants"}</caption>
                     <thead><tr>
                         <th scope="col">{"node"}</th><th scope="col">{"state"}</th>
-                        <th scope="col">{"locks held"}</th><th scope="col">{"in doubt"}</th>
-                        <th scope="col">{"votes"}</th>
+                        <th scope="col">{"holds"}</th>
+                        <th scope="col"><span class="visually-hidden">{"vote"}</span></th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -289,8 +352,18 @@ impl Panel for AtomicCommitPanel {
 
     fn legend_extras(&self) -> Html {
         html! {
-            <li>{"⛔ blocked: a prepared participant that asked for the decision and heard nothing — it holds its locks"}</li>
+            <li>{ icons::icon(Icon::Blocked) }{" blocked: a prepared participant that asked for the decision and heard nothing — it holds its locks"}</li>
         }
+    }
+
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        session::<AtomicCommit>(pg)
+            .map(history::history)
+            .unwrap_or_default()
+    }
+
+    fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
+        history::mark(session::<AtomicCommit>(pg)?, index)
     }
 
     fn forms(&self, pg: &dyn Playground) -> Vec<(&'static str, Form)> {

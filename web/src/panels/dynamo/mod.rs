@@ -3,10 +3,12 @@
 //! store's typed state (`Session<Dynamo>`).
 
 pub mod forms;
+pub mod history;
 pub mod views;
 
 use super::{clients, session, Panel, PanelCtx, Submitted};
 use crate::components::form::{field, form};
+use crate::model::analysis::history::ClientHistory;
 use crate::model::form::{Form, Invalid};
 use netsplit_core::protocols::dynamo::compare::CompareTable;
 use netsplit_core::protocols::dynamo::{Dynamo, PROTOCOL};
@@ -98,17 +100,38 @@ impl Panel for DynamoPanel {
         })
     }
 
-    fn side_panel(&self, ctx: &PanelCtx<'_>) -> Html {
+    fn own_tab(&self) -> &'static str {
+        "Store"
+    }
+
+    fn clients_tab(&self, ctx: &PanelCtx<'_>) -> Html {
         let Some(s) = session::<Dynamo>(ctx.pg) else {
             return html! {};
         };
         let client_ids: Vec<NodeId> = clients(s).map(|(id, _)| id).collect();
         html! {
-            <section class="kv-panel" aria-label="Key-value store">
+            <section class="kv-panel" aria-label="Key-value store clients">
                 <h3>{"Client request"}</h3>
                 { request(ctx, s.sim().cluster_size(), client_ids) }
                 <h3>{"Results"}</h3>
                 { views::results(s) }
+            </section>
+        }
+    }
+
+    fn settings_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<Dynamo>(ctx.pg) else {
+            return html! {};
+        };
+        views::config(s.sim().config())
+    }
+
+    fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<Dynamo>(ctx.pg) else {
+            return html! {};
+        };
+        html! {
+            <section class="kv-panel" aria-label="Key-value store">
                 <h3>{"Replicas"}</h3>
                 { views::replicas(s) }
                 <h3>{"Ring"}</h3>
@@ -119,6 +142,12 @@ impl Panel for DynamoPanel {
                 { cap(ctx) }
             </section>
         }
+    }
+
+    fn history(&self, pg: &dyn Playground) -> ClientHistory {
+        session::<Dynamo>(pg)
+            .map(history::history)
+            .unwrap_or_default()
     }
 
     fn forms(&self, _pg: &dyn Playground) -> Vec<(&'static str, Form)> {

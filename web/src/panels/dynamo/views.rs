@@ -19,7 +19,7 @@ use yew::prelude::*;
 const RESULTS: usize = 40;
 
 /// The store of server `id` (its disk while crashed).
-fn store_of(s: &Session<Dynamo>, id: NodeId) -> Option<&Store> {
+pub(crate) fn store_of(s: &Session<Dynamo>, id: NodeId) -> Option<&Store> {
     match server(s, id)? {
         ServerState::Live(k) => Some(k.store()),
         ServerState::Crashed(d) => Some(&d.store),
@@ -79,8 +79,8 @@ pub fn key_matrix(s: &Session<Dynamo>) -> (Vec<String>, Vec<Vec<String>>) {
     let mut columns = vec!["key".to_string()];
     columns.extend(members.iter().map(|id| match sim.status(*id) {
         NodeStatus::Up => id.to_string(),
-        NodeStatus::Crashed => format!("{id} ✗ disk"),
-        NodeStatus::Paused => format!("{id} ⏸"),
+        NodeStatus::Crashed => format!("{id} (crashed: disk)"),
+        NodeStatus::Paused => format!("{id} (paused)"),
     }));
     let rows = placement(s)
         .into_iter()
@@ -222,13 +222,55 @@ pub fn detectors(s: &Session<Dynamo>) -> Html {
         })
         .collect();
     html! {
-        <table class="ptable fd">
-            <caption>{"Failure detectors (row sees column)"}</caption>
-            <thead><tr><td></td>{head}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Failure detectors">
+            <table class="ptable fd">
+                <caption>{"Failure detectors (row sees column)"}</caption>
+                <thead><tr><td></td>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
+
+/// The store's configuration, read-only (it is set in scenario files, `config`).
+pub fn config(c: &netsplit_core::protocols::dynamo::KvConfig) -> Html {
+    let on = |b: bool| if b { "on" } else { "off" }.to_string();
+    let rows = [
+        ("replicas per key (N)", c.replicas.to_string()),
+        ("ring positions per node", c.vnodes.to_string()),
+        ("concurrent writes", c.conflict.name().to_string()),
+        ("sloppy quorum", on(c.sloppy_quorum)),
+        ("read repair", on(c.read_repair)),
+        ("heartbeat", format!("every {} ms", c.heartbeat_ms)),
+        (
+            "suspected after",
+            format!("{} ms of silence", c.suspect_after_ms),
+        ),
+        (
+            "unavailable after",
+            format!("{} ms of silence", c.unavailable_after_ms),
+        ),
+        (
+            "coordinator waits",
+            format!("{} ms for R or W answers", c.request_timeout_ms),
+        ),
+        ("client waits", format!("{} ms", c.client_timeout_ms)),
+        ("anti-entropy", format!("every {} ms", c.anti_entropy_ms)),
+        ("hinted handoff", format!("every {} ms", c.handoff_ms)),
+    ];
+    crate::panels::config_table("Store configuration (set in a scenario's config)", &rows)
+}
+
+/// Each CAP column: (heading, unit, definition).
+pub const CAP_COLUMNS: [(&str, &str, &str); 7] = [
+    ("level", "", "the consistency level every operation of the run used"),
+    ("available", "% of ops", "operations answered successfully, as a share of all the level's operations"),
+    ("stale reads", "count", "reads that missed a write acknowledged before the read began"),
+    ("lost writes", "count", "acknowledged writes neither present nor superseded at the end"),
+    ("RYW / mono", "count / count", "reads missing the same client's own acknowledged write (read-your-writes) / reads that went back in time for the same client (monotonic reads)"),
+    ("latency p50 / p99", "ms", "median / 99th percentile time from a client's request to its answer, successful operations only"),
+    ("messages", "per op", "request-path messages per operation: client request and reply, replica reads and writes, acks, read repairs, handoffs (not heartbeats or anti-entropy)"),
+];
 
 /// The CAP comparison's table.
 pub fn cap_table(t: &CompareTable) -> Html {
@@ -250,18 +292,34 @@ pub fn cap_table(t: &CompareTable) -> Html {
         })
         .collect();
     let faults: Html = t.faults.iter().map(|f| html! { <li>{f}</li> }).collect();
+    let head: Html = CAP_COLUMNS
+        .iter()
+        .map(|(name, unit, what)| {
+            html! {
+                <th scope="col" title={*what}>
+                    <span class="col-name">{*name}</span>
+                    if !unit.is_empty() { <span class="col-unit">{*unit}</span> }
+                </th>
+            }
+        })
+        .collect();
+    let defs: Html = CAP_COLUMNS
+        .iter()
+        .skip(1)
+        .map(|(name, unit, what)| {
+            html! { <li><b>{*name}</b>{format!(" ({unit}): {what}")}</li> }
+        })
+        .collect();
     html! {
         <div class="cap">
-            <table class="ptable">
-                <caption>{format!("Seed {}, {} ops per level, conflict mode {}", t.options.seed, t.rows.first().map_or(0, |r| r.ops), t.options.conflict.name())}</caption>
-                <thead><tr>
-                    <th scope="col">{"level"}</th><th scope="col">{"available"}</th>
-                    <th scope="col">{"stale reads"}</th><th scope="col">{"lost writes"}</th>
-                    <th scope="col" title="read-your-writes / monotonic-read anomalies">{"RYW / mono"}</th>
-                    <th scope="col">{"p50 / p99 ms"}</th><th scope="col">{"msgs/op"}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="CAP comparison table">
+                <table class="ptable cap-table">
+                    <caption>{format!("Seed {}, {} ops per level, conflict mode {}", t.options.seed, t.rows.first().map_or(0, |r| r.ops), t.options.conflict.name())}</caption>
+                    <thead><tr>{head}</tr></thead>
+                    <tbody>{rows}</tbody>
+                    <tfoot><tr><td colspan="7"><ul class="col-defs">{defs}</ul></td></tr></tfoot>
+                </table>
+            </div>
             <p class="muted">{"Same seed, same faults, same workload; only the level differs. Stale reads and session anomalies are what a level allows, not bugs. \"strong\" is a majority quorum: not linearizable (no read write-back)."}</p>
             <ul class="muted">{faults}</ul>
         </div>

@@ -57,22 +57,48 @@ pub fn latency(histories: &[(NodeId, &[ClientOp])]) -> (u64, Option<u64>) {
 }
 
 /// The latest operations of every client, newest first, at most `limit`.
-pub fn recent(histories: &[(NodeId, &[ClientOp])], limit: usize) -> Vec<String> {
+pub fn recent_ops<'a>(
+    histories: &[(NodeId, &'a [ClientOp])],
+    limit: usize,
+) -> Vec<(NodeId, &'a ClientOp)> {
     let mut ops: Vec<(NodeId, &ClientOp)> = histories
         .iter()
         .flat_map(|(id, h)| h.iter().map(move |o| (*id, o)))
         .collect();
     ops.sort_by_key(|(id, o)| std::cmp::Reverse((o.invoked_at, o.seq, *id)));
-    ops.into_iter()
-        .take(limit)
+    ops.truncate(limit);
+    ops
+}
+
+/// The latest operations of every client in words, newest first, at most `limit`.
+pub fn recent(histories: &[(NodeId, &[ClientOp])], limit: usize) -> Vec<String> {
+    recent_ops(histories, limit)
+        .into_iter()
         .map(|(id, o)| op_line(id, o))
         .collect()
 }
 
-/// The client panel.
-pub fn clients(ctx: &PanelCtx<'_>, histories: &[(NodeId, &[ClientOp])], servers: usize) -> Html {
+/// One operation as a list item: what the client saw, then what became of it in the logs.
+pub fn op_item(client: NodeId, op: &ClientOp, fate: &str) -> Html {
+    html! {
+        <li class="mono">
+            {op_line(client, op)}
+            if !fate.is_empty() {
+                <span class="fate">{"log: "}{fate.to_string()}</span>
+            }
+        </li>
+    }
+}
+
+/// The client panel; `fate` tells what became of an operation in the logs.
+pub fn clients(
+    ctx: &PanelCtx<'_>,
+    histories: &[(NodeId, &[ClientOp])],
+    servers: usize,
+    fate: &dyn Fn(NodeId, &ClientOp) -> String,
+) -> Html {
     if histories.is_empty() {
-        return html! {};
+        return html! { <p class="muted">{"This scenario has no simulated clients (cluster.clients = 0)."}</p> };
     }
     let values = ctx.forms.get(CLIENT);
     let d = ctx.dispatch;
@@ -98,15 +124,16 @@ pub fn clients(ctx: &PanelCtx<'_>, histories: &[(NodeId, &[ClientOp])], servers:
             <button class="btn" type="submit">{"Send"}</button>
         </>
     };
-    let lines: Html = recent(histories, RECENT)
+    let lines: Html = recent_ops(histories, RECENT)
         .into_iter()
-        .map(|l| html! { <li class="mono">{l}</li> })
+        .map(|(id, o)| op_item(id, o, &fate(id, o)))
         .collect();
     html! {
         <section class="panel raft-clients" aria-label="Clients">
-            <h3>{"Clients"}</h3>
+            <h3>{"Send a command"}</h3>
             { form(CLIENT, values, "client-form", "Send a command", body, d) }
             <p class="muted">{format!("{finished} operations finished · mean latency {mean} · {messages} messages sent so far (heartbeats included)")}</p>
+            <h3>{"Latest operations"}</h3>
             <ol class="client-log" aria-label="Latest client operations">{lines}</ol>
         </section>
     }
@@ -143,7 +170,7 @@ pub fn settings(ctx: &PanelCtx<'_>, config: &RaftConfig) -> Html {
     };
     html! {
         <section class="panel raft-settings" aria-label="Raft settings">
-            <h3>{"Raft settings"}</h3>
+            <h3>{"Raft"}</h3>
             <p class="muted">{"Each change replays this run from the start with the same seed and actions."}</p>
             { form(SETTINGS, values, "settings-form", "Raft settings", body, d) }
             if config.read_mode == ReadMode::Lease {

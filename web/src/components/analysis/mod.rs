@@ -1,0 +1,70 @@
+//! Seeing a whole run (issue 13): one section rendered by [`view`], holding four panes — the
+//! space-time diagram ([`diagram`]), the log matrix ([`log_matrix`]), the client history with
+//! its verdict ([`history`]) and metrics over time ([`metrics`]). Each pane collapses; the
+//! region around them (`components::region`) opens, closes and resizes. Protocol-neutral:
+//! the data comes from the trace index, the snapshot and the protocol's panel
+//! (`Panel::history`, `Panel::trace_mark`); the logic is in `model::analysis`.
+
+pub mod diagram;
+pub mod history;
+pub mod log_matrix;
+pub mod metrics;
+
+use crate::model::action::Action;
+use crate::model::analysis::{AnalysisAction, Pane};
+use crate::model::state::State;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The page state, shared with components that read it every frame (the diagram canvas).
+pub type StateRef = Rc<RefCell<State>>;
+
+fn pane(s: &State, p: Pane, body: Html, dispatch: &Callback<Action>) -> Html {
+    let open = !s.analysis.collapsed.contains(&p);
+    let toggle = dispatch.reform(move |_| Action::Analysis(AnalysisAction::TogglePane(p)));
+    let id = format!("pane-{}", p.slug());
+    html! {
+        <section class={classes!("pane", format!("pane-{}", p.slug()), (!open).then_some("collapsed"))}
+            aria-label={p.title()}>
+            <h2 class="pane-head">
+                <button class="pane-toggle" aria-expanded={open.to_string()} aria-controls={id.clone()} onclick={toggle}>
+                    <span aria-hidden="true">{if open { "▾ " } else { "▸ " }}</span>{p.title()}
+                </button>
+            </h2>
+            if open {
+                <div class="pane-body" id={id}>{body}</div>
+            }
+        </section>
+    }
+}
+
+/// The region's body (drawn by `components::region` under the stage while the region is
+/// open): the diagram beside the other three panes.
+pub fn view(s: &State, shared: &StateRef, dispatch: &Callback<Action>) -> Html {
+    let a = &s.analysis;
+    let panel = s.panel();
+    let now = s.engine.playground().now().0;
+    let history_view = a.history(&s.engine, panel);
+    let diagram = pane(
+        s,
+        Pane::Diagram,
+        diagram::body(s, shared, dispatch),
+        dispatch,
+    );
+    let matrix = pane(s, Pane::Matrix, log_matrix::body(&s.snapshot), dispatch);
+    let hist = pane(
+        s,
+        Pane::History,
+        history::body(&history_view, now),
+        dispatch,
+    );
+    let m = s.metrics(&history_view, now);
+    let mx = pane(s, Pane::Metrics, metrics::body(&m, dispatch), dispatch);
+    html! {
+        <div class="analysis-panes" id="analysis-panes">
+            <div class="analysis-main">{diagram}</div>
+            <div class="analysis-side">{matrix}{hist}{mx}</div>
+        </div>
+    }
+}
