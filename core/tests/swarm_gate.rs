@@ -112,7 +112,8 @@ fn two_phase_commit_survives_swarm_chaos() {
 
 /// The lock service on Raft. It has no end-of-run history check (its checkers run after every
 /// event), so only violations and coverage are judged: grants, a fenced resource turning a
-/// stale write away, leases ended through the log, leader changes.
+/// stale write away, deadlocks broken, waits timed out, leases ended through the log, leader
+/// changes.
 #[test]
 fn locks_survive_swarm_chaos() {
     let protocol = netsplit_core::protocols::locks::ID;
@@ -125,6 +126,10 @@ fn locks_survive_swarm_chaos() {
         // A quarter of the draws has one client, the resource, and no worker.
         floor(&r, "grants", 0.7),
         floor(&r, "fenced_writes_rejected", 0.08),
+        // Deadlocks broken by detection (the victim told), and in the timeout-only draws
+        // (one in four) waits given up.
+        floor(&r, "deadlock_victims", 0.05),
+        floor(&r, "wait_timeouts", 0.02),
         // Expiries are proposed by the leader (its own log entries).
         floor(&r, "own_proposals", 0.65),
         (

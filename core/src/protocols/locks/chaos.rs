@@ -1,7 +1,7 @@
 //! The lock service under chaos: Raft's notion of "settled", random jobs from the workers on a
 //! few hot locks, the swarm draw of the lease and Raft's options.
 
-use super::{LockConfig, LockMutant, Locks};
+use super::{DeadlockMode, LockConfig, LockMutant, Locks};
 use crate::kernel::control::Control;
 use crate::kernel::mutant;
 use crate::kernel::rng::SimRng;
@@ -32,10 +32,19 @@ impl ChaosProtocol for Locks {
         let raft = <Raft as ChaosProtocol>::swarm_config(rng, base.raft.clone(), nodes);
         let lease_ms = rng.range_inclusive(300, 1500);
         let keepalive_ms = rng.range_inclusive(lease_ms / 6, lease_ms / 3);
+        // One draw in four compares timeout-only deadlock handling.
+        let deadlock = if rng.index(4) == 0 {
+            DeadlockMode::Timeout
+        } else {
+            DeadlockMode::Detect
+        };
+        let wait_timeout_ms = rng.range_inclusive(200, 1500);
         LockConfig {
             raft,
             lease_ms,
             keepalive_ms,
+            deadlock,
+            wait_timeout_ms,
             ..base
         }
     }
@@ -63,7 +72,8 @@ impl ChaosProtocol for Locks {
     }
 
     /// A job for a random idle worker (never `c1`, the resource) on a few hot locks:
-    /// exclusive two times in three, held 0–300 ms.
+    /// exclusive two times in three, held 0–300 ms. Half the jobs take two or three locks in
+    /// a random order (from at least three hot locks), so waits chain and cycles form.
     fn client_op(rng: &mut SimRng, sim: &Simulator<Locks>, workload: &Workload) -> Option<Control> {
         let clients = sim.cluster().clients;
         if clients < 2 {
@@ -77,14 +87,24 @@ impl ChaosProtocol for Locks {
             return None;
         }
         let node = NodeId::from_index(rng.index(sim.cluster_size()));
-        let locks = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
-        let lock = LOCKS[rng.index(locks)];
-        let mode = if rng.index(3) < 2 { "x" } else { "s" };
+        let hot = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
+        let (hot, count) = if rng.index(2) == 0 {
+            (hot.max(3), if rng.index(4) == 0 { 3 } else { 2 })
+        } else {
+            (hot, 1)
+        };
+        let mut pool: Vec<&str> = LOCKS[..hot].to_vec();
+        let mut pairs = Vec::new();
+        for _ in 0..count {
+            let lock = pool.remove(rng.index(pool.len()));
+            let mode = if rng.index(3) < 2 { "x" } else { "s" };
+            pairs.push(format!("{lock} {mode}"));
+        }
         let hold = rng.range_inclusive(0, 300);
         Some(Control::Submit {
             client,
             node,
-            op: format!("acquire {lock} {mode} {hold}"),
+            op: format!("acquire {} {hold}", pairs.join(" ")),
         })
     }
 

@@ -2,7 +2,8 @@
 //! worker's beliefs and the resource's writes.
 
 use super::client::LockClient;
-use super::table::Mode;
+use super::deadlock::{self, Deadlock};
+use super::table::{LockTable, Mode};
 use super::Locks;
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
 use crate::kernel::node::Actor;
@@ -16,6 +17,10 @@ pub const MUTUAL_EXCLUSION: &str = "mutual-exclusion";
 pub const TOKENS_INCREASE: &str = "fencing-tokens-increase";
 /// The resource never accepts a stale token.
 pub const NO_STALE_WRITE: &str = "no-stale-write";
+/// Every deadlock the service reports is a real wait-for cycle, broken by the stated rule.
+pub const DEADLOCK_REAL: &str = "deadlock-is-a-real-cycle";
+/// No wait-for cycle survives the entry that closed it (detection mode).
+pub const DEADLOCKS_BROKEN: &str = "deadlocks-broken";
 
 /// What the checkers hold across events.
 #[derive(Clone, Debug, Default)]
@@ -37,6 +42,7 @@ type Belief = (BTreeMap<String, (Mode, u64)>, Time);
 #[derive(Clone, Debug, Default)]
 struct ServerSeen {
     applied: u64,
+    deadlocks: u64,
     locks: BTreeMap<String, (BTreeSet<(NodeId, u64)>, u64)>,
 }
 
@@ -97,6 +103,9 @@ impl LockChecker {
             entry.0 = lock.holders.iter().map(|(c, (_, t))| (*c, *t)).collect();
             entry.1 = entry.1.max(lock.last_token);
         }
+        let deadlocks_before = seen.deadlocks;
+        seen.deadlocks = table.deadlocks;
+        self.check_deadlocks(id, table, deadlocks_before, findings);
         for (name, client, token, before) in bad {
             self.report(
                 findings,
@@ -106,6 +115,57 @@ impl LockChecker {
                 format!(
                     "{id} granted {name} to {client} with token {token}, not above the \
                      earlier grant's token {before}"
+                ),
+            );
+        }
+    }
+
+    /// `deadlock-is-a-real-cycle` on the deadlocks broken since the last look, and
+    /// `deadlocks-broken` on the table as it stands.
+    fn check_deadlocks(
+        &mut self,
+        id: NodeId,
+        table: &LockTable,
+        before: u64,
+        findings: &mut Vec<Finding>,
+    ) {
+        for d in table.recent_deadlocks.iter().filter(|d| d.number > before) {
+            if let Some(why) = not_a_cycle(table, d) {
+                self.report(
+                    findings,
+                    DEADLOCK_REAL,
+                    format!("{id} {} {}", d.number, d.index),
+                    id,
+                    format!(
+                        "{id} aborted {} at index {} for the cycle {}, but {why}",
+                        d.victim,
+                        d.index,
+                        deadlock::cycle_text(&d.members())
+                    ),
+                );
+            }
+        }
+        if table.timeout_only {
+            return;
+        }
+        if let Some(cycle) = deadlock::find_cycle(&deadlock::wait_for(&table.locks)) {
+            let members = deadlock::members(&cycle);
+            let mut key: Vec<NodeId> = members.clone();
+            key.sort();
+            self.report(
+                findings,
+                DEADLOCKS_BROKEN,
+                format!("{id} {key:?}"),
+                id,
+                format!(
+                    "{id}'s lock table holds the wait-for cycle {} ({}) after applying the \
+                     entry that closed it: detection must leave no cycle",
+                    deadlock::cycle_text(&members),
+                    cycle
+                        .iter()
+                        .map(|e| format!("{} waits {} for {}", e.waiter, e.lock, e.blocker))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -176,6 +236,57 @@ impl LockChecker {
     }
 }
 
+/// Whether a reported deadlock is a real cycle under the stated rules: a closed chain of
+/// distinct waiters, each blocked by the next in an incompatible mode (the checker's own
+/// reading of the shared/exclusive matrix), the victim the youngest of the members still
+/// waiting. `Some(reason)` if not.
+fn not_a_cycle(table: &LockTable, d: &Deadlock) -> Option<String> {
+    let cycle = &d.cycle;
+    if cycle.is_empty() {
+        return Some("the cycle is empty".into());
+    }
+    for (i, e) in cycle.iter().enumerate() {
+        let next = &cycle[(i + 1) % cycle.len()];
+        if e.blocker != next.waiter {
+            return Some(format!(
+                "{} waits for {}, not for the next member {}",
+                e.waiter, e.blocker, next.waiter
+            ));
+        }
+        let conflict = e.mode == Mode::Exclusive || e.blocker_mode == Mode::Exclusive;
+        if !conflict {
+            return Some(format!(
+                "{} ({}) and {} ({}) on {} are both shared: no wait",
+                e.waiter, e.mode, e.blocker, e.blocker_mode, e.lock
+            ));
+        }
+    }
+    let waiters: BTreeSet<NodeId> = cycle.iter().map(|e| e.waiter).collect();
+    if waiters.len() != cycle.len() {
+        return Some("a member appears twice".into());
+    }
+    if !waiters.contains(&d.victim) {
+        return Some(format!("the victim {} is not in the cycle", d.victim));
+    }
+    // Members still waiting where the cycle says must have waited since before the victim.
+    for e in cycle.iter().filter(|e| e.waiter != d.victim) {
+        let since = table
+            .locks
+            .get(&e.lock)
+            .and_then(|l| l.queue.iter().find(|w| w.client == e.waiter))
+            .map(|w| w.since);
+        if let Some(since) = since.filter(|s| *s <= d.index) {
+            if since > d.victim_since {
+                return Some(format!(
+                    "{} (waiting since index {since}) is younger than the victim (since {})",
+                    e.waiter, d.victim_since
+                ));
+            }
+        }
+    }
+    None
+}
+
 impl Checker<Locks> for LockChecker {
     fn properties() -> &'static [CheckerInfo] {
         &[
@@ -189,6 +300,22 @@ impl Checker<Locks> for LockChecker {
                 name: TOKENS_INCREASE,
                 source: "Kleppmann, \"How to do distributed locking\" (2016): fencing tokens",
                 summary: "every new grant of a lock carries a token above every earlier grant's",
+            },
+            CheckerInfo {
+                name: DEADLOCK_REAL,
+                source: "Coffman, Elphick & Shoshani, \"System Deadlocks\" (Computing Surveys \
+                         1971): circular wait; Gray & Reuter, Transaction Processing (1993) \
+                         §7.11.3: victim selection",
+                summary: "every deadlock the service breaks is a closed chain of waiters each \
+                          blocked by the next in a conflicting mode, and its victim is the \
+                          youngest wait",
+            },
+            CheckerInfo {
+                name: DEADLOCKS_BROKEN,
+                source: "Gray & Reuter, Transaction Processing (1993) §7.11.3: detection on \
+                         every wait; bound stated in docs/protocols/locks.md",
+                summary: "with detection on, no replica's table holds a wait-for cycle once \
+                          the entry that closed it has applied (bound: zero entries)",
             },
             CheckerInfo {
                 name: NO_STALE_WRITE,

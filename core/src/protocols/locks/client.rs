@@ -9,8 +9,9 @@
 //! `at + lease_ms` of its last acknowledged command (`at` = when it sent it) — a paused worker
 //! does not notice that time passed, which is the "GC pause" that fencing exists for.
 
+pub use super::resource::WriteRecord;
 use super::table::{LockOp, LockOutcome, Mode};
-use super::{LockConfig, LockMutant, LockReply, LockRequest, Locks};
+use super::{DeadlockMode, LockConfig, LockMutant, LockReply, LockRequest, Locks};
 use crate::kernel::mutant;
 use crate::kernel::node::{Client, ClientId, Ctx};
 use crate::kernel::types::{NodeId, Time};
@@ -18,15 +19,15 @@ use crate::kernel::view::{Field, NodeView, Role};
 use crate::protocols::raft::msg::{ClientResult, RaftMsg, RaftTimer};
 use std::collections::{BTreeMap, VecDeque};
 
-/// A job: acquire `lock` in `mode`, hold it `hold_ms`, write to the resource, release.
+/// A job: acquire its locks one after another (each in its mode, waiting for each), hold them
+/// `hold_ms`, write to the resource under the first lock's token, release them in the reverse
+/// order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     /// The server to contact first.
     pub target: NodeId,
-    /// The lock.
-    pub lock: String,
-    /// The mode.
-    pub mode: Mode,
+    /// The locks with their modes, in the order they are taken.
+    pub locks: Vec<(String, Mode)>,
     /// How long to hold it before writing, ms.
     pub hold_ms: u64,
     /// The worker stalls while it holds (a stop-the-world GC pause): no keep-alives go out
@@ -41,8 +42,11 @@ pub enum Phase {
     Idle,
     /// The acquire is on its way.
     Acquiring,
-    /// Queued behind other holders; keep-alives tell when it is granted.
-    Waiting,
+    /// Queued behind other holders; keep-alives tell when it is granted (or aborted).
+    Waiting {
+        /// When it was queued (timeout-only mode gives up `wait_timeout_ms` later).
+        since: Time,
+    },
     /// Holding the lock with this token until `until`, then writing.
     Holding {
         /// The fencing token.
@@ -61,23 +65,6 @@ pub enum Phase {
     Releasing,
 }
 
-/// A write the resource received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WriteRecord {
-    /// When.
-    pub at: Time,
-    /// The writer.
-    pub from: NodeId,
-    /// The lock it wrote under.
-    pub lock: String,
-    /// Its token.
-    pub token: u64,
-    /// The highest token the resource had seen for the lock before it.
-    pub highest_before: u64,
-    /// Whether the resource accepted it.
-    pub accepted: bool,
-}
-
 /// A command on its way to the lock service.
 #[derive(Clone, Debug)]
 struct Inflight {
@@ -93,11 +80,11 @@ struct Inflight {
 pub struct LockClient {
     id: NodeId,
     servers: usize,
-    config: LockConfig,
+    pub(super) config: LockConfig,
     // --- the resource ---
-    resource: bool,
-    highest: BTreeMap<String, u64>,
-    writes: Vec<WriteRecord>,
+    pub(super) resource: bool,
+    pub(super) highest: BTreeMap<String, u64>,
+    pub(super) writes: Vec<WriteRecord>,
     // --- a worker ---
     user: ClientId,
     seq: u64,
@@ -115,6 +102,15 @@ pub struct LockClient {
     keepalive_at: Time,
     /// When the last command the service answered was sent (`None`: none answered yet).
     answered_sent: Option<Time>,
+    /// Which of the job's locks it is acquiring (index into `Job::locks`).
+    step: usize,
+    /// The first lock's token: the one it writes with.
+    first_token: u64,
+    /// Locks still to release, in order, once the job ends (reverse acquisition order), and
+    /// whether each was held (else it only left a queue).
+    to_release: Vec<(String, bool)>,
+    /// The release on its way: the lock, and whether it was held (else it left a queue).
+    releasing: Option<(String, bool)>,
 }
 
 impl LockClient {
@@ -158,14 +154,14 @@ impl LockClient {
         &self.phase
     }
 
-    fn mutant(&self) -> Option<LockMutant> {
+    pub(super) fn mutant(&self) -> Option<LockMutant> {
         mutant::active(self.config.mutant)
     }
 
     fn session_active(&self) -> bool {
         let stalled = matches!(self.phase, Phase::Holding { .. })
             && self.job.as_ref().is_some_and(|j| j.stall);
-        !stalled && (!self.held.is_empty() || self.phase == Phase::Waiting)
+        !stalled && (!self.held.is_empty() || matches!(self.phase, Phase::Waiting { .. }))
     }
 
     /// Arm the one timer at the earliest deadline.
@@ -174,6 +170,9 @@ impl LockClient {
         let mut consider = |t: Time| next = Some(next.map_or(t, |n| n.min(t)));
         match &self.phase {
             Phase::Holding { until, .. } | Phase::Writing { until, .. } => consider(*until),
+            Phase::Waiting { since } if self.config.deadlock == DeadlockMode::Timeout => {
+                consider(since.plus(self.config.wait_timeout_ms))
+            }
             _ => {}
         }
         if self.session_active() && self.inflight.is_none() {
@@ -237,6 +236,18 @@ impl LockClient {
         self.keepalive_at = ctx.now.plus(self.config.keepalive_ms);
     }
 
+    /// The lock the job is on now: the one being released, else the one being acquired.
+    fn current_lock(&self) -> String {
+        if let Some((lock, _)) = &self.releasing {
+            return lock.clone();
+        }
+        self.job
+            .as_ref()
+            .and_then(|j| j.locks.get(self.step.min(j.locks.len().saturating_sub(1))))
+            .map(|(l, _)| l.clone())
+            .unwrap_or_default()
+    }
+
     fn start_job(&mut self, ctx: &mut Ctx<'_, Locks>) {
         if self.job.is_some() || self.inflight.is_some() {
             return;
@@ -249,36 +260,84 @@ impl LockClient {
         } else {
             NodeId(0)
         };
+        self.job = Some(job);
+        self.step = 0;
+        self.first_token = 0;
+        self.acquire_step(ctx);
+    }
+
+    /// Send the acquire for the job's lock number `step`.
+    fn acquire_step(&mut self, ctx: &mut Ctx<'_, Locks>) {
+        let Some((lock, mode)) = self
+            .job
+            .as_ref()
+            .and_then(|j| j.locks.get(self.step))
+            .cloned()
+        else {
+            return;
+        };
         let op = LockOp::Acquire {
-            lock: job.lock.clone(),
-            mode: job.mode,
+            lock,
+            mode,
             at: ctx.now,
             lease_ms: self.config.lease_ms,
         };
-        self.job = Some(job);
         self.phase = Phase::Acquiring;
         self.send_op(ctx, op);
     }
 
-    fn release(&mut self, ctx: &mut Ctx<'_, Locks>) {
+    /// The job ends (done, aborted or timed out): release the job's first `upto` locks in the
+    /// reverse order of taking them (leaf to root), then finish. From this moment it no longer
+    /// counts on any of them.
+    fn release_upto(&mut self, ctx: &mut Ctx<'_, Locks>, upto: usize) {
         let Some(job) = self.job.clone() else {
             return;
         };
-        // From the moment it sends the release, it no longer counts on the lock.
-        self.held.remove(&job.lock);
+        self.to_release = job
+            .locks
+            .iter()
+            .take(upto)
+            .rev()
+            .map(|(l, _)| (l.clone(), self.held.remove(l).is_some()))
+            .collect();
         self.phase = Phase::Releasing;
+        self.release_next(ctx);
+    }
+
+    fn release(&mut self, ctx: &mut Ctx<'_, Locks>) {
+        let n = self.job.as_ref().map_or(0, |j| j.locks.len());
+        self.release_upto(ctx, n);
+    }
+
+    /// Send the next release — once the command in flight (a keep-alive) is answered: its
+    /// answer may be the news that the session expired.
+    fn release_next(&mut self, ctx: &mut Ctx<'_, Locks>) {
+        if self.inflight.is_some() {
+            return;
+        }
+        if self.to_release.is_empty() {
+            self.releasing = None;
+            self.finish_job(ctx, None);
+            return;
+        }
+        let (lock, was_held) = self.to_release.remove(0);
+        self.releasing = Some((lock.clone(), was_held));
         let op = LockOp::Release {
-            lock: job.lock,
+            lock,
             at: ctx.now,
             lease_ms: self.config.lease_ms,
         };
         self.send_op(ctx, op);
     }
 
-    fn finish_job(&mut self, ctx: &mut Ctx<'_, Locks>, reply: LockReply) {
-        ctx.reply(self.user, reply);
+    fn finish_job(&mut self, ctx: &mut Ctx<'_, Locks>, reply: Option<LockReply>) {
+        if let Some(reply) = reply {
+            ctx.reply(self.user, reply);
+        }
         self.job = None;
         self.phase = Phase::Idle;
+        self.to_release.clear();
+        self.releasing = None;
         self.start_job(ctx);
     }
 
@@ -286,19 +345,33 @@ impl LockClient {
         let Some(job) = self.job.clone() else {
             return;
         };
-        self.held.insert(job.lock.clone(), (job.mode, token));
+        let Some((lock, mode)) = job.locks.get(self.step).cloned() else {
+            return;
+        };
+        self.held.insert(lock.clone(), (mode, token));
+        if self.step == 0 {
+            self.first_token = token;
+        }
+        ctx.count("grants");
+        ctx.reply(self.user, LockReply::Granted { lock, token });
+        if self.step + 1 < job.locks.len() {
+            self.step += 1;
+            self.acquire_step(ctx);
+            return;
+        }
         self.phase = Phase::Holding {
-            token,
+            token: self.first_token,
             until: ctx.now.plus(job.hold_ms),
         };
-        ctx.count("grants");
-        ctx.reply(
-            self.user,
-            LockReply::Granted {
-                lock: job.lock,
-                token,
-            },
-        );
+    }
+
+    /// Its wait for the current lock was aborted (a deadlock victim): it gives the job up and
+    /// releases what it took.
+    fn aborted(&mut self, ctx: &mut Ctx<'_, Locks>, cycle: Vec<NodeId>) {
+        ctx.count("deadlock_victims");
+        let lock = self.current_lock();
+        ctx.reply(self.user, LockReply::Aborted { lock, cycle });
+        self.release_upto(ctx, self.step);
     }
 
     fn on_answer(&mut self, ctx: &mut Ctx<'_, Locks>, op: LockOp, outcome: LockOutcome) {
@@ -312,43 +385,101 @@ impl LockClient {
             }
             _ => {}
         }
-        let waiting_for = self.job.as_ref().map(|j| j.lock.clone());
+        let current = self
+            .job
+            .as_ref()
+            .and_then(|j| j.locks.get(self.step))
+            .cloned();
+        let waiting_for = current.as_ref().map(|(l, _)| l.clone());
         match outcome {
             LockOutcome::Granted { token } if self.phase == Phase::Acquiring => {
                 self.granted(ctx, token)
             }
+            LockOutcome::Aborted { cycle } if self.phase == Phase::Acquiring => {
+                self.aborted(ctx, cycle)
+            }
             LockOutcome::Queued { position } if self.phase == Phase::Acquiring => {
-                self.phase = Phase::Waiting;
+                self.phase = Phase::Waiting { since: ctx.now };
                 if let Some(lock) = waiting_for {
                     ctx.reply(self.user, LockReply::Queued { lock, position });
                 }
             }
-            LockOutcome::Alive { held } if self.phase == Phase::Waiting => {
+            LockOutcome::Alive {
+                held,
+                waits,
+                aborted,
+            } => {
+                // A lock it believes it holds that the service no longer lists is gone (its
+                // session ended and a duplicate restarted it): stop counting on it.
+                let lost: Vec<String> = self
+                    .held
+                    .iter()
+                    .filter(|(l, (m, t))| {
+                        !held
+                            .iter()
+                            .any(|(hl, hm, ht)| hl == *l && hm == m && ht == t)
+                    })
+                    .map(|(l, _)| l.clone())
+                    .collect();
+                if !lost.is_empty() {
+                    ctx.count("holds_lost");
+                    ctx.note(format!(
+                        "the service no longer lists {}: it no longer counts on it",
+                        lost.join(", ")
+                    ));
+                    for l in &lost {
+                        self.held.remove(l);
+                    }
+                }
+                if !matches!(self.phase, Phase::Waiting { .. }) {
+                    let active =
+                        matches!(self.phase, Phase::Holding { .. } | Phase::Writing { .. });
+                    if !lost.is_empty() && active {
+                        // The job's hold is broken: give it up, release what is left.
+                        let lock = lost[0].clone();
+                        ctx.reply(self.user, LockReply::Lost { lock });
+                        let n = self.job.as_ref().map_or(0, |j| j.locks.len());
+                        self.release_upto(ctx, n);
+                    }
+                    return;
+                }
                 // Only a hold in the mode asked for is this job's grant (the mutant
                 // stale-conversion takes any hold of the lock, as before seed 168).
-                let wanted = self.job.as_ref().map(|j| j.mode);
+                let wanted = current.as_ref().map(|(_, m)| *m);
                 let any_mode = self.mutant() == Some(LockMutant::StaleConversion);
                 let mine = held.iter().find(|(l, m, _)| {
                     Some(l) == waiting_for.as_ref() && (any_mode || Some(*m) == wanted)
                 });
                 if let Some((_, _, token)) = mine {
                     self.granted(ctx, *token);
+                } else if let Some(a) = aborted.filter(|a| Some(&a.lock) == waiting_for.as_ref()) {
+                    self.aborted(ctx, a.cycle);
+                } else if waits != waiting_for || !lost.is_empty() {
+                    // Neither granted nor queued any more (or its other holds are gone).
+                    let lock = waiting_for.unwrap_or_default();
+                    ctx.note(format!("no longer queued for {lock}: gives the job up"));
+                    ctx.count("waits_lost");
+                    ctx.reply(self.user, LockReply::Lost { lock });
+                    self.release_upto(ctx, self.step + 1);
                 }
             }
             LockOutcome::SessionExpired => {
                 ctx.count("sessions_lost");
                 ctx.note("its session had expired: every lock it held is gone");
+                let lock = self.current_lock();
                 self.held.clear();
                 self.lease_until = Time::ZERO;
-                if let Some(job) = self.job.clone() {
-                    let lock = job.lock;
-                    self.finish_job(ctx, LockReply::Lost { lock });
+                if self.job.is_some() {
+                    self.finish_job(ctx, Some(LockReply::Lost { lock }));
                 }
             }
             LockOutcome::Released | LockOutcome::NotHeld if self.phase == Phase::Releasing => {
-                if let Some(lock) = waiting_for {
-                    self.finish_job(ctx, LockReply::Released { lock });
+                if let Some((lock, was_held)) = self.releasing.take() {
+                    if was_held {
+                        ctx.reply(self.user, LockReply::Released { lock });
+                    }
                 }
+                self.release_next(ctx);
             }
             _ => {}
         }
@@ -358,13 +489,18 @@ impl LockClient {
         let now = ctx.now;
         if let Phase::Holding { token, until } = self.phase.clone() {
             if until <= now {
-                let Some(job) = self.job.clone() else {
+                let Some(lock) = self
+                    .job
+                    .as_ref()
+                    .and_then(|j| j.locks.first())
+                    .map(|l| l.0.clone())
+                else {
                     return;
                 };
                 if self.lease_until <= now {
                     ctx.note(format!(
-                        "still believes it holds {} (token {token}); its lease ended at t={}",
-                        job.lock, self.lease_until
+                        "still believes it holds {lock} (token {token}); its lease ended at t={}",
+                        self.lease_until
                     ));
                 }
                 self.write_seq += 1;
@@ -372,10 +508,7 @@ impl LockClient {
                     NodeId::client(0),
                     RaftMsg::ClientRequest {
                         seq: self.write_seq,
-                        op: LockOp::Write {
-                            lock: job.lock,
-                            token,
-                        },
+                        op: LockOp::Write { lock, token },
                     },
                 );
                 self.phase = Phase::Writing {
@@ -395,14 +528,34 @@ impl LockClient {
                 if f.attempts >= self.config.raft.client_attempts {
                     ctx.count("client_gave_up");
                     self.inflight = None;
+                    let lock = self.current_lock();
                     self.held.clear();
-                    if let Some(job) = self.job.clone() {
-                        self.finish_job(ctx, LockReply::GaveUp { lock: job.lock });
+                    if self.job.is_some() {
+                        self.finish_job(ctx, Some(LockReply::GaveUp { lock }));
                     }
                 } else {
                     self.target = self.next_server(f.target);
                     self.resend(ctx);
                 }
+            }
+        }
+        if let Phase::Waiting { since } = self.phase {
+            let timeout = self.config.wait_timeout_ms;
+            if self.config.deadlock == DeadlockMode::Timeout
+                && self.inflight.is_none()
+                && since.plus(timeout) <= now
+            {
+                // Timeout-only mode: leave the queue, release what the job took, give up.
+                ctx.count("wait_timeouts");
+                let lock = self.current_lock();
+                ctx.reply(
+                    self.user,
+                    LockReply::TimedOut {
+                        lock,
+                        waited_ms: now.0 - since.0,
+                    },
+                );
+                self.release_upto(ctx, self.step + 1);
             }
         }
         if self.inflight.is_none() && self.session_active() && self.keepalive_at <= now {
@@ -412,50 +565,6 @@ impl LockClient {
             };
             self.send_op(ctx, op);
         }
-    }
-
-    fn on_resource_write(&mut self, ctx: &mut Ctx<'_, Locks>, from: NodeId, seq: u64, op: LockOp) {
-        let LockOp::Write { lock, token } = op else {
-            return;
-        };
-        let highest = self.highest.get(&lock).copied().unwrap_or(0);
-        let check = self.config.fencing && self.mutant() != Some(LockMutant::NoFencingCheck);
-        let accepted = !check || token >= highest;
-        if accepted {
-            if token < highest {
-                ctx.count("stale_writes_accepted");
-                ctx.note(format!(
-                    "accepts {from}'s write under {lock} with stale token {token} (it has seen \
-                     {highest}): the data is corrupted"
-                ));
-            }
-            self.highest.insert(lock.clone(), highest.max(token));
-        } else {
-            ctx.count("fenced_writes_rejected");
-            ctx.note(format!(
-                "rejects {from}'s write under {lock}: token {token} is below {highest}"
-            ));
-        }
-        self.writes.push(WriteRecord {
-            at: ctx.now,
-            from,
-            lock,
-            token,
-            highest_before: highest,
-            accepted,
-        });
-        let outcome = if accepted {
-            LockOutcome::WriteAccepted
-        } else {
-            LockOutcome::WriteRejected { highest }
-        };
-        ctx.send(
-            from,
-            RaftMsg::ClientReply {
-                seq,
-                result: ClientResult::Done(outcome),
-            },
-        );
     }
 }
 
@@ -483,6 +592,10 @@ impl Client<Locks> for LockClient {
             lease_until: Time::ZERO,
             keepalive_at: Time::ZERO,
             answered_sent: None,
+            step: 0,
+            first_token: 0,
+            to_release: Vec::new(),
+            releasing: None,
         }
     }
 
@@ -507,12 +620,12 @@ impl Client<Locks> for LockClient {
                 (self.phase.clone(), result)
             {
                 if seq == self.write_seq {
-                    if let Some(job) = self.job.clone() {
+                    if let Some((lock, _)) = self.job.as_ref().and_then(|j| j.locks.first()) {
                         let accepted = outcome == LockOutcome::WriteAccepted;
                         ctx.reply(
                             self.user,
                             LockReply::Wrote {
-                                lock: job.lock,
+                                lock: lock.clone(),
                                 token,
                                 accepted,
                             },
@@ -541,6 +654,13 @@ impl Client<Locks> for LockClient {
                     self.answered_sent = Some(*at);
                 }
                 self.on_answer(ctx, f.op, outcome);
+                if self.phase == Phase::Releasing
+                    && self.inflight.is_none()
+                    && self.releasing.is_none()
+                {
+                    // A release deferred behind this answer.
+                    self.release_next(ctx);
+                }
             }
             ClientResult::Redirect { leader } => {
                 self.target = leader.unwrap_or_else(|| self.next_server(from));

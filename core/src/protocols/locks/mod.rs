@@ -15,8 +15,10 @@
 pub mod chaos;
 pub mod check;
 pub mod client;
+pub mod deadlock;
 pub mod entry;
 pub mod gallery;
+pub mod resource;
 pub mod table;
 
 pub use check::LockChecker;
@@ -59,9 +61,12 @@ impl fmt::Display for LockRequest {
         let LockRequest::Job(job) = self;
         write!(
             f,
-            "acquire {} {} hold {} ms{} via {}",
-            job.lock,
-            job.mode,
+            "acquire {} hold {} ms{} via {}",
+            job.locks
+                .iter()
+                .map(|(l, m)| format!("{l} {m}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             job.hold_ms,
             if job.stall { " stalled" } else { "" },
             job.target
@@ -110,6 +115,21 @@ pub enum LockReply {
         /// The lock.
         lock: String,
     },
+    /// The service aborted the worker's wait for `lock`: it was the deadlock victim of this
+    /// wait-for cycle (first member repeated at the end).
+    Aborted {
+        /// The lock it waited for.
+        lock: String,
+        /// The cycle, `c2 → c3 → c2`.
+        cycle: Vec<NodeId>,
+    },
+    /// Timeout-only mode: the worker waited `waited_ms` for `lock` and gave the job up.
+    TimedOut {
+        /// The lock it waited for.
+        lock: String,
+        /// How long it waited, ms.
+        waited_ms: u64,
+    },
 }
 
 impl fmt::Display for LockReply {
@@ -129,6 +149,15 @@ impl fmt::Display for LockReply {
             LockReply::Released { lock } => write!(f, "released {lock}"),
             LockReply::Lost { lock } => write!(f, "lost {lock}: session expired"),
             LockReply::GaveUp { lock } => write!(f, "gave up on {lock}"),
+            LockReply::Aborted { lock, cycle } => write!(
+                f,
+                "aborted waiting for {lock}: deadlock victim, cycle {}",
+                deadlock::cycle_text(cycle)
+            ),
+            LockReply::TimedOut { lock, waited_ms } => write!(
+                f,
+                "timed out waiting for {lock} after {waited_ms} ms: gave the job up"
+            ),
         }
     }
 }
@@ -147,6 +176,12 @@ pub enum LockMutant {
     /// A request for a lock in the other mode than the one held or waited for is answered
     /// from the old hold or wait (granted with the old token, or queued in the old mode).
     StaleConversion,
+    /// Deadlock detection only looks for 2-cycles (two clients waiting for each other): a
+    /// cycle of three or more survives.
+    MissesThreeCycle,
+    /// A follower answers an acquire from its own, possibly stale, table instead of
+    /// redirecting to the leader: it grants a lock it sees free without a log entry.
+    FollowerGrant,
 }
 
 impl Mutants for LockMutant {
@@ -173,7 +208,30 @@ impl Mutants for LockMutant {
             "a request in the other mode than the one held or waited for is answered from the \
              old hold or wait (a shared grant passes for the exclusive one asked for)",
         ),
+        (
+            LockMutant::MissesThreeCycle,
+            "misses-3-cycle",
+            "deadlock detection only finds 2-cycles; a wait-for cycle of three clients survives",
+        ),
+        (
+            LockMutant::FollowerGrant,
+            "follower-grant",
+            "a follower grants an acquire from its own stale table instead of redirecting to \
+             the leader (no log entry, no quorum)",
+        ),
     ];
+}
+
+/// How the service breaks deadlocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlockMode {
+    /// A wait-for graph over the replicated table, checked for a cycle on every new wait; the
+    /// youngest waiter in a cycle (the highest log index of its wait) is aborted.
+    #[default]
+    Detect,
+    /// No detection: a worker gives up after waiting `wait_timeout_ms` (to compare).
+    Timeout,
 }
 
 /// The lock service's settings.
@@ -188,6 +246,12 @@ pub struct LockConfig {
     pub keepalive_ms: u64,
     /// Whether the resource checks fencing tokens.
     pub fencing: bool,
+    /// How deadlocks are broken: `detect` (a wait-for graph checked on every new wait, the
+    /// youngest waiter aborted) or `timeout` (no detection: a worker that waited
+    /// `wait_timeout_ms` gives its job up).
+    pub deadlock: DeadlockMode,
+    /// Timeout-only mode: how long a worker waits for a lock before giving its job up, ms.
+    pub wait_timeout_ms: u64,
     /// A deliberately broken variant (needs the `mutants` feature).
     pub mutant: Option<LockMutant>,
 }
@@ -202,6 +266,8 @@ impl Default for LockConfig {
             lease_ms: 600,
             keepalive_ms: 150,
             fencing: true,
+            deadlock: DeadlockMode::Detect,
+            wait_timeout_ms: 1000,
             mutant: None,
         }
     }
@@ -213,6 +279,13 @@ impl LockConfig {
         self.raft.validate(&format!("{path}.raft"))?;
         check_range(path, "lease_ms", self.lease_ms, (50, 600_000), "ms")?;
         check_range(path, "keepalive_ms", self.keepalive_ms, (10, 600_000), "ms")?;
+        check_range(
+            path,
+            "wait_timeout_ms",
+            self.wait_timeout_ms,
+            (10, 600_000),
+            "ms",
+        )?;
         if self.keepalive_ms >= self.lease_ms {
             return Err(ConfigError::new(
                 format!("{path}.keepalive_ms"),
@@ -227,12 +300,13 @@ impl LockConfig {
     }
 }
 
-/// Parse a job: `acquire LOCK MODE HOLD_MS [stall]` (mode `s` or `x`; `stall`: the worker
-/// stalls while it holds, like a GC pause, and sends no keep-alives).
+/// Parse a job: `acquire LOCK MODE [LOCK MODE …] HOLD_MS [stall]` (mode `s` or `x`; the locks
+/// are taken one after another in the order given; `stall`: the worker stalls while it holds,
+/// like a GC pause, and sends no keep-alives).
 pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let usage = "jobs are: acquire LOCK MODE HOLD_MS [stall] (MODE s = shared, x = exclusive; \
-                 stall = a GC pause while holding)";
+    let usage = "jobs are: acquire LOCK MODE [LOCK MODE ...] HOLD_MS [stall] (MODE s = shared, \
+                 x = exclusive; stall = a GC pause while holding)";
     match words.as_slice() {
         [] => Err(format!("the command is empty; {usage}")),
         [verb, rest @ ..] if verb.eq_ignore_ascii_case("acquire") => {
@@ -240,14 +314,34 @@ pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
                 [a @ .., last] if last.eq_ignore_ascii_case("stall") => (a, true),
                 a => (a, false),
             };
-            let [lock, mode, hold] = args else {
+            let Some((hold, pairs)) = args.split_last() else {
+                return Err(format!("acquire needs LOCK MODE and HOLD_MS; {usage}"));
+            };
+            if pairs.is_empty() || pairs.len() % 2 != 0 {
                 return Err(format!(
-                    "acquire takes 3 arguments (LOCK MODE HOLD_MS) and an optional stall, got {}",
+                    "acquire takes LOCK MODE pairs then HOLD_MS and an optional stall (at least \
+                     3 arguments), got {}",
                     rest.len()
                 ));
-            };
-            let lock = table::check_name(lock)?;
-            let mode = Mode::parse(mode)?;
+            }
+            if pairs.len() / 2 > MAX_JOB_LOCKS {
+                return Err(format!(
+                    "a job takes at most {MAX_JOB_LOCKS} locks, got {}",
+                    pairs.len() / 2
+                ));
+            }
+            let mut locks: Vec<(String, Mode)> = Vec::new();
+            for pair in pairs.chunks(2) {
+                let [lock, mode] = pair else {
+                    continue;
+                };
+                let lock = table::check_name(lock)?;
+                let mode = Mode::parse(mode)?;
+                if locks.iter().any(|(l, _)| *l == lock) {
+                    return Err(format!("lock {lock} appears twice in the job"));
+                }
+                locks.push((lock, mode));
+            }
             let hold_ms: u64 = hold
                 .parse()
                 .map_err(|_| format!("HOLD_MS must be a whole number of ms, got {hold:?}"))?;
@@ -256,8 +350,7 @@ pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
             }
             Ok(Job {
                 target: node,
-                lock,
-                mode,
+                locks,
                 hold_ms,
                 stall,
             })
@@ -265,6 +358,9 @@ pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
         [other, ..] => Err(format!("unknown command {other:?}; {usage}")),
     }
 }
+
+/// Most locks one job takes.
+pub const MAX_JOB_LOCKS: usize = 8;
 
 impl Model for Locks {
     type Msg = RaftMsg<LockTable>;
@@ -296,6 +392,9 @@ impl RaftHost for Locks {
         let active = mutant::active(config.mutant);
         table.counter_tokens = active == Some(LockMutant::TokenCounter);
         table.stale_conversion = active == Some(LockMutant::StaleConversion);
+        table.timeout_only = config.deadlock == DeadlockMode::Timeout;
+        table.two_cycles_only = active == Some(LockMutant::MissesThreeCycle);
+        table.follower_grants = active == Some(LockMutant::FollowerGrant);
     }
 
     fn server_request(
@@ -316,15 +415,26 @@ mod tests {
     fn jobs_parse_and_bad_input_is_refused_clearly() {
         let job = parse_job(NodeId(1), "acquire L x 300").unwrap();
         assert_eq!(
-            (job.lock.as_str(), job.mode, job.hold_ms),
-            ("L", Mode::Exclusive, 300)
+            (job.locks.clone(), job.hold_ms),
+            (vec![("L".to_string(), Mode::Exclusive)], 300)
         );
+        let job = parse_job(NodeId(1), "acquire a x b s 10 stall").unwrap();
+        assert_eq!(
+            (job.locks.len(), job.locks[1].1, job.stall),
+            (2, Mode::Shared, true)
+        );
+        assert!(parse_job(NodeId(0), "acquire a x a s 3")
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_job(NodeId(0), "acquire a x b 3")
+            .unwrap_err()
+            .contains("pairs"));
         assert!(parse_job(NodeId(0), "acquire L q 3")
             .unwrap_err()
             .contains("unknown mode"));
         assert!(parse_job(NodeId(0), "acquire  x 3")
             .unwrap_err()
-            .contains("3 arguments"));
+            .contains("at least 3 arguments"));
         assert!(parse_job(NodeId(0), "grab L x 3")
             .unwrap_err()
             .contains("unknown command"));

@@ -129,6 +129,16 @@ impl fmt::Display for LockOp {
     }
 }
 
+/// A waiter's notice that the service aborted its wait (a deadlock victim), delivered with the
+/// answer to its next keep-alive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Abort {
+    /// The lock it waited for.
+    pub lock: String,
+    /// The wait-for cycle it was in, first member repeated at the end.
+    pub cycle: Vec<NodeId>,
+}
+
 /// What an operation returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LockOutcome {
@@ -146,10 +156,19 @@ pub enum LockOutcome {
     Released,
     /// The client neither held nor waited for the lock.
     NotHeld,
+    /// The request closed a wait-for cycle and was chosen as its victim: it does not wait.
+    Aborted {
+        /// The cycle, first member repeated at the end.
+        cycle: Vec<NodeId>,
+    },
     /// The session is alive; the client holds these locks (name, mode, token).
     Alive {
         /// The locks held.
         held: Vec<(String, Mode, u64)>,
+        /// The lock it waits for, if it is queued.
+        waits: Option<String>,
+        /// Its wait was aborted since its last command (a deadlock victim).
+        aborted: Option<Abort>,
     },
     /// The client's session had expired: its locks are gone; it starts a new session.
     SessionExpired,
@@ -174,10 +193,30 @@ impl fmt::Display for LockOutcome {
             LockOutcome::Queued { position } => write!(f, "queued #{position}"),
             LockOutcome::Released => f.write_str("released"),
             LockOutcome::NotHeld => f.write_str("not held"),
-            LockOutcome::Alive { held } => {
+            LockOutcome::Aborted { cycle } => write!(
+                f,
+                "aborted: deadlock victim, cycle {}",
+                super::deadlock::cycle_text(cycle)
+            ),
+            LockOutcome::Alive {
+                held,
+                waits,
+                aborted,
+            } => {
                 f.write_str("alive")?;
                 for (lock, mode, token) in held {
                     write!(f, " {lock}:{mode}@{token}")?;
+                }
+                if let Some(lock) = waits {
+                    write!(f, " waiting for {lock}")?;
+                }
+                if let Some(a) = aborted {
+                    write!(
+                        f,
+                        "; wait for {} aborted: deadlock victim, cycle {}",
+                        a.lock,
+                        super::deadlock::cycle_text(&a.cycle)
+                    )?;
                 }
                 Ok(())
             }
@@ -191,13 +230,24 @@ impl fmt::Display for LockOutcome {
     }
 }
 
+/// A request waiting in a lock's queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waiter {
+    /// The client.
+    pub client: NodeId,
+    /// The mode it asked for.
+    pub mode: Mode,
+    /// The log index of the entry that queued it (its age: higher = younger).
+    pub since: u64,
+}
+
 /// One lock: its holders and its FIFO queue of waiters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockState {
     /// Holders: client → (mode, fencing token).
     pub holders: BTreeMap<NodeId, (Mode, u64)>,
     /// Waiters, first come first served.
-    pub queue: VecDeque<(NodeId, Mode)>,
+    pub queue: VecDeque<Waiter>,
     /// The highest token granted on this lock.
     pub last_token: u64,
 }
@@ -211,6 +261,8 @@ pub struct Session {
     pub outcome: LockOutcome,
     /// The lease runs until then.
     pub until: Time,
+    /// Its wait was aborted (a deadlock victim) and it has not been told yet.
+    pub aborted: Option<Abort>,
 }
 
 /// The lock table plus the client sessions. Snapshots hold exactly this.
@@ -227,6 +279,16 @@ pub struct LockTable {
     /// Mutant `stale-conversion`: a request in the other mode keeps the old hold or wait and
     /// is answered from it (granted with the old token, or queued in the old mode).
     pub stale_conversion: bool,
+    /// Timeout-only mode: no deadlock detection (workers time out their waits).
+    pub timeout_only: bool,
+    /// Mutant `misses-3-cycle`: detection looks for 2-cycles only.
+    pub two_cycles_only: bool,
+    /// Mutant `follower-grant`: a follower grants acquires from its own table.
+    pub follower_grants: bool,
+    /// Deadlocks detected and broken so far.
+    pub deadlocks: u64,
+    /// The most recent deadlocks broken (at most [`super::deadlock::KEPT`]), oldest first.
+    pub recent_deadlocks: VecDeque<super::deadlock::Deadlock>,
 }
 
 impl LockTable {
@@ -240,12 +302,12 @@ impl LockTable {
 
     /// Grant from the head of `lock`'s queue while the head is compatible with every holder
     /// (FIFO: a waiter never overtakes an earlier one). Grants get token `index`.
-    fn grant_waiters(&mut self, name: &str, index: u64) {
+    pub(super) fn grant_waiters(&mut self, name: &str, index: u64) {
         let counter = self.counter_tokens;
         let Some(lock) = self.locks.get_mut(name) else {
             return;
         };
-        while let Some(&(client, mode)) = lock.queue.front() {
+        while let Some(&Waiter { client, mode, .. }) = lock.queue.front() {
             if !lock.holders.values().all(|(m, _)| m.compatible(mode)) {
                 break;
             }
@@ -266,7 +328,7 @@ impl LockTable {
             .locks
             .iter()
             .filter(|(_, l)| {
-                l.holders.contains_key(&client) || l.queue.iter().any(|(c, _)| *c == client)
+                l.holders.contains_key(&client) || l.queue.iter().any(|w| w.client == client)
             })
             .map(|(n, _)| n.clone())
             .collect();
@@ -276,7 +338,7 @@ impl LockTable {
                 if l.holders.remove(&client).is_some() {
                     released += 1;
                 }
-                l.queue.retain(|(c, _)| *c != client);
+                l.queue.retain(|w| w.client != client);
             }
             self.grant_waiters(name, index);
         }
@@ -293,8 +355,8 @@ impl LockTable {
                     }
                 }
                 let stale = self.stale_conversion;
-                if let Some(p) = l.queue.iter().position(|(c, _)| *c == client) {
-                    if stale || l.queue[p].1 == *mode {
+                if let Some(p) = l.queue.iter().position(|w| w.client == client) {
+                    if stale || l.queue[p].mode == *mode {
                         return LockOutcome::Queued { position: p + 1 };
                     }
                 }
@@ -306,9 +368,13 @@ impl LockTable {
                 // exclusive one asked for — seed 168.)
                 if !stale {
                     l.holders.remove(&client);
-                    l.queue.retain(|(c, _)| *c != client);
+                    l.queue.retain(|w| w.client != client);
                 }
-                l.queue.push_back((client, *mode));
+                l.queue.push_back(Waiter {
+                    client,
+                    mode: *mode,
+                    since: index,
+                });
                 self.grant_waiters(lock, index);
                 let l = self.locks.entry(lock.clone()).or_default();
                 match l.holders.get(&client) {
@@ -319,7 +385,7 @@ impl LockTable {
                         position: l
                             .queue
                             .iter()
-                            .position(|(c, _)| *c == client)
+                            .position(|w| w.client == client)
                             .map_or(l.queue.len(), |p| p + 1),
                     },
                 }
@@ -330,7 +396,7 @@ impl LockTable {
                 };
                 let held = l.holders.remove(&client).is_some();
                 let before = l.queue.len();
-                l.queue.retain(|(c, _)| *c != client);
+                l.queue.retain(|w| w.client != client);
                 let waited = l.queue.len() != before;
                 self.grant_waiters(lock, index);
                 if held || waited {
@@ -341,6 +407,15 @@ impl LockTable {
             }
             LockOp::KeepAlive { .. } => LockOutcome::Alive {
                 held: self.held_by(client),
+                waits: self
+                    .locks
+                    .iter()
+                    .find(|(_, l)| l.queue.iter().any(|w| w.client == client))
+                    .map(|(name, _)| name.clone()),
+                aborted: self
+                    .sessions
+                    .get_mut(&client)
+                    .and_then(|s| s.aborted.take()),
             },
             LockOp::Expire { .. } | LockOp::Write { .. } => LockOutcome::NotHeld,
         }
@@ -383,6 +458,7 @@ impl StateMachine for LockTable {
             self.sessions.remove(who);
             self.expiries += 1;
             let released = self.drop_client(*who, index);
+            self.break_deadlocks(index);
             return Applied::Fresh(LockOutcome::Expired { released });
         }
         let Some(until) = renewal(op) else {
@@ -397,17 +473,34 @@ impl StateMachine for LockTable {
         // A command from a client whose session ended (its seq continues, but the table no
         // longer knows it): it learns its locks are gone, and a new session starts.
         let expired = !self.sessions.contains_key(client) && *seq > 1;
-        let outcome = if expired {
+        // An abort notice goes out with the next keep-alive's answer; any other command means
+        // the client has moved on, and the notice is dropped.
+        if let Some(s) = self.sessions.get_mut(client) {
+            if !matches!(op, LockOp::KeepAlive { .. }) {
+                s.aborted = None;
+            }
+        }
+        let mut outcome = if expired {
             LockOutcome::SessionExpired
         } else {
             self.apply_client(index, *client, op)
         };
+        // Deadlock detection on every new wait (and on every change of holders or queues).
+        for (victim, abort) in self.break_deadlocks(index) {
+            if victim == *client && matches!(outcome, LockOutcome::Queued { .. }) {
+                outcome = LockOutcome::Aborted { cycle: abort.cycle };
+            } else if let Some(s) = self.sessions.get_mut(&victim) {
+                s.aborted = Some(abort);
+            }
+        }
+        let aborted = self.sessions.get(client).and_then(|s| s.aborted.clone());
         self.sessions.insert(
             *client,
             Session {
                 seq: *seq,
                 outcome: outcome.clone(),
                 until,
+                aborted,
             },
         );
         Applied::Fresh(outcome)
@@ -457,7 +550,11 @@ impl StateMachine for LockTable {
                     .iter()
                     .map(|(c, (m, t))| format!("{c}:{m}@{t}"))
                     .collect();
-                let queue: Vec<String> = l.queue.iter().map(|(c, m)| format!("{c}:{m}")).collect();
+                let queue: Vec<String> = l
+                    .queue
+                    .iter()
+                    .map(|w| format!("{}:{}", w.client, w.mode))
+                    .collect();
                 if queue.is_empty() {
                     format!("{name}[{}]", holders.join(","))
                 } else {
@@ -470,6 +567,24 @@ impl StateMachine for LockTable {
         } else {
             busy.join(" ")
         }
+    }
+
+    fn follower_answer(&self, op: &LockOp) -> Option<LockOutcome> {
+        let LockOp::Acquire { lock, mode, .. } = op else {
+            return None;
+        };
+        if !self.follower_grants {
+            return None;
+        }
+        // The mutant `follower-grant`: the lock looks free here, so it is granted — with no
+        // log entry, from a table that may be behind the leader's.
+        let l = self.locks.get(lock);
+        let free = l.is_none_or(|l| {
+            l.queue.is_empty() && l.holders.values().all(|(m, _)| m.compatible(*mode))
+        });
+        free.then(|| LockOutcome::Granted {
+            token: l.map_or(0, |l| l.last_token),
+        })
     }
 
     fn leader_proposals(&self, now: Time) -> Vec<LockOp> {
@@ -575,7 +690,12 @@ mod tests {
         t.apply_entry(6, &cmd(c3, 1, acquire("d", Mode::Shared, 0)), true);
         let out = t.apply_entry(7, &cmd(c3, 2, acquire("d", Mode::Exclusive, 0)), true);
         assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
-        assert_eq!(t.locks["d"].queue, VecDeque::from([(c3, Mode::Exclusive)]));
+        let queue: Vec<(NodeId, Mode)> = t.locks["d"]
+            .queue
+            .iter()
+            .map(|w| (w.client, w.mode))
+            .collect();
+        assert_eq!(queue, [(c3, Mode::Exclusive)]);
         // Holding x and asking for s converts too: released, then granted at once.
         let mut t = LockTable::default();
         t.apply_entry(5, &cmd(c2, 1, acquire("d", Mode::Exclusive, 0)), true);

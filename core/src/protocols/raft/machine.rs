@@ -113,6 +113,14 @@ pub trait StateMachine: Clone + Debug + Default + PartialEq + Eq + 'static {
     /// A one-line summary for the inspector (at most `max` items).
     fn summary(&self, max: usize) -> String;
 
+    /// Mutants only: a follower's own answer to a client command, from its local (possibly
+    /// stale) state, instead of a redirect to the leader. `None` (always, when correct): the
+    /// follower redirects.
+    fn follower_answer(&self, op: &Self::Op) -> Option<Self::Outcome> {
+        let _ = op;
+        None
+    }
+
     /// Commands the leader proposes on its own at a heartbeat (a lock service's lease
     /// expiries), given its virtual time. Raft's key-value store proposes none.
     fn leader_proposals(&self, now: Time) -> Vec<Self::Op> {

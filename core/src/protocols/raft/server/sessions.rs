@@ -19,6 +19,19 @@ impl<M: RaftHost> RaftServer<M> {
         op: <M::Sm as StateMachine>::Op,
     ) {
         if self.role != RaftRole::Leader {
+            if let Some(outcome) = self.state.follower_answer(&op) {
+                ctx.note(format!(
+                    "answers {from} from its own table without the leader: {outcome}"
+                ));
+                ctx.send(
+                    from,
+                    RaftMsg::ClientReply {
+                        seq,
+                        result: ClientResult::Done(outcome),
+                    },
+                );
+                return;
+            }
             ctx.note(format!(
                 "redirects {from} to {}",
                 self.leader
