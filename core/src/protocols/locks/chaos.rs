@@ -58,11 +58,16 @@ impl ChaosProtocol for Locks {
         10 * config.raft.election_timeout_max_ms
     }
 
-    /// Raft's servers settled (one leader everyone follows, an entry of its term committed
-    /// on each) and a worker's command sent since the heal answered: the service serves again.
+    /// The service serves again: one leader, an entry of its term committed on it and on a
+    /// majority that follows it, and a worker's command sent since the heal answered. Unlike
+    /// Raft's own gate, a follower still catching up does not count against it: every
+    /// keep-alive is a log entry, so under a steady lock workload a follower that was cut off
+    /// can trail for longer than the bound while the service is fully available (swarm seed
+    /// 43: n2 thirty entries behind, the other six in step). Raft's gate keeps the strict
+    /// every-follower predicate.
     fn settled(sim: &Simulator<Locks>, healed_at: Time) -> bool {
         let clients = sim.cluster().clients;
-        crate::protocols::raft::chaos::settled(sim)
+        serving(sim)
             && (clients < 2
                 || (1..clients).any(|k| {
                     sim.client(NodeId::client(k))
@@ -71,9 +76,10 @@ impl ChaosProtocol for Locks {
                 }))
     }
 
-    /// A job for a random idle worker (never `c1`, the resource) on a few hot locks:
-    /// exclusive two times in three, held 0–300 ms. Half the jobs take two or three locks in
-    /// a random order (from at least three hot locks), so waits chain and cycles form.
+    /// A job for a random idle worker (never `c1`, the resource). One in four works on the
+    /// lock tree `db/t1..t2/r1..r2` with intention locks; the rest on a few hot flat locks:
+    /// exclusive two times in three, held 0–300 ms, half of them taking two or three locks
+    /// in a random order (from at least three hot locks), so waits chain and cycles form.
     fn client_op(rng: &mut SimRng, sim: &Simulator<Locks>, workload: &Workload) -> Option<Control> {
         let clients = sim.cluster().clients;
         if clients < 2 {
@@ -87,6 +93,13 @@ impl ChaosProtocol for Locks {
             return None;
         }
         let node = NodeId::from_index(rng.index(sim.cluster_size()));
+        if rng.index(4) == 0 {
+            return Some(Control::Submit {
+                client,
+                node,
+                op: tree_job(rng),
+            });
+        }
         let hot = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
         let (hot, count) = if rng.index(2) == 0 {
             (hot.max(3), if rng.index(4) == 0 { 3 } else { 2 })
@@ -111,4 +124,47 @@ impl ChaosProtocol for Locks {
     fn unsettled(_sim: &Simulator<Locks>) -> String {
         "no stable leader".to_string()
     }
+}
+
+/// A job on the lock tree, ancestors first in the modes Gray et al.'s protocol asks for.
+fn tree_job(rng: &mut SimRng) -> String {
+    let t = format!("db/t{}", 1 + rng.index(2));
+    let r = format!("{t}/r{}", 1 + rng.index(2));
+    let hold = rng.range_inclusive(0, 300);
+    let locks = match rng.index(6) {
+        0 => format!("db is {t} s"),
+        1 => format!("db ix {t} ix {r} x"),
+        2 => format!("db is {t} is {r} s"),
+        3 => format!("db six {t} x"),
+        4 => "db s".to_string(),
+        _ => format!("db ix {t} x"),
+    };
+    format!("acquire {locks} {hold}")
+}
+
+/// One leader; it and a majority of the servers (itself included) follow it with an entry of
+/// its term committed.
+fn serving(sim: &Simulator<Locks>) -> bool {
+    let servers: Vec<(NodeId, &crate::protocols::raft::RaftServer<Locks>)> = (0..sim
+        .cluster_size())
+        .filter_map(|i| {
+            let id = NodeId::from_index(i);
+            sim.server(id).map(|s| (id, s))
+        })
+        .collect();
+    let mut leaders = servers
+        .iter()
+        .filter(|(_, s)| s.raft_role() == crate::protocols::raft::RaftRole::Leader);
+    let (Some((leader, l)), None) = (leaders.next(), leaders.next()) else {
+        return false;
+    };
+    let term = l.current_term();
+    let learned = |s: &crate::protocols::raft::RaftServer<Locks>| {
+        s.current_term() == term && s.state().term_at(s.commit_index()) == Some(term)
+    };
+    let following = servers
+        .iter()
+        .filter(|(id, s)| learned(s) && (id == leader || s.leader() == Some(*leader)))
+        .count();
+    learned(l) && following > sim.cluster_size() / 2
 }

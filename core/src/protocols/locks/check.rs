@@ -17,6 +17,8 @@ pub const MUTUAL_EXCLUSION: &str = "mutual-exclusion";
 pub const TOKENS_INCREASE: &str = "fencing-tokens-increase";
 /// The resource never accepts a stale token.
 pub const NO_STALE_WRITE: &str = "no-stale-write";
+/// Every holder of a node holds a suitable intention lock on its ancestors.
+pub const INTENTIONS: &str = "intention-locks-held";
 /// Every deadlock the service reports is a real wait-for cycle, broken by the stated rule.
 pub const DEADLOCK_REAL: &str = "deadlock-is-a-real-cycle";
 /// No wait-for cycle survives the entry that closed it (detection mode).
@@ -66,21 +68,47 @@ impl LockChecker {
 
     fn observe_server(&mut self, id: NodeId, s: &RaftServer<Locks>, findings: &mut Vec<Finding>) {
         let table = s.kv();
-        // Mutual exclusion in the replicated table itself.
+        // Mutual exclusion in the replicated table itself: no two holders of a node in
+        // incompatible modes; and the intention rule: every holder of a node holds a suitable
+        // intention on each of its ancestors.
         for (name, lock) in &table.locks {
-            let exclusive = lock.holders.values().any(|(m, _)| *m == Mode::Exclusive);
-            if exclusive && lock.holders.len() > 1 {
-                let who: Vec<String> = lock.holders.keys().map(|c| c.to_string()).collect();
-                self.report(
-                    findings,
-                    MUTUAL_EXCLUSION,
-                    format!("table {name} {}", who.join(",")),
-                    id,
-                    format!(
-                        "{id}'s lock table lets {} hold {name} together with an exclusive holder",
-                        who.join(" and ")
-                    ),
-                );
+            let holders: Vec<(&NodeId, &Mode)> =
+                lock.holders.iter().map(|(c, (m, _))| (c, m)).collect();
+            for (i, (a, am)) in holders.iter().enumerate() {
+                for (b, bm) in &holders[i + 1..] {
+                    if !may_share(**am, **bm) {
+                        self.report(
+                            findings,
+                            MUTUAL_EXCLUSION,
+                            format!("table {name} {a},{b}"),
+                            id,
+                            format!(
+                                "{id}'s lock table lets {a} ({am}) and {b} ({bm}) hold {name} \
+                                 together: incompatible modes"
+                            ),
+                        );
+                    }
+                }
+                for anc in super::hierarchy::ancestors(name) {
+                    let held = table
+                        .locks
+                        .get(anc)
+                        .and_then(|l| l.holders.get(*a))
+                        .map(|(m, _)| *m);
+                    if !held.is_some_and(|h| intention_covers(h, **am)) {
+                        self.report(
+                            findings,
+                            INTENTIONS,
+                            format!("{name} {a} {anc}"),
+                            id,
+                            format!(
+                                "{id}'s lock table lets {a} hold {name} in {am} while it holds \
+                                 {anc} in {}",
+                                held.map_or("no mode".to_string(), |m| m.to_string())
+                            ),
+                        );
+                    }
+                }
             }
         }
         // Tokens: a new grant on a server gets a token above every earlier one there.
@@ -215,7 +243,7 @@ impl LockChecker {
             }
             for (lock, mode, token) in &mine {
                 if let Some((m, t)) = held.get(lock) {
-                    if !mode.compatible(*m) {
+                    if !may_share(*mode, *m) {
                         clashes.push((lock.clone(), *token, *other, *t, *until));
                     }
                 }
@@ -236,6 +264,32 @@ impl LockChecker {
     }
 }
 
+/// The checker's own reading of Gray et al.'s compatibility matrix: the pairs of modes that
+/// may hold one node together (IS with IS, IX, S, SIX; IX with IX; S with S).
+fn may_share(a: Mode, b: Mode) -> bool {
+    use Mode::*;
+    let pair = |x: Mode, y: Mode| (a == x && b == y) || (a == y && b == x);
+    pair(IntentionShared, IntentionShared)
+        || pair(IntentionShared, IntentionExclusive)
+        || pair(IntentionShared, Shared)
+        || pair(IntentionShared, SharedIntentionExclusive)
+        || pair(IntentionExclusive, IntentionExclusive)
+        || pair(Shared, Shared)
+}
+
+/// Gray et al.'s protocol: an ancestor held in `ancestor` covers a node held in `mode` (S or
+/// IS beneath IS, IX or SIX; IX, SIX or X beneath IX or SIX).
+fn intention_covers(ancestor: Mode, mode: Mode) -> bool {
+    use Mode::*;
+    match mode {
+        Shared | IntentionShared => matches!(
+            ancestor,
+            IntentionShared | IntentionExclusive | SharedIntentionExclusive
+        ),
+        _ => matches!(ancestor, IntentionExclusive | SharedIntentionExclusive),
+    }
+}
+
 /// Whether a reported deadlock is a real cycle under the stated rules: a closed chain of
 /// distinct waiters, each blocked by the next in an incompatible mode (the checker's own
 /// reading of the shared/exclusive matrix), the victim the youngest of the members still
@@ -253,7 +307,7 @@ fn not_a_cycle(table: &LockTable, d: &Deadlock) -> Option<String> {
                 e.waiter, e.blocker, next.waiter
             ));
         }
-        let conflict = e.mode == Mode::Exclusive || e.blocker_mode == Mode::Exclusive;
+        let conflict = !may_share(e.mode, e.blocker_mode);
         if !conflict {
             return Some(format!(
                 "{} ({}) and {} ({}) on {} are both shared: no wait",
@@ -293,13 +347,21 @@ impl Checker<Locks> for LockChecker {
             CheckerInfo {
                 name: MUTUAL_EXCLUSION,
                 source: "Burrows, Chubby (OSDI 2006) §2.4 and §2.8; no clock drift assumed",
-                summary: "no two clients hold a lock in conflicting modes while both their \
-                          leases run, and no replica's table grants conflicting modes",
+                summary: "no two clients hold a lock in conflicting modes (Gray et al.'s \
+                          matrix) while both their leases run, and no replica's table grants \
+                          conflicting modes",
             },
             CheckerInfo {
                 name: TOKENS_INCREASE,
                 source: "Kleppmann, \"How to do distributed locking\" (2016): fencing tokens",
                 summary: "every new grant of a lock carries a token above every earlier grant's",
+            },
+            CheckerInfo {
+                name: INTENTIONS,
+                source: "Gray, Lorie, Putzolu & Traiger, \"Granularity of Locks\" (1976): the \
+                         locking protocol for a hierarchy",
+                summary: "every holder of a node in a lock tree holds IS/IX/SIX on each \
+                          ancestor as its mode requires",
             },
             CheckerInfo {
                 name: DEADLOCK_REAL,

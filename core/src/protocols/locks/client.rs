@@ -398,6 +398,12 @@ impl LockClient {
             LockOutcome::Aborted { cycle } if self.phase == Phase::Acquiring => {
                 self.aborted(ctx, cycle)
             }
+            LockOutcome::Refused { reason } if self.phase == Phase::Acquiring => {
+                ctx.count("refused");
+                let lock = self.current_lock();
+                ctx.reply(self.user, LockReply::Refused { lock, reason });
+                self.release_upto(ctx, self.step);
+            }
             LockOutcome::Queued { position } if self.phase == Phase::Acquiring => {
                 self.phase = Phase::Waiting { since: ctx.now };
                 if let Some(lock) = waiting_for {

@@ -18,6 +18,7 @@ pub mod client;
 pub mod deadlock;
 pub mod entry;
 pub mod gallery;
+pub mod hierarchy;
 pub mod resource;
 pub mod table;
 
@@ -123,6 +124,13 @@ pub enum LockReply {
         /// The cycle, `c2 → c3 → c2`.
         cycle: Vec<NodeId>,
     },
+    /// The service refused the acquire (the intention rule); the worker gives the job up.
+    Refused {
+        /// The lock.
+        lock: String,
+        /// Why.
+        reason: String,
+    },
     /// Timeout-only mode: the worker waited `waited_ms` for `lock` and gave the job up.
     TimedOut {
         /// The lock it waited for.
@@ -154,6 +162,7 @@ impl fmt::Display for LockReply {
                 "aborted waiting for {lock}: deadlock victim, cycle {}",
                 deadlock::cycle_text(cycle)
             ),
+            LockReply::Refused { lock, reason } => write!(f, "refused {lock}: {reason}"),
             LockReply::TimedOut { lock, waited_ms } => write!(
                 f,
                 "timed out waiting for {lock} after {waited_ms} ms: gave the job up"
@@ -306,7 +315,8 @@ impl LockConfig {
 pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let usage = "jobs are: acquire LOCK MODE [LOCK MODE ...] HOLD_MS [stall] (MODE s = shared, \
-                 x = exclusive; stall = a GC pause while holding)";
+                 x = exclusive, is/ix/six = intention modes on a lock tree such as db/t1/r3, \
+                 ancestors first; stall = a GC pause while holding)";
     match words.as_slice() {
         [] => Err(format!("the command is empty; {usage}")),
         [verb, rest @ ..] if verb.eq_ignore_ascii_case("acquire") => {
@@ -342,6 +352,7 @@ pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
                 }
                 locks.push((lock, mode));
             }
+            hierarchy::check_job_order(&locks)?;
             let hold_ms: u64 = hold
                 .parse()
                 .map_err(|_| format!("HOLD_MS must be a whole number of ms, got {hold:?}"))?;

@@ -14,61 +14,7 @@ use crate::protocols::raft::machine::{Applied, Command, StateMachine};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
-/// Longest lock name, in bytes.
-pub const MAX_NAME: usize = 32;
-
-/// How a lock is held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Mode {
-    /// Shared (readers): compatible with other shared holders.
-    Shared,
-    /// Exclusive (a writer): compatible with nobody.
-    Exclusive,
-}
-
-impl Mode {
-    /// Whether a holder in `self` mode and one in `other` mode may hold the lock together.
-    pub fn compatible(self, other: Mode) -> bool {
-        self == Mode::Shared && other == Mode::Shared
-    }
-
-    /// Parse `s`/`shared` or `x`/`exclusive`.
-    pub fn parse(text: &str) -> Result<Mode, String> {
-        match text.to_ascii_lowercase().as_str() {
-            "s" | "shared" => Ok(Mode::Shared),
-            "x" | "exclusive" => Ok(Mode::Exclusive),
-            other => Err(format!(
-                "unknown mode {other:?}; modes are s (shared) and x (exclusive)"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::Shared => "s",
-            Mode::Exclusive => "x",
-        })
-    }
-}
-
-/// Check a lock name: not empty, at most [`MAX_NAME`] bytes, no spaces.
-pub fn check_name(name: &str) -> Result<String, String> {
-    if name.is_empty() {
-        return Err("the lock name is empty".to_string());
-    }
-    if name.len() > MAX_NAME {
-        return Err(format!(
-            "the lock name is {} bytes long; at most {MAX_NAME} allowed",
-            name.len()
-        ));
-    }
-    if name.chars().any(char::is_whitespace) {
-        return Err("the lock name contains a space".to_string());
-    }
-    Ok(name.to_string())
-}
+pub use super::hierarchy::{check_name, Mode, MAX_NAME};
 
 /// An operation in a log entry or a client request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +98,12 @@ pub enum LockOutcome {
         /// Position in the queue.
         position: usize,
     },
+    /// Refused: the request breaks the intention rule (an ancestor not held in a suitable
+    /// intention mode by the requester).
+    Refused {
+        /// Why, in plain words.
+        reason: String,
+    },
     /// Released (or left the queue).
     Released,
     /// The client neither held nor waited for the lock.
@@ -191,6 +143,7 @@ impl fmt::Display for LockOutcome {
         match self {
             LockOutcome::Granted { token } => write!(f, "granted token={token}"),
             LockOutcome::Queued { position } => write!(f, "queued #{position}"),
+            LockOutcome::Refused { reason } => write!(f, "refused: {reason}"),
             LockOutcome::Released => f.write_str("released"),
             LockOutcome::NotHeld => f.write_str("not held"),
             LockOutcome::Aborted { cycle } => write!(
@@ -345,6 +298,57 @@ impl LockTable {
         released
     }
 
+    /// The intention rule: `None` if `client` holds every ancestor of `lock` in a mode
+    /// `mode` asks for, else why not.
+    fn intention_missing(&self, client: NodeId, lock: &str, mode: Mode) -> Option<String> {
+        for a in super::hierarchy::ancestors(lock) {
+            let held = self
+                .locks
+                .get(a)
+                .and_then(|l| l.holders.get(&client))
+                .map(|(m, _)| *m);
+            if !held.is_some_and(|m| mode.ancestor_modes().contains(&m)) {
+                let wanted: Vec<String> = mode
+                    .ancestor_modes()
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect();
+                return Some(format!(
+                    "{lock} {mode} needs {a} held in {} first",
+                    wanted.join(" or ")
+                ));
+            }
+        }
+        None
+    }
+
+    /// Remove `client`'s hold and wait on `name` and on every node beneath it, then grant to
+    /// the next waiters there. Returns whether it held or waited for `name` itself.
+    fn release_node(&mut self, client: NodeId, name: &str, index: u64) -> (bool, bool) {
+        let mut held = false;
+        let mut waited = false;
+        let affected: Vec<String> = self
+            .locks
+            .range(name.to_string()..)
+            .take_while(|(n, _)| n.starts_with(name))
+            .filter(|(n, _)| *n == name || super::hierarchy::is_beneath(n, name))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for n in &affected {
+            if let Some(l) = self.locks.get_mut(n) {
+                let h = l.holders.remove(&client).is_some();
+                let before = l.queue.len();
+                l.queue.retain(|w| w.client != client);
+                if n == name {
+                    held = h;
+                    waited = l.queue.len() != before;
+                }
+            }
+            self.grant_waiters(n, index);
+        }
+        (held, waited)
+    }
+
     fn apply_client(&mut self, index: u64, client: NodeId, op: &LockOp) -> LockOutcome {
         match op {
             LockOp::Acquire { lock, mode, .. } => {
@@ -354,6 +358,10 @@ impl LockTable {
                         return LockOutcome::Granted { token: *t };
                     }
                 }
+                if let Some(reason) = self.intention_missing(client, lock, *mode) {
+                    return LockOutcome::Refused { reason };
+                }
+                let l = self.locks.entry(lock.clone()).or_default();
                 let stale = self.stale_conversion;
                 if let Some(p) = l.queue.iter().position(|w| w.client == client) {
                     if stale || l.queue[p].mode == *mode {
@@ -367,9 +375,10 @@ impl LockTable {
                 // chaos seed 411; keeping the old wait let a shared grant pass for the
                 // exclusive one asked for — seed 168.)
                 if !stale {
-                    l.holders.remove(&client);
-                    l.queue.retain(|w| w.client != client);
+                    // Leaving a node leaves what the client holds beneath it too.
+                    self.release_node(client, lock, index);
                 }
+                let l = self.locks.entry(lock.clone()).or_default();
                 l.queue.push_back(Waiter {
                     client,
                     mode: *mode,
@@ -391,14 +400,7 @@ impl LockTable {
                 }
             }
             LockOp::Release { lock, .. } => {
-                let Some(l) = self.locks.get_mut(lock) else {
-                    return LockOutcome::NotHeld;
-                };
-                let held = l.holders.remove(&client).is_some();
-                let before = l.queue.len();
-                l.queue.retain(|w| w.client != client);
-                let waited = l.queue.len() != before;
-                self.grant_waiters(lock, index);
+                let (held, waited) = self.release_node(client, lock, index);
                 if held || waited {
                     LockOutcome::Released
                 } else {
@@ -702,6 +704,66 @@ mod tests {
         let out = t.apply_entry(6, &cmd(c2, 2, acquire("d", Mode::Shared, 0)), true);
         assert_eq!(out, Applied::Fresh(LockOutcome::Granted { token: 6 }));
         assert_eq!(t.held_by(c2), vec![("d".into(), Mode::Shared, 6)]);
+    }
+
+    /// Gray et al.: IX on db and db/t1 lets X on a row be granted while another client reads
+    /// db/t2 under IS; S on db waits for the IX holder; an acquire without its intentions is
+    /// refused; releasing db/t1 releases the row beneath it too.
+    #[test]
+    fn intention_locks_on_a_tree() {
+        let (a, b) = (NodeId::client(1), NodeId::client(2));
+        let mut t = LockTable::default();
+        let mut seqs: BTreeMap<NodeId, u64> = BTreeMap::new();
+        let mut go = |t: &mut LockTable, index: u64, c: NodeId, lock: &str, mode: &str| {
+            let seq = seqs.entry(c).or_default();
+            *seq += 1;
+            let op = acquire(lock, Mode::parse(mode).unwrap(), 0);
+            match t.apply_entry(index, &cmd(c, *seq, op), true) {
+                Applied::Fresh(o) => o,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            go(&mut t, 1, a, "db", "ix"),
+            LockOutcome::Granted { token: 1 }
+        );
+        assert_eq!(
+            go(&mut t, 2, a, "db/t1", "ix"),
+            LockOutcome::Granted { token: 2 }
+        );
+        assert_eq!(
+            go(&mut t, 3, a, "db/t1/r1", "x"),
+            LockOutcome::Granted { token: 3 }
+        );
+        assert_eq!(
+            go(&mut t, 4, b, "db", "is"),
+            LockOutcome::Granted { token: 4 }
+        );
+        assert_eq!(
+            go(&mut t, 5, b, "db/t2", "s"),
+            LockOutcome::Granted { token: 5 }
+        );
+        let refused = go(&mut t, 6, b, "db/t1/r2", "x");
+        assert_eq!(
+            refused.to_string(),
+            "refused: db/t1/r2 x needs db held in ix or six first"
+        );
+        // S on db (a conversion of b's IS: leaving db leaves db/t2 beneath it) waits for a's IX.
+        assert_eq!(
+            go(&mut t, 7, b, "db", "s"),
+            LockOutcome::Queued { position: 1 }
+        );
+        assert!(t.held_by(b).is_empty());
+        let release = LockOp::Release {
+            lock: "db/t1".into(),
+            at: Time(0),
+            lease_ms: 100,
+        };
+        t.apply_entry(8, &cmd(a, 4, release), true);
+        assert_eq!(
+            t.held_by(a),
+            vec![("db".into(), Mode::IntentionExclusive, 1)]
+        );
     }
 
     #[test]
