@@ -78,8 +78,10 @@ impl ChaosProtocol for Locks {
 
     /// A job for a random idle worker (never `c1`, the resource). One in four works on the
     /// lock tree `db/t1..t2/r1..r2` with intention locks; the rest on a few hot flat locks:
-    /// exclusive two times in three, held 0–300 ms, half of them taking two or three locks
-    /// in a random order (from at least three hot locks), so waits chain and cycles form.
+    /// exclusive two times in three, held 0–300 ms, three in four of them taking two or three
+    /// locks in a random order (from at least three hot locks), so waits chain and cycles
+    /// (three-cycles among them) form; one flat job in eight stalls while holding (a GC
+    /// pause of 0.4–2 s).
     fn client_op(rng: &mut SimRng, sim: &Simulator<Locks>, workload: &Workload) -> Option<Control> {
         let clients = sim.cluster().clients;
         if clients < 2 {
@@ -101,7 +103,7 @@ impl ChaosProtocol for Locks {
             });
         }
         let hot = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
-        let (hot, count) = if rng.index(2) == 0 {
+        let (hot, count) = if rng.index(4) != 0 {
             (hot.max(3), if rng.index(4) == 0 { 3 } else { 2 })
         } else {
             (hot, 1)
@@ -113,11 +115,17 @@ impl ChaosProtocol for Locks {
             let mode = if rng.index(3) < 2 { "x" } else { "s" };
             pairs.push(format!("{lock} {mode}"));
         }
-        let hold = rng.range_inclusive(0, 300);
+        // One job in eight stalls while it holds (a GC pause), long enough to outlive some
+        // leases: the fenced resource then turns its late write away.
+        let (hold, stall) = if rng.index(8) == 0 {
+            (rng.range_inclusive(400, 2000), " stall")
+        } else {
+            (rng.range_inclusive(0, 300), "")
+        };
         Some(Control::Submit {
             client,
             node,
-            op: format!("acquire {} {hold}", pairs.join(" ")),
+            op: format!("acquire {} {hold}{stall}", pairs.join(" ")),
         })
     }
 
