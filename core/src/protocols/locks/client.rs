@@ -20,7 +20,8 @@ use crate::protocols::raft::msg::{ClientResult, RaftMsg, RaftTimer};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A job: acquire its locks one after another (each in its mode, waiting for each), hold them
-/// `hold_ms`, write to the resource under the first lock's token, release them in the reverse
+/// `hold_ms`, write to the resource under the last lock's token (on a lock tree, the leaf: the
+/// resource itself), release them in the reverse
 /// order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
@@ -104,8 +105,6 @@ pub struct LockClient {
     answered_sent: Option<Time>,
     /// Which of the job's locks it is acquiring (index into `Job::locks`).
     step: usize,
-    /// The first lock's token: the one it writes with.
-    first_token: u64,
     /// Locks still to release, in order, once the job ends (reverse acquisition order), and
     /// whether each was held (else it only left a queue).
     to_release: Vec<(String, bool)>,
@@ -262,7 +261,6 @@ impl LockClient {
         };
         self.job = Some(job);
         self.step = 0;
-        self.first_token = 0;
         self.acquire_step(ctx);
     }
 
@@ -349,9 +347,6 @@ impl LockClient {
             return;
         };
         self.held.insert(lock.clone(), (mode, token));
-        if self.step == 0 {
-            self.first_token = token;
-        }
         ctx.count("grants");
         ctx.reply(self.user, LockReply::Granted { lock, token });
         if self.step + 1 < job.locks.len() {
@@ -360,7 +355,7 @@ impl LockClient {
             return;
         }
         self.phase = Phase::Holding {
-            token: self.first_token,
+            token,
             until: ctx.now.plus(job.hold_ms),
         };
     }
@@ -498,7 +493,7 @@ impl LockClient {
                 let Some(lock) = self
                     .job
                     .as_ref()
-                    .and_then(|j| j.locks.first())
+                    .and_then(|j| j.locks.last())
                     .map(|l| l.0.clone())
                 else {
                     return;
@@ -599,7 +594,6 @@ impl Client<Locks> for LockClient {
             keepalive_at: Time::ZERO,
             answered_sent: None,
             step: 0,
-            first_token: 0,
             to_release: Vec::new(),
             releasing: None,
         }
@@ -626,7 +620,7 @@ impl Client<Locks> for LockClient {
                 (self.phase.clone(), result)
             {
                 if seq == self.write_seq {
-                    if let Some((lock, _)) = self.job.as_ref().and_then(|j| j.locks.first()) {
+                    if let Some((lock, _)) = self.job.as_ref().and_then(|j| j.locks.last()) {
                         let accepted = outcome == LockOutcome::WriteAccepted;
                         ctx.reply(
                             self.user,

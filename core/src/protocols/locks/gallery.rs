@@ -15,4 +15,19 @@ pub const GALLERY: &[GalleryEntry] = &[
         title: "Lock service: the same GC pause without fencing corrupts the data",
         json: include_str!("../../../tests/scenarios/locks-gc-pause-unfenced.json"),
     },
+    GalleryEntry {
+        id: "locks-deadlock",
+        title: "Lock service: three workers deadlock — detection aborts the youngest wait",
+        json: include_str!("../../../tests/scenarios/locks-deadlock.json"),
+    },
+    GalleryEntry {
+        id: "locks-leader-crash-handoff",
+        title: "Lock service: the leader crashes during a lock handoff — the new leader finishes it",
+        json: include_str!("../../../tests/scenarios/locks-leader-crash-handoff.json"),
+    },
+    GalleryEntry {
+        id: "locks-intention-locks",
+        title: "Lock service: intention locks on a tree — a row writer and a table reader share the database, a whole-database reader waits",
+        json: include_str!("../../../tests/scenarios/locks-intention-locks.json"),
+    },
 ];
