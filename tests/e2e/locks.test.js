@@ -23,9 +23,10 @@ test('Lock service: grants carry tokens and the resource rejects a stale write',
   await until(page, () => /GC pause outlives the lease/.test(document.querySelector('.controls').textContent), 'the scenario name');
   await tab(page, 'protocol');
   await until(page, () => document.querySelector('.locks-panel'), 'the lock service panel');
-  for (let i = 0; i < 8; i++) await page.keyboard.press(']'); // 10× speed
-  // c2 holds L with token 2 (the log index of its grant) while c3 queues behind it.
+  // c2 holds L with token 2 (the log index of its grant) while c3 queues behind it (at the
+  // normal speed: the hold lasts from t=853 to the expiry after t=1400).
   await until(page, () => /c2 x token 2/.test(document.querySelector('.lock-table')?.textContent ?? ''), 'c2 holding L with token 2', 30000);
+  for (let i = 0; i < 8; i++) await page.keyboard.press(']'); // 10× speed
   // c3's write with token 5 is accepted; c2 wakes from its pause and writes with token 2: rejected.
   await until(page, () => [...document.querySelectorAll('.resource-writes li.rejected')].some((l) => /c2 wrote under L with token 2: ✗ rejected \(seen 5\)/.test(l.textContent)), 'the stale write rejected', 60000);
   const accepted = await page.locator('.resource-writes li.accepted').allTextContents();
