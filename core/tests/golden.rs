@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// Every other scenario must run without any violation.
 const EXPECTED_VIOLATIONS: &[(&str, &str)] = &[
     ("3pc-partition", "atomicity"),
+    ("locks-gc-pause-unfenced", "no-stale-write"),
     ("pbft-f-plus-one", "agreement"),
 ];
 

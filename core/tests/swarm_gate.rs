@@ -109,3 +109,33 @@ fn two_phase_commit_survives_swarm_chaos() {
 // --no-reordering --no-partitions --no-pauses --no-timeouts`). That is 3PC's known limit
 // (Skeen 1981: after a total failure, recovery must wait for the last site to fail), written
 // up in docs/protocols/atomic-commit.md, not a regression a gate should hold at zero.
+
+/// The lock service on Raft. It has no end-of-run history check (its checkers run after every
+/// event), so only violations and coverage are judged: grants, a fenced resource turning a
+/// stale write away, deadlocks broken, waits timed out, leases ended through the log, leader
+/// changes.
+#[test]
+fn locks_survive_swarm_chaos() {
+    let protocol = netsplit_core::protocols::locks::ID;
+    let options = ChaosOptions::swarm();
+    let registry = Registry::builtin();
+    let entry = registry.get(protocol).expect("a registered protocol");
+    let r: Vec<SeedReport> = (0..SEEDS).map(|s| entry.chaos_seed(s, &options)).collect();
+    support::assert_no_violations(protocol, &options, &r);
+    support::assert_floors(&[
+        // A quarter of the draws has one client, the resource, and no worker.
+        floor(&r, "grants", 0.7),
+        floor(&r, "fenced_writes_rejected", 0.08),
+        // Deadlocks broken by detection (the victim told), and in the timeout-only draws
+        // (one in four) waits given up.
+        floor(&r, "deadlock_victims", 0.05),
+        floor(&r, "wait_timeouts", 0.02),
+        // Expiries are proposed by the leader (its own log entries).
+        floor(&r, "own_proposals", 0.65),
+        (
+            "a leader change",
+            share(&r, |r| r.counters.protocol("became_leader") > 1),
+            0.6,
+        ),
+    ]);
+}

@@ -4,6 +4,7 @@
 
 pub mod atomic_commit;
 pub mod dynamo;
+pub mod locks;
 pub mod pbft;
 pub mod raft;
 
@@ -15,5 +16,6 @@ pub static BUILTIN: &[&dyn Protocol] = &[
     &dynamo::PROTOCOL,
     &atomic_commit::TWO_PC,
     &atomic_commit::THREE_PC,
+    &locks::PROTOCOL,
     &pbft::PROTOCOL,
 ];

@@ -10,6 +10,7 @@
 
 pub mod atomic_commit;
 pub mod dynamo;
+pub mod locks;
 pub mod pbft;
 pub mod raft;
 
@@ -172,6 +173,7 @@ pub static PANELS: &[&dyn Panel] = &[
     &dynamo::DynamoPanel,
     &atomic_commit::AtomicCommitPanel,
     &pbft::PbftPanel,
+    &locks::LocksPanel,
 ];
 
 /// The panel of a protocol the page has no panel for: the generic inspector and graph only.

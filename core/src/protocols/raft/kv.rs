@@ -7,41 +7,17 @@
 //! its result, so a command retried after a timeout, or duplicated by the network, is applied
 //! exactly once and the retry gets the original answer.
 
+use super::machine::StateMachine;
+pub use super::machine::{AppliedCommand, Command};
 use crate::checkers::linearizability::{apply, Op, Outcome};
+use crate::kernel::probe::{Fact, Probe};
 use crate::kernel::types::NodeId;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Longest key a client may use, in bytes.
 pub const MAX_KEY: usize = 64;
 /// Longest value a client may store, in bytes.
 pub const MAX_VALUE: usize = 256;
-
-/// What a log entry asks the state machine to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// The entry a new leader appends at the start of its term (§8): committing it commits
-    /// everything before it.
-    Noop,
-    /// A client's key-value operation, numbered within the client's session.
-    Client {
-        /// The client (`c1`, …).
-        client: NodeId,
-        /// The client's sequence number for this operation (1, 2, …).
-        seq: u64,
-        /// The operation.
-        op: Op,
-    },
-}
-
-impl fmt::Display for Command {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Command::Noop => f.write_str("no-op"),
-            Command::Client { client, seq, op } => write!(f, "{client}#{seq} {}", short(op)),
-        }
-    }
-}
 
 /// A compact text form of an operation, as typed: `put x 1`, `get x`, `cas x 1 2`, `delete x`.
 pub fn short(op: &Op) -> String {
@@ -73,29 +49,8 @@ pub struct KvState {
     pub sessions: BTreeMap<NodeId, Session>,
 }
 
-/// A client command a server's state machine applied (took effect, not a session hit): what
-/// the exactly-once checker reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AppliedCommand {
-    /// The log index it was applied from.
-    pub index: u64,
-    /// The client.
-    pub client: NodeId,
-    /// The client's sequence number.
-    pub seq: u64,
-}
-
-/// The result of applying one command.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Applied {
-    /// A no-op: nothing to answer.
-    Nothing,
-    /// A client command applied now.
-    Fresh(Outcome),
-    /// A client command already applied before (a retry or a duplicate): not applied again;
-    /// the recorded answer if it was the client's latest.
-    Duplicate(Option<Outcome>),
-}
+/// The result of applying one key-value command.
+pub type Applied = super::machine::Applied<Outcome>;
 
 impl KvState {
     /// Apply one command: a command its client's session already holds is not applied again.
@@ -146,6 +101,64 @@ impl KvState {
             parts.push(format!("… {} more", self.data.len() - max));
         }
         parts.join(" ")
+    }
+}
+
+impl StateMachine for KvState {
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        match probe {
+            Probe::Key(key) => Fact::Values(self.data.get(*key).cloned().into_iter().collect()),
+            _ => Fact::Unsupported,
+        }
+    }
+
+    type Op = Op;
+    type Outcome = Outcome;
+
+    fn short(op: &Op) -> String {
+        short(op)
+    }
+
+    fn apply_entry(&mut self, _index: u64, command: &Command, sessions: bool) -> Applied {
+        self.apply_with(command, sessions)
+    }
+
+    fn read_key(op: &Op) -> Option<&str> {
+        match op {
+            Op::Get { key } => Some(key),
+            _ => None,
+        }
+    }
+
+    fn read(&self, op: &Op) -> Outcome {
+        match op {
+            Op::Get { key } => KvState::read(self, key),
+            _ => Outcome::Value(None),
+        }
+    }
+
+    fn session(&self, client: NodeId) -> Option<(u64, &Outcome)> {
+        self.sessions.get(&client).map(|s| (s.seq, &s.outcome))
+    }
+
+    fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    fn forget_sessions(&mut self) {
+        self.sessions.clear();
+    }
+
+    fn snapshot_label(&self) -> String {
+        format!("keys={}", self.data.len())
+    }
+
+    fn snapshot_contents(&self) -> String {
+        format!("{} keys, {} sessions", self.data.len(), self.sessions.len())
+    }
+
+    fn summary(&self, max: usize) -> String {
+        KvState::summary(self, max)
     }
 }
 

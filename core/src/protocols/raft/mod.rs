@@ -22,6 +22,7 @@ pub mod client;
 pub mod entry;
 pub mod gallery;
 pub mod kv;
+pub mod machine;
 pub mod msg;
 pub mod server;
 pub mod storage;
@@ -30,14 +31,15 @@ mod view;
 pub use check::RaftChecker;
 pub use client::{ClientOp, RaftClient};
 pub use entry::{ID, PROTOCOL};
-pub use kv::{Command, KvState};
+pub use kv::KvState;
+pub use machine::{Command, RaftHost, StateMachine};
 pub use msg::{ClientResult, Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
 pub use server::{RaftRole, RaftServer};
 pub use storage::{Durable, SnapshotData};
 
 use crate::kernel::config::{check_range, ConfigError};
 use crate::kernel::mutant::{self, Mutants};
-use crate::kernel::node::Model;
+use crate::kernel::node::{ClientId, Ctx, Model};
 use crate::kernel::types::NodeId;
 use crate::kernel::view::{Outline, Role};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,37 @@ impl Model for Raft {
             target: node,
             op: kv::parse_op(text)?,
         })
+    }
+}
+
+impl RaftHost for Raft {
+    type Sm = KvState;
+
+    fn raft(config: &RaftConfig) -> &RaftConfig {
+        config
+    }
+
+    fn server_request(
+        server: &RaftServer,
+        ctx: &mut Ctx<'_, Raft>,
+        client: ClientId,
+        request: RaftRequest,
+    ) {
+        match request {
+            RaftRequest::WhoLeads => {
+                let reply = match (server.raft_role(), server.leader()) {
+                    (RaftRole::Leader, _) => RaftReply::IAmLeader {
+                        term: server.current_term(),
+                    },
+                    (_, Some(leader)) => RaftReply::Redirect { leader },
+                    (_, None) => RaftReply::NoLeader,
+                };
+                ctx.reply(client, reply);
+            }
+            RaftRequest::Op { .. } => {
+                ctx.note("servers take commands from client actors over the network");
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Raft's RPCs (Figures 2 and 13, §9.6 PreVote) and the client protocol (§8) as messages.
 //! Replies between servers carry the responder's term.
 
-use super::kv::{describe, short, Command, KvState};
+use super::kv::{describe, short, KvState};
+use super::machine::{Command, StateMachine};
 use crate::checkers::linearizability::{Op, Outcome};
 use crate::kernel::node::Message;
 use crate::kernel::types::NodeId;
@@ -9,18 +10,18 @@ use std::fmt;
 
 /// A log entry: the term in which a leader created it, and its command.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<S: StateMachine = KvState> {
     /// Term of the leader that created the entry.
     pub term: u64,
-    /// The command (opaque to consensus; applied to the key-value state machine).
-    pub command: Command,
+    /// The command (opaque to consensus; applied to the replicated state machine).
+    pub command: Command<S>,
 }
 
 /// A server's answer to a client command.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientResult {
+pub enum ClientResult<S: StateMachine = KvState> {
     /// The command took effect (or the read was served) with this outcome.
-    Done(Outcome),
+    Done(S::Outcome),
     /// This server does not lead; the client should try `leader` (if known) instead.
     Redirect {
         /// The leader this server knows of in its current term, if any.
@@ -36,7 +37,7 @@ pub enum ClientResult {
 
 /// A Raft message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RaftMsg {
+pub enum RaftMsg<S: StateMachine = KvState> {
     /// PreVote (§9.6): "would you vote for me in term `term`?" — asked before a real election,
     /// without changing anyone's term, so a node that cannot win does not disrupt the cluster.
     PreVote {
@@ -81,7 +82,7 @@ pub enum RaftMsg {
         /// Term of that entry.
         prev_log_term: u64,
         /// Entries to store (empty for a heartbeat).
-        entries: Vec<Entry>,
+        entries: Vec<Entry<S>>,
         /// Leader's commit index.
         leader_commit: u64,
         /// The leader's heartbeat round, echoed in the reply: a majority echoing round `r`
@@ -114,7 +115,7 @@ pub enum RaftMsg {
         /// Term of that entry.
         last_term: u64,
         /// The state machine (map and client sessions) as of `last_index`.
-        state: Box<KvState>,
+        state: Box<S>,
         /// The leader's heartbeat round.
         round: u64,
     },
@@ -132,18 +133,18 @@ pub enum RaftMsg {
         /// The client's sequence number for the command (the same on every retry).
         seq: u64,
         /// The command.
-        op: Op,
+        op: S::Op,
     },
     /// A server answers a client.
     ClientReply {
         /// The sequence number answered.
         seq: u64,
         /// The answer.
-        result: ClientResult,
+        result: ClientResult<S>,
     },
 }
 
-impl RaftMsg {
+impl<S: StateMachine> RaftMsg<S> {
     /// The term a receiver must adopt if it is newer than its own (Figure 2, "Rules for
     /// Servers"). A PreVote's term is only proposed, and client messages carry none: 0.
     pub fn term(&self) -> u64 {
@@ -162,7 +163,7 @@ impl RaftMsg {
     }
 }
 
-impl Message for RaftMsg {
+impl<S: StateMachine> Message for RaftMsg<S> {
     fn kind(&self) -> &'static str {
         match self {
             RaftMsg::PreVote { .. } => "PreVote",
@@ -207,7 +208,7 @@ impl Message for RaftMsg {
     }
 }
 
-impl fmt::Display for RaftMsg {
+impl<S: StateMachine> fmt::Display for RaftMsg<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RaftMsg::RequestVote {
@@ -266,15 +267,15 @@ impl fmt::Display for RaftMsg {
                 round,
             } => write!(
                 f,
-                "term={term} upto={last_index}@{last_term} keys={} round={round}",
-                state.data.len()
+                "term={term} upto={last_index}@{last_term} {} round={round}",
+                state.snapshot_label()
             ),
             RaftMsg::InstallSnapshotReply {
                 term,
                 match_index,
                 round,
             } => write!(f, "term={term} match={match_index} round={round}"),
-            RaftMsg::ClientRequest { seq, op } => write!(f, "#{seq} {}", short(op)),
+            RaftMsg::ClientRequest { seq, op } => write!(f, "#{seq} {}", S::short(op)),
             RaftMsg::ClientReply { seq, result } => match result {
                 ClientResult::Done(outcome) => write!(f, "#{seq} {outcome}"),
                 ClientResult::Redirect { leader: Some(l) } => write!(f, "#{seq} leader is {l}"),

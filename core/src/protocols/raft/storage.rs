@@ -3,36 +3,38 @@
 //! Everything else a server holds is volatile and is rebuilt after a restart.
 
 use super::kv::KvState;
+use super::machine::StateMachine;
 use super::msg::Entry;
 use crate::kernel::types::NodeId;
 
 /// A snapshot of the state machine (Figure 13, §7): everything up to `last_index` is folded
 /// into `state`, and those log entries are discarded.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SnapshotData {
+pub struct SnapshotData<S: StateMachine = KvState> {
     /// Index of the last entry the snapshot replaces (0: no snapshot yet).
     pub last_index: u64,
     /// Term of that entry.
     pub last_term: u64,
-    /// The key-value map and client sessions as of `last_index`.
-    pub state: KvState,
+    /// The state machine (for the key-value store: the map and client sessions) as of
+    /// `last_index`.
+    pub state: S,
 }
 
 /// State Raft keeps on stable storage (Figure 2, "Persistent state on all servers", plus the
 /// snapshot of §7).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Durable {
+pub struct Durable<S: StateMachine = KvState> {
     /// Latest term this server has seen.
     pub current_term: u64,
     /// Candidate that received this server's vote in the current term.
     pub voted_for: Option<NodeId>,
     /// Log entries after the snapshot: `log[0]` has index `snapshot.last_index + 1`.
-    pub log: Vec<Entry>,
+    pub log: Vec<Entry<S>>,
     /// The latest snapshot.
-    pub snapshot: SnapshotData,
+    pub snapshot: SnapshotData<S>,
 }
 
-impl Durable {
+impl<S: StateMachine> Durable<S> {
     /// Index of the first entry still in the log.
     pub fn first_index(&self) -> u64 {
         self.snapshot.last_index + 1
@@ -58,7 +60,7 @@ impl Durable {
     }
 
     /// The entry at `index`, if it is still in the log.
-    pub fn entry(&self, index: u64) -> Option<&Entry> {
+    pub fn entry(&self, index: u64) -> Option<&Entry<S>> {
         let k = index.checked_sub(self.first_index())?;
         self.log.get(usize::try_from(k).ok()?)
     }

@@ -1,12 +1,13 @@
 //! How a Raft server looks in the inspector: durable and volatile fields, the log tail with the
 //! commit index and snapshot boundary, and the leader's next/match index per follower.
 
+use super::machine::{RaftHost, StateMachine};
 use super::ReadMode;
 use super::{RaftRole, RaftServer};
 use crate::kernel::view::{Field, FollowerMark, LogCell, LogView, NodeView};
 
 /// The inspector view of a server.
-pub(crate) fn server_view(n: &RaftServer) -> NodeView {
+pub(crate) fn server_view<M: RaftHost>(n: &RaftServer<M>) -> NodeView {
     let d = n.state();
     let role = n.raft_role();
     let votes = n.votes_view();
@@ -32,18 +33,17 @@ pub(crate) fn server_view(n: &RaftServer) -> NodeView {
                 "none".to_string()
             } else {
                 format!(
-                    "up to {}@{} ({} keys, {} sessions)",
+                    "up to {}@{} ({})",
                     d.snapshot.last_index,
                     d.snapshot.last_term,
-                    d.snapshot.state.data.len(),
-                    d.snapshot.state.sessions.len()
+                    d.snapshot.state.snapshot_contents()
                 )
             },
         ),
         Field::volatile("commitIndex", n.commit_index()),
         Field::volatile("lastApplied", n.last_applied()),
         Field::volatile("state machine", n.kv().summary(6)),
-        Field::volatile("client sessions", n.kv().sessions.len()),
+        Field::volatile("client sessions", n.kv().session_count()),
         Field::volatile("role", role.role().name()),
         Field::volatile("leader", show(n.leader())),
     ];

@@ -4,11 +4,13 @@
 
 pub mod moves;
 
-use super::{Mutant, Raft, RaftConfig, RaftRole, ReadMode};
+use super::machine::RaftHost;
+use super::{Mutant, Raft, RaftConfig, RaftRole, RaftServer, ReadMode};
 use crate::checkers::linearizability;
 use crate::kernel::check::Violation;
 use crate::kernel::control::Control;
 use crate::kernel::mutant;
+use crate::kernel::node::Model;
 use crate::kernel::rng::SimRng;
 use crate::kernel::sim::{Counters, Simulator};
 use crate::kernel::types::{NodeId, Time};
@@ -152,32 +154,7 @@ impl ChaosProtocol for Raft {
     /// there is always an entry in flight, so that moment may never come while the cluster is
     /// perfectly healthy — swarm seeds 43 and 419 reported such false liveness failures.
     fn settled(sim: &Simulator<Raft>, healed_at: Time) -> bool {
-        let mut leader = None;
-        for i in 0..sim.cluster_size() {
-            let Some(node) = sim.server(NodeId::from_index(i)) else {
-                continue;
-            };
-            if node.raft_role() == RaftRole::Leader {
-                if leader.is_some() {
-                    return false;
-                }
-                leader = Some((NodeId::from_index(i), node));
-            }
-        }
-        let Some((id, leader)) = leader else {
-            return false;
-        };
-        let term = leader.current_term();
-        let learned = |n: &super::RaftServer| {
-            n.current_term() == term && n.state().term_at(n.commit_index()) == Some(term)
-        };
-        learned(leader)
-            && (0..sim.cluster_size()).all(|i| {
-                sim.server(NodeId::from_index(i)).is_none_or(|n| {
-                    learned(n) && (n.raft_role() == RaftRole::Leader || n.leader() == Some(id))
-                })
-            })
-            && answered_since(sim, healed_at)
+        settled(sim) && answered_since(sim, healed_at)
     }
 
     /// A random command from a random idle client to a random server, on a few hot keys so
@@ -334,4 +311,36 @@ impl ChaosProtocol for Raft {
     fn unsettled(_sim: &Simulator<Raft>) -> String {
         "no stable leader".to_string()
     }
+}
+
+/// Whether a cluster of Raft servers (replicating any state machine) has settled: exactly one
+/// leader among running servers, every running server in its term and following it, and every
+/// one of them has committed an entry of that term. (Whether clients are served again is each
+/// host's own question: its clients differ.)
+pub fn settled<M: RaftHost + Model<Server = RaftServer<M>>>(sim: &Simulator<M>) -> bool {
+    let mut leader = None;
+    for i in 0..sim.cluster_size() {
+        let Some(node) = sim.server(NodeId::from_index(i)) else {
+            continue;
+        };
+        if node.raft_role() == RaftRole::Leader {
+            if leader.is_some() {
+                return false;
+            }
+            leader = Some((NodeId::from_index(i), node));
+        }
+    }
+    let Some((id, leader)) = leader else {
+        return false;
+    };
+    let term = leader.current_term();
+    let learned = |n: &RaftServer<M>| {
+        n.current_term() == term && n.state().term_at(n.commit_index()) == Some(term)
+    };
+    learned(leader)
+        && (0..sim.cluster_size()).all(|i| {
+            sim.server(NodeId::from_index(i)).is_none_or(|n| {
+                learned(n) && (n.raft_role() == RaftRole::Leader || n.leader() == Some(id))
+            })
+        })
 }

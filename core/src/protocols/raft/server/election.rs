@@ -6,9 +6,9 @@
 use super::{LeaderState, RaftRole, RaftServer};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::{NodeId, Time};
-use crate::protocols::raft::kv::Command;
+use crate::protocols::raft::machine::{Command, RaftHost};
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
-use crate::protocols::raft::{Mutant, Raft};
+use crate::protocols::raft::Mutant;
 
 /// Why a server refuses to help elect anyone for now (see [`RaftServer::vote_promise`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Promise {
     }
 
     /// Count a vote refused because of a restart (coverage: restarts inside a lease).
-    pub(super) fn count(self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn count<M: crate::kernel::node::Model>(self, ctx: &mut Ctx<'_, M>) {
         if matches!(self, Promise::Restarted { .. }) {
             ctx.count("votes_refused_after_restart");
         }
@@ -70,8 +70,8 @@ impl Promise {
     }
 }
 
-impl RaftServer {
-    pub(super) fn reset_election_timer(&self, ctx: &mut Ctx<'_, Raft>) {
+impl<M: RaftHost> RaftServer<M> {
+    pub(super) fn reset_election_timer(&self, ctx: &mut Ctx<'_, M>) {
         let timeout = ctx.rng.range_inclusive(
             self.config.election_timeout_min_ms,
             self.config.election_timeout_max_ms,
@@ -145,7 +145,7 @@ impl RaftServer {
     /// The election timer fired while the vote promise still runs (only a timer forced early
     /// can): re-arm it for when the promise ends and campaign then. With CheckQuorum only —
     /// the rule is CheckQuorum's, and lease reads require it.
-    pub(super) fn postpone_campaign(&mut self, ctx: &mut Ctx<'_, Raft>) -> bool {
+    pub(super) fn postpone_campaign(&mut self, ctx: &mut Ctx<'_, M>) -> bool {
         if !self.config.check_quorum || self.mutant() == Some(Mutant::LeaseVoteAfterRestart) {
             return false;
         }
@@ -164,7 +164,7 @@ impl RaftServer {
     }
 
     /// Stop leading (or campaigning): pending clients are told to retry elsewhere.
-    pub(super) fn become_follower(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn become_follower(&mut self, ctx: &mut Ctx<'_, M>) {
         if self.role == RaftRole::Leader {
             ctx.cancel_timer(RaftTimer::Heartbeat);
             ctx.cancel_timer(RaftTimer::Batch);
@@ -198,7 +198,7 @@ impl RaftServer {
     }
 
     /// Adopt a newer term seen in any message (Figure 2, "Rules for Servers").
-    pub(super) fn adopt_term(&mut self, ctx: &mut Ctx<'_, Raft>, term: u64) {
+    pub(super) fn adopt_term(&mut self, ctx: &mut Ctx<'_, M>, term: u64) {
         if term <= self.durable.current_term {
             return;
         }
@@ -209,7 +209,7 @@ impl RaftServer {
     }
 
     /// §9.6: ask for pre-votes for term `currentTerm + 1` without changing any term.
-    pub(super) fn start_pre_vote(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn start_pre_vote(&mut self, ctx: &mut Ctx<'_, M>) {
         self.role = RaftRole::PreCandidate;
         self.leader = None;
         self.votes.clear();
@@ -226,7 +226,7 @@ impl RaftServer {
         });
     }
 
-    pub(super) fn start_election(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn start_election(&mut self, ctx: &mut Ctx<'_, M>) {
         self.durable.current_term += 1;
         self.durable.voted_for = Some(self.id);
         self.role = RaftRole::Candidate;
@@ -245,7 +245,7 @@ impl RaftServer {
         });
     }
 
-    pub(super) fn become_leader(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn become_leader(&mut self, ctx: &mut Ctx<'_, M>) {
         self.role = RaftRole::Leader;
         self.leader = Some(self.id);
         ctx.cancel_timer(RaftTimer::Election);
@@ -280,7 +280,7 @@ impl RaftServer {
 
     pub(super) fn on_pre_vote(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: u64,
         last_log_index: u64,
@@ -312,7 +312,7 @@ impl RaftServer {
 
     pub(super) fn on_request_vote(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: u64,
         last_log_index: u64,
@@ -362,7 +362,7 @@ impl RaftServer {
 
     /// CheckQuorum (§6.2): a leader that has not heard from a majority within an election
     /// timeout steps down, so a leader cut off in a minority stops accepting commands.
-    pub(super) fn check_quorum(&mut self, ctx: &mut Ctx<'_, Raft>) -> bool {
+    pub(super) fn check_quorum(&mut self, ctx: &mut Ctx<'_, M>) -> bool {
         let window = self.config.election_timeout_max_ms;
         if !self.config.check_quorum || ctx.now.0 < self.lead.since.0 + window {
             return true;

@@ -35,8 +35,8 @@ mod snapshots;
 #[cfg(test)]
 mod tests;
 
-use super::kv::{AppliedCommand, KvState};
-use super::msg::{Entry, RaftMsg, RaftReply, RaftRequest, RaftTimer};
+use super::machine::{AppliedCommand, RaftHost, StateMachine};
+use super::msg::{Entry, RaftMsg, RaftTimer};
 use super::storage::Durable;
 use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
 use crate::kernel::mutant;
@@ -73,10 +73,11 @@ impl RaftRole {
 
 /// A read waiting for the leader to confirm its leadership and apply far enough (§6.4).
 #[derive(Clone, Debug)]
-struct PendingRead {
+struct PendingRead<S: StateMachine> {
     client: NodeId,
     seq: u64,
-    key: String,
+    /// The read-only operation.
+    op: S::Op,
     /// Apply at least this far before answering.
     read_index: u64,
     /// The heartbeat round a majority must acknowledge.
@@ -84,8 +85,8 @@ struct PendingRead {
 }
 
 /// Volatile leader state (Figure 2, "Volatile state on leaders"), rebuilt on every election.
-#[derive(Clone, Debug, Default)]
-struct LeaderState {
+#[derive(Clone, Debug)]
+struct LeaderState<S: StateMachine> {
     /// For each server, the index of the next entry to send it.
     next_index: Vec<u64>,
     /// For each server, the highest index known to be replicated on it.
@@ -109,19 +110,41 @@ struct LeaderState {
     /// Client commands in the log waiting to be applied, by log index.
     waiting: BTreeMap<u64, (NodeId, u64)>,
     /// Reads waiting for confirmation.
-    reads: Vec<PendingRead>,
+    reads: Vec<PendingRead<S>>,
     /// Whether a batch is open (the batch timer armed).
     batch_open: bool,
 }
 
-/// One Raft server.
+// Not derived: a derive would ask `S: Default`.
+impl<S: StateMachine> Default for LeaderState<S> {
+    fn default() -> Self {
+        LeaderState {
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            inflight: Vec::new(),
+            acked_round: Vec::new(),
+            last_heard: Vec::new(),
+            since: Time::default(),
+            term_start: 0,
+            round: 0,
+            round_started: BTreeMap::new(),
+            lease_until: Time::default(),
+            waiting: BTreeMap::new(),
+            reads: Vec::new(),
+            batch_open: false,
+        }
+    }
+}
+
+/// One Raft server, replicating the state machine of its host model `M` (Raft's own
+/// key-value store by default).
 #[derive(Clone, Debug)]
-pub struct RaftServer {
+pub struct RaftServer<M: RaftHost = Raft> {
     id: NodeId,
     /// The cluster's servers, as the kernel said at start (quorums are counted over them).
     servers: Vec<NodeId>,
     config: RaftConfig,
-    durable: Durable,
+    durable: Durable<M::Sm>,
     role: RaftRole,
     /// The leader of `current_term`, once heard from.
     leader: Option<NodeId>,
@@ -142,9 +165,9 @@ pub struct RaftServer {
     /// Highest log index applied to the state machine (volatile).
     last_applied: u64,
     /// The state machine (volatile: rebuilt from the snapshot and the log after a restart).
-    state: KvState,
+    state: M::Sm,
     /// Leaders only.
-    lead: LeaderState,
+    lead: LeaderState<M::Sm>,
     /// How many times the log lost entries since this node (re)started (truncation on
     /// conflict or snapshot install): lets checkers follow the log incrementally.
     truncations: u64,
@@ -155,14 +178,14 @@ pub struct RaftServer {
     applied_now: Vec<AppliedCommand>,
 }
 
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     /// The persistent state as the node currently holds it.
-    pub fn state(&self) -> &Durable {
+    pub fn state(&self) -> &Durable<M::Sm> {
         &self.durable
     }
 
-    /// The key-value state machine as applied so far.
-    pub fn kv(&self) -> &KvState {
+    /// The replicated state machine as applied so far (Raft's: the key-value store).
+    pub fn kv(&self) -> &M::Sm {
         &self.state
     }
 
@@ -192,7 +215,7 @@ impl RaftServer {
     }
 
     /// The log entries after the snapshot (`log()[0]` has index `snapshot_index() + 1`).
-    pub fn log(&self) -> &[Entry] {
+    pub fn log(&self) -> &[Entry<M::Sm>] {
         &self.durable.log
     }
 
@@ -258,22 +281,24 @@ impl RaftServer {
     }
 }
 
-impl Server<Raft> for RaftServer {
-    type Durable = Durable;
+impl<M: RaftHost> Server<M> for RaftServer<M> {
+    type Durable = Durable<M::Sm>;
 
     fn new(
         id: NodeId,
         servers: &[NodeId],
-        config: &RaftConfig,
-        durable: Option<Durable>,
-    ) -> RaftServer {
-        let config = RaftServer::effective(config);
+        config: &M::Config,
+        durable: Option<Durable<M::Sm>>,
+    ) -> RaftServer<M> {
+        let host_config = config;
+        let config = Self::effective(M::raft(config));
         // A server in term 0 never heard a leader (every leader's term is at least 1, and
         // following one makes it this server's durable term): nothing to remember.
         let restarting = durable.as_ref().is_some_and(|d| d.current_term > 0);
         let durable = durable.unwrap_or_default();
         let snap = durable.snapshot.last_index;
-        let state = durable.snapshot.state.clone();
+        let mut state = durable.snapshot.state.clone();
+        M::prepare(host_config, &mut state);
         RaftServer {
             id,
             servers: servers.to_vec(),
@@ -295,7 +320,7 @@ impl Server<Raft> for RaftServer {
         }
     }
 
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    fn on_start(&mut self, ctx: &mut Ctx<'_, M>) {
         self.applied_now.clear();
         self.role = RaftRole::Follower;
         if std::mem::take(&mut self.restarting)
@@ -306,7 +331,7 @@ impl Server<Raft> for RaftServer {
         self.reset_election_timer(ctx);
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, msg: RaftMsg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, msg: RaftMsg<M::Sm>) {
         self.applied_now.clear();
         self.maybe_compact(ctx);
         // §4.2.3 with CheckQuorum: a vote request arriving while we hear from a live leader
@@ -418,7 +443,7 @@ impl Server<Raft> for RaftServer {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Raft>, timer: RaftTimer) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, M>, timer: RaftTimer) {
         self.applied_now.clear();
         self.maybe_compact(ctx);
         match timer {
@@ -441,26 +466,12 @@ impl Server<Raft> for RaftServer {
         }
     }
 
-    fn on_request(&mut self, ctx: &mut Ctx<'_, Raft>, client: ClientId, request: RaftRequest) {
+    fn on_request(&mut self, ctx: &mut Ctx<'_, M>, client: ClientId, request: M::Request) {
         self.applied_now.clear();
-        match request {
-            RaftRequest::WhoLeads => {
-                let reply = match (self.role, self.leader) {
-                    (RaftRole::Leader, _) => RaftReply::IAmLeader {
-                        term: self.durable.current_term,
-                    },
-                    (_, Some(leader)) => RaftReply::Redirect { leader },
-                    (_, None) => RaftReply::NoLeader,
-                };
-                ctx.reply(client, reply);
-            }
-            RaftRequest::Op { .. } => {
-                ctx.note("servers take commands from client actors over the network");
-            }
-        }
+        M::server_request(self, ctx, client, request);
     }
 
-    fn durable(&self) -> Durable {
+    fn durable(&self) -> Durable<M::Sm> {
         let mut d = self.durable.clone();
         if self.mutant() == Some(Mutant::ForgetVote) {
             d.voted_for = None;
@@ -487,14 +498,9 @@ impl Server<Raft> for RaftServer {
         crate::protocols::raft::view::server_view(self)
     }
 
+    /// The applied state machine answers: what a read served from this node would see.
     fn probe(&self, probe: &Probe<'_>) -> Fact {
-        match probe {
-            // The applied state machine: what a read served from this node would see.
-            Probe::Key(key) => {
-                Fact::Values(self.state.data.get(*key).cloned().into_iter().collect())
-            }
-            _ => Fact::Unsupported,
-        }
+        self.state.probe(probe)
     }
 }
 
@@ -502,7 +508,7 @@ impl Server<Raft> for RaftServer {
 #[cfg(test)]
 impl RaftServer {
     /// Set the volatile indexes and the state machine.
-    pub(crate) fn set_applied(&mut self, commit: u64, applied: u64, state: KvState) {
+    pub(crate) fn set_applied(&mut self, commit: u64, applied: u64, state: super::kv::KvState) {
         self.commit_index = commit;
         self.last_applied = applied;
         self.state = state;
@@ -522,7 +528,7 @@ impl RaftServer {
 }
 
 /// Read access for the view module.
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     pub(crate) fn id(&self) -> NodeId {
         self.id
     }

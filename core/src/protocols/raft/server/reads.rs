@@ -5,10 +5,11 @@
 use super::{PendingRead, RaftRole, RaftServer};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::{NodeId, Time};
+use crate::protocols::raft::machine::{RaftHost, StateMachine};
 use crate::protocols::raft::msg::{ClientResult, RaftMsg};
-use crate::protocols::raft::{Mutant, Raft, ReadMode};
+use crate::protocols::raft::{Mutant, ReadMode};
 
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     /// Leaders: note which rounds a majority acknowledged, extend the lease, serve reads.
     pub(super) fn confirm_rounds(&mut self, now: Time) {
         let confirmed = self.confirmed_round();
@@ -54,19 +55,18 @@ impl RaftServer {
 
     /// Answer every pending read whose round a majority confirmed and whose read index is
     /// applied.
-    pub(super) fn serve_reads(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn serve_reads(&mut self, ctx: &mut Ctx<'_, M>) {
         if self.role != RaftRole::Leader || self.lead.reads.is_empty() {
             return;
         }
         let confirmed = self.confirmed_round();
         let applied = self.last_applied;
-        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
-            std::mem::take(&mut self.lead.reads)
-                .into_iter()
-                .partition(|r| r.round <= confirmed && r.read_index <= applied);
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lead.reads)
+            .into_iter()
+            .partition(|r: &PendingRead<M::Sm>| r.round <= confirmed && r.read_index <= applied);
         self.lead.reads = waiting;
         for r in ready {
-            let outcome = self.state.read(&r.key);
+            let outcome = self.state.read(&r.op);
             ctx.send(
                 r.client,
                 RaftMsg::ClientReply {
@@ -80,10 +80,10 @@ impl RaftServer {
     /// §6.4: serve a read without a log entry.
     pub(super) fn start_read(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         client: NodeId,
         seq: u64,
-        key: String,
+        op: <M::Sm as StateMachine>::Op,
     ) {
         // The leader must know the commit index of its term: until its no-op commits, waiting
         // for the no-op to apply stands in for it (thesis §6.4, step 1).
@@ -96,10 +96,11 @@ impl RaftServer {
         let lease_ok = self.config.read_mode == ReadMode::Lease && ctx.now < self.lead.lease_until;
         if stale_ok || (lease_ok && read_index <= self.last_applied) {
             if lease_ok && !stale_ok {
+                let key = M::Sm::read_key(&op).unwrap_or_default();
                 ctx.note(format!("serves read of {key} under its lease"));
                 ctx.count("lease_reads");
             }
-            let outcome = self.state.read(&key);
+            let outcome = self.state.read(&op);
             ctx.send(
                 client,
                 RaftMsg::ClientReply {
@@ -114,7 +115,7 @@ impl RaftServer {
         self.lead.reads.push(PendingRead {
             client,
             seq,
-            key,
+            op,
             read_index,
             round: if confirm { self.lead.round + 1 } else { 0 },
         });

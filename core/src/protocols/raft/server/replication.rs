@@ -5,14 +5,14 @@
 use super::{RaftRole, RaftServer};
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
-use crate::protocols::raft::kv::{Applied, AppliedCommand, Command};
+use crate::protocols::raft::machine::{Applied, AppliedCommand, Command, RaftHost, StateMachine};
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
-use crate::protocols::raft::{Mutant, Raft};
+use crate::protocols::raft::Mutant;
 
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     /// Start a new heartbeat round: every follower gets an AppendEntries (with what it lacks,
     /// or empty) carrying the new round number.
-    pub(super) fn heartbeat_round(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn heartbeat_round(&mut self, ctx: &mut Ctx<'_, M>) {
         self.lead.round += 1;
         let round = self.lead.round;
         self.lead.round_started.insert(round, ctx.now);
@@ -24,7 +24,7 @@ impl RaftServer {
 
     /// Send `peer` the entries it lacks — within the batch and pipelining limits — or, when
     /// `heartbeat` is set and nothing can be sent, an empty AppendEntries.
-    pub(super) fn send_append(&mut self, ctx: &mut Ctx<'_, Raft>, peer: NodeId, heartbeat: bool) {
+    pub(super) fn send_append(&mut self, ctx: &mut Ctx<'_, M>, peer: NodeId, heartbeat: bool) {
         let p = peer.index();
         let last = self.last_index();
         let next = self.lead.next_index[p].clamp(1, last + 1);
@@ -58,7 +58,7 @@ impl RaftServer {
             1
         };
         let (prev, entries) = if can_send {
-            let entries: Vec<Entry> = (next..=last)
+            let entries: Vec<Entry<M::Sm>> = (next..=last)
                 .take(max)
                 .filter_map(|i| self.durable.entry(i).cloned())
                 .collect();
@@ -97,7 +97,7 @@ impl RaftServer {
     }
 
     /// Send new entries to every follower that can take them now.
-    pub(super) fn push_entries(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn push_entries(&mut self, ctx: &mut Ctx<'_, M>) {
         for peer in ctx.peers() {
             self.send_append(ctx, peer, false);
         }
@@ -105,7 +105,7 @@ impl RaftServer {
 
     /// Leaders: commit the highest index stored on a majority — counting replicas only for
     /// entries of the current term (§5.4.2, Figure 8); earlier entries commit with them.
-    pub(super) fn advance_commit(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn advance_commit(&mut self, ctx: &mut Ctx<'_, M>) {
         let term = self.durable.current_term;
         let mut n = self.last_index();
         let old_term_ok = self.mutant() == Some(Mutant::CommitOldTerm);
@@ -127,7 +127,7 @@ impl RaftServer {
 
     /// Apply committed entries, in order, to the state machine; a leader answers the clients
     /// waiting for them, then serves reads that can now be served.
-    pub(super) fn apply_committed(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn apply_committed(&mut self, ctx: &mut Ctx<'_, M>) {
         let target = self.commit_index.min(self.last_index());
         while self.last_applied < target {
             let index = self.last_applied + 1;
@@ -135,7 +135,7 @@ impl RaftServer {
                 break;
             };
             let sessions = self.mutant() != Some(Mutant::NoClientSessions);
-            let applied = self.state.apply_with(&entry.command, sessions);
+            let applied = self.state.apply_entry(index, &entry.command, sessions);
             match (&applied, &entry.command) {
                 (Applied::Fresh(_), Command::Client { client, seq, .. }) => {
                     self.applied_now.push(AppliedCommand {
@@ -168,7 +168,7 @@ impl RaftServer {
     }
 
     /// A leader of our term exists: follow it.
-    pub(super) fn follow(&mut self, ctx: &mut Ctx<'_, Raft>, leader: NodeId) {
+    pub(super) fn follow(&mut self, ctx: &mut Ctx<'_, M>, leader: NodeId) {
         if self.role != RaftRole::Follower {
             self.become_follower(ctx);
         }
@@ -180,17 +180,17 @@ impl RaftServer {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn on_append_entries(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: u64,
         prev_log_index: u64,
         prev_log_term: u64,
-        entries: Vec<Entry>,
+        entries: Vec<Entry<M::Sm>>,
         leader_commit: u64,
         round: u64,
     ) {
         let current = self.durable.current_term;
-        let refuse = |ctx: &mut Ctx<'_, Raft>, conflict_index: u64, conflict_term: Option<u64>| {
+        let refuse = |ctx: &mut Ctx<'_, M>, conflict_index: u64, conflict_term: Option<u64>| {
             ctx.send(
                 from,
                 RaftMsg::AppendEntriesReply {
@@ -304,7 +304,7 @@ impl RaftServer {
     }
 
     /// A follower answered (AppendEntries or InstallSnapshot) in our term.
-    pub(super) fn on_follower_reply(&mut self, ctx: &mut Ctx<'_, Raft>, from: NodeId, round: u64) {
+    pub(super) fn on_follower_reply(&mut self, ctx: &mut Ctx<'_, M>, from: NodeId, round: u64) {
         let f = from.index();
         self.lead.last_heard[f] = ctx.now;
         self.lead.inflight[f] = self.lead.inflight[f].saturating_sub(1);
@@ -316,7 +316,7 @@ impl RaftServer {
 
     pub(super) fn on_append_reply(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         success: bool,
         match_index: u64,
@@ -360,7 +360,7 @@ impl RaftServer {
     }
 
     /// The heartbeat timer: CheckQuorum, then a new heartbeat round.
-    pub(super) fn on_heartbeat(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn on_heartbeat(&mut self, ctx: &mut Ctx<'_, M>) {
         if !self.check_quorum(ctx) {
             return;
         }
@@ -368,7 +368,37 @@ impl RaftServer {
         // lacks what nextIndex assumes, it refuses with a hint and fast backtracking resumes
         // from there.
         self.lead.inflight.iter_mut().for_each(|f| *f = 0);
+        self.propose_own(ctx);
         self.heartbeat_round(ctx);
         ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_ms);
+    }
+
+    /// Leaders: append the commands the state machine asks for (a lock service's lease
+    /// expiries), once everything earlier is applied so nothing is proposed twice. They are
+    /// numbered in the leader's own session by their log index. Raft's key-value store asks
+    /// for none, so this appends nothing there.
+    fn propose_own(&mut self, ctx: &mut Ctx<'_, M>) {
+        if self.last_applied < self.last_index() {
+            return;
+        }
+        let proposals = self.state.leader_proposals(ctx.now);
+        if proposals.is_empty() {
+            return;
+        }
+        for op in proposals {
+            let seq = self.last_index() + 1;
+            ctx.note(format!("proposes {} at index {seq}", M::Sm::short(&op)));
+            ctx.count("own_proposals");
+            self.durable.log.push(Entry {
+                term: self.durable.current_term,
+                command: Command::Client {
+                    client: self.id,
+                    seq,
+                    op,
+                },
+            });
+        }
+        self.lead.match_index[self.id.index()] = self.last_index();
+        self.advance_commit(ctx);
     }
 }

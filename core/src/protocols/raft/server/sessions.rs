@@ -4,22 +4,34 @@
 //! answers when it applies.
 
 use super::{RaftRole, RaftServer};
-use crate::checkers::linearizability::Op;
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
-use crate::protocols::raft::kv::Command;
+use crate::protocols::raft::machine::{Command, RaftHost, StateMachine};
 use crate::protocols::raft::msg::{ClientResult, Entry, RaftMsg, RaftTimer};
-use crate::protocols::raft::{Mutant, Raft, ReadMode};
+use crate::protocols::raft::{Mutant, ReadMode};
 
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     pub(super) fn on_client_request(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         seq: u64,
-        op: Op,
+        op: <M::Sm as StateMachine>::Op,
     ) {
         if self.role != RaftRole::Leader {
+            if let Some(outcome) = self.state.follower_answer(&op) {
+                ctx.note(format!(
+                    "answers {from} from its own table without the leader: {outcome}"
+                ));
+                ctx.send(
+                    from,
+                    RaftMsg::ClientReply {
+                        seq,
+                        result: ClientResult::Done(outcome),
+                    },
+                );
+                return;
+            }
             ctx.note(format!(
                 "redirects {from} to {}",
                 self.leader
@@ -36,23 +48,21 @@ impl RaftServer {
             );
             return;
         }
-        if let Op::Get { key } = &op {
-            if self.config.read_mode != ReadMode::Log {
-                self.start_read(ctx, from, seq, key.clone());
-                return;
-            }
+        if M::Sm::read_key(&op).is_some() && self.config.read_mode != ReadMode::Log {
+            self.start_read(ctx, from, seq, op);
+            return;
         }
         // Exactly once: a command already applied is answered from the session; one already
         // in the log waits for it (a retry or a network duplicate appends nothing new).
         let sessions = self.mutant() != Some(Mutant::NoClientSessions);
-        if let Some(s) = self.state.sessions.get(&from).filter(|_| sessions) {
-            if seq < s.seq {
+        if let Some((s_seq, s_outcome)) = self.state.session(from).filter(|_| sessions) {
+            if seq < s_seq {
                 ctx.count("duplicates_caught");
                 return;
             }
-            if seq == s.seq {
+            if seq == s_seq {
                 ctx.count("duplicates_caught");
-                let outcome = s.outcome.clone();
+                let outcome = s_outcome.clone();
                 ctx.send(
                     from,
                     RaftMsg::ClientReply {

@@ -5,15 +5,15 @@
 use super::RaftServer;
 use crate::kernel::node::Ctx;
 use crate::kernel::types::NodeId;
-use crate::protocols::raft::kv::KvState;
+use crate::protocols::raft::machine::{RaftHost, StateMachine};
 use crate::protocols::raft::msg::RaftMsg;
 use crate::protocols::raft::storage::SnapshotData;
-use crate::protocols::raft::{Mutant, Raft};
+use crate::protocols::raft::Mutant;
 
-impl RaftServer {
+impl<M: RaftHost> RaftServer<M> {
     /// Fold the applied prefix into a snapshot once `snapshot_every` entries piled up (§7).
     /// Run at the start of an input, so the checkers have seen every entry before it goes.
-    pub(super) fn maybe_compact(&mut self, ctx: &mut Ctx<'_, Raft>) {
+    pub(super) fn maybe_compact(&mut self, ctx: &mut Ctx<'_, M>) {
         let every = self.config.snapshot_every;
         let upto = self.last_applied;
         if every == 0 || upto < self.durable.snapshot.last_index + every {
@@ -26,7 +26,7 @@ impl RaftServer {
         self.durable.log.drain(..drop.min(self.durable.log.len()));
         let mut state = self.state.clone();
         if self.mutant() == Some(Mutant::SnapshotForgetsSessions) {
-            state.sessions.clear();
+            state.forget_sessions();
         }
         self.durable.snapshot = SnapshotData {
             last_index: upto,
@@ -43,16 +43,16 @@ impl RaftServer {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn on_install_snapshot(
         &mut self,
-        ctx: &mut Ctx<'_, Raft>,
+        ctx: &mut Ctx<'_, M>,
         from: NodeId,
         term: u64,
         last_index: u64,
         last_term: u64,
-        state: KvState,
+        state: M::Sm,
         round: u64,
     ) {
         let current = self.durable.current_term;
-        let reply = |ctx: &mut Ctx<'_, Raft>, match_index: u64| {
+        let reply = |ctx: &mut Ctx<'_, M>, match_index: u64| {
             ctx.send(
                 from,
                 RaftMsg::InstallSnapshotReply {
@@ -94,7 +94,7 @@ impl RaftServer {
         self.last_applied = last_index;
         self.unsynced_from = None;
         ctx.count("snapshots_installed");
-        if !self.durable.snapshot.state.sessions.is_empty() {
+        if self.durable.snapshot.state.session_count() > 0 {
             ctx.count("snapshots_installed_with_sessions");
         }
         ctx.note(format!(

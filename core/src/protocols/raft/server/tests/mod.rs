@@ -6,7 +6,8 @@ use crate::kernel::harness::{sends, Harness};
 use crate::kernel::node::{Effect, Effects};
 use crate::kernel::rng::SimRng;
 use crate::protocols::raft::kv::Command;
-use crate::protocols::raft::msg::ClientResult;
+use crate::protocols::raft::msg::{ClientResult, RaftReply, RaftRequest};
+use crate::protocols::raft::KvState;
 
 type Out = Effects<Raft>;
 
