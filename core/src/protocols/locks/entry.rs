@@ -12,6 +12,7 @@ use crate::run::gallery::GalleryEntry;
 use crate::run::playground::Playground;
 use crate::run::registry::{build_session, checkers_of, Epoch, Look, Protocol, ServerRange};
 use crate::run::scenario::Scenario;
+use crate::run::tour::challenge::Chapter;
 
 /// The lock service's id in scenario files, share links and the CLI.
 pub const ID: &str = "locks";
@@ -62,6 +63,10 @@ impl Protocol for LocksProtocol {
 
     fn mutants(&self) -> Vec<MutantInfo> {
         mutant::infos::<LockMutant>()
+    }
+
+    fn chapters(&self) -> &'static [Chapter] {
+        gallery::CHAPTERS
     }
 
     fn gallery(&self) -> &'static [GalleryEntry] {
