@@ -14,8 +14,9 @@ use crate::components::{
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
 use crate::dom::frame_loop::FrameLoop;
-use crate::dom::{keys, panic};
+use crate::dom::{embed, keys, panic};
 use crate::model::action::Action;
+use crate::model::embed::{iframe_snippet, Mode};
 use crate::model::partition::groups;
 use crate::model::setup::current_net;
 use crate::model::state::State;
@@ -26,7 +27,17 @@ use yew::prelude::*;
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_mut_ref(|| State::start(&current_fragment(), &page_url()));
+    let mode = *use_memo((), |_| embed::mode());
+    let state = use_mut_ref(|| {
+        let url = page_url();
+        // The embed's share links open the full page next to it.
+        let base = match mode {
+            Mode::Embed => crate::model::embed::page_url(&url),
+            Mode::Page => url,
+        };
+        State::start(&current_fragment(), &base)
+    });
+    let hub = use_mut_ref(embed::Hub::default);
     let downloads = use_mut_ref(Downloads::default);
     let update = use_force_update();
     let canvas_ref = use_node_ref();
@@ -52,6 +63,7 @@ pub fn app() -> Html {
     // The animation loop: run the simulation, re-render only on change, paint the canvas.
     {
         let (state, update, canvas_ref) = (state.clone(), update.clone(), canvas_ref.clone());
+        let hub = hub.clone();
         use_effect_with((), move |_| {
             let painter = RefCell::new(CanvasPainter::default());
             let last = RefCell::new(None::<f64>);
@@ -75,6 +87,7 @@ pub fn app() -> Html {
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
+                embed::notify(&hub, &state);
             });
             move || drop(frames)
         });
@@ -90,6 +103,12 @@ pub fn app() -> Html {
             });
             move || drop(listener)
         });
+    }
+
+    // The JavaScript API (`window.netsplit`), for a page that embeds this one.
+    {
+        let (state, hub, dispatch) = (state.clone(), hub.clone(), dispatch.clone());
+        use_effect_with((), move |_| embed::install(state, hub, dispatch));
     }
 
     // Debug builds only: the history hook for the end-to-end tests.
@@ -144,12 +163,13 @@ pub fn app() -> Html {
     let class = classes!(
         "app",
         present.then_some("present"),
+        (mode == Mode::Embed).then_some("embed"),
         s.analysis.open.then_some("analysis-open"),
         (!s.ui.panes.log_open).then_some("log-closed")
     );
     html! {
         <div {class}>
-            { topbar::view(&s.ui, &kept, &dispatch) }
+            if mode == Mode::Page { { topbar::view(&s.ui, &kept, &dispatch) } }
             <div class="banners">{ banner::view(&s.ui, kept.len(), &dispatch) }</div>
             <main class="stage" aria-label="Cluster">
                 <div class="stage-inner">
@@ -179,7 +199,7 @@ pub fn app() -> Html {
                 { status::view(&snap, pg.properties(), &s.ui, &s.log, &dispatch) }
             </footer>
             if s.ui.help { { help::view(look, &dispatch) } }
-            { s.ui.share.as_ref().map(|link| help::share(link, &dispatch)).unwrap_or_default() }
+            { s.ui.share.as_ref().map(|link| help::share(link, &iframe_snippet(link, s.ui.scenario_name.as_deref()), &dispatch)).unwrap_or_default() }
             { s.ui.export.as_ref().map(|json| exchange::export(json, downloads.borrow().href(), &dispatch)).unwrap_or_default() }
             { s.ui.import.as_ref().map(|e| exchange::import(e.as_deref(), &pending_read, &dispatch)).unwrap_or_default() }
         </div>

@@ -2,6 +2,7 @@
 //! ([`DomEffect`]): both plain data, so the reducer is a pure function tested natively.
 
 use crate::model::analysis::AnalysisAction;
+use crate::model::embed::EmbedCall;
 use crate::model::keys::Command;
 use crate::model::panes::Tab;
 use crate::model::timebar::TimeAction;
@@ -111,6 +112,10 @@ pub enum Action {
     /// Close the banners under the top bar (a link that could not be opened, a session put
     /// aside).
     Dismiss,
+    /// A call of the embed's JavaScript API.
+    Embed(EmbedCall),
+    /// Copy the `<iframe>` snippet of the share dialog.
+    CopyEmbedSnippet,
 }
 
 /// What the reducer asks the browser to do (performed by `dom::effects`).

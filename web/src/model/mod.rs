@@ -10,9 +10,11 @@
 //! - [`timebar`]: the timeline bar's logic; [`layout`]: where nodes and messages are drawn;
 //!   [`keys`]: the keyboard shortcuts; [`partition`]: "split the network" presets;
 //!   [`look`]: a protocol's `Look` as colours, glyphs and legend lines.
+//! - [`embed`]: the embed page and its JavaScript API's logic.
 
 pub mod action;
 pub mod analysis;
+pub mod embed;
 pub mod engine;
 pub mod explain;
 pub mod form;

@@ -152,6 +152,17 @@ impl State {
                     self.ui.notice = Some(Notice::info("copied the link"));
                 }
             }
+            Action::CopyEmbedSnippet => {
+                if let Some(link) = &self.ui.share {
+                    let snippet = crate::model::embed::iframe_snippet(
+                        link,
+                        self.ui.scenario_name.as_deref(),
+                    );
+                    effects.push(DomEffect::CopyToClipboard(snippet));
+                    self.ui.notice = Some(Notice::info("copied the embed code"));
+                }
+            }
+            Action::Embed(call) => self.embed_call(call),
             Action::CloseShare => self.ui.share = None,
             Action::OpenGallery(id) => self.open_gallery(&id),
             Action::Export => {

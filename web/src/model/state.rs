@@ -241,20 +241,34 @@ impl State {
     }
 
     /// Open a share link's fragment, or the default cluster (with the reason, in full, in a
-    /// banner) if it is bad.
+    /// banner) if it is bad. A gallery scenario named in the fragment (`#gallery:raft-figure-8`, handy in an
+    /// embed's address) plays from the start, as from the gallery menu.
     pub(crate) fn from_fragment(fragment: &str) -> State {
-        let opened = netsplit_core::run::link::decode(fragment)
-            .and_then(|s| Engine::open(&s).map(|e| (s, e)))
-            .map_err(|e| format!("This link cannot be opened: {}.", plain_error("it", &e)));
+        let opened = match fragment.strip_prefix(crate::model::embed::GALLERY_PREFIX) {
+            Some(id) => Registry::builtin()
+                .load_gallery(id)
+                .and_then(|s| Engine::new(&s, true).map(|e| (s, e)))
+                .map(|(scenario, engine)| {
+                    let mut state = State::with_engine(engine);
+                    state.ui.scenario_name = Some(scenario.name.clone());
+                    state.ui.notice = Some(Notice::info(scenario.description));
+                    state
+                })
+                .map_err(|e| format!("This link cannot be opened: {}.", e.message)),
+            None => netsplit_core::run::link::decode(fragment)
+                .and_then(|s| Engine::open(&s).map(|e| (s, e)))
+                .map(|(scenario, engine)| {
+                    let mut state = State::with_engine(engine);
+                    let at = scenario.until.map_or(0, |t| t.0);
+                    state.ui.notice = Some(Notice::info(format!(
+                        "opened a shared scenario at t={at} ms (paused)"
+                    )));
+                    state
+                })
+                .map_err(|e| format!("This link cannot be opened: {}.", plain_error("it", &e))),
+        };
         match opened {
-            Ok((scenario, engine)) => {
-                let mut state = State::with_engine(engine);
-                let at = scenario.until.map_or(0, |t| t.0);
-                state.ui.notice = Some(Notice::info(format!(
-                    "opened a shared scenario at t={at} ms (paused)"
-                )));
-                state
-            }
+            Ok(state) => state,
             Err(e) => {
                 let p = default_protocol();
                 let mut state = State::fresh(p.id(), p.servers().default, DEFAULT_SEED)
