@@ -3,6 +3,8 @@
 use crate::duration::parse_ms;
 use clap::Args;
 use netsplit_core::run::registry::Registry;
+use netsplit_core::run::tour::markdown;
+use netsplit_core::run::tour::runner::{check_captions, TourReport};
 use netsplit_core::{Scenario, Time};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -94,7 +96,7 @@ fn load(registry: &Registry, args: &RunArgs) -> Result<Scenario, String> {
 /// `netsplit run`.
 pub fn run(registry: &Registry, args: RunArgs) -> Result<ExitCode, String> {
     let scenario = load(registry, &args)?;
-    let until = Time(args.until.or(scenario.until.map(|t| t.0)).unwrap_or(10_000));
+    let until = Time(args.until.or(scenario.end().map(|t| t.0)).unwrap_or(10_000));
     if until.0 > netsplit_core::run::scenario::MAX_TIME_MS {
         return Err(format!(
             "--until: at most {} ms (one hour) of virtual time",
@@ -103,6 +105,13 @@ pub fn run(registry: &Registry, args: RunArgs) -> Result<ExitCode, String> {
     }
     let mut p = registry.build(&scenario).map_err(|e| e.to_string())?;
     p.run_until(until, u64::MAX);
+    // A narrated scenario: play its captions (on a second copy of the run, which stops at the
+    // last caption) and decide every expectation.
+    let tour = if scenario.captions.is_empty() {
+        None
+    } else {
+        Some(check_captions(registry, &scenario).map_err(|e| e.to_string())?)
+    };
     let lines: Vec<String> = (0..p.trace_len())
         .filter_map(|i| p.trace_line(i))
         .map(|l| l.text)
@@ -120,6 +129,10 @@ pub fn run(registry: &Registry, args: RunArgs) -> Result<ExitCode, String> {
             "counters": p.counters(),
             "snapshot": p.snapshot(),
         });
+        let mut out = out;
+        if let Some(report) = &tour {
+            out["captions"] = serde_json::to_value(report).unwrap_or_default();
+        }
         crate::outln!("{out}");
     } else {
         if !args.summary {
@@ -154,12 +167,45 @@ pub fn run(registry: &Registry, args: RunArgs) -> Result<ExitCode, String> {
         for v in p.violations() {
             crate::outln!("# VIOLATION t={} {}", v.at, v);
         }
+        if let Some(report) = &tour {
+            print_captions(&scenario, report);
+        }
     }
-    Ok(if p.violations().is_empty() {
+    let captions_ok = tour.as_ref().is_none_or(|r| r.all_met());
+    Ok(if p.violations().is_empty() && captions_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Print each caption with ✓/✗ per expectation and the reason.
+fn print_captions(scenario: &Scenario, report: &TourReport) {
+    let n = report.steps.len();
+    crate::outln!("# tour: {n} captions, stops at t={}", report.ends_at);
+    for step in &report.steps {
+        let Some(caption) = scenario.captions.get(step.index) else {
+            continue;
+        };
+        let when = step
+            .fired_at
+            .map_or_else(|| "never fired".to_string(), |t| format!("t={t}"));
+        let text = markdown::plain(&caption.spans()).replace('\n', " ");
+        crate::outln!("# [{}/{n}] {when} {text}", step.index + 1);
+        for c in &step.checks {
+            let mark = if c.verdict.met { "✓" } else { "✗" };
+            let claim = serde_json::to_string(&c.expectation).unwrap_or_default();
+            crate::outln!("#     {mark} {claim}: {}", c.verdict.reason);
+        }
+    }
+    let failures = report.failures();
+    if failures.is_empty() {
+        crate::outln!("# captions: every expectation met");
+    } else {
+        for f in failures {
+            crate::outln!("# CAPTION FAILED {f}");
+        }
+    }
 }
 
 /// `netsplit bench`: events per second of one protocol's default scenario (seed 7), checkers

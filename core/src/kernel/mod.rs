@@ -12,6 +12,7 @@ pub mod inflight;
 pub mod mutant;
 pub mod net;
 pub mod node;
+pub mod probe;
 pub mod rng;
 pub mod sim;
 pub mod trace;

@@ -16,6 +16,7 @@
 
 use super::check::Checker;
 use super::config::ConfigError;
+use super::probe::{Fact, Probe};
 use super::rng::SimRng;
 use super::types::{NodeId, Time};
 use super::view::{NodeView, Role};
@@ -131,6 +132,13 @@ pub trait Server<M: Model>: Clone + Debug + 'static {
 
     /// What the generic inspector shows of this server.
     fn view(&self) -> NodeView;
+
+    /// Answer a question about protocol-specific state (a key's value, a transaction's state)
+    /// for narrations and challenges; [`Fact::Unsupported`] unless the protocol has it.
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        let _ = probe;
+        Fact::Unsupported
+    }
 }
 
 /// A simulated client outside the cluster: it takes the user's commands and talks to servers
@@ -161,6 +169,13 @@ pub trait Client<M: Model>: Clone + Debug + 'static {
 
     /// What the generic inspector shows of this client.
     fn view(&self) -> NodeView;
+
+    /// Answer a question about this client (what it last read); [`Fact::Unsupported`] unless
+    /// the protocol has it.
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        let _ = probe;
+        Fact::Unsupported
+    }
 }
 
 /// What a node asks the world to do. Effects are plain data so handlers are easy to test.
@@ -376,6 +391,14 @@ impl<M: Model> Actor<M> {
     /// The timer "force timeout" fires, for servers that have one now.
     pub fn timeout_timer(&self) -> Option<M::Timer> {
         self.server().and_then(Server::timeout_timer)
+    }
+
+    /// The protocol's answer to `probe` about this actor.
+    pub fn probe(&self, probe: &Probe<'_>) -> Fact {
+        match self {
+            Actor::Server(s) => s.probe(probe),
+            Actor::Client(c) => c.probe(probe),
+        }
     }
 
     /// The inspector's view.

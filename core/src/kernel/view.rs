@@ -86,7 +86,7 @@ impl Serialize for Role {
 }
 
 /// Whether a node is running, crashed or paused (decided by the simulator, not the node).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeStatus {
     /// Running normally.

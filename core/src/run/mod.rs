@@ -1,5 +1,5 @@
 //! Drivers that work for any registered protocol: the scenario format, the playground facade,
-//! time travel, randomized chaos, the gallery and share links.
+//! time travel, randomized chaos, the gallery, share links and narrated tours.
 
 pub mod chaos;
 pub mod gallery;
@@ -8,3 +8,4 @@ pub mod playground;
 pub mod registry;
 pub mod scenario;
 pub mod timeline;
+pub mod tour;

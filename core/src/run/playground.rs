@@ -10,6 +10,7 @@ use crate::kernel::config::ConfigError;
 use crate::kernel::control::Control;
 use crate::kernel::net::DropReason;
 use crate::kernel::node::Model;
+use crate::kernel::probe::{Fact, Probe};
 use crate::kernel::sim::{ControlError, Counters, Pick, RunOutcome, Simulator};
 use crate::kernel::trace::{Category, TraceEvent, TraceItem};
 use crate::kernel::types::{MsgId, NodeId, Time};
@@ -95,6 +96,10 @@ pub trait Playground {
     fn reschedule(&mut self, actions: Arc<Vec<TimedAction>>);
     /// What could happen next, for manual mode (see [`Simulator::picks`]).
     fn picks(&self) -> Vec<Pick>;
+    /// Ask node `node`'s protocol state a typed question (a key's value, a transaction's
+    /// state, a client's last read). A crashed server answers from nothing:
+    /// [`Fact::Unsupported`]; so does a node that does not exist.
+    fn probe(&self, node: NodeId, probe: &Probe<'_>) -> Fact;
 }
 
 /// A simulator plus the scenario it replays.
@@ -331,6 +336,12 @@ impl<M: Model> Playground for Session<M> {
 
     fn picks(&self) -> Vec<Pick> {
         self.sim.picks()
+    }
+
+    fn probe(&self, node: NodeId, probe: &Probe<'_>) -> Fact {
+        self.sim
+            .node(node)
+            .map_or(Fact::Unsupported, |actor| actor.probe(probe))
     }
 }
 

@@ -236,8 +236,9 @@ impl Registry {
     /// Validate `scenario` and build a running playground of its protocol.
     pub fn build(&self, scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {
         scenario.validate()?;
-        self.resolve(&scenario.protocol, "protocol")?
-            .build(scenario)
+        let protocol = self.resolve(&scenario.protocol, "protocol")?;
+        crate::run::tour::validate_against(&scenario.captions, protocol, "captions")?;
+        protocol.build(scenario)
     }
 
     /// Every named scenario of every protocol, in menu order.
@@ -255,7 +256,8 @@ impl Registry {
             )
         })?;
         let scenario = Scenario::from_json(entry.json)?;
-        self.resolve(&scenario.protocol, "protocol")?;
+        let protocol = self.resolve(&scenario.protocol, "protocol")?;
+        crate::run::tour::validate_against(&scenario.captions, protocol, "captions")?;
         Ok(scenario)
     }
 }

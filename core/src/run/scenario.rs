@@ -22,12 +22,14 @@
 use crate::kernel::config::{ClusterConfig, ConfigError};
 use crate::kernel::control::Control;
 use crate::kernel::types::Time;
+use crate::run::tour::{validate_captions, Caption};
 use serde::{Deserialize, Serialize};
 
 /// The value of every scenario's `format` field.
 pub const FORMAT: &str = "netsplit-scenario";
-/// The newest format version this build reads and the one it writes.
-pub const VERSION: u32 = 1;
+/// The newest format version this build reads and the one it writes. Version 2 added
+/// `captions`; a version-1 document is read as having none.
+pub const VERSION: u32 = 2;
 /// Largest accepted scenario document, in bytes.
 pub const MAX_BYTES: usize = 256 * 1024;
 /// Largest accepted action log.
@@ -75,8 +77,12 @@ pub struct Scenario {
     #[serde(default)]
     pub actions: Vec<TimedAction>,
     /// Suggested end of the run (virtual ms), used by the CLI when no `--until` is given.
+    /// Without it, a narrated scenario ends at its last caption ([`Scenario::end`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Time>,
+    /// Narration: timed captions with the claims they make (format version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<Caption>,
 }
 
 /// Longest protocol id a scenario may name.
@@ -96,7 +102,15 @@ impl Scenario {
             config: serde_json::Value::Object(serde_json::Map::new()),
             actions: Vec::new(),
             until: None,
+            captions: Vec::new(),
         }
+    }
+
+    /// Where a run of this scenario ends by default: `until`, else the last caption's time
+    /// (a caption waiting for an event counts from the last timed one), else `None`.
+    pub fn end(&self) -> Option<Time> {
+        self.until
+            .or_else(|| self.captions.iter().filter_map(|c| c.at).max())
     }
 
     /// Parse and validate a scenario document.
@@ -121,9 +135,15 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// The document as pretty JSON.
+    /// The document as pretty JSON. A document with captions says version 2 at least, so an
+    /// older build refuses it as newer rather than misreading it.
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
+        if !self.captions.is_empty() && self.version < 2 {
+            let mut newer = self.clone();
+            newer.version = 2;
+            return serde_json::to_string_pretty(&newer).unwrap_or_default();
+        }
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
@@ -196,6 +216,12 @@ impl Scenario {
                 &format!("actions[{i}].control"),
             )?;
         }
+        validate_captions(
+            &self.captions,
+            self.cluster.nodes,
+            self.cluster.clients,
+            "captions",
+        )?;
         Ok(())
     }
 }
@@ -267,7 +293,7 @@ mod tests {
     fn newer_version_is_refused_clearly() {
         let text = sample()
             .to_json()
-            .replace("\"version\": 1", "\"version\": 9");
+            .replace(&format!("\"version\": {VERSION}"), "\"version\": 9");
         let e = Scenario::from_json(&text).unwrap_err();
         assert_eq!(e.path, "version");
         assert!(e.message.contains("newer version"), "{e}");

@@ -519,6 +519,10 @@ impl Server<AtomicCommit> for CommitServer {
             Kind::Participant => self.participant_view(),
         }
     }
+
+    fn probe(&self, probe: &crate::kernel::probe::Probe<'_>) -> crate::kernel::probe::Fact {
+        self.probe_state(probe)
+    }
 }
 
 /// A client actor: submits transactions and `refuse`/`accept` commands, reports their answers

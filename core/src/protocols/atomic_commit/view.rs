@@ -2,8 +2,9 @@
 //! (the coordinator's log and transactions; a participant's prepared records, locks, store and
 //! outcomes) and the "blocked" badge.
 
-use super::msg::Outcome;
-use super::node::{CommitServer, LogRec, Phase2, RECENT};
+use super::msg::{Outcome, PState, TxnId};
+use super::node::{CommitServer, Kind, LogRec, Phase2, RECENT};
+use crate::kernel::probe::{Fact, Probe, TxnState};
 use crate::kernel::view::{Field, ListRow, ListView, NodeView, Tone};
 
 impl CommitServer {
@@ -169,5 +170,72 @@ impl CommitServer {
         }
         view.lists = vec![prepared, locks, store, outcomes];
         view
+    }
+}
+
+impl CommitServer {
+    /// The typed answer to a narration's question about this node (a transaction's state,
+    /// a key's committed value).
+    pub(crate) fn probe_state(&self, probe: &Probe<'_>) -> Fact {
+        match probe {
+            Probe::Key(key) => Fact::Values(
+                self.d
+                    .store
+                    .get(*key)
+                    .map(|v| v.to_string())
+                    .into_iter()
+                    .collect(),
+            ),
+            Probe::Txn(name) => {
+                let Some(txn) = name
+                    .strip_prefix('t')
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .map(TxnId)
+                else {
+                    return Fact::Unsupported;
+                };
+                Fact::Txn(self.txn_state(txn))
+            }
+            Probe::Read(_) => Fact::Unsupported,
+        }
+    }
+
+    fn txn_state(&self, txn: TxnId) -> TxnState {
+        let outcome = |o: Outcome| match o {
+            Outcome::Commit => TxnState::Committed,
+            Outcome::Abort => TxnState::Aborted,
+        };
+        match self.kind {
+            Kind::Coordinator => {
+                if self.voting.contains_key(&txn) {
+                    TxnState::Active
+                } else if let Some(f) = self.finishing.get(&txn) {
+                    match f.phase {
+                        Phase2::PreCommit => TxnState::PreCommitted,
+                        Phase2::Commit => TxnState::Committed,
+                    }
+                } else if self.logged.contains_key(&txn) {
+                    TxnState::Committed
+                } else if let Some((o, _)) = self.recent.get(&txn) {
+                    outcome(*o)
+                } else {
+                    TxnState::Unknown
+                }
+            }
+            Kind::Participant => {
+                if let Some(rec) = self.d.prepared.get(&txn) {
+                    match rec.state {
+                        PState::PreCommitted => TxnState::PreCommitted,
+                        PState::Committed => TxnState::Committed,
+                        PState::Aborted => TxnState::Aborted,
+                        PState::Prepared | PState::Unknown => TxnState::InDoubt,
+                    }
+                } else if let Some(o) = self.d.done.get(&txn) {
+                    outcome(*o)
+                } else {
+                    TxnState::Unknown
+                }
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::msg::{RaftReply, RaftRequest, RaftTimer};
 use super::{Raft, RaftConfig};
 use crate::checkers::linearizability::{Event, Op, Outcome};
 use crate::kernel::node::{Client, ClientId, Ctx};
+use crate::kernel::probe::{Fact, Probe};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{Field, NodeView, Role};
 use std::collections::VecDeque;
@@ -277,6 +278,24 @@ impl Client<Raft> for RaftClient {
             self.target = self.next_server(self.target);
         }
         self.send(ctx);
+    }
+
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        let Probe::Read(key) = probe else {
+            return Fact::Unsupported;
+        };
+        let read = self
+            .history
+            .iter()
+            .rev()
+            .find_map(|o| match (&o.op, &o.returned) {
+                (Op::Get { key: k }, Some((_, Outcome::Value(v)))) if k == key => Some(v.clone()),
+                _ => None,
+            });
+        match read {
+            Some(v) => Fact::Values(v.into_iter().collect()),
+            None => Fact::Unsupported,
+        }
     }
 
     /// The inspector view of a client.

@@ -19,6 +19,7 @@ use super::ring::Ring;
 use super::store::{bucket_digests, bucket_of, KeyState, Store};
 use super::{ConflictMode, Dynamo, KvConfig, Mutant, REPLICA};
 use crate::kernel::node::{Client, ClientId, Ctx, Server};
+use crate::kernel::probe::{Fact, Probe};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{NodeView, Role};
 use serde::Serialize;
@@ -523,6 +524,24 @@ impl Server<Dynamo> for KvServer {
     fn view(&self) -> NodeView {
         super::view::server_view(self)
     }
+
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        match probe {
+            // Every surviving version (siblings in siblings mode), as a read here would see.
+            Probe::Key(key) => Fact::Values(
+                self.store()
+                    .get(*key)
+                    .map(|k| {
+                        k.read_values(self.mode())
+                            .into_iter()
+                            .map(|(_, v)| v)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            _ => Fact::Unsupported,
+        }
+    }
 }
 
 impl KvClient {
@@ -635,5 +654,22 @@ impl Client<Dynamo> for KvClient {
 
     fn view(&self) -> NodeView {
         super::view::client_view(self)
+    }
+
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        let Probe::Read(key) = probe else {
+            return Fact::Unsupported;
+        };
+        self.st
+            .history
+            .iter()
+            .rev()
+            .find_map(|r| match &r.reply {
+                KvReply::Read { key: k, values, .. } if k == key => Some(Fact::Values(
+                    values.iter().map(|(_, v)| v.clone()).collect(),
+                )),
+                _ => None,
+            })
+            .unwrap_or(Fact::Unsupported)
     }
 }

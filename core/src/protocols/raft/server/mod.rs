@@ -41,6 +41,7 @@ use super::storage::Durable;
 use super::{Mutant, Raft, RaftConfig, ReadMode, CANDIDATE, FOLLOWER, LEADER, PRE_CANDIDATE};
 use crate::kernel::mutant;
 use crate::kernel::node::{ClientId, Ctx, Server};
+use crate::kernel::probe::{Fact, Probe};
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{NodeView, Role};
 use std::collections::{BTreeMap, BTreeSet};
@@ -484,6 +485,16 @@ impl Server<Raft> for RaftServer {
 
     fn view(&self) -> NodeView {
         crate::protocols::raft::view::server_view(self)
+    }
+
+    fn probe(&self, probe: &Probe<'_>) -> Fact {
+        match probe {
+            // The applied state machine: what a read served from this node would see.
+            Probe::Key(key) => {
+                Fact::Values(self.state.data.get(*key).cloned().into_iter().collect())
+            }
+            _ => Fact::Unsupported,
+        }
     }
 }
 

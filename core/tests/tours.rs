@@ -1,0 +1,214 @@
+//! Captions in the scenario format: old documents still load, captions validate with paths,
+//! and expectations are really decided against the run (met and unmet, with reasons).
+#![cfg(not(target_arch = "wasm32"))]
+
+use netsplit_core::run::registry::Registry;
+use netsplit_core::run::tour::runner::check_captions;
+use netsplit_core::run::tour::{Caption, EventMatch, Expectation};
+use netsplit_core::{NodeId, Scenario, Time};
+
+/// A version-1 document, exactly as this project wrote them before captions existed.
+const OLD: &str = r#"{
+  "format": "netsplit-scenario",
+  "version": 1,
+  "name": "leader crash",
+  "protocol": "raft",
+  "seed": 7,
+  "cluster": { "nodes": 5, "net": { "latency_min_ms": 20, "latency_max_ms": 60 } },
+  "actions": [ { "at": 1000, "control": { "type": "crash", "node": "n3" } } ],
+  "until": 3000
+}"#;
+
+fn leader_crash() -> Scenario {
+    let mut s = Scenario::from_json(OLD).expect("a version-1 document still loads");
+    s.until = Some(Time(3000));
+    s
+}
+
+fn parse_err(s: &Scenario) -> String {
+    let text = s.to_json();
+    match Scenario::from_json(&text) {
+        Ok(s) => match Registry::builtin().build(&s) {
+            Ok(_) => "accepted".into(),
+            Err(e) => e.to_string(),
+        },
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn an_old_document_loads_without_captions_and_writes_back_as_it_was() {
+    let s = Scenario::from_json(OLD).expect("loads");
+    assert_eq!(s.version, 1);
+    assert!(s.captions.is_empty());
+    // No captions: it still says version 1, so older builds can read it.
+    assert!(s.to_json().contains("\"version\": 1"), "{}", s.to_json());
+    // With captions it says version 2 and round-trips.
+    let mut s = s;
+    s.captions.push(Caption::at(Time(500), "n3 *leads* term 2"));
+    let text = s.to_json();
+    assert!(text.contains("\"version\": 2"), "{text}");
+    let back = Scenario::from_json(&text).expect("round trip");
+    assert_eq!(back.captions, s.captions);
+    assert_eq!(s.end(), Some(Time(3000)));
+    let mut no_until = back;
+    no_until.until = None;
+    assert_eq!(
+        no_until.end(),
+        Some(Time(500)),
+        "until defaults to the last caption"
+    );
+}
+
+#[test]
+fn captions_are_validated_with_the_path_of_the_field() {
+    let mut s = leader_crash();
+    for t in [100, 200, 300, 400] {
+        s.captions.push(Caption::at(Time(t), "step"));
+    }
+    s.captions[3].highlight.nodes = vec![NodeId(0), NodeId(6)];
+    assert_eq!(
+        parse_err(&s),
+        "captions[3].highlight.nodes[1]: no node n7 in a 5-server cluster"
+    );
+    s.captions[3].highlight.nodes = vec![NodeId(0)];
+    s.captions[3].highlight.message = Some("Prepare".into());
+    let e = parse_err(&s);
+    assert!(
+        e.starts_with("captions[3].highlight.message: Raft has no message kind \"Prepare\""),
+        "{e}"
+    );
+    s.captions[3].highlight.message = Some("AppendEntries".into());
+    assert_eq!(parse_err(&s), "accepted");
+    s.captions[1].expect.push(Expectation::Role {
+        nodes: vec![NodeId(1)],
+        role: "primary".into(),
+        term: None,
+    });
+    let e = parse_err(&s);
+    assert!(
+        e.starts_with("captions[1].expect[0].role: Raft has no role"),
+        "{e}"
+    );
+    s.captions[1].expect.clear();
+    s.captions[2].text = "see [this](javascript:alert(1))".into();
+    let e = parse_err(&s);
+    assert!(e.starts_with("captions[2].text: links only to"), "{e}");
+    s.captions[2].text = "x".repeat(5000);
+    assert!(parse_err(&s).starts_with("captions[2].text: is 5000 bytes"));
+    s.captions[2].text = "ok".into();
+    s.captions[2].after = Some(EventMatch::Control { control: None });
+    assert!(parse_err(&s).starts_with("captions[2]: gives both"));
+    s.captions[2].at = None;
+    s.captions[2].after = Some(EventMatch::Control {
+        control: Some("explode".into()),
+    });
+    assert!(parse_err(&s).starts_with("captions[2].after.control: no action type"));
+    s.captions[2].after = Some(EventMatch::Control {
+        control: Some("crash".into()),
+    });
+    s.captions[1].at = Some(Time(50));
+    assert!(parse_err(&s).starts_with("captions[1].at: captions must be in time order"));
+    s.captions[1].at = Some(Time(200));
+    s.captions[0].expect.push(Expectation::Violation {
+        checker: Some("no-such-property".into()),
+        present: false,
+    });
+    assert!(parse_err(&s).starts_with("captions[0].expect[0].checker: Raft checks no property"));
+    s.captions[0].expect[0] = Expectation::Read {
+        client: NodeId::client(3),
+        key: "x".into(),
+        values: vec![],
+    };
+    assert_eq!(
+        parse_err(&s),
+        "captions[0].expect[0].client: no client c4: the scenario has 0 clients"
+    );
+    // Unknown fields are refused too.
+    let text = leader_crash().to_json().replace(
+        "\"seed\"",
+        "\"captions\": [{\"at\": 1, \"text\": \"x\", \"colour\": 1}], \"seed\"",
+    );
+    assert!(Scenario::from_json(&text).is_err());
+}
+
+#[test]
+fn expectations_are_decided_against_the_run_with_reasons() {
+    let mut s = leader_crash();
+    let mut before = Caption::at(Time(999), "n3 leads term 2; nobody is crashed yet.");
+    before.expect = vec![
+        Expectation::Leads {
+            node: NodeId(2),
+            term: 2,
+        },
+        Expectation::Committed {
+            index: 1,
+            nodes: vec![NodeId(0), NodeId(1), NodeId(2), NodeId(3), NodeId(4)],
+        },
+        // A false claim: it must come out unmet.
+        Expectation::Leads {
+            node: NodeId(0),
+            term: 2,
+        },
+    ];
+    let mut crashed = Caption {
+        at: None,
+        after: Some(EventMatch::Control {
+            control: Some("crash".into()),
+        }),
+        ..Caption::at(Time(0), "n3 crashes.")
+    };
+    crashed.expect = vec![
+        Expectation::Status {
+            nodes: vec![NodeId(2)],
+            status: netsplit_core::kernel::view::NodeStatus::Crashed,
+        },
+        Expectation::Not {
+            expect: Box::new(Expectation::Violation {
+                checker: None,
+                present: true,
+            }),
+        },
+    ];
+    let mut campaign = Caption {
+        at: None,
+        after: Some(EventMatch::Role {
+            node: None,
+            role: Some("candidate".into()),
+            term: Some(3),
+        }),
+        ..Caption::at(Time(0), "someone stands for term 3")
+    };
+    campaign.expect = vec![Expectation::Happened {
+        event: EventMatch::Send {
+            kind: Some("RequestVote".into()),
+            from: None,
+            to: None,
+        },
+        min: 1,
+    }];
+    s.captions = vec![before, crashed, campaign];
+    let report = check_captions(&Registry::builtin(), &s).expect("runs");
+    let step0 = &report.steps[0];
+    assert_eq!(step0.fired_at, Some(Time(999)));
+    assert!(step0.checks[0].verdict.met, "{:?}", step0.checks[0]);
+    assert_eq!(step0.checks[0].verdict.reason, "n3 leads term 2");
+    assert!(step0.checks[1].verdict.met, "{:?}", step0.checks[1]);
+    assert!(!step0.checks[2].verdict.met);
+    assert_eq!(
+        step0.checks[2].verdict.reason,
+        "n1 is follower in term 2, not leader of term 2"
+    );
+    assert_eq!(report.steps[1].fired_at, Some(Time(1000)));
+    assert!(report.steps[1].all_met(), "{:?}", report.steps[1]);
+    let t = report.steps[2].fired_at.expect("fires");
+    assert!(t > Time(1000), "{t}");
+    assert!(report.steps[2].all_met());
+    assert_eq!(report.ends_at, t, "the tour stops at its last caption");
+    let failures = report.failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].starts_with("captions[0].expect[2]"),
+        "{failures:?}"
+    );
+}
