@@ -60,12 +60,18 @@ fn every_gallery_scenario_is_narrated_with_claims() {
             bare.push(entry.id);
         }
         // The tour must stop inside the run: its last timed caption is no later than `until`.
-        if let (Some(until), Some(last)) = (s.until, s.captions.iter().filter_map(|c| c.at).max())
-        {
-            assert!(last <= until, "{}: caption at {last} after until {until}", entry.id);
+        if let (Some(until), Some(last)) = (s.until, s.captions.iter().filter_map(|c| c.at).max()) {
+            assert!(
+                last <= until,
+                "{}: caption at {last} after until {until}",
+                entry.id
+            );
         }
     }
-    assert!(bare.is_empty(), "gallery scenarios without a narration: {bare:?}");
+    assert!(
+        bare.is_empty(),
+        "gallery scenarios without a narration: {bare:?}"
+    );
 }
 
 #[test]
@@ -87,5 +93,8 @@ fn a_false_claim_in_a_gallery_scenario_is_caught_and_named() {
         failures[0].starts_with(&format!("gallery:{id} captions[0].expect[0]")),
         "{failures:?}"
     );
-    assert!(failures[0].contains("n1 is up, not crashed"), "{failures:?}");
+    assert!(
+        failures[0].contains("n1 is up, not crashed"),
+        "{failures:?}"
+    );
 }

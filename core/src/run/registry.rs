@@ -10,6 +10,7 @@ use super::chaos::{ChaosOptions, SeedReport};
 use super::gallery::GalleryEntry;
 use super::playground::{parse_config, Playground, Session};
 use super::scenario::Scenario;
+use super::tour::challenge::{Challenge, ChallengeEntry, Chapter};
 use crate::kernel::check::{Checker, CheckerInfo};
 use crate::kernel::config::ConfigError;
 pub use crate::kernel::mutant::MutantInfo;
@@ -141,6 +142,14 @@ pub trait Protocol: Sync {
     fn mutants(&self) -> Vec<MutantInfo>;
     /// Its named scenarios.
     fn gallery(&self) -> &'static [GalleryEntry];
+    /// Its narrated tours, from first principles to its hardest case, in order.
+    fn chapters(&self) -> &'static [Chapter] {
+        &[]
+    }
+    /// Its challenges: goals checked by predicates, each with a solution.
+    fn challenges(&self) -> &'static [ChallengeEntry] {
+        &[]
+    }
     /// The properties its checkers enforce.
     fn checkers(&self) -> &'static [CheckerInfo];
     /// How the page draws it.
@@ -244,6 +253,29 @@ impl Registry {
     /// Every named scenario of every protocol, in menu order.
     pub fn gallery(&self) -> impl Iterator<Item = &'static GalleryEntry> + '_ {
         self.iter().flat_map(|p| p.gallery().iter())
+    }
+
+    /// Every chapter of every protocol, with the protocol's id, in menu order.
+    pub fn chapters(&self) -> impl Iterator<Item = (&'static str, &'static Chapter)> + '_ {
+        self.iter()
+            .flat_map(|p| p.chapters().iter().map(move |c| (p.id(), c)))
+    }
+
+    /// Every challenge of every protocol, in menu order.
+    pub fn challenges(&self) -> impl Iterator<Item = &'static ChallengeEntry> + '_ {
+        self.iter().flat_map(|p| p.challenges().iter())
+    }
+
+    /// The challenge `id`, parsed and validated.
+    pub fn load_challenge(&self, id: &str) -> Result<Challenge, ConfigError> {
+        let entry = self.challenges().find(|c| c.id == id).ok_or_else(|| {
+            let names: Vec<&str> = self.challenges().map(|c| c.id).collect();
+            ConfigError::new(
+                "(challenge)",
+                format!("no challenge {id:?}; there are: {}", names.join(", ")),
+            )
+        })?;
+        Challenge::from_json(self, entry.json)
     }
 
     /// The named scenario `id`, parsed and validated.

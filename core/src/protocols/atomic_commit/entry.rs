@@ -12,6 +12,7 @@ use crate::run::registry::{
     build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
+use crate::run::tour::challenge::{ChallengeEntry, Chapter};
 
 /// How the page draws atomic commit.
 pub static LOOK: Look = Look {
@@ -198,6 +199,20 @@ impl Protocol for AtomicCommitProtocol {
         match self.variant {
             Variant::TwoPhase => gallery::TWO_PC,
             Variant::ThreePhase => gallery::THREE_PC,
+        }
+    }
+
+    fn chapters(&self) -> &'static [Chapter] {
+        match self.variant {
+            Variant::TwoPhase => gallery::TWO_PC_CHAPTERS,
+            Variant::ThreePhase => gallery::THREE_PC_CHAPTERS,
+        }
+    }
+
+    fn challenges(&self) -> &'static [ChallengeEntry] {
+        match self.variant {
+            Variant::TwoPhase => gallery::TWO_PC_CHALLENGES,
+            Variant::ThreePhase => gallery::THREE_PC_CHALLENGES,
         }
     }
 

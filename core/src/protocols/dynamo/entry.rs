@@ -11,6 +11,7 @@ use crate::run::registry::{
     build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
+use crate::run::tour::challenge::{ChallengeEntry, Chapter};
 
 /// The store's id in scenario files, share links and the CLI.
 pub const ID: &str = "dynamo";
@@ -187,6 +188,14 @@ impl Protocol for DynamoProtocol {
 
     fn gallery(&self) -> &'static [GalleryEntry] {
         gallery::GALLERY
+    }
+
+    fn chapters(&self) -> &'static [Chapter] {
+        gallery::CHAPTERS
+    }
+
+    fn challenges(&self) -> &'static [ChallengeEntry] {
+        gallery::CHALLENGES
     }
 
     fn checkers(&self) -> &'static [CheckerInfo] {

@@ -12,6 +12,7 @@ use crate::run::registry::{
     build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
+use crate::run::tour::challenge::Chapter;
 
 /// PBFT's id in scenario files, share links and the CLI.
 pub const ID: &str = "pbft";
@@ -146,6 +147,10 @@ impl Protocol for PbftProtocol {
 
     fn gallery(&self) -> &'static [GalleryEntry] {
         gallery::GALLERY
+    }
+
+    fn chapters(&self) -> &'static [Chapter] {
+        gallery::CHAPTERS
     }
 
     fn checkers(&self) -> &'static [CheckerInfo] {

@@ -3,6 +3,7 @@
 //! promised outcome.
 
 use crate::run::gallery::GalleryEntry;
+use crate::run::tour::challenge::Chapter;
 
 /// PBFT's named scenarios.
 pub const GALLERY: &[GalleryEntry] = &[
@@ -30,5 +31,35 @@ pub const GALLERY: &[GalleryEntry] = &[
         id: "pbft-f-plus-one",
         title: "PBFT: f + 1 faulty replicas break agreement",
         json: include_str!("../../../tests/scenarios/pbft-f-plus-one.json"),
+    },
+];
+
+/// PBFT's tour.
+pub const CHAPTERS: &[Chapter] = &[
+    Chapter {
+        id: "pbft-normal",
+        title: "The normal case",
+        summary:
+            "Pre-prepare, prepare, commit, replies and checkpoints (Castro & Liskov §4.2, §4.3).",
+        scenarios: &["pbft-normal-case"],
+    },
+    Chapter {
+        id: "pbft-masking",
+        title: "Masking faulty replicas",
+        summary:
+            "A silent backup and an equivocating primary cannot stop or fool the correct replicas.",
+        scenarios: &["pbft-silent-backup", "pbft-equivocating-primary"],
+    },
+    Chapter {
+        id: "pbft-view-change",
+        title: "View change",
+        summary: "A crashed primary is replaced (§4.4).",
+        scenarios: &["pbft-primary-crash"],
+    },
+    Chapter {
+        id: "pbft-beyond-f",
+        title: "Beyond f faults",
+        summary: "With f + 1 faulty replicas agreement breaks (§4.5).",
+        scenarios: &["pbft-f-plus-one"],
     },
 ];

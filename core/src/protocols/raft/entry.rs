@@ -12,6 +12,7 @@ use crate::run::registry::{
     build_session, checkers_of, Look, MsgColor, MsgLook, MsgShape, Protocol, ServerRange,
 };
 use crate::run::scenario::Scenario;
+use crate::run::tour::challenge::{ChallengeEntry, Chapter};
 
 /// Raft's id in scenario files, share links and the CLI.
 pub const ID: &str = "raft";
@@ -150,6 +151,14 @@ impl Protocol for RaftProtocol {
 
     fn gallery(&self) -> &'static [GalleryEntry] {
         gallery::GALLERY
+    }
+
+    fn chapters(&self) -> &'static [Chapter] {
+        gallery::CHAPTERS
+    }
+
+    fn challenges(&self) -> &'static [ChallengeEntry] {
+        gallery::CHALLENGES
     }
 
     fn checkers(&self) -> &'static [CheckerInfo] {

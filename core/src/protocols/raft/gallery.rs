@@ -2,6 +2,7 @@
 //! the golden tests run each one and check its trace and promised outcome.
 
 use crate::run::gallery::GalleryEntry;
+use crate::run::tour::challenge::{ChallengeEntry, Chapter};
 
 /// Raft's named scenarios.
 pub const GALLERY: &[GalleryEntry] = &[
@@ -69,5 +70,65 @@ pub const GALLERY: &[GalleryEntry] = &[
         id: "raft-lease-restart",
         title: "Raft: voters restart inside the leader's lease",
         json: include_str!("../../../tests/scenarios/raft-lease-restart.json"),
+    },
+];
+
+/// Raft's tour, from first principles to its hardest cases.
+pub const CHAPTERS: &[Chapter] = &[
+    Chapter {
+        id: "raft-election",
+        title: "Leader election",
+        summary: "Randomized timeouts, split votes, and electing a new leader when one crashes or is cut off (§5.2).",
+        scenarios: &["raft-split-vote", "raft-leader-crash", "raft-minority-leader"],
+    },
+    Chapter {
+        id: "raft-replication",
+        title: "Log replication",
+        summary: "A client write goes to the leader, is replicated to a majority and committed; a write in a minority never is (§5.3, §8).",
+        scenarios: &["raft-client-redirect", "raft-minority-write"],
+    },
+    Chapter {
+        id: "raft-figure-7",
+        title: "Repairing divergent logs (Figure 7)",
+        summary: "The AppendEntries consistency check fills in missing entries and truncates extra ones (§5.3).",
+        scenarios: &["raft-figure-7"],
+    },
+    Chapter {
+        id: "raft-figure-8",
+        title: "Committing safely (Figure 8)",
+        summary: "Why a leader never commits an earlier term's entry by counting replicas (§5.4.2).",
+        scenarios: &["raft-figure-8"],
+    },
+    Chapter {
+        id: "raft-prevote",
+        title: "PreVote and CheckQuorum",
+        summary: "How a rejoining or half-connected server is kept from disrupting a healthy leader (dissertation §9.6).",
+        scenarios: &["raft-rejoin-no-prevote", "raft-rejoin-prevote", "raft-partial-partition"],
+    },
+    Chapter {
+        id: "raft-snapshots",
+        title: "Snapshots",
+        summary: "Log compaction and InstallSnapshot for a follower that fell too far behind (§7).",
+        scenarios: &["raft-install-snapshot"],
+    },
+    Chapter {
+        id: "raft-reads",
+        title: "Linearizable reads",
+        summary: "ReadIndex and leases: answering reads without returning stale data (§8, dissertation §6.4).",
+        scenarios: &["raft-minority-read", "raft-lease-restart"],
+    },
+];
+
+/// Raft's challenges.
+pub const CHALLENGES: &[ChallengeEntry] = &[
+    ChallengeEntry {
+        id: "raft-split-vote",
+        title: "Cause a split vote",
+        json: include_str!("../../../tests/challenges/raft-split-vote.json"),
+    },
+    ChallengeEntry {
+        id: "raft-needless-election",
+        title: "Force a needless election with PreVote off",
+        json: include_str!("../../../tests/challenges/raft-needless-election.json"),
     },
 ];

@@ -11,8 +11,10 @@
 //!
 //! [`runner::TourRunner`] plays a scenario caption by caption; [`runner::check_captions`]
 //! runs a whole scenario and reports, per caption, when it fired and whether each
-//! expectation was met (with a reason).
+//! expectation was met (with a reason). [`challenge`] holds chapters (ordered tours per
+//! protocol) and challenges (goals checked by the same expectations, with a solution replay).
 
+pub mod challenge;
 pub mod eval;
 pub mod markdown;
 pub mod runner;

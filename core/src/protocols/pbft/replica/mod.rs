@@ -745,6 +745,15 @@ impl Server<Pbft> for Replica {
     fn view(&self) -> NodeView {
         super::view::replica_view(self)
     }
+
+    fn probe(&self, probe: &crate::kernel::probe::Probe<'_>) -> crate::kernel::probe::Fact {
+        use crate::kernel::probe::{Fact, Probe};
+        match probe {
+            // The executed state machine.
+            Probe::Key(key) => Fact::Values(self.kv.data.get(*key).cloned().into_iter().collect()),
+            _ => Fact::Unsupported,
+        }
+    }
 }
 
 /// The digest label used in notes: `null` or `d=3fa1`.
