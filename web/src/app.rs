@@ -8,8 +8,8 @@
 
 use crate::components::region::Region;
 use crate::components::{
-    analysis, banner, controls, exchange, explain, graph, help, legend, log, side, status,
-    timeline, topbar,
+    analysis, banner, challenge, controls, exchange, explain, graph, help, legend, log, side,
+    status, timeline, topbar, tour,
 };
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
@@ -35,7 +35,11 @@ pub fn app() -> Html {
             Mode::Embed => crate::model::embed::page_url(&url),
             Mode::Page => url,
         };
-        State::start(&current_fragment(), &base)
+        let mut s = State::start(&current_fragment(), &base);
+        // Challenge progress in local storage (a failure only shows a note).
+        let store = Box::new(crate::dom::storage::BrowserStore);
+        s.book = std::rc::Rc::new(RefCell::new(crate::model::challenge::Book::new(store)));
+        s
     });
     let hub = use_mut_ref(embed::Hub::default);
     let downloads = use_mut_ref(Downloads::default);
@@ -76,6 +80,7 @@ pub fn app() -> Html {
                 if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
                     let s = state.borrow();
                     let islands = groups(&s.snapshot);
+                    let step = s.tour.as_ref().and_then(|t| t.step());
                     let frame = Frame {
                         snap: &s.snapshot,
                         look: s.look(),
@@ -84,6 +89,7 @@ pub fn app() -> Html {
                         wall: t,
                         groups: &islands,
                         highlight: s.ui.hover_msg,
+                        spot_kind: step.as_ref().and_then(|st| st.spot.message.as_deref()),
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
@@ -121,15 +127,18 @@ pub fn app() -> Html {
     }
 
     // Keyboard shortcuts on the whole document (not while typing in a field).
+    let touring = use_mut_ref(|| std::rc::Rc::new(std::cell::Cell::new(false)));
     {
         let dispatch = dispatch.clone();
+        let touring = touring.borrow().clone();
         use_effect_with((), move |_| {
-            let listener = keys::listen(dispatch);
+            let listener = keys::listen(dispatch, touring);
             move || drop(listener)
         });
     }
 
     let s = state.borrow();
+    touring.borrow().set(s.tour.is_some());
     let snap = s.snapshot.clone();
     let (panel, look) = (s.panel(), s.look());
     let pg = s.engine.playground();
@@ -151,9 +160,11 @@ pub fn app() -> Html {
         .timer_arc
         .filter(|_| !playing)
         .map(|arc| (arc, s.engine.vt()));
+    let step = s.tour.as_ref().and_then(|t| t.step());
     let graph_opts = graph::GraphOpts {
         groups: &islands,
         countdown,
+        spot: step.as_ref().map(|st| &st.spot),
     };
     let present = s.ui.panes.present;
     let kept: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();
@@ -169,11 +180,17 @@ pub fn app() -> Html {
     );
     html! {
         <div {class}>
-            if mode == Mode::Page { { topbar::view(&s.ui, &kept, &dispatch) } }
+            if mode == Mode::Page { { topbar::view(&s.ui, &kept, &|id| s.book.borrow().progress.solved(id), &dispatch) } }
             <div class="banners">{ banner::view(&s.ui, kept.len(), &dispatch) }</div>
             <main class="stage" aria-label="Cluster">
                 <div class="stage-inner">
-                    { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    if let Some(run) = &s.challenge {
+                        <div class="explain-strip tour-strip">{ challenge::view(run, pg.now().0, (s.book.borrow().progress.count(), s.book.borrow().progress.warning.as_deref()), &dispatch) }</div>
+                    } else if let Some(t) = &s.tour {
+                        <div class="explain-strip tour-strip">{ tour::view(t, &dispatch) }</div>
+                    } else {
+                        { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    }
                     <div class="graph-box">
                         { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref, &graph_opts) }
                         { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }

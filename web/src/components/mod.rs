@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod banner;
+pub mod challenge;
 pub mod controls;
 pub mod exchange;
 pub mod explain;
@@ -26,3 +27,4 @@ pub mod status;
 pub mod tables;
 pub mod timeline;
 pub mod topbar;
+pub mod tour;

@@ -248,6 +248,7 @@ impl State {
                     let mut fresh = State::with_engine(engine);
                     fresh.ui.scenario_name =
                         (!scenario.name.is_empty()).then(|| scenario.name.clone());
+                    fresh.attach_tour(&scenario);
                     let text = if scenario.description.is_empty() {
                         format!("loaded “{}” (paused at t=0)", scenario.name)
                     } else {
