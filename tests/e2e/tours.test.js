@@ -172,6 +172,7 @@ test('a challenge turns done ✓ when solved by clicking; its solution replay so
   await until(page, () => document.querySelector('.challenge .ch-status'), 'the challenge panel');
   assert.equal(await page.getAttribute('.ch-status', 'data-done'), 'false');
   assert.match(await page.textContent('.ch-status'), /not yet/);
+  for (let i = 0; i < 6; i++) await page.keyboard.press(']'); // faster (kept by replays)
   assert.match(await page.textContent('.ch-goal'), /in doubt/);
   // The solution replay reaches the goal (and does not count as solved).
   await page.click('.ch-solution');
@@ -188,14 +189,14 @@ test('a challenge turns done ✓ when solved by clicking; its solution replay so
   await until(page, () => document.querySelector('.ch-status')?.dataset.done === 'true', 'done ✓ by hand', 30000);
   assert.doesNotMatch(await page.textContent('.ch-status'), /by the solution/);
   assert.match(await page.textContent('.challenge .tour-progress'), /^1 of \d+ solved$/);
-  const violations = await audit(page);
-  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
   // Kept in local storage: a new page knows.
-  const other = await open(browser, server.url);
-  assert.match(await other.page.textContent(`select.tours option[value="challenge:${CHALLENGE}"]`), /✓ .*\(done\)/);
-  assert.deepEqual([...errors, ...other.errors], []);
+  const other = await page.context().newPage();
+  await other.goto(server.url);
+  await other.waitForSelector('.node[data-node="n1"]');
+  assert.match(await other.textContent(`select.tours option[value="challenge:${CHALLENGE}"]`), /✓ .*\(done\)/);
+  assert.deepEqual(errors, []);
   await page.close();
-  await other.page.close();
+  await other.close();
 });
 
 test('a browser that refuses storage still plays challenges', async () => {
@@ -212,6 +213,7 @@ test('a browser that refuses storage still plays challenges', async () => {
   await page.evaluate(() => window.netsplit.seek(125));
   await page.click('.node[data-node="n1"]');
   await page.keyboard.press('c');
+  for (let i = 0; i < 6; i++) await page.keyboard.press(']');
   await page.keyboard.press(' ');
   await until(page, () => document.querySelector('.ch-status')?.dataset.done === 'true', 'done ✓', 30000);
   assert.match(await page.textContent('.ch-warning'), /not saved .*full/);
@@ -219,7 +221,7 @@ test('a browser that refuses storage still plays challenges', async () => {
   await page.close();
 });
 
-test('the tour panel and its editor pass the accessibility audit, light and dark', async () => {
+test('the tour panel, its editor and the challenge panel pass the accessibility audit, light and dark', async () => {
   for (const scheme of ['light', 'dark']) {
     const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -232,6 +234,10 @@ test('the tour panel and its editor pass the accessibility audit, light and dark
     await until(page, () => document.querySelector('.cap-editor'), 'the editor');
     const found = await audit(page);
     assert.deepEqual(found, [], `${scheme}: ${JSON.stringify(found, null, 2)}`);
+    await page.selectOption('select.tours', `challenge:${CHALLENGE}`);
+    await until(page, () => document.querySelector('.challenge .ch-status'), 'the challenge panel');
+    const challenge = await audit(page);
+    assert.deepEqual(challenge, [], `${scheme}: ${JSON.stringify(challenge, null, 2)}`);
     await context.close();
   }
 });

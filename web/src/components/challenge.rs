@@ -20,7 +20,11 @@ pub fn view(
     let total = Registry::builtin().challenges().count();
     let status = match run.done {
         Some((at, by_solution)) => {
-            let who = if by_solution { " (by the solution)" } else { "" };
+            let who = if by_solution {
+                " (by the solution)"
+            } else {
+                ""
+            };
             html! {
                 <p class="ch-status done" role="status" data-done="true">
                     <span aria-hidden="true">{"✓ "}</span>{format!("done ✓ at t={:.3} s{who}", at as f64 / 1000.0)}
@@ -42,7 +46,11 @@ pub fn view(
         .verdicts()
         .iter()
         .map(|v| {
-            let (mark, word) = if v.met { ("✓", "holds") } else { ("✗", "not yet") };
+            let (mark, word) = if v.met {
+                ("✓", "holds")
+            } else {
+                ("✗", "not yet")
+            };
             html! {
                 <li class={classes!("tour-check", if v.met { "met" } else { "unmet" })}>
                     <span class="tour-check-mark" aria-hidden="true">{mark}</span>

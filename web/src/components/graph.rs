@@ -257,7 +257,7 @@ fn node(
             onclick={onclick} onkeydown={onkeydown}>
             // An SVG element's <title> is its accessible name (and its tooltip); the glyph's
             // own text is for the eyes only.
-            <title>{node_label(n)}{spot.then_some(" (pointed at by the tour)").unwrap_or_default()}</title>
+            <title>{node_label(n)}{if spot { " (pointed at by the tour)" } else { "" }}</title>
             if spot {
                 // A dashed ring: shape, not hue alone.
                 <circle class="spot-ring" r={(r + 20.0).to_string()} aria-hidden="true" />

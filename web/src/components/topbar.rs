@@ -10,9 +10,9 @@ use crate::components::form::{field, form};
 use crate::components::icons::{icon, Icon};
 use crate::dom::events::{blur_target, picked, value_of};
 use crate::model::action::Action;
+use crate::model::challenge::ChallengeAction;
 use crate::model::setup;
 use crate::model::state::Ui;
-use crate::model::challenge::ChallengeAction;
 use crate::model::touring::TourAction;
 use netsplit_core::run::registry::Registry;
 use yew::prelude::*;
@@ -97,7 +97,11 @@ pub fn view(
         .challenges()
         .map(|c| {
             let done = solved(c.id);
-            let label = if done { format!("✓ {} (done)", c.title) } else { c.title.to_string() };
+            let label = if done {
+                format!("✓ {} (done)", c.title)
+            } else {
+                c.title.to_string()
+            };
             html! { <option value={format!("{CHALLENGE_PREFIX}{}", c.id)}>{label}</option> }
         })
         .collect();

@@ -65,7 +65,7 @@ fn nav(tour: &Tour, dispatch: &Callback<Action>) -> Html {
             <button type="button" class="btn tour-prev" disabled={first} onclick={act(TourAction::Prev)}
                 title="Previous step (←)">{"◀ Prev"}</button>
             <button type="button" class="btn tour-replay" disabled={k.is_none()} onclick={act(TourAction::Replay)}
-                title="Play this step again">{"↻ Replay this step"}</button>
+                title="Play this step again" aria-label="Replay this step">{"↻ Replay"}</button>
             if onward {
                 <button type="button" class="btn primary tour-next-scenario" onclick={act(TourAction::NextScenario)}
                     title="The chapter's next scenario">{"Next scenario ▶"}</button>
@@ -151,7 +151,7 @@ pub fn view(tour: &Tour, dispatch: &Callback<Action>) -> Html {
             );
             html! {
                 <>
-                    <p class="tour-when mono">{when}</p>
+                    <p class="visually-hidden">{format!("At {when}.")}</p>
                     // The caption, announced when it changes (its plain text, once).
                     <div class="tour-caption" aria-live="polite" aria-atomic="true"
                         data-step={s.index.to_string()} data-text={plain(&s.spans)}>
@@ -181,8 +181,13 @@ pub fn view(tour: &Tour, dispatch: &Callback<Action>) -> Html {
             }
             <header class="tour-head">
                 <span class="tour-title">{ icon(Icon::Play) }{title}</span>
-                <span class="tour-progress" data-current={tour.nav.current().map(|k| k.to_string()).unwrap_or_default()}>
-                    {tour.nav.progress()}
+                <span class="tour-where">
+                    <span class="tour-progress" data-current={tour.nav.current().map(|k| k.to_string()).unwrap_or_default()}>
+                        {tour.nav.progress()}
+                    </span>
+                    if let Some(t) = step.as_ref().and_then(|s| s.at) {
+                        <span class="tour-when mono" aria-hidden="true">{format!(" · t={:.3} s", t as f64 / 1000.0)}</span>
+                    }
                 </span>
                 <span class="tour-tools">
                     <button type="button" class={classes!("btn", "small", "tour-edit", tour.editing.then_some("on"))} onclick={edit}

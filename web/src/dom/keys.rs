@@ -3,9 +3,9 @@
 
 use crate::model::action::Action;
 use crate::model::keys::{command_for, Command};
+use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::Cell;
 use std::rc::Rc;
-use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::Callback;
 

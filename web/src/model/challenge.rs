@@ -151,7 +151,9 @@ impl State {
                     ))
                 };
                 if self.challenge.is_some() {
-                    // Starting over or replaying: the same challenge, no session to keep.
+                    // Starting over or replaying: the same challenge, no session to keep, the
+                    // same speed.
+                    fresh.engine.set_speed(self.engine.speed());
                     self.replace(fresh, notice);
                 } else {
                     self.switch_to(fresh, notice);
@@ -249,7 +251,10 @@ mod tests {
         let (at, by_solution) = s.challenge.as_ref().unwrap().done.expect("done");
         assert!(!by_solution && at >= 2000, "{at}");
         assert!(s.book.borrow().progress.solved(BLOCK));
-        assert!(s.previous.len() == 1, "the session before the challenge is kept, not restarts");
+        assert!(
+            s.previous.len() == 1,
+            "the session before the challenge is kept, not restarts"
+        );
     }
 
     #[test]
@@ -258,7 +263,12 @@ mod tests {
         s.handle(Action::Challenge(ChallengeAction::Solution), 0.0);
         assert!(s.engine.playing());
         run_to(&mut s, 4000);
-        let (_, by_solution) = s.challenge.as_ref().unwrap().done.expect("the solution reaches it");
+        let (_, by_solution) = s
+            .challenge
+            .as_ref()
+            .unwrap()
+            .done
+            .expect("the solution reaches it");
         assert!(by_solution);
         assert!(!s.book.borrow().progress.solved(BLOCK));
         s.handle(Action::Challenge(ChallengeAction::Close), 0.0);

@@ -164,13 +164,13 @@ impl Nav {
     }
 
     /// The next step.
-    pub fn next(&mut self) -> Option<Go> {
+    pub fn forward(&mut self) -> Option<Go> {
         let k = self.current.map_or(0, |k| k + 1);
         self.go(k)
     }
 
     /// The previous step.
-    pub fn prev(&mut self) -> Option<Go> {
+    pub fn back(&mut self) -> Option<Go> {
         let k = self.current?.checked_sub(1)?;
         self.go(k)
     }
@@ -202,7 +202,13 @@ impl Nav {
     pub fn next_stop(&self, now: u64) -> Option<u64> {
         let ahead = |k: usize| self.time(k).filter(|t| *t > now);
         let pausing = (0..self.len()).find_map(|k| ahead(k).filter(|_| self.pauses[k]));
-        let last = self.times.iter().flatten().copied().max().filter(|t| *t > now);
+        let last = self
+            .times
+            .iter()
+            .flatten()
+            .copied()
+            .max()
+            .filter(|t| *t > now);
         pausing.or(last)
     }
 
@@ -235,11 +241,14 @@ mod tests {
         n.follow(400);
         assert_eq!(n.current(), Some(0));
         n.follow(500);
-        assert_eq!((n.current(), n.progress().as_str()), (Some(1), "step 2 of 5"));
+        assert_eq!(
+            (n.current(), n.progress().as_str()),
+            (Some(1), "step 2 of 5")
+        );
         n.follow(1300);
         assert_eq!(n.current(), Some(3), "the last of the same moment");
         // Prev among captions of one moment stays put while the clock does not move.
-        assert_eq!(n.prev().unwrap().seek, Some(1200));
+        assert_eq!(n.back().unwrap().seek, Some(1200));
         n.follow(1200);
         assert_eq!(n.current(), Some(2));
         n.follow(100);
@@ -252,19 +261,27 @@ mod tests {
     #[test]
     fn prev_next_and_replay_seek_to_the_steps() {
         let mut n = nav();
-        let go = n.next().unwrap();
+        let go = n.forward().unwrap();
         assert_eq!((go.step, go.seek, go.play_until), (1, Some(500), None));
-        assert_eq!(n.next().unwrap().seek, Some(1200));
+        assert_eq!(n.forward().unwrap().seek, Some(1200));
         let r = n.replay().unwrap();
         assert_eq!((r.step, r.seek, r.play_until), (2, Some(500), Some(1200)));
-        assert_eq!(n.current(), Some(1), "replaying starts from the step before");
+        assert_eq!(
+            n.current(),
+            Some(1),
+            "replaying starts from the step before"
+        );
         n.follow(1200);
         assert_eq!(n.current(), Some(3));
-        let never = n.next().unwrap();
-        assert_eq!((never.step, never.seek), (4, None), "a step that never fired: no seek");
-        assert!(n.next().is_none(), "after the last");
+        let never = n.forward().unwrap();
+        assert_eq!(
+            (never.step, never.seek),
+            (4, None),
+            "a step that never fired: no seek"
+        );
+        assert!(n.forward().is_none(), "after the last");
         assert_eq!(n.go(0).unwrap().seek, Some(0));
-        assert!(n.prev().is_none(), "before the first");
+        assert!(n.back().is_none(), "before the first");
         assert_eq!(n.replay().unwrap().seek, Some(0));
     }
 
@@ -272,7 +289,11 @@ mod tests {
     fn playing_pauses_at_pausing_steps_and_the_last() {
         let n = nav();
         assert_eq!(n.next_stop(0), Some(500));
-        assert_eq!(n.next_stop(500), Some(1200), "the tour ends at its last caption");
+        assert_eq!(
+            n.next_stop(500),
+            Some(1200),
+            "the tour ends at its last caption"
+        );
         assert_eq!(n.next_stop(1200), None);
         assert_eq!(Nav::default().next_stop(0), None);
     }

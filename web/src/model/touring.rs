@@ -185,7 +185,11 @@ impl Tour {
         .and_then(|()| check_captions(&Registry::builtin(), &scenario));
         match checked {
             Ok(report) => {
-                let times = report.steps.iter().map(|s| s.fired_at.map(|t| t.0)).collect();
+                let times = report
+                    .steps
+                    .iter()
+                    .map(|s| s.fired_at.map(|t| t.0))
+                    .collect();
                 let pauses = self.captions.iter().map(|c| c.pause).collect();
                 self.nav = Nav::new(times, pauses, now);
                 if let Some(k) = current.filter(|k| *k < self.nav.len()) {
@@ -309,8 +313,8 @@ impl State {
             return;
         };
         let go = match action {
-            TourAction::Prev => tour.nav.prev(),
-            TourAction::Next => tour.nav.next(),
+            TourAction::Prev => tour.nav.back(),
+            TourAction::Next => tour.nav.forward(),
             TourAction::Replay => tour.nav.replay(),
             TourAction::TryIt => {
                 self.try_it();
@@ -342,7 +346,10 @@ impl State {
                     .captions
                     .iter()
                     .enumerate()
-                    .filter(|(k, c)| c.at.or(tour.nav.time(*k).map(Time)).is_some_and(|t| t <= at))
+                    .filter(|(k, c)| {
+                        c.at.or(tour.nav.time(*k).map(Time))
+                            .is_some_and(|t| t <= at)
+                    })
                     .map(|(k, _)| k + 1)
                     .max()
                     .unwrap_or(0);
@@ -354,7 +361,19 @@ impl State {
             TourAction::Text { index, text } => {
                 if let Some(c) = tour.captions.get_mut(index) {
                     c.text = text;
-                    tour.check(&base, now);
+                    if tour.report.is_some() {
+                        // A text changes no verdict: validate only (no re-run per keystroke).
+                        tour.problem = validate_captions(
+                            &tour.captions,
+                            base.cluster.nodes,
+                            base.cluster.clients,
+                            "captions",
+                        )
+                        .err()
+                        .map(|e| plain_error("the captions", &e));
+                    } else {
+                        tour.check(&base, now);
+                    }
                 }
                 None
             }

@@ -17,7 +17,10 @@ fn tour(s: &mut State, a: TourAction) {
 fn opened() -> State {
     let mut s = State::start("", BASE);
     s.handle(Action::OpenGallery(TOUR.into()), 0.0);
-    assert!(s.tour.is_some(), "a narrated gallery scenario opens as a tour");
+    assert!(
+        s.tour.is_some(),
+        "a narrated gallery scenario opens as a tour"
+    );
     s
 }
 
@@ -46,7 +49,11 @@ fn a_tour_steps_with_prev_next_and_replay() {
     let t = s.tour.as_ref().unwrap();
     let k = t.nav.current().unwrap();
     let at = t.nav.time(k).unwrap();
-    assert_eq!(s.engine.playground().now().0, at, "Next seeks to the step's moment");
+    assert_eq!(
+        s.engine.playground().now().0,
+        at,
+        "Next seeks to the step's moment"
+    );
     assert!(!s.engine.playing());
     let step = t.step().unwrap();
     assert!(!step.spans.is_empty());
@@ -62,7 +69,10 @@ fn a_tour_steps_with_prev_next_and_replay() {
     // Replay: back to the step before, then play to this step's moment and pause there.
     tour(&mut s, TourAction::Next);
     let t = s.tour.as_ref().unwrap();
-    let (k2, at2) = (t.nav.current().unwrap(), t.nav.time(t.nav.current().unwrap()).unwrap());
+    let (k2, at2) = (
+        t.nav.current().unwrap(),
+        t.nav.time(t.nav.current().unwrap()).unwrap(),
+    );
     tour(&mut s, TourAction::Replay);
     assert!(s.engine.playing());
     assert!(s.engine.playground().now().0 < at2);
@@ -82,7 +92,10 @@ fn playing_a_tour_pauses_at_pausing_captions_and_the_last() {
     let mut s = opened();
     let last = {
         let t = s.tour.as_ref().unwrap();
-        (0..t.nav.len()).filter_map(|k| t.nav.time(k)).max().unwrap()
+        (0..t.nav.len())
+            .filter_map(|k| t.nav.time(k))
+            .max()
+            .unwrap()
     };
     for _ in 0..20 {
         play_to_stop(&mut s, 10_000);
@@ -90,7 +103,11 @@ fn playing_a_tour_pauses_at_pausing_captions_and_the_last() {
             break;
         }
     }
-    assert_eq!(s.engine.playground().now().0, last, "stops at its last caption");
+    assert_eq!(
+        s.engine.playground().now().0,
+        last,
+        "stops at its last caption"
+    );
     let t = s.tour.as_ref().unwrap();
     assert_eq!(t.nav.current(), Some(t.nav.len() - 1));
 }
@@ -122,12 +139,21 @@ fn try_it_hands_over_to_the_sandbox_and_back_returns_to_the_step() {
 #[test]
 fn authored_captions_travel_with_export_and_links() {
     let mut s = State::start("", BASE);
-    s.handle(Action::Time(crate::model::timebar::TimeAction::Seek(0)), 0.0);
+    s.handle(
+        Action::Time(crate::model::timebar::TimeAction::Seek(0)),
+        0.0,
+    );
     tour(&mut s, TourAction::Write);
     assert!(s.tour.as_ref().unwrap().editing);
     s.engine.seek_to(700);
     tour(&mut s, TourAction::Add);
-    tour(&mut s, TourAction::Text { index: 0, text: "A *leader* is elected.".into() });
+    tour(
+        &mut s,
+        TourAction::Text {
+            index: 0,
+            text: "A *leader* is elected.".into(),
+        },
+    );
     s.engine.seek_to(300);
     tour(&mut s, TourAction::Add);
     let t = s.tour.as_ref().unwrap();
@@ -136,16 +162,50 @@ fn authored_captions_travel_with_export_and_links() {
     assert_eq!(t.captions[1].text, "A *leader* is elected.");
     tour(&mut s, TourAction::MoveDown(0));
     let t = s.tour.as_ref().unwrap();
-    assert_eq!(t.captions[0].text, "A *leader* is elected.", "texts trade moments");
+    assert_eq!(
+        t.captions[0].text, "A *leader* is elected.",
+        "texts trade moments"
+    );
     assert_eq!(t.captions[0].at.unwrap().0, 300);
-    tour(&mut s, TourAction::Text { index: 1, text: "Then **nothing** happens.".into() });
+    tour(
+        &mut s,
+        TourAction::Text {
+            index: 1,
+            text: "Then **nothing** happens.".into(),
+        },
+    );
     // An empty caption is refused for export, with the reason.
-    tour(&mut s, TourAction::Text { index: 1, text: "  ".into() });
-    assert!(s.tour.as_ref().unwrap().problem.as_deref().unwrap().contains("captions[1].text"));
+    tour(
+        &mut s,
+        TourAction::Text {
+            index: 1,
+            text: "  ".into(),
+        },
+    );
+    assert!(s
+        .tour
+        .as_ref()
+        .unwrap()
+        .problem
+        .as_deref()
+        .unwrap()
+        .contains("captions[1].text"));
     s.handle(Action::Export, 0.0);
     assert!(s.ui.export.is_none());
-    assert!(s.ui.notice.as_ref().unwrap().text.contains("fix the captions first"));
-    tour(&mut s, TourAction::Text { index: 1, text: "Then **nothing** happens.".into() });
+    assert!(s
+        .ui
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("fix the captions first"));
+    tour(
+        &mut s,
+        TourAction::Text {
+            index: 1,
+            text: "Then **nothing** happens.".into(),
+        },
+    );
     // Export → import.
     let effects = s.handle(Action::Export, 0.0);
     let json = s.ui.export.clone().unwrap();
@@ -154,7 +214,10 @@ fn authored_captions_travel_with_export_and_links() {
     assert_eq!(doc.captions.len(), 2);
     let mut other = State::start("", BASE);
     other.handle(Action::ImportText(json), 0.0);
-    let t = other.tour.as_ref().expect("an imported narrated scenario is a tour");
+    let t = other
+        .tour
+        .as_ref()
+        .expect("an imported narrated scenario is a tour");
     assert_eq!(t.captions[1].text, "Then **nothing** happens.");
     assert_eq!(t.nav.len(), 2);
     assert!(t.nav.time(1).is_some(), "both fire in the re-run");
@@ -163,7 +226,10 @@ fn authored_captions_travel_with_export_and_links() {
     let link = s.ui.share.clone().unwrap();
     let fragment = link.split_once('#').unwrap().1;
     let opened = State::start(fragment, BASE);
-    let t = opened.tour.as_ref().expect("a tour opened from a link plays as a tour");
+    let t = opened
+        .tour
+        .as_ref()
+        .expect("a tour opened from a link plays as a tour");
     assert_eq!(t.captions[0].text, "A *leader* is elected.");
     // Delete.
     tour(&mut s, TourAction::Delete(0));
