@@ -167,7 +167,14 @@ test('the embed answers its API from another sub-path and plays a narrated scena
 });
 
 test('a challenge turns done ✓ when solved by clicking; its solution replay solves it; progress is kept', async () => {
-  const { page, errors } = await open(browser, server.url);
+  // One context: its pages share local storage.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(server.url);
+  await page.waitForSelector('.node[data-node="n1"]');
   await page.selectOption('select.tours', `challenge:${CHALLENGE}`);
   await until(page, () => document.querySelector('.challenge .ch-status'), 'the challenge panel');
   assert.equal(await page.getAttribute('.ch-status', 'data-done'), 'false');
@@ -190,13 +197,12 @@ test('a challenge turns done ✓ when solved by clicking; its solution replay so
   assert.doesNotMatch(await page.textContent('.ch-status'), /by the solution/);
   assert.match(await page.textContent('.challenge .tour-progress'), /^1 of \d+ solved$/);
   // Kept in local storage: a new page knows.
-  const other = await page.context().newPage();
+  const other = await context.newPage();
   await other.goto(server.url);
   await other.waitForSelector('.node[data-node="n1"]');
   assert.match(await other.textContent(`select.tours option[value="challenge:${CHALLENGE}"]`), /✓ .*\(done\)/);
   assert.deepEqual(errors, []);
-  await page.close();
-  await other.close();
+  await context.close();
 });
 
 test('a browser that refuses storage still plays challenges', async () => {
