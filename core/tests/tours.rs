@@ -205,10 +205,61 @@ fn expectations_are_decided_against_the_run_with_reasons() {
     assert!(t > Time(1000), "{t}");
     assert!(report.steps[2].all_met());
     assert_eq!(report.ends_at, t, "the tour stops at its last caption");
+    // Replaying exactly `fired_step` steps reaches each caption's state.
+    for step in &report.steps {
+        let mut p = Registry::builtin().build(&s).expect("builds");
+        for _ in 0..step.fired_step.expect("fired") {
+            p.step();
+        }
+        let again = netsplit_core::run::tour::eval::Watcher::new()
+            .check(p.as_ref(), &s.captions[step.index].expect);
+        let before: Vec<_> = step.checks.iter().map(|c| c.verdict.clone()).collect();
+        assert_eq!(again, before, "caption {}", step.index);
+    }
     let failures = report.failures();
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
         failures[0].starts_with("captions[0].expect[2]"),
         "{failures:?}"
     );
+}
+
+#[test]
+fn held_claims_need_the_whole_duration() {
+    use netsplit_core::kernel::probe::TxnState;
+    // 2PC, coordinator crashed after the votes: n2 is in doubt from t=120 on.
+    let registry = Registry::builtin();
+    let mut s = registry
+        .load_gallery("2pc-coordinator-crash")
+        .expect("loads");
+    let in_doubt = |ms| Expectation::Held {
+        ms,
+        expect: Box::new(Expectation::Txn {
+            txn: "t1".into(),
+            state: TxnState::InDoubt,
+            nodes: vec![NodeId(1)],
+        }),
+    };
+    let mut c = Caption::at(Time(1120), "blocked for a second");
+    c.expect = vec![in_doubt(990), in_doubt(1010)];
+    s.captions = vec![c];
+    let report = check_captions(&registry, &s).expect("runs");
+    let checks = &report.steps[0].checks;
+    assert!(checks[0].verdict.met, "{:?}", checks[0]);
+    assert!(!checks[1].verdict.met, "{:?}", checks[1]);
+    assert!(
+        checks[1].verdict.reason.contains("1000 ms of 1010"),
+        "{:?}",
+        checks[1]
+    );
+}
+
+#[test]
+fn captions_survive_a_share_link_and_say_version_2() {
+    let mut s = Scenario::from_json(OLD).expect("loads");
+    s.captions.push(Caption::at(Time(500), "n3 *leads* term 2"));
+    let link = netsplit_core::run::link::encode(&s).expect("fits");
+    let back = netsplit_core::run::link::decode(&link).expect("decodes");
+    assert_eq!(back.captions, s.captions);
+    assert_eq!(back.version, 2);
 }

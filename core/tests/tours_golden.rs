@@ -98,3 +98,29 @@ fn a_false_claim_in_a_gallery_scenario_is_caught_and_named() {
         "{failures:?}"
     );
 }
+
+/// The narration has teeth against the bug it explains: with Figure 8's mutant, exactly the
+/// claims "n2 does not commit index 2" and "no checker fired" come out unmet.
+#[cfg(feature = "mutants")]
+#[test]
+fn figure_8_narration_catches_the_commit_old_term_mutant() {
+    let registry = Registry::builtin();
+    let mut s = registry.load_gallery("raft-figure-8").expect("loads");
+    s.config["mutant"] = serde_json::json!("commit-old-term");
+    let report = check_captions(&registry, &s).expect("runs");
+    let failures = report.failures();
+    let last = s.captions.len() - 1;
+    assert_eq!(failures.len(), 2, "{failures:#?}");
+    assert!(
+        failures[0].starts_with("captions[5].expect[1]"),
+        "{failures:#?}"
+    );
+    assert!(
+        failures[0].contains("n2's commit index is 2, not 1"),
+        "{failures:#?}"
+    );
+    assert!(
+        failures[1].starts_with(&format!("captions[{last}].expect[1]")),
+        "{failures:#?}"
+    );
+}

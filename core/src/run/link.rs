@@ -24,7 +24,7 @@ const LEVEL: u8 = 9;
 
 /// The fragment (without `#`) that encodes `scenario`.
 pub fn encode(scenario: &Scenario) -> Result<String, ConfigError> {
-    let json = serde_json::to_string(scenario)
+    let json = serde_json::to_string(scenario.as_written().as_ref())
         .map_err(|e| ConfigError::new("(scenario)", format!("cannot be encoded: {e}")))?;
     let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), LEVEL);
     let fragment = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed));

@@ -139,12 +139,18 @@ impl Scenario {
     /// older build refuses it as newer rather than misreading it.
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(&self.as_written()).unwrap_or_default()
+    }
+
+    /// The document as this build writes it: a scenario with captions says version 2 at
+    /// least (captions arrived in version 2), one without keeps its version.
+    pub fn as_written(&self) -> std::borrow::Cow<'_, Scenario> {
         if !self.captions.is_empty() && self.version < 2 {
             let mut newer = self.clone();
             newer.version = 2;
-            return serde_json::to_string_pretty(&newer).unwrap_or_default();
+            return std::borrow::Cow::Owned(newer);
         }
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        std::borrow::Cow::Borrowed(self)
     }
 
     /// Check everything that types alone do not: version, the protocol id's shape, ranges,

@@ -29,6 +29,11 @@ pub struct StepReport {
     pub index: usize,
     /// When it fired; `None` if the run ended before it could (its `after` event never came).
     pub fired_at: Option<Time>,
+    /// The playground's step count when it fired ([`Playground::steps`]): replaying the
+    /// scenario for exactly this many steps (then advancing the clock to `fired_at`) reaches
+    /// the caption's state, even for an `after` caption that fired in the middle of an
+    /// instant (what Prev / Replay-this-step need).
+    pub fired_step: Option<u64>,
     /// Every expectation, decided at that step (all unmet if it never fired).
     pub checks: Vec<Checked>,
 }
@@ -182,11 +187,7 @@ impl TourRunner {
                     break;
                 }
                 self.searched = history.len();
-                if !self
-                    .playground
-                    .next_time()
-                    .is_some_and(|t| t <= self.horizon)
-                {
+                if self.playground.next_time().is_none_or(|t| t > self.horizon) {
                     break;
                 }
                 self.step();
@@ -215,6 +216,7 @@ impl TourRunner {
         Some(StepReport {
             index,
             fired_at: fired,
+            fired_step: fired.map(|_| self.playground.steps()),
             checks: caption
                 .expect
                 .iter()
