@@ -13,6 +13,8 @@ export const DIST = process.env.NETSPLIT_DIST || path.resolve(here, '../../dist'
 export const DEBUG_DIST = process.env.NETSPLIT_DEBUG_DIST || path.resolve(here, '../../dist-debug');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(here, '../artifacts');
+// The docs folder: its embed example page is served as a course page by the embed test.
+export const DOCS = path.resolve(here, '../../docs');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -25,16 +27,29 @@ const TYPES = {
 
 /** Serve `dist` (DIST) under `prefix` (e.g. "/" or "/some/sub/path/") on a free loopback port. */
 export async function serve(prefix = '/', dist = DIST) {
-  dist = path.resolve(dist);
-  if (!fs.existsSync(path.join(dist, 'index.html'))) {
-    throw new Error(`no built page at ${dist}: run \`trunk build --release --offline\` first`);
+  const { url, close } = await serveFolders([[prefix, dist]]);
+  return { url: url + prefix.slice(1), close };
+}
+
+/**
+ * Serve several folders, each under its own path prefix (`[['/course/netsplit/', DIST],
+ * ['/course/lesson/', 'docs']]`), on one free loopback port: one origin, like a course site
+ * hosting the page next to its lessons. Returns the origin's URL (ending in `/`).
+ */
+export async function serveFolders(routes) {
+  routes = routes.map(([prefix, dir]) => [prefix, path.resolve(dir)]);
+  const [, first] = routes[0];
+  if (!fs.existsSync(path.join(first, 'index.html'))) {
+    throw new Error(`no built page at ${first}: run \`trunk build --release --offline\` first`);
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    if (!url.pathname.startsWith(prefix)) {
+    const route = routes.find(([prefix]) => url.pathname.startsWith(prefix));
+    if (!route) {
       res.writeHead(404).end('not found');
       return;
     }
+    const [prefix, dist] = route;
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
     const file = path.resolve(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -46,7 +61,7 @@ export async function serve(prefix = '/', dist = DIST) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Launch headless Chromium (no sandbox: tests run as root in CI; no background networking). */

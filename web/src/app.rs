@@ -8,14 +8,15 @@
 
 use crate::components::region::Region;
 use crate::components::{
-    analysis, banner, controls, exchange, explain, graph, help, legend, log, side, status,
-    timeline, topbar,
+    analysis, banner, challenge, controls, exchange, explain, graph, help, legend, log, side,
+    status, timeline, topbar, tour,
 };
 use crate::dom::canvas::{CanvasPainter, Frame};
 use crate::dom::effects::{self, current_fragment, page_url, wall_now, Downloads, PendingRead};
 use crate::dom::frame_loop::FrameLoop;
-use crate::dom::{keys, panic};
+use crate::dom::{embed, keys, panic};
 use crate::model::action::Action;
+use crate::model::embed::{iframe_snippet, Mode};
 use crate::model::partition::groups;
 use crate::model::setup::current_net;
 use crate::model::state::State;
@@ -26,7 +27,21 @@ use yew::prelude::*;
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_mut_ref(|| State::start(&current_fragment(), &page_url()));
+    let mode = *use_memo((), |_| embed::mode());
+    let state = use_mut_ref(|| {
+        let url = page_url();
+        // The embed's share links open the full page next to it.
+        let base = match mode {
+            Mode::Embed => crate::model::embed::page_url(&url),
+            Mode::Page => url,
+        };
+        let mut s = State::start(&current_fragment(), &base);
+        // Challenge progress in local storage (a failure only shows a note).
+        let store = Box::new(crate::dom::storage::BrowserStore);
+        s.book = std::rc::Rc::new(RefCell::new(crate::model::challenge::Book::new(store)));
+        s
+    });
+    let hub = use_mut_ref(embed::Hub::default);
     let downloads = use_mut_ref(Downloads::default);
     let update = use_force_update();
     let canvas_ref = use_node_ref();
@@ -52,6 +67,7 @@ pub fn app() -> Html {
     // The animation loop: run the simulation, re-render only on change, paint the canvas.
     {
         let (state, update, canvas_ref) = (state.clone(), update.clone(), canvas_ref.clone());
+        let hub = hub.clone();
         use_effect_with((), move |_| {
             let painter = RefCell::new(CanvasPainter::default());
             let last = RefCell::new(None::<f64>);
@@ -64,6 +80,7 @@ pub fn app() -> Html {
                 if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
                     let s = state.borrow();
                     let islands = groups(&s.snapshot);
+                    let step = s.tour.as_ref().and_then(|t| t.step());
                     let frame = Frame {
                         snap: &s.snapshot,
                         look: s.look(),
@@ -72,9 +89,11 @@ pub fn app() -> Html {
                         wall: t,
                         groups: &islands,
                         highlight: s.ui.hover_msg,
+                        spot_kind: step.as_ref().and_then(|st| st.spot.message.as_deref()),
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }
+                embed::notify(&hub, &state);
             });
             move || drop(frames)
         });
@@ -92,6 +111,12 @@ pub fn app() -> Html {
         });
     }
 
+    // The JavaScript API (`window.netsplit`), for a page that embeds this one.
+    {
+        let (state, hub, dispatch) = (state.clone(), hub.clone(), dispatch.clone());
+        use_effect_with((), move |_| embed::install(state, hub, dispatch));
+    }
+
     // Debug builds only: the history hook for the end-to-end tests.
     #[cfg(debug_assertions)]
     {
@@ -102,15 +127,18 @@ pub fn app() -> Html {
     }
 
     // Keyboard shortcuts on the whole document (not while typing in a field).
+    let touring = use_mut_ref(|| std::rc::Rc::new(std::cell::Cell::new(false)));
     {
         let dispatch = dispatch.clone();
+        let touring = touring.borrow().clone();
         use_effect_with((), move |_| {
-            let listener = keys::listen(dispatch);
+            let listener = keys::listen(dispatch, touring);
             move || drop(listener)
         });
     }
 
     let s = state.borrow();
+    touring.borrow().set(s.tour.is_some());
     let snap = s.snapshot.clone();
     let (panel, look) = (s.panel(), s.look());
     let pg = s.engine.playground();
@@ -132,10 +160,12 @@ pub fn app() -> Html {
         .timer_arc
         .filter(|_| !playing)
         .map(|arc| (arc, s.engine.vt()));
+    let step = s.tour.as_ref().and_then(|t| t.step());
     let graph_opts = graph::GraphOpts {
         groups: &islands,
         countdown,
         epoch: look.epoch,
+        spot: step.as_ref().map(|st| &st.spot),
     };
     let present = s.ui.panes.present;
     let kept: Vec<String> = s.previous.iter().map(|k| k.label.clone()).collect();
@@ -145,16 +175,23 @@ pub fn app() -> Html {
     let class = classes!(
         "app",
         present.then_some("present"),
+        (mode == Mode::Embed).then_some("embed"),
         s.analysis.open.then_some("analysis-open"),
         (!s.ui.panes.log_open).then_some("log-closed")
     );
     html! {
         <div {class}>
-            { topbar::view(&s.ui, &kept, &dispatch) }
+            if mode == Mode::Page { { topbar::view(&s.ui, &kept, &|id| s.book.borrow().progress.solved(id), &dispatch) } }
             <div class="banners">{ banner::view(&s.ui, kept.len(), &dispatch) }</div>
             <main class="stage" aria-label="Cluster">
                 <div class="stage-inner">
-                    { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    if let Some(run) = &s.challenge {
+                        <div class="explain-strip tour-strip">{ challenge::view(run, pg.now().0, (s.book.borrow().progress.count(), s.book.borrow().progress.warning.as_deref()), &dispatch) }</div>
+                    } else if let Some(t) = &s.tour {
+                        <div class="explain-strip tour-strip">{ tour::view(t, &dispatch) }</div>
+                    } else {
+                        { explain::view(&s.explanations, &snap, if present { 2 } else { 1 }, &dispatch) }
+                    }
                     <div class="graph-box">
                         { graph::view(&snap, s.ui.selected, &note, &dispatch, &canvas_ref, &graph_opts) }
                         { legend::view(look, s.ui.legend, terms, panel.legend_extras(), &dispatch) }
@@ -180,7 +217,7 @@ pub fn app() -> Html {
                 { status::view(&snap, pg.properties(), &s.ui, &s.log, &dispatch) }
             </footer>
             if s.ui.help { { help::view(look, &dispatch) } }
-            { s.ui.share.as_ref().map(|link| help::share(link, &dispatch)).unwrap_or_default() }
+            { s.ui.share.as_ref().map(|link| help::share(link, &iframe_snippet(link, s.ui.scenario_name.as_deref()), &dispatch)).unwrap_or_default() }
             { s.ui.export.as_ref().map(|json| exchange::export(json, downloads.borrow().href(), &dispatch)).unwrap_or_default() }
             { s.ui.import.as_ref().map(|e| exchange::import(e.as_deref(), &pending_read, &dispatch)).unwrap_or_default() }
         </div>

@@ -13,6 +13,7 @@
 mod bench;
 mod counts;
 mod csp;
+mod embed;
 mod error;
 mod literals;
 mod lockfile;
@@ -59,7 +60,8 @@ commands:
   check-literals        fail if a protocol id is a string literal outside its own module
   csp [DIR]             write a strict Content-Security-Policy into DIR/index.html
   wasm-opt [DIR]        shrink DIR's wasm with Binaryen -Oz, fix its integrity hash
-  post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR)
+  post-build            Trunk's hook: wasm-opt then csp on release builds (TRUNK_STAGING_DIR),
+                        then embed.html from index.html (every build)
   help                  show this text
 
 steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, native, native-mutants, wasm-build,
@@ -298,6 +300,8 @@ fn run(task: Task) -> Result<ExitCode> {
             // of these rewrite index.html.
             wasm_opt::run(None)?;
             csp::run(None)?;
+            // Last: a copy of the finished index.html (same scripts, same policy).
+            embed::run(None)?;
             Ok(ExitCode::SUCCESS)
         }
         Task::Bench(options) => bench::run(&options, root),

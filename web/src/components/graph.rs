@@ -7,6 +7,7 @@ use crate::components::icons::{glyph, Icon};
 use crate::model::action::Action;
 use crate::model::layout::{hull, island_label_at, place_grouped, Pt, CLIENT_R, NODE_R, VIEW};
 use crate::model::partition::island_label;
+use crate::model::tour::Spot;
 use netsplit_core::kernel::net::LinkState;
 use netsplit_core::kernel::view::{NodeSnapshot, NodeStatus, Snapshot};
 use netsplit_core::run::registry::Epoch;
@@ -56,7 +57,13 @@ pub fn pair_label(a: NodeId, b: NodeId, pair: Pair) -> String {
     }
 }
 
-fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Action>) -> Html {
+fn link(
+    snap: &Snapshot,
+    pts: &[Pt],
+    (a, b): (usize, usize),
+    spot: bool,
+    dispatch: &Callback<Action>,
+) -> Html {
     let (na, nb) = (NodeId::from_index(a), NodeId::from_index(b));
     let pair = pair_state(snap, na, nb);
     let (pa, pb) = (pts[a], pts[b]);
@@ -92,9 +99,16 @@ fn link(snap: &Snapshot, pts: &[Pt], a: usize, b: usize, dispatch: &Callback<Act
             })
         })
     };
-    let label = pair_label(na, nb, pair);
+    let mut label = pair_label(na, nb, pair);
+    if spot {
+        label.push_str(" (pointed at by the tour)");
+    }
     html! {
-        <g key={format!("{na}-{nb}")} class={class} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
+        <g key={format!("{na}-{nb}")} class={classes!(class, spot.then_some("spot"))} data-link={format!("{na}-{nb}")} data-state={format!("{pair:?}").to_lowercase()}>
+            if spot {
+                <line class="spot-line" x1={pa.x.to_string()} y1={pa.y.to_string()}
+                    x2={pb.x.to_string()} y2={pb.y.to_string()} />
+            }
             <line class="link-line" x1={from.x.to_string()} y1={from.y.to_string()}
                 x2={to.x.to_string()} y2={to.y.to_string()} marker-end={marker} />
             if let Some(icon) = mark {
@@ -190,7 +204,7 @@ pub fn time_left(n: &NodeSnapshot, timer: &str, vt: f64) -> Option<u64> {
 fn node(
     n: &NodeSnapshot,
     p: Pt,
-    selected: bool,
+    (selected, spot): (bool, bool),
     countdown: Option<u64>,
     epoch: Epoch,
     dispatch: &Callback<Action>,
@@ -208,7 +222,8 @@ fn node(
         format!("outline-{}", n.view.role.outline.name()),
         format!("status-{status}"),
         format!("tint-{tint}"),
-        selected.then_some("selected")
+        selected.then_some("selected"),
+        spot.then_some("spot")
     );
     let onclick = dispatch.reform(move |_: MouseEvent| Action::Select(Some(i)));
     let onkeydown = {
@@ -248,7 +263,11 @@ fn node(
             onclick={onclick} onkeydown={onkeydown}>
             // An SVG element's <title> is its accessible name (and its tooltip); the glyph's
             // own text is for the eyes only.
-            <title>{node_label(n, epoch)}</title>
+            <title>{node_label(n, epoch)}{if spot { " (pointed at by the tour)" } else { "" }}</title>
+            if spot {
+                // A dashed ring: shape, not hue alone.
+                <circle class="spot-ring" r={(r + 20.0).to_string()} aria-hidden="true" />
+            }
             <circle class="halo" r={(r + 14.0).to_string()} />
             <circle class="body" r={r.to_string()} />
             // Without a term (Dynamo, 2PC) the name sits in the middle of the circle.
@@ -363,6 +382,8 @@ pub struct GraphOpts<'a> {
     pub countdown: Option<(&'a str, f64)>,
     /// The protocol's word for its leadership periods (`T3`, `v3` under each node).
     pub epoch: Epoch,
+    /// What a tour's caption points at.
+    pub spot: Option<&'a Spot>,
 }
 
 /// The graph: SVG links and nodes, plus the canvas for motion. `note` gives a client's
@@ -380,7 +401,10 @@ pub fn view(
     let n = ids.iter().filter(|i| !i.is_client()).count();
     let links: Html = (0..n)
         .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
-        .map(|(a, b)| link(snap, &pts, a, b, dispatch))
+        .map(|(a, b)| {
+            let spot = opts.spot.is_some_and(|s| s.has_link(ids[a], ids[b]));
+            link(snap, &pts, (a, b), spot, dispatch)
+        })
         .collect();
     let nodes: Html = snap
         .nodes
@@ -393,7 +417,15 @@ pub fn view(
                 let left = opts
                     .countdown
                     .and_then(|(timer, vt)| time_left(nd, timer, vt));
-                node(nd, pts[i], selected == Some(i), left, opts.epoch, dispatch)
+                let spot = opts.spot.is_some_and(|s| s.has_node(nd.id));
+                node(
+                    nd,
+                    pts[i],
+                    (selected == Some(i), spot),
+                    left,
+                    opts.epoch,
+                    dispatch,
+                )
             }
         })
         .collect();

@@ -5,16 +5,23 @@ use crate::model::keys::SHORTCUTS;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// The share dialog: the link to this exact moment, ready to copy.
-pub fn share(link: &str, dispatch: &Callback<Action>) -> Html {
+/// The share dialog: the link to this exact moment, ready to copy, and the `<iframe>` that
+/// embeds it.
+pub fn share(link: &str, snippet: &str, dispatch: &Callback<Action>) -> Html {
     let close = dispatch.reform(|_| Action::CloseShare);
     let on_copy = dispatch.reform(|_| Action::CopyShareLink);
+    let on_copy_embed = dispatch.reform(|_| Action::CopyEmbedSnippet);
     let select = Callback::from(|e: FocusEvent| {
-        if let Some(input) = e
-            .target()
+        let target = e.target();
+        if let Some(input) = target
+            .clone()
             .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
         {
             input.select();
+        } else if let Some(area) =
+            target.and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        {
+            area.select();
         }
     });
     html! {
@@ -23,10 +30,17 @@ pub fn share(link: &str, dispatch: &Callback<Action>) -> Html {
                 <h2 id="share-title">{"Share this moment"}</h2>
                 <p class="muted">{"The link holds the whole scenario — seed, cluster, network and every action so far. Opening it replays to this exact time and pauses there."}</p>
                 <input class="share-link" type="text" readonly=true value={link.to_string()}
-                    aria-label="Share link" onfocus={select} autofocus=true />
+                    aria-label="Share link" onfocus={select.clone()} autofocus=true />
                 <div class="dialog-actions">
                     <button class="btn primary" onclick={on_copy}>{"Copy link"}</button>
                     <button class="btn" onclick={close}>{"Close"}</button>
+                </div>
+                <h3 class="share-sub" id="embed-title">{"Embed in a course page or slides"}</h3>
+                <p class="muted" id="embed-help">{"The same scenario without the top bar, sized by its frame; a page on the same site can drive it with the JavaScript API (docs/embed.md)."}</p>
+                <textarea class="embed-snippet" readonly=true rows="3" value={snippet.to_string()}
+                    aria-labelledby="embed-title" aria-describedby="embed-help" onfocus={select} />
+                <div class="dialog-actions">
+                    <button class="btn" onclick={on_copy_embed}>{"Copy embed code"}</button>
                 </div>
             </div>
         </div>

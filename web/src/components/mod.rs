@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod banner;
+pub mod challenge;
 pub mod controls;
 pub mod exchange;
 pub mod explain;
@@ -27,3 +28,4 @@ pub mod status;
 pub mod tables;
 pub mod timeline;
 pub mod topbar;
+pub mod tour;

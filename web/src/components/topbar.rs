@@ -10,13 +10,28 @@ use crate::components::form::{field, form};
 use crate::components::icons::{icon, Icon};
 use crate::dom::events::{blur_target, picked, value_of};
 use crate::model::action::Action;
+use crate::model::challenge::ChallengeAction;
 use crate::model::setup;
 use crate::model::state::Ui;
+use crate::model::touring::TourAction;
 use netsplit_core::run::registry::Registry;
 use yew::prelude::*;
 
-/// The top bar; `kept` are the labels of the sessions put aside (most recent last).
-pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
+/// The Tours menu's value for a chapter.
+const CHAPTER_PREFIX: &str = "chapter:";
+/// The Tours menu's value for a challenge.
+const CHALLENGE_PREFIX: &str = "challenge:";
+/// The Tours menu's value for the caption editor.
+const WRITE: &str = "write";
+
+/// The top bar; `kept` are the labels of the sessions put aside (most recent last); `solved`
+/// says whether a challenge is solved.
+pub fn view(
+    ui: &Ui,
+    kept: &[String],
+    solved: &dyn Fn(&str) -> bool,
+    dispatch: &Callback<Action>,
+) -> Html {
     let registry = Registry::builtin();
     let (nodes, seed, protocol) = (ui.nodes, ui.seed, ui.protocol);
     let range = registry.get(protocol).map(|p| p.servers());
@@ -51,6 +66,45 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
             }
         })
     };
+    let on_tour = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let value = value_of(&e);
+            // Back to "Tours…": the menu is a list of things to open, not a setting.
+            let _ = picked(&e);
+            blur_target(&e);
+            if let Some(id) = value.strip_prefix(CHAPTER_PREFIX) {
+                dispatch.emit(Action::OpenChapter(id.to_string()));
+            } else if let Some(id) = value.strip_prefix(CHALLENGE_PREFIX) {
+                dispatch.emit(Action::Challenge(ChallengeAction::Open(id.to_string())));
+            } else if value == WRITE {
+                dispatch.emit(Action::Tour(TourAction::Write));
+            }
+        })
+    };
+    let chapters: Html = registry
+        .iter()
+        .filter(|p| !p.chapters().is_empty())
+        .map(|p| html! {
+            <optgroup label={format!("Tours: {}", p.label())}>
+                { for p.chapters().iter().map(|c| html! {
+                    <option value={format!("{CHAPTER_PREFIX}{}", c.id)} title={c.summary}>{c.title}</option>
+                }) }
+            </optgroup>
+        })
+        .collect();
+    let challenges: Html = registry
+        .challenges()
+        .map(|c| {
+            let done = solved(c.id);
+            let label = if done {
+                format!("✓ {} (done)", c.title)
+            } else {
+                c.title.to_string()
+            };
+            html! { <option value={format!("{CHALLENGE_PREFIX}{}", c.id)}>{label}</option> }
+        })
+        .collect();
     let on_kept = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
@@ -110,6 +164,17 @@ pub fn view(ui: &Ui, kept: &[String], dispatch: &Callback<Action>) -> Html {
                     <select class="gallery" aria-label="Scenario gallery" onchange={on_gallery}>
                         <option selected=true>{"Scenarios…"}</option>
                         {gallery}
+                    </select>
+                </label>
+                <label>
+                    <span class="visually-hidden">{"Tours and challenges"}</span>
+                    <select class="tours" aria-label="Tours and challenges" onchange={on_tour}>
+                        <option selected=true value="">{"Tours…"}</option>
+                        {chapters}
+                        <optgroup label="Challenges">{challenges}</optgroup>
+                        <optgroup label="Author">
+                            <option value={WRITE}>{"Write captions for this session…"}</option>
+                        </optgroup>
                     </select>
                 </label>
                 <label><span class="setup-word">{"Nodes "}</span>

@@ -55,6 +55,8 @@ pub struct Frame<'a> {
     pub groups: &'a [Vec<NodeId>],
     /// The message to ring (hovered on the space-time diagram or in the log).
     pub highlight: Option<netsplit_core::MsgId>,
+    /// Messages of this kind get a dashed ring (a tour's caption points at them).
+    pub spot_kind: Option<&'a str>,
 }
 
 /// Paints one frame; remembers the canvas size and user preferences between frames.
@@ -72,6 +74,8 @@ pub struct CanvasPainter {
     checked_prefs_at: f64,
     /// The message hovered on the space-time diagram (ringed).
     highlight: Option<netsplit_core::MsgId>,
+    /// The message kind a tour points at (dashed rings).
+    spot_kind: Option<String>,
 }
 
 fn media(query: &str) -> bool {
@@ -152,8 +156,12 @@ impl CanvasPainter {
             wall,
             groups,
             highlight,
+            spot_kind,
         } = frame;
         self.highlight = highlight;
+        if self.spot_kind.as_deref() != spot_kind {
+            self.spot_kind = spot_kind.map(str::to_string);
+        }
         self.prepare(canvas, wall);
         let fresh = !matches!(&self.ctx, Some((c, _)) if c == canvas);
         if fresh {
@@ -225,6 +233,17 @@ impl CanvasPainter {
             ctx.begin_path();
             ctx.arc(p.x, p.y, 14.0, 0.0, std::f64::consts::TAU).ok();
             ctx.stroke();
+        }
+        if self.spot_kind.as_deref() == Some(m.kind) {
+            // Pointed at by a tour's caption: a dashed ring (shape, not hue alone).
+            ctx.set_stroke_style_str(pal.ink);
+            ctx.set_line_width(2.0);
+            let dash = js_sys::Array::of2(&4.0.into(), &3.0.into());
+            ctx.set_line_dash(&dash).ok();
+            ctx.begin_path();
+            ctx.arc(p.x, p.y, 16.0, 0.0, std::f64::consts::TAU).ok();
+            ctx.stroke();
+            ctx.set_line_dash(&js_sys::Array::new()).ok();
         }
         let drawn = message(look, m.kind);
         let color = color_hex(drawn.color, pal.dark);

@@ -2,8 +2,10 @@
 //! field; Escape always).
 
 use crate::model::action::Action;
-use crate::model::keys::command_for;
+use crate::model::keys::{command_for, Command};
 use gloo::events::{EventListener, EventListenerOptions};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
@@ -20,8 +22,19 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
         .unwrap_or(false)
 }
 
-/// Listen for shortcuts on the whole document until the listener is dropped.
-pub fn listen(dispatch: Callback<Action>) -> EventListener {
+/// Whether the arrow keys belong to what has the focus (fields, sliders, tabs, the timeline,
+/// scrolling panes): then they do not step a tour.
+fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
+    const TAKEN: &str = "input, select, textarea, [contenteditable], [role=slider], [role=tab], \
+        [role=tablist], .time, .analysis, .lm-scroll, .log-scroll, .tab-body";
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.closest(TAKEN).ok().flatten().is_some())
+}
+
+/// Listen for shortcuts on the whole document until the listener is dropped. `touring`
+/// says whether a tour is showing (← → step it).
+pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> EventListener {
     let document = gloo::utils::document();
     let options = EventListenerOptions::enable_prevent_default();
     EventListener::new_with_options(&document, "keydown", options, move |e| {
@@ -34,7 +47,13 @@ pub fn listen(dispatch: Callback<Action>) -> EventListener {
         if typing(e) && e.key() != "Escape" {
             return;
         }
-        if let Some(command) = command_for(&e.key()) {
+        let command = command_for(&e.key());
+        if matches!(command, Some(Command::TourPrev | Command::TourNext))
+            && (!touring.get() || arrows_taken(e))
+        {
+            return;
+        }
+        if let Some(command) = command {
             // Space would also scroll the page or press a focused button.
             e.prevent_default();
             dispatch.emit(Action::Key(command));

@@ -2,9 +2,12 @@
 //! ([`DomEffect`]): both plain data, so the reducer is a pure function tested natively.
 
 use crate::model::analysis::AnalysisAction;
+use crate::model::challenge::ChallengeAction;
+use crate::model::embed::EmbedCall;
 use crate::model::keys::Command;
 use crate::model::panes::Tab;
 use crate::model::timebar::TimeAction;
+use crate::model::touring::TourAction;
 use netsplit_core::kernel::trace::Category;
 use netsplit_core::Control;
 
@@ -111,6 +114,16 @@ pub enum Action {
     /// Close the banners under the top bar (a link that could not be opened, a session put
     /// aside).
     Dismiss,
+    /// A call of the embed's JavaScript API.
+    Embed(EmbedCall),
+    /// Copy the `<iframe>` snippet of the share dialog.
+    CopyEmbedSnippet,
+    /// Something for the tour player or the caption editor.
+    Tour(TourAction),
+    /// Something for the challenge panel.
+    Challenge(ChallengeAction),
+    /// Open a chapter (a registry id): its first scenario's tour.
+    OpenChapter(String),
 }
 
 /// What the reducer asks the browser to do (performed by `dom::effects`).

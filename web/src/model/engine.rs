@@ -75,6 +75,8 @@ pub struct Engine {
     /// How many times the trace was rewritten rather than cut back or extended (a branch
     /// switch, an edited schedule): views that index the trace start over then.
     rewrites: u64,
+    /// Playing stops (pauses) on reaching this virtual time (a tour's next caption).
+    stop_at: Option<u64>,
 }
 
 impl Engine {
@@ -93,6 +95,7 @@ impl Engine {
             mark: None,
             epoch: 0,
             rewrites: 0,
+            stop_at: None,
         })
     }
 
@@ -157,6 +160,16 @@ impl Engine {
         }
     }
 
+    /// Pause on reaching virtual time `t` ms while playing (`None`: run on).
+    pub fn set_stop_at(&mut self, t: Option<u64>) {
+        self.stop_at = t;
+    }
+
+    /// Where playing will pause, if anywhere.
+    pub fn stop_at(&self) -> Option<u64> {
+        self.stop_at
+    }
+
     /// Current speed (virtual ms per wall ms).
     pub fn speed(&self) -> f64 {
         self.speed
@@ -188,7 +201,15 @@ impl Engine {
             return false;
         }
         let dt = wall_dt_ms.clamp(0.0, MAX_FRAME_MS);
-        let target = self.vt + dt * self.speed;
+        let mut target = self.vt + dt * self.speed;
+        if self.stop_at.is_some_and(|t| (t as f64) < self.vt) {
+            // Already past it (a seek): run on.
+            self.stop_at = None;
+        }
+        let stop = self.stop_at.filter(|t| *t as f64 <= target);
+        if let Some(t) = stop {
+            target = target.min(t as f64);
+        }
         let before = (self.playground().events(), self.playground().trace_len());
         match self
             .timeline
@@ -197,6 +218,12 @@ impl Engine {
             RunOutcome::Reached => {
                 self.behind = false;
                 self.vt = target;
+                if stop.is_some() {
+                    // At the stop: pause exactly there (every event due at it has run).
+                    self.playing = false;
+                    self.stop_at = None;
+                    return true;
+                }
             }
             RunOutcome::Capped => {
                 // Do not build up a debt: show the time actually reached.
@@ -317,6 +344,14 @@ impl Engine {
             self.manual = Some(self.timeline.picks());
             self.vt = self.timeline.now().0 as f64;
         }
+    }
+
+    /// Show virtual time `t` ms — back in time, or running forward past the end explored so
+    /// far (the embed's `seek(t)`); pauses.
+    pub fn seek_to(&mut self, t: u64) {
+        self.playing = false;
+        self.timeline.seek(Time(t));
+        self.jumped_to_now();
     }
 
     /// After a jump in time: show the new moment, restart the log from its recent past.

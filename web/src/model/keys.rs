@@ -33,6 +33,10 @@ pub enum Command {
     Back,
     /// Close overlays / clear selection.
     Escape,
+    /// In a tour: the previous step (←).
+    TourPrev,
+    /// In a tour: the next step (→).
+    TourNext,
 }
 
 /// The shortcut table: key label, description, command (for `1`–`9` the command is for `1`).
@@ -45,6 +49,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "on the timeline: move in time (Shift: 1 s steps)",
     ),
     ("← → Delete", "on a timeline mark: move it / remove it"),
+    ("← →", "in a tour: previous / next step"),
     ("[ / ]", "slower / faster"),
     ("1 – 9", "select node n1 … n9"),
     ("c", "crash / restart the selected node"),
@@ -84,6 +89,8 @@ pub fn command_for(key: &str) -> Option<Command> {
         "u" | "U" => Command::Back,
         "?" => Command::Help,
         "Escape" => Command::Escape,
+        "ArrowLeft" => Command::TourPrev,
+        "ArrowRight" => Command::TourNext,
         k if k.len() == 1 => {
             let d = k.chars().next()?.to_digit(10)?;
             if d == 0 {
@@ -113,5 +120,6 @@ mod tests {
         assert_eq!(command_for("?"), Some(Command::Help));
         assert_eq!(command_for("f"), Some(Command::Present));
         assert_eq!(command_for("u"), Some(Command::Back));
+        assert_eq!(command_for("ArrowRight"), Some(Command::TourNext));
     }
 }

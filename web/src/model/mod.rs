@@ -10,9 +10,16 @@
 //! - [`timebar`]: the timeline bar's logic; [`layout`]: where nodes and messages are drawn;
 //!   [`keys`]: the keyboard shortcuts; [`partition`]: "split the network" presets;
 //!   [`look`]: a protocol's `Look` as colours, glyphs and legend lines.
+//! - [`challenge`]: challenges checked live, with progress kept.
+//! - [`tour`]: the tour player's steps and highlights; [`touring`]: a tour on the page
+//!   (captions, verdicts, editor) and its actions.
+//! - [`embed`]: the embed page and its JavaScript API's logic; [`progress`]: challenge
+//!   progress behind a storage trait.
 
 pub mod action;
 pub mod analysis;
+pub mod challenge;
+pub mod embed;
 pub mod engine;
 pub mod explain;
 pub mod form;
@@ -21,10 +28,15 @@ pub mod layout;
 pub mod look;
 pub mod panes;
 pub mod partition;
+pub mod progress;
 pub mod reducer;
 pub mod setup;
 pub mod state;
 pub mod timebar;
+pub mod tour;
+pub mod touring;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod touring_tests;

@@ -13,6 +13,7 @@ use crate::model::panes::Tab;
 use crate::model::setup;
 use crate::model::state::State;
 use crate::model::timebar::TimeAction;
+use crate::model::touring::TourAction;
 use crate::panels::Submitted;
 use netsplit_core::kernel::trace::{Category, Fnv64};
 use netsplit_core::kernel::view::NodeStatus;
@@ -57,6 +58,7 @@ impl State {
             }
             Action::Key(command) => match self.key(command) {
                 Some(action) => return self.handle(action, wall_now),
+                None if matches!(command, Command::TourPrev | Command::TourNext) => {}
                 None if command == Command::Back => {
                     self.ui.notice = Some(Notice::error(
                         "no earlier session to go back to: changing the protocol, nodes, seed or scenario keeps the one you leave here",
@@ -131,7 +133,15 @@ impl State {
             }
             Action::Share => {
                 self.engine.pause_at_clock();
-                match netsplit_core::run::link::url(&self.base_url, &self.engine.share()) {
+                let scenario = match self.scenario_to_share() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.ui.notice = Some(Notice::error(format!("cannot share: {e}")));
+                        self.refresh(wall_now);
+                        return effects;
+                    }
+                };
+                match netsplit_core::run::link::url(&self.base_url, &scenario) {
                     Ok(link) => {
                         if let Some((_, fragment)) = link.split_once('#') {
                             effects.push(DomEffect::SetFragment(fragment.to_string()));
@@ -152,13 +162,32 @@ impl State {
                     self.ui.notice = Some(Notice::info("copied the link"));
                 }
             }
+            Action::CopyEmbedSnippet => {
+                if let Some(link) = &self.ui.share {
+                    let snippet = crate::model::embed::iframe_snippet(
+                        link,
+                        self.ui.scenario_name.as_deref(),
+                    );
+                    effects.push(DomEffect::CopyToClipboard(snippet));
+                    self.ui.notice = Some(Notice::info("copied the embed code"));
+                }
+            }
+            Action::Embed(call) => self.embed_call(call),
+            Action::Tour(t) => self.tour_action(t),
+            Action::Challenge(c) => self.challenge_action(c),
+            Action::OpenChapter(id) => self.open_chapter(&id, 0),
             Action::CloseShare => self.ui.share = None,
             Action::OpenGallery(id) => self.open_gallery(&id),
             Action::Export => {
                 self.engine.pause_at_clock();
-                let json = self.engine.share().to_json();
-                effects.push(DomEffect::OfferDownload { json: json.clone() });
-                self.ui.export = Some(json);
+                match self.scenario_to_share() {
+                    Ok(scenario) => {
+                        let json = scenario.to_json();
+                        effects.push(DomEffect::OfferDownload { json: json.clone() });
+                        self.ui.export = Some(json);
+                    }
+                    Err(e) => self.ui.notice = Some(Notice::error(format!("cannot export: {e}"))),
+                }
             }
             Action::ShowImport => self.ui.import = Some(None),
             Action::ImportFailed(e) => self.ui.import = Some(Some(e)),
@@ -265,6 +294,9 @@ impl State {
             Command::Back => Action::GoBack(self.previous.len().checked_sub(1)?),
             Command::Share => Action::Share,
             Command::Escape => Action::Escape,
+            Command::TourPrev if self.tour.is_some() => Action::Tour(TourAction::Prev),
+            Command::TourNext if self.tour.is_some() => Action::Tour(TourAction::Next),
+            Command::TourPrev | Command::TourNext => return None,
         })
     }
 
@@ -372,6 +404,11 @@ impl State {
         }
     }
 
+    /// Open gallery scenario `id` (its tour, if it is narrated), putting this session aside.
+    pub(crate) fn handle_open_gallery(&mut self, id: &str) {
+        self.open_gallery(id);
+    }
+
     fn open_gallery(&mut self, id: &str) {
         let opened = Registry::builtin()
             .load_gallery(id)
@@ -380,6 +417,7 @@ impl State {
             Ok((scenario, engine)) => {
                 let mut fresh = State::with_engine(engine);
                 fresh.ui.scenario_name = Some(scenario.name.clone());
+                fresh.attach_tour(&scenario);
                 self.switch_to(fresh, Notice::info(scenario.description.clone()));
             }
             Err(e) => self.ui.notice = Some(Notice::error(e.to_string())),
@@ -391,8 +429,13 @@ impl State {
         match opened {
             Ok((scenario, engine)) => {
                 let at = scenario.until.map_or(0, |t| t.0);
+                let mut fresh = State::with_engine(engine);
+                if !scenario.captions.is_empty() && !scenario.name.is_empty() {
+                    fresh.ui.scenario_name = Some(scenario.name.clone());
+                }
+                fresh.attach_tour(&scenario);
                 self.switch_to(
-                    State::with_engine(engine),
+                    fresh,
                     Notice::info(format!("imported “{}” at t={at} ms", scenario.name)),
                 );
             }

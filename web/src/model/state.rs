@@ -196,6 +196,12 @@ pub struct State {
     pub(crate) base_url: String,
     /// Sessions put aside, the most recent last.
     pub previous: Vec<Kept>,
+    /// The narrated tour of this session, if it has one.
+    pub tour: Option<crate::model::touring::Tour>,
+    /// The challenge being played in this session, if one is.
+    pub challenge: Option<crate::model::challenge::ChallengeRun>,
+    /// The solved challenges (shared by every session of the page).
+    pub book: crate::model::challenge::BookRef,
     /// What the panel explains about the run (newest first).
     pub explanations: Vec<Explanation>,
     /// The explanations must be asked for again (new roles, a jump in time).
@@ -241,20 +247,39 @@ impl State {
     }
 
     /// Open a share link's fragment, or the default cluster (with the reason, in full, in a
-    /// banner) if it is bad.
+    /// banner) if it is bad. A gallery scenario named in the fragment (`#gallery:raft-figure-8`, handy in an
+    /// embed's address) plays from the start, as from the gallery menu.
     pub(crate) fn from_fragment(fragment: &str) -> State {
-        let opened = netsplit_core::run::link::decode(fragment)
-            .and_then(|s| Engine::open(&s).map(|e| (s, e)))
-            .map_err(|e| format!("This link cannot be opened: {}.", plain_error("it", &e)));
+        let opened = match fragment.strip_prefix(crate::model::embed::GALLERY_PREFIX) {
+            Some(id) => Registry::builtin()
+                .load_gallery(id)
+                .and_then(|s| Engine::new(&s, true).map(|e| (s, e)))
+                .map(|(scenario, engine)| {
+                    let mut state = State::with_engine(engine);
+                    state.ui.scenario_name = Some(scenario.name.clone());
+                    state.attach_tour(&scenario);
+                    state.ui.notice = Some(Notice::info(scenario.description));
+                    state
+                })
+                .map_err(|e| format!("This link cannot be opened: {}.", e.message)),
+            None => netsplit_core::run::link::decode(fragment)
+                .and_then(|s| Engine::open(&s).map(|e| (s, e)))
+                .map(|(scenario, engine)| {
+                    let mut state = State::with_engine(engine);
+                    if !scenario.name.is_empty() && !scenario.captions.is_empty() {
+                        state.ui.scenario_name = Some(scenario.name.clone());
+                    }
+                    state.attach_tour(&scenario);
+                    let at = scenario.until.map_or(0, |t| t.0);
+                    state.ui.notice = Some(Notice::info(format!(
+                        "opened a shared scenario at t={at} ms (paused)"
+                    )));
+                    state
+                })
+                .map_err(|e| format!("This link cannot be opened: {}.", plain_error("it", &e))),
+        };
         match opened {
-            Ok((scenario, engine)) => {
-                let mut state = State::with_engine(engine);
-                let at = scenario.until.map_or(0, |t| t.0);
-                state.ui.notice = Some(Notice::info(format!(
-                    "opened a shared scenario at t={at} ms (paused)"
-                )));
-                state
-            }
+            Ok(state) => state,
             Err(e) => {
                 let p = default_protocol();
                 let mut state = State::fresh(p.id(), p.servers().default, DEFAULT_SEED)
@@ -291,6 +316,9 @@ impl State {
             rendered_at: 0.0,
             base_url: String::new(),
             previous: Vec::new(),
+            tour: None,
+            challenge: None,
+            book: Default::default(),
             explanations: Vec::new(),
             explain_due: true,
             lookups: Lookups::default(),
@@ -325,6 +353,7 @@ impl State {
         fresh.analysis.keep_layout(&self.analysis);
         fresh.base_url = self.base_url.clone();
         fresh.trace_epoch = self.trace_epoch + 1;
+        fresh.book = self.book.clone();
     }
 
     /// Replace this page by `fresh` (a replay of the same session: new settings), keeping what
@@ -341,14 +370,18 @@ impl State {
         let protocol = Registry::builtin()
             .get(self.ui.protocol)
             .map_or(self.ui.protocol, |p| p.label());
-        session_label(
+        let label = session_label(
             protocol,
             self.ui.nodes,
             self.ui.seed,
             self.engine.marks().len(),
             self.engine.playground().now().0,
             self.ui.scenario_name.as_deref(),
-        )
+        );
+        match &self.tour {
+            Some(t) if !t.nav.is_empty() => format!("tour {label} · {}", t.nav.progress()),
+            _ => label,
+        }
     }
 
     /// Replace this session by another one (a protocol, node count, seed, scenario, import or
@@ -472,6 +505,8 @@ impl State {
             self.log.drain(..cut);
         }
         self.snapshot = Rc::new(self.engine.snapshot());
+        self.tour_follow();
+        self.challenge_follow();
         let panel = self.panel();
         self.analysis.sync(&self.engine, panel);
         if self.explain_due {

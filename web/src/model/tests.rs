@@ -31,6 +31,10 @@ fn advance(s: &mut State, ms: u64) {
     let until = s.engine.vt() + ms as f64;
     let mut wall = 0.0;
     while s.engine.vt() < until {
+        // A narrated scenario pauses at its captions: run on through them.
+        if !s.engine.playing() {
+            s.engine.set_playing(true);
+        }
         wall += 100.0;
         s.frame(100.0, wall);
     }

@@ -92,8 +92,9 @@ fn cell(m: &Matrix, epoch: Epoch, row: usize, col: usize, index: u64) -> Html {
     }
 }
 
-/// The pane's body for the snapshot, in the protocol's words for its `epoch` (term, view).
-pub fn body(snap: &Snapshot, epoch: Epoch) -> Html {
+/// The pane's body for the snapshot, in the protocol's words for its `epoch` (term, view);
+/// `spot` is the log index a tour's caption points at (its column is marked ◆).
+pub fn body(snap: &Snapshot, epoch: Epoch, spot: Option<u64>) -> Html {
     let Some(m) = matrix(snap) else {
         return html! { <p class="muted">{"This protocol keeps no replicated log: there is no matrix to show."}</p> };
     };
@@ -102,7 +103,18 @@ pub fn body(snap: &Snapshot, epoch: Epoch) -> Html {
     }
     let head: Html = m
         .columns()
-        .map(|i| html! { <th scope="col" class={classes!(m.conflicts.contains(&i).then_some("conflict"))}>{i}</th> })
+        .map(|i| {
+            let spotted = spot == Some(i);
+            html! {
+                <th scope="col" class={classes!(m.conflicts.contains(&i).then_some("conflict"), spotted.then_some("spot"))}>
+                    {i}
+                    if spotted {
+                        <span class="lm-spot" aria-hidden="true">{"◆"}</span>
+                        <span class="visually-hidden">{" (pointed at by the tour)"}</span>
+                    }
+                </th>
+            }
+        })
         .collect();
     let rows: Html = (0..m.rows.len())
         .map(|row| {

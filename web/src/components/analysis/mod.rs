@@ -54,10 +54,15 @@ pub fn view(s: &State, shared: &StateRef, dispatch: &Callback<Action>) -> Html {
         diagram::body(s, shared, dispatch),
         dispatch,
     );
+    let spot = s
+        .tour
+        .as_ref()
+        .and_then(|t| t.step())
+        .and_then(|st| st.spot.log_index);
     let matrix = pane(
         s,
         Pane::Matrix,
-        log_matrix::body(&s.snapshot, s.look().epoch),
+        log_matrix::body(&s.snapshot, s.look().epoch, spot),
         dispatch,
     );
     let hist = pane(
