@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, open, until, screenshot, DEBUG_DIST, ARTIFACTS } from './harness.js';
+import { serve, launch, open, until, untilPlayingOn, pause, screenshot, DEBUG_DIST, ARTIFACTS } from './harness.js';
 
 const haveDebug = fs.existsSync(path.join(DEBUG_DIST, 'index.html'));
 const skipDebug = !haveDebug && !process.env.NETSPLIT_DEBUG_DIST
@@ -183,14 +183,15 @@ test('the log matrix shows Figure 8\'s conflicting entries', async () => {
   await region(page);
   const label = await page.$$eval('select.gallery option', (os) => os.map((o) => o.textContent).find((t) => /Figure 8/.test(t)));
   await page.selectOption('select.gallery', { label });
-  await until(page, () => document.querySelector('.log-matrix td.conflict'), 'a conflict in the matrix', 60000);
-  await page.keyboard.press(' ');
+  await untilPlayingOn(page, () => document.querySelector('.log-matrix td.conflict'), 'a conflict in the matrix', 60000);
+  await pause(page);
   const summary = await page.textContent('.lm-summary');
   assert.match(summary, /Conflicting entries at index 2\b/);
   // Index 2's column: at least two different terms, each written as a number, outlined.
   const terms = await page.$$eval('.log-matrix tbody tr', (rows) => {
     const head = [...document.querySelectorAll('.log-matrix thead th')].map((th) => th.textContent);
-    const col = head.indexOf('2');
+    // A tour's caption may mark the column it points at (◆): read the index number only.
+    const col = head.findIndex((t) => t.replace(/[^0-9]/g, '') === '2');
     return rows.map((r) => r.children[col]).filter((c) => c?.classList.contains('conflict')).map((c) => c.querySelector('.lm-term').textContent);
   });
   assert.ok(new Set(terms).size >= 2, `terms at index 2: ${terms}`);

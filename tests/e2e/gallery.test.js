@@ -1,7 +1,7 @@
 // The gallery loads a named scenario, which then plays out as described.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, until } from './harness.js';
+import { serve, launch, open, until, untilPlayingOn } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -13,12 +13,13 @@ test('a gallery scenario loads and its scheduled crash happens', async () => {
   await until(page, () => /Raft: the leader crashes/.test(document.querySelector('.controls').textContent), 'the scenario name');
   assert.match(await page.textContent('.status'), /At t=1000 it crashes/);
   for (let i = 0; i < 8; i++) await page.keyboard.press(']'); // 10× speed
-  await until(page, () => document.querySelector('.node[data-node="n3"]').dataset.status === 'crashed', 'n3 crashed at t=1000');
-  await until(page, () => {
+  // The scenario is narrated: it pauses at its captions; play on through them.
+  await untilPlayingOn(page, () => document.querySelector('.node[data-node="n3"]').dataset.status === 'crashed', 'n3 crashed at t=1000');
+  await untilPlayingOn(page, () => {
     const l = document.querySelector('.node[data-role="leader"][data-status="up"]');
     return l && l.dataset.node !== 'n3';
   }, 'a new leader');
-  await until(page, () => document.querySelector('.node[data-node="n3"]').dataset.status === 'up', 'n3 restarted at t=3000');
+  await untilPlayingOn(page, () => document.querySelector('.node[data-node="n3"]').dataset.status === 'up', 'n3 restarted at t=3000');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -103,3 +103,23 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** Like `until`, but a narrated scenario that pauses at one of its captions is played on:
+ * whenever the page is paused before `fn` holds, its Play button is pressed. */
+export async function untilPlayingOn(page, fn, what, ms = 20000, arg = undefined) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    const paused = await page.evaluate(() => document.querySelector('.play')?.textContent.includes('Play'));
+    if (paused) await page.click('.play');
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Pause the run (a no-op if it is paused already, e.g. at a caption of a narrated scenario). */
+export async function pause(page) {
+  const playing = await page.evaluate(() => document.querySelector('.play')?.textContent.includes('Pause'));
+  if (playing) await page.click('.play');
+  await until(page, () => document.querySelector('.play').textContent.includes('Play'), 'the run paused', 5000);
+}

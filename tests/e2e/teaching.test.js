@@ -54,9 +54,18 @@ async function switchProtocol(page, protocol) {
   await until(page, (p) => document.querySelector('select[aria-label="Protocol"]').value === p, `${protocol} running`, 10000, protocol);
 }
 
+/** Open a gallery scenario as a plain run: gallery scenarios are narrated and open as tours
+ * (tours.test.js tests those); these tests are about the page around them, so close the tour.
+ * Returns the status line as the scenario opened (its description). */
 async function openGallery(page, title) {
   await page.selectOption('select.gallery', { label: title });
   await until(page, (t) => document.querySelector('.scenario-name')?.textContent === t, title, 10000, title);
+  const status = await page.textContent('.status');
+  if (await page.$('.tour-close')) {
+    await page.click('.tour-close');
+    await until(page, () => !document.querySelector('.tour-close'), 'the tour closed', 5000);
+  }
+  return status;
 }
 
 for (const [size, viewport] of SIZES) {
@@ -254,8 +263,8 @@ test('the split vote and the election reason are named, and countdowns show whil
 
 test('a write to a cut-off leader: the islands, the fate of the entry, the crashed leader', async () => {
   const { page, errors, context } = await openPage({ width: 1280, height: 800 });
-  await openGallery(page, 'Raft: a write to a cut-off leader is never committed');
-  assert.match(await page.textContent('.status'), /never committed/);
+  const status = await openGallery(page, 'Raft: a write to a cut-off leader is never committed');
+  assert.match(status, /never committed/);
   for (let i = 0; i < 8; i++) await page.keyboard.press(']');
   // After the heal and c2's read, c1's put is told as appended at 2@T2 by n3, later discarded.
   await until(page, () => Number(document.querySelector('.clock').textContent.match(/[\d.]+/)[0]) > 3.7, 'the end of the story', 60000);
