@@ -6,6 +6,11 @@
 //! reference-counted chunks instead: cloning copies one pointer per chunk, and a push into a
 //! tail that a clone also holds first freezes that tail as a shared chunk and starts a new one,
 //! so entries are never copied.
+//!
+//! A long run can also **forget** its oldest entries ([`ChunkedLog::forget_before`]): whole
+//! chunks are dropped from the front, the indices of the rest do not change, and
+//! [`ChunkedLog::first`] says where the kept part begins. That is how the page keeps a
+//! bounded window of a run that goes on for hours.
 
 use std::ops::Index;
 use std::sync::Arc;
@@ -22,6 +27,8 @@ pub struct ChunkedLog<T> {
     tail: Arc<Vec<T>>,
     /// Index of the tail's first entry.
     tail_start: usize,
+    /// Index of the first entry still kept (entries before it were forgotten).
+    first: usize,
 }
 
 impl<T> Default for ChunkedLog<T> {
@@ -30,6 +37,7 @@ impl<T> Default for ChunkedLog<T> {
             frozen: Vec::new(),
             tail: Arc::new(Vec::new()),
             tail_start: 0,
+            first: 0,
         }
     }
 }
@@ -48,6 +56,41 @@ impl<T> ChunkedLog<T> {
     /// Whether the log is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Index of the first entry still kept: 0 unless older entries were forgotten.
+    pub fn first(&self) -> usize {
+        self.first
+    }
+
+    /// Number of entries still kept.
+    pub fn kept(&self) -> usize {
+        self.len() - self.first
+    }
+
+    /// Forget entries before `index`, a whole chunk at a time: every frozen chunk that ends at
+    /// or before `index` is dropped (from this log; clones keep theirs), and so is the tail when
+    /// `index` is the log's length. `on_forget` sees each forgotten entry, in order. The kept
+    /// entries keep their indices; [`ChunkedLog::get`] answers `None` below [`ChunkedLog::first`].
+    pub fn forget_before(&mut self, index: usize, mut on_forget: impl FnMut(&T)) {
+        let index = index.min(self.len());
+        let whole = self
+            .frozen
+            .iter()
+            .take_while(|(start, chunk)| start + chunk.len() <= index)
+            .count();
+        for (_, chunk) in self.frozen.drain(..whole) {
+            chunk.iter().for_each(&mut on_forget);
+        }
+        if index == self.len() && self.frozen.is_empty() {
+            let tail = std::mem::replace(&mut self.tail, Arc::new(Vec::new()));
+            tail.iter().for_each(&mut on_forget);
+            self.tail_start = index;
+        }
+        self.first = self
+            .frozen
+            .first()
+            .map_or(self.tail_start, |(start, _)| *start);
     }
 
     /// Number of chunks (frozen ones plus the tail), for memory accounting.
@@ -89,12 +132,12 @@ impl<T> ChunkedLog<T> {
         chunk.get(index - start)
     }
 
-    /// Every entry, in order.
+    /// Every kept entry, in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.iter_from(0)
     }
 
-    /// Entries from `start` on, in order.
+    /// Kept entries from `start` on, in order.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &T> + '_ {
         let first = self
             .frozen
@@ -181,5 +224,42 @@ mod tests {
         other.push(vec![7]);
         assert_eq!(other[100], vec![7]);
         assert_eq!(log[100], vec![0]);
+    }
+
+    #[test]
+    fn forgetting_drops_whole_chunks_and_keeps_indices() {
+        let mut log = ChunkedLog::new();
+        for i in 0..(3 * CHUNK + 10) {
+            log.push(i);
+        }
+        let copy = log.clone();
+        let mut forgotten = Vec::new();
+        // Inside the second chunk: only the first chunk can go.
+        log.forget_before(CHUNK + 5, |e| forgotten.push(*e));
+        assert_eq!(forgotten, (0..CHUNK).collect::<Vec<_>>());
+        assert_eq!(log.first(), CHUNK);
+        assert_eq!(log.len(), 3 * CHUNK + 10);
+        assert_eq!(log.kept(), 2 * CHUNK + 10);
+        assert_eq!(log.get(CHUNK - 1), None);
+        assert_eq!(log.get(CHUNK), Some(&CHUNK));
+        assert_eq!(log.iter().next(), Some(&CHUNK));
+        assert_eq!(log.iter_from(0).count(), 2 * CHUNK + 10);
+        assert_eq!(log.iter_from(CHUNK + 1).next(), Some(&(CHUNK + 1)));
+        // A clone taken before keeps everything.
+        assert_eq!(copy.first(), 0);
+        assert_eq!(copy.get(3), Some(&3));
+        // Pushing on goes on counting from the same indices.
+        log.push(99);
+        assert_eq!(log[3 * CHUNK + 10], 99);
+        // Forgetting everything empties the log but keeps its length.
+        forgotten.clear();
+        log.forget_before(log.len(), |e| forgotten.push(*e));
+        assert_eq!(forgotten.len(), 2 * CHUNK + 11);
+        assert_eq!(log.first(), log.len());
+        assert_eq!(log.kept(), 0);
+        assert_eq!(log.iter().count(), 0);
+        log.push(7);
+        assert_eq!(log[3 * CHUNK + 11], 7);
+        assert_eq!(log.first(), 3 * CHUNK + 11);
     }
 }

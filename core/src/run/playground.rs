@@ -62,9 +62,18 @@ pub trait Playground {
     fn apply(&mut self, control: Control) -> Result<(), ControlError>;
     /// Everything needed to draw the current instant.
     fn snapshot(&self) -> Snapshot;
-    /// Number of trace entries.
+    /// Number of trace entries (forgotten ones included).
     fn trace_len(&self) -> usize;
-    /// Trace entry `index`.
+    /// Index of the first trace entry still kept (0 unless a window made older ones go).
+    fn trace_first(&self) -> usize;
+    /// Keep at most about `limit` of the most recent trace entries (`None`: everything); the
+    /// run and its fingerprint are unaffected (see `kernel::sim` `window`).
+    fn set_trace_window(&mut self, limit: Option<usize>);
+    /// Fold the trace so far into the fingerprint (before a clone that may later forget it).
+    fn settle_trace_hash(&mut self);
+    /// Forget the whole trace kept so far (its fingerprint is kept).
+    fn forget_trace(&mut self);
+    /// Trace entry `index` (`None` past the end or before [`Playground::trace_first`]).
     fn trace_line(&self, index: usize) -> Option<TraceLine>;
     /// Trace entry `index`, typed and protocol-neutral (no text is formatted): for views that
     /// read every entry of a long run, like the page's space-time diagram.
@@ -265,6 +274,23 @@ impl<M: Model> Playground for Session<M> {
 
     fn trace_len(&self) -> usize {
         self.sim.trace().len()
+    }
+
+    fn trace_first(&self) -> usize {
+        self.sim.trace().first()
+    }
+
+    fn set_trace_window(&mut self, limit: Option<usize>) {
+        self.sim.set_trace_window(limit);
+    }
+
+    fn settle_trace_hash(&mut self) {
+        self.sim.settle_trace_hash();
+    }
+
+    fn forget_trace(&mut self) {
+        let len = self.sim.trace().len();
+        self.sim.forget_trace_before(len);
     }
 
     fn trace_line(&self, index: usize) -> Option<TraceLine> {

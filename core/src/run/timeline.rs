@@ -9,6 +9,13 @@
 //! state reached is exactly the one a straight run from the start reaches (trace, snapshot and
 //! all) — the tests below check it.
 //!
+//! A timeline can keep a bounded **trace window** ([`Timeline::set_trace_window`]): the live
+//! run keeps only its most recent trace entries, and a checkpoint whose whole trace lies before
+//! that window forgets its trace too, so a run left going for hours holds a bounded trace plus
+//! at most [`MAX_CHECKPOINTS`] states per branch. Seeking into forgotten history still lands on
+//! exactly the right state (checkpoints keep the state, and replay is deterministic); the trace
+//! there starts at the checkpoint it was replayed from.
+//!
 //! Acting at a past moment (applying an action, or moving or removing a mark of the schedule)
 //! forks a new branch whose future starts from there; the previous branch is kept and can be
 //! switched back to. Every branch is just a schedule of timed actions over the same scenario,
@@ -92,6 +99,8 @@ pub struct Timeline {
     branches: Vec<Branch>,
     current: usize,
     next_number: u32,
+    /// Trace entries the live run keeps (`None`: all).
+    window: Option<usize>,
 }
 
 impl Timeline {
@@ -121,6 +130,7 @@ impl Timeline {
             branches: vec![branch],
             current: 0,
             next_number: 2,
+            window: None,
         }
     }
 
@@ -180,7 +190,34 @@ impl Timeline {
         Time((from / b.interval + 1) * b.interval)
     }
 
+    /// Keep about `limit` of the most recent trace entries (`None`: everything); see the module
+    /// docs. The run is unaffected.
+    pub fn set_trace_window(&mut self, limit: Option<usize>) {
+        self.window = limit;
+        self.pg.set_trace_window(limit);
+    }
+
+    /// Checkpoints whose whole trace lies before the live run's window forget it (their
+    /// fingerprint was settled when they were taken).
+    fn forget_old_traces(&mut self) {
+        let first = self.pg.trace_first();
+        if first == 0 {
+            return;
+        }
+        for cp in &mut self.branches[self.current].checkpoints {
+            let state = &cp.state;
+            if state.trace_len() <= first && state.trace_first() < state.trace_len() {
+                let mut stripped = state.clone_box();
+                stripped.forget_trace();
+                cp.state = Rc::from(stripped);
+            }
+        }
+    }
+
     fn take_checkpoint(&mut self) {
+        if self.window.is_some() {
+            self.pg.settle_trace_hash();
+        }
         let cp = Checkpoint {
             at: self.pg.now(),
             steps: self.pg.steps(),
@@ -202,6 +239,9 @@ impl Timeline {
                 i == 1 || i % 2 == 0
             });
             b.interval *= 2;
+        }
+        if self.window.is_some() {
+            self.forget_old_traces();
         }
     }
 
@@ -286,6 +326,7 @@ impl Timeline {
     fn restore(&mut self, cp: &Checkpoint) {
         let mut pg = cp.state.clone_box();
         pg.reschedule(self.branch().actions.clone());
+        pg.set_trace_window(self.window);
         self.pg = pg;
     }
 

@@ -287,6 +287,31 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         }
     }
 
+    // History the page no longer keeps.
+    if let Some(y) = scene.forgotten_y {
+        ctx.set_fill_style_str(pal.grid);
+        ctx.set_global_alpha(0.35);
+        ctx.fill_rect(GUTTER, HEAD, w - GUTTER, y - HEAD);
+        ctx.set_global_alpha(1.0);
+        ctx.set_stroke_style_str(pal.muted);
+        ctx.set_line_width(1.0);
+        dash(ctx, &[2.0, 3.0]);
+        ctx.begin_path();
+        ctx.move_to(GUTTER, y);
+        ctx.line_to(w, y);
+        ctx.stroke();
+        dash(ctx, &[]);
+        ctx.set_fill_style_str(pal.muted);
+        ctx.set_text_align("left");
+        ctx.fill_text(
+            "earlier events not kept: seek there to replay them",
+            GUTTER + 4.0,
+            y - 6.0,
+        )
+        .ok();
+        ctx.set_text_align("center");
+    }
+
     // Now.
     if let Some(y) = scene.now_y {
         ctx.set_stroke_style_str(pal.now);

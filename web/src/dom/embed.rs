@@ -146,25 +146,31 @@ pub fn install(state: Rc<RefCell<State>>, hub: HubRef, dispatch: Callback<Action
         let dispatch = dispatch.clone();
         Closure::<dyn Fn()>::new(move || dispatch.emit(Action::Embed(EmbedCall::Pause)))
     };
-    let seek = {
+    let timed = |call: fn(u64) -> EmbedCall| {
         let (dispatch, snapshot) = (dispatch.clone(), snapshot.clone());
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(move |t: JsValue| {
             let ms = t
                 .as_f64()
                 .filter(|ms| ms.is_finite() && *ms >= 0.0)
                 .ok_or_else(|| {
+                    let what = match call(0) {
+                        EmbedCall::Advance(_) => "advance(ms): ms",
+                        _ => "seek(t): t",
+                    };
                     error(format!(
-                        "seek(t): t must be a number of milliseconds, 0 or more (got {})",
+                        "{what} must be a number of milliseconds, 0 or more (got {})",
                         js_sys::JSON::stringify(&t)
                             .ok()
                             .and_then(|s| s.as_string())
                             .unwrap_or_else(|| "undefined".into())
                     ))
                 })?;
-            dispatch.emit(Action::Embed(EmbedCall::Seek(ms.round() as u64)));
+            dispatch.emit(Action::Embed(call(ms.round() as u64)));
             snapshot()
         })
     };
+    let seek = timed(EmbedCall::Seek);
+    let advance = timed(EmbedCall::Advance);
     let snap = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(snapshot);
     let on = {
         let hub = hub.clone();
@@ -200,6 +206,7 @@ pub fn install(state: Rc<RefCell<State>>, hub: HubRef, dispatch: Callback<Action
     set(&api, "play", &play.into_js_value());
     set(&api, "pause", &pause.into_js_value());
     set(&api, "seek", &seek.into_js_value());
+    set(&api, "advance", &advance.into_js_value());
     set(&api, "snapshot", &snap.into_js_value());
     set(&api, "on", &on.into_js_value());
     set(&window, "netsplit", &api);

@@ -46,6 +46,9 @@ pub enum EmbedCall {
     Pause,
     /// Show virtual time `t` ms, running forward if it lies ahead; pauses.
     Seek(u64),
+    /// Run forward by this many ms of virtual time as fast as possible, past the hour a seek
+    /// is limited to (long-session measurements); pauses.
+    Advance(u64),
 }
 
 /// The prefix of a gallery scenario given by name (`gallery:raft-figure-8`).
@@ -266,6 +269,7 @@ impl State {
             EmbedCall::Play => self.engine.set_playing(true),
             EmbedCall::Pause => self.engine.pause_at_clock(),
             EmbedCall::Seek(t) => self.engine.seek_to(t),
+            EmbedCall::Advance(ms) => self.engine.advance(ms),
         }
     }
 }
@@ -388,6 +392,10 @@ mod tests {
         s.handle(Action::Embed(EmbedCall::Seek(50)), 0.0);
         assert_eq!(ApiSnapshot::of(&s).t, 50);
         assert!(ApiSnapshot::of(&s).violations.is_empty());
+        // Advancing runs forward by the given time.
+        s.handle(Action::Embed(EmbedCall::Advance(1_500)), 0.0);
+        s.handle(Action::Embed(EmbedCall::Advance(500)), 0.0);
+        assert_eq!(ApiSnapshot::of(&s).t, 2_050);
         s.handle(Action::Embed(EmbedCall::Play), 0.0);
         assert!(ApiSnapshot::of(&s).playing);
         s.handle(Action::Embed(EmbedCall::Pause), 0.0);

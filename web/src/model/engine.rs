@@ -52,6 +52,10 @@ pub fn speed_label(speed: f64) -> String {
 
 /// Trace lines handed to the log after a jump in time (the log shows the latest ones).
 pub const LOG_AFTER_JUMP: usize = 400;
+/// Trace entries the page keeps of a run (about ten minutes of a busy 5-node cluster); older
+/// ones are forgotten, so a page left running for hours stays bounded. Seeking there replays
+/// them from a checkpoint; share links and exports need only the seed and the actions.
+pub const TRACE_WINDOW: usize = 200_000;
 
 /// The running simulation (with its timeline) plus playback state.
 pub struct Engine {
@@ -83,8 +87,10 @@ impl Engine {
     /// Start `scenario` (validated) paused at t=0 or playing.
     pub fn new(scenario: &Scenario, playing: bool) -> Result<Engine, ConfigError> {
         let playground = build(scenario)?;
+        let mut timeline = Timeline::new(playground);
+        timeline.set_trace_window(Some(TRACE_WINDOW));
         Ok(Engine {
-            timeline: Timeline::new(playground),
+            timeline,
             vt: 0.0,
             playing,
             speed: DEFAULT_SPEED,
@@ -351,6 +357,15 @@ impl Engine {
     pub fn seek_to(&mut self, t: u64) {
         self.playing = false;
         self.timeline.seek(Time(t));
+        self.jumped_to_now();
+    }
+
+    /// Run forward by `ms` of virtual time at once (the embed's `advance(ms)`), however far:
+    /// the trace window keeps memory bounded. Pauses.
+    pub fn advance(&mut self, ms: u64) {
+        self.playing = false;
+        let until = Time(self.timeline.now().0.saturating_add(ms));
+        self.timeline.run_until(until, u64::MAX);
         self.jumped_to_now();
     }
 

@@ -30,6 +30,7 @@ mod manual;
 mod observe;
 #[cfg(test)]
 mod tests;
+mod window;
 
 pub use counters::Counters;
 pub use manual::{Choice, Pick};
@@ -175,6 +176,8 @@ pub struct Simulator<M: Model> {
     net: Network,
     /// Shared with clones (checkpoints) chunk by chunk, never copied.
     trace: ChunkedLog<TraceEntry<M>>,
+    /// How much of the trace is kept, and the fingerprint of what was forgotten.
+    window: window::TraceWindow,
     checker: M::Checker,
     violations: Vec<Violation>,
     counters: Counters,
@@ -231,6 +234,7 @@ impl<M: Model> Simulator<M> {
             held: Vec::new(),
             slots,
             trace: ChunkedLog::new(),
+            window: window::TraceWindow::default(),
             checker: M::Checker::default(),
             violations: Vec::new(),
             counters: Counters::default(),
@@ -432,6 +436,7 @@ impl<M: Model> Simulator<M> {
                 at: self.now,
                 event,
             });
+            self.keep_window();
         }
     }
 

@@ -7,10 +7,9 @@ use crate::kernel::chunked::ChunkedLog;
 use crate::kernel::config::ClusterConfig;
 use crate::kernel::net::Network;
 use crate::kernel::node::{Actor, Durable, Message, Model};
-use crate::kernel::trace::{Fnv64, TraceEntry};
+use crate::kernel::trace::TraceEntry;
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{LinkView, MsgView, NodeSnapshot, NodeStatus, Snapshot, TimerView};
-use std::fmt;
 
 impl<M: Model> Simulator<M> {
     // ----- observation -------------------------------------------------------------------
@@ -95,7 +94,7 @@ impl<M: Model> Simulator<M> {
         self.counters.events
     }
 
-    /// The trace's text form, one line per event.
+    /// The trace's text form, one line per kept event.
     pub fn trace_text(&self) -> String {
         let mut s = String::new();
         for e in self.trace.iter() {
@@ -103,17 +102,6 @@ impl<M: Model> Simulator<M> {
             s.push('\n');
         }
         s
-    }
-
-    /// FNV-1a hash of the trace's text form (the determinism fingerprint).
-    pub fn trace_hash(&self) -> u64 {
-        use fmt::Write as _;
-        let mut h = Fnv64::default();
-        for e in self.trace.iter() {
-            // Writing into an FNV hasher cannot fail.
-            let _ = writeln!(h, "{e}");
-        }
-        h.finish()
     }
 
     /// Everything the UI needs to draw the current instant.

@@ -275,6 +275,61 @@ fn a_long_run_keeps_memory_bounded() {
 }
 
 #[test]
+fn a_trace_window_bounds_the_trace_and_changes_nothing_else() {
+    let s = scenario(3);
+    let limit = 5_000;
+    let mut tl = timeline(&s);
+    tl.set_trace_window(Some(limit));
+    let mut t = 0;
+    while t < 240_000 {
+        t += 160;
+        while tl.run_until(Time(t), 400) == RunOutcome::Capped {}
+        let live = tl.playground();
+        let kept = live.trace_len() - live.trace_first();
+        assert!(
+            kept <= limit + limit / 4 + 4096,
+            "{kept} entries kept at {t} ms"
+        );
+    }
+    let live = tl.playground();
+    assert!(live.trace_first() > 0, "the run was long enough to forget");
+    // The fingerprint covers the whole run, forgotten part included.
+    assert_same(live, straight(&s, Time(t)).as_ref(), "windowed, at the end");
+    // Checkpoints behind the window hold no trace; the rest are within about one window.
+    let first = live.trace_first();
+    let checkpoints = &tl.branch().checkpoints;
+    let stripped = checkpoints
+        .iter()
+        .filter(|c| c.state.trace_first() == c.state.trace_len())
+        .count();
+    assert!(stripped > checkpoints.len() / 2, "{stripped} stripped");
+    for c in checkpoints {
+        let (f, len) = (c.state.trace_first(), c.state.trace_len());
+        assert!(
+            f == len || len > first,
+            "a checkpoint at {} keeps {f}..{len}",
+            c.at
+        );
+    }
+    // Seeking into forgotten history lands on exactly the straight run's state, and the trace
+    // there starts at the checkpoint it was replayed from.
+    for ms in [0, 2_600, 7_777, 61_001, 150_000, 239_999, 12_345] {
+        tl.seek(Time(ms));
+        assert_same(
+            tl.playground(),
+            straight(&s, Time(ms)).as_ref(),
+            &format!("seek {ms}"),
+        );
+    }
+    tl.seek(Time(t));
+    assert_same(
+        tl.playground(),
+        straight(&s, Time(t)).as_ref(),
+        "back at the end",
+    );
+}
+
+#[test]
 fn branches_are_capped() {
     let s = Scenario::new("raft", 6);
     let mut tl = timeline(&s);

@@ -5,6 +5,11 @@
 //! time: arrows are kept in send order (binary search), long-lived ones in a side list, and
 //! per-lane message counts in [`BUCKET_MS`] buckets for the zoomed-out level of detail.
 //!
+//! The page keeps a bounded window of a long run's trace (`engine::TRACE_WINDOW`): what the
+//! trace forgot, the index forgets too ([`TraceIndex::forget_before`]) — arrows, ticks and
+//! counts before the first kept entry — and [`TraceIndex::forgotten_until`] says up to when, so
+//! the diagram can say so instead of drawing an empty past.
+//!
 //! A function of the trace up to now: the index of a trace built in one go, and the index of
 //! the same trace built in pieces with any number of truncations and re-extensions in between,
 //! are equal (`PartialEq`), which the tests check.
@@ -145,6 +150,12 @@ pub struct Mark {
 pub struct TraceIndex {
     /// Trace entries read.
     len: usize,
+    /// First trace entry kept (entries before it were forgotten with the trace).
+    first: usize,
+    /// Virtual time of entry `first` (0 when nothing was forgotten).
+    first_at: u64,
+    /// Absolute number of the first count bucket kept.
+    count_base: usize,
     /// Servers and clients (lanes of the counts).
     slots: usize,
     /// Servers.
@@ -221,7 +232,10 @@ impl TraceIndex {
         let Some(slot) = self.slot(node) else {
             return;
         };
-        let i = (at / BUCKET_MS) as usize * self.slots + slot;
+        let Some(bucket) = ((at / BUCKET_MS) as usize).checked_sub(self.count_base) else {
+            return;
+        };
+        let i = bucket * self.slots + slot;
         let counts = if drops {
             &mut self.drop_counts
         } else {
@@ -246,6 +260,53 @@ impl TraceIndex {
             }
         }
         self.len = self.len.max(len);
+        let first = pg.trace_first();
+        if first > self.first {
+            let at = pg.trace_item(first).map_or(pg.now().0, |(at, _)| at.0);
+            self.forget_before(first, at);
+        }
+    }
+
+    /// Forget what the trace forgot: arrows sent and ticks before trace entry `first` (at
+    /// virtual time `at`), and the count buckets wholly before `at`. User actions are kept
+    /// (few, and the network's state at any moment depends on all of them).
+    pub fn forget_before(&mut self, first: usize, at: u64) {
+        if first <= self.first {
+            return;
+        }
+        self.first = first;
+        self.first_at = at;
+        let cut = first as u32;
+        let gone = self.arrows.partition_point(|a| a.start < cut);
+        if gone > 0 {
+            for a in self.arrows.drain(..gone) {
+                self.open.remove(&a.id);
+            }
+            let gone = gone as u32;
+            for a in self.open.values_mut() {
+                *a -= gone;
+            }
+            self.long.retain(|a| *a >= gone);
+            for a in &mut self.long {
+                *a -= gone;
+            }
+        }
+        let gone = self.ticks.partition_point(|t| t.index < cut);
+        self.ticks.drain(..gone);
+        let base = (at / BUCKET_MS) as usize;
+        if base > self.count_base {
+            let slots = self.slots.max(1);
+            let drop = (base - self.count_base) * slots;
+            for counts in [&mut self.counts, &mut self.drop_counts] {
+                counts.drain(..drop.min(counts.len()));
+            }
+            self.count_base = base;
+        }
+    }
+
+    /// Virtual time before which the trace was forgotten (`None`: the whole run is kept).
+    pub fn forgotten_until(&self) -> Option<u64> {
+        (self.first > 0).then_some(self.first_at)
     }
 
     /// Read entry `i` (the next one).
@@ -393,6 +454,11 @@ impl TraceIndex {
         if len >= self.len {
             return;
         }
+        if len <= self.first {
+            // Back before everything kept: read again whatever the trace kept.
+            *self = TraceIndex::new(self.servers, self.slots - self.servers);
+            return;
+        }
         let cut = len as u32;
         // Arrows that started later go, with their counts.
         let keep = self.arrows.partition_point(|a| a.start < cut);
@@ -494,8 +560,8 @@ impl TraceIndex {
     /// Sends and drops of lane `slot` in buckets `b0..b1` (summed).
     pub fn counts(&self, slot: usize, b0: usize, b1: usize) -> (u32, u32) {
         let sum = |counts: &[u32]| {
-            (b0..b1)
-                .filter_map(|b| counts.get(b * self.slots + slot))
+            (b0.max(self.count_base)..b1)
+                .filter_map(|b| counts.get((b - self.count_base) * self.slots + slot))
                 .sum::<u32>()
         };
         (sum(&self.counts), sum(&self.drop_counts))
@@ -503,14 +569,17 @@ impl TraceIndex {
 
     /// Sends of every lane in bucket `b` (for the metrics).
     pub fn sends_in_bucket(&self, b: usize) -> u32 {
+        let Some(b) = b.checked_sub(self.count_base) else {
+            return 0;
+        };
         self.counts
             .get(b * self.slots..(b + 1) * self.slots)
             .map_or(0, |c| c.iter().sum())
     }
 
-    /// Number of count buckets.
+    /// Number of count buckets (forgotten ones included).
     pub fn buckets(&self) -> usize {
-        self.counts.len().max(self.drop_counts.len()) / self.slots.max(1)
+        self.count_base + self.counts.len().max(self.drop_counts.len()) / self.slots.max(1)
     }
 
     /// Arrow of message `id`, if any.
@@ -531,7 +600,14 @@ mod tests {
         let mut s = Scenario::new(netsplit_core::protocols::raft::ID, seed);
         s.cluster.net.loss = 0.05;
         s.cluster.net.duplicate = 0.1;
-        s.actions = vec![
+        s.actions = run_actions();
+        let mut pg = build(&s).unwrap();
+        pg.run_until(Time(until), u64::MAX);
+        pg
+    }
+
+    fn run_actions() -> Vec<TimedAction> {
+        vec![
             TimedAction {
                 at: Time(700),
                 control: Control::Partition {
@@ -553,10 +629,7 @@ mod tests {
                 at: Time(4100),
                 control: Control::Crash { node: NodeId(4) },
             },
-        ];
-        let mut pg = build(&s).unwrap();
-        pg.run_until(Time(until), u64::MAX);
-        pg
+        ]
     }
 
     fn whole(pg: &dyn Playground) -> TraceIndex {
@@ -606,6 +679,57 @@ mod tests {
         // Ids ascend with arrows, so a message is found by id.
         let some = &ix.arrows()[ix.arrows().len() / 2];
         assert_eq!(ix.arrow_of(some.id), Some(some));
+    }
+
+    #[test]
+    fn a_windowed_trace_is_indexed_as_far_as_it_was_kept() {
+        // The page keeps a window of the trace: the index, built as the page builds it (a
+        // little at a time), holds exactly the full index's arrows and ticks from the first
+        // kept entry on.
+        let full_pg = run(3, 30_000);
+        let full = whole(full_pg.as_ref());
+        let mut s = Scenario::new(netsplit_core::protocols::raft::ID, 3);
+        s.cluster.net.loss = 0.05;
+        s.cluster.net.duplicate = 0.1;
+        s.actions = run_actions();
+        let mut pg = build(&s).unwrap();
+        pg.set_trace_window(Some(2_000));
+        let snap = pg.snapshot();
+        let mut ix = TraceIndex::new(snap.servers(), snap.nodes.len() - snap.servers());
+        let mut t = 0;
+        while t < 30_000 {
+            t += 250;
+            pg.run_until(Time(t), u64::MAX);
+            ix.extend(pg.as_ref(), &|_| None);
+        }
+        let first = pg.trace_first();
+        assert!(first > 0, "the window forgot something");
+        assert_eq!(ix.len(), full.len());
+        let first_at = full_pg.trace_item(first).unwrap().0 .0;
+        assert_eq!(ix.forgotten_until(), Some(first_at));
+        let kept: Vec<&Arrow> = full
+            .arrows()
+            .iter()
+            .filter(|a| a.start >= first as u32)
+            .collect();
+        assert_eq!(ix.arrows().iter().collect::<Vec<_>>(), kept);
+        let kept: Vec<&Tick> = full
+            .ticks()
+            .iter()
+            .filter(|t| t.index >= first as u32)
+            .collect();
+        assert_eq!(ix.ticks().iter().collect::<Vec<_>>(), kept);
+        // Count buckets before the forgotten time read as empty; later ones as in full.
+        let b = (first_at / BUCKET_MS) as usize + 1;
+        assert_eq!(ix.counts(0, 0, b - 1), (0, 0));
+        assert_eq!(ix.buckets(), full.buckets());
+        assert_eq!(ix.sends_in_bucket(b + 3), full.sends_in_bucket(b + 3));
+        // Seeking back before everything kept starts the index again from the trace.
+        ix.truncate(first / 2);
+        assert_eq!(
+            ix,
+            TraceIndex::new(snap.servers(), snap.nodes.len() - snap.servers())
+        );
     }
 
     #[test]

@@ -287,6 +287,9 @@ pub struct Scene {
     pub ticks: Vec<TickShape>,
     /// The "now" line.
     pub now_y: Option<f64>,
+    /// Where the kept history starts, when the page forgot older events and that moment (or
+    /// anything before it) is in view: the drawing above it is left blank and says so.
+    pub forgotten_y: Option<f64>,
     /// Level of detail.
     pub lod: Lod,
     /// Something to say on the drawing (empty run, zoom in for detail).
@@ -688,7 +691,14 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
         .collect();
 
     let now_y = (now >= t0 && now <= t1).then(|| view.y(now));
-    let note = if ix.is_empty() {
+    let forgotten = ix.forgotten_until().filter(|t| *t as f64 > t0);
+    let forgotten_y = forgotten.map(|t| view.y((t as f64).min(t1)).clamp(HEAD, bottom.max(HEAD)));
+    let note = if let Some(t) = forgotten.filter(|t| *t as f64 >= t1) {
+        Some(format!(
+            "events before {} were not kept: seek there to replay them",
+            time_label(t)
+        ))
+    } else if ix.is_empty() {
         Some("nothing has happened yet".to_string())
     } else if lod == Lod::Density {
         Some(format!("{visible} messages here: zoom in to see each one"))
@@ -707,6 +717,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
         bars,
         ticks,
         now_y,
+        forgotten_y,
         lod,
         note,
     }
@@ -887,6 +898,45 @@ mod tests {
             .map(|i| arrow((0.0, i as f64 * 20.0), (300.0, i as f64 * 20.0 + 10.0), "C"))
             .collect();
         assert!(place_labels(&crowd).is_empty());
+    }
+
+    #[test]
+    fn forgotten_history_is_left_blank_and_says_so() {
+        let (pg, ix, nodes) = session(4000);
+        let filters = Filters::default();
+        let input = |ix| Input {
+            index: ix,
+            look: look(),
+            nodes: &nodes,
+            filters: &filters,
+            now: pg.now().0 as f64,
+            hover: None,
+            selected: None,
+        };
+        let view = |t0| Viewport {
+            t0,
+            scale: 0.5,
+            width: 700.0,
+            height: 426.0,
+        };
+        assert_eq!(scene(&input(&ix), &view(0.0)).forgotten_y, None);
+        // The trace forgot everything before the entry at 2.0 s.
+        let first = (0..pg.trace_len())
+            .find(|i| pg.trace_item(*i).is_some_and(|(at, _)| at.0 >= 2000))
+            .unwrap();
+        let mut kept = ix.clone();
+        kept.forget_before(first, 2000);
+        let s = scene(&input(&kept), &view(1500.0));
+        let y = s.forgotten_y.expect("the boundary is in view");
+        assert!((y - view(1500.0).y(2000.0)).abs() < 1e-9);
+        assert!(s
+            .arrows
+            .iter()
+            .all(|a| a.points.iter().all(|p| p.1 >= y - 1.0)));
+        // Entirely before it: blank, and the note says what to do.
+        let s = scene(&input(&kept), &view(0.0));
+        assert!(s.arrows.is_empty());
+        assert!(s.note.is_some_and(|n| n.contains("not kept")));
     }
 
     #[test]

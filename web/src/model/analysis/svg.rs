@@ -305,6 +305,15 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
             }
         }
     }
+    if let Some(y) = scene.forgotten_y {
+        let _ = write!(
+            s,
+            r#"<line x1="48" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="{}" stroke-dasharray="2 3"/><text x="52" y="{:.1}" fill="{}">earlier events not kept</text>"#,
+            pal.muted,
+            y - 6.0,
+            pal.muted
+        );
+    }
     if let Some(y) = scene.now_y {
         let _ = write!(
             s,

@@ -120,7 +120,7 @@ pub fn from_trace<'a>(trace: impl Iterator<Item = &'a TraceEntry<AtomicCommit>>)
 /// The history of session `s`.
 pub fn history(s: &Session<AtomicCommit>) -> ClientHistory {
     let trace = s.sim().trace();
-    from_trace((0..trace.len()).filter_map(|i| trace.get(i)))
+    from_trace(trace.iter())
 }
 
 /// A transaction's decision, marked once on the coordinator's lane.
