@@ -67,7 +67,8 @@ commands:
 steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, native, native-mutants, wasm-build,
        wasm-test, trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group,
        e.g. `clippy`)
-bench sections: weight, size-breakdown, first-node, page, seek, simulator, chaos, linearizability";
+bench sections: weight, size-breakdown, first-node, page, seek, diagram, memory, simulator, chaos,
+                mutants, linearizability";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]

@@ -29,6 +29,7 @@ const BLOCKS: &[(&str, Render)] = &[
     ("page", render_page),
     ("seek", render_seek),
     ("diagram", render_diagram),
+    ("memory", render_memory),
     ("simulator", render_simulator),
     ("chaos", render_chaos),
     ("mutants", render_mutants),
@@ -502,6 +503,55 @@ fn render_diagram(d: &Value) -> String {
         mb(&d["memory"]["js_heap_bytes"]),
         mb(&d["memory"]["wasm_bytes"])
     );
+    s
+}
+
+fn render_memory(d: &Value) -> String {
+    let mut s = header(&[
+        "after",
+        "virtual time",
+        "events",
+        "renderer (resident)",
+        "JS heap",
+        "wasm linear memory",
+    ]);
+    let mb = |v: &Value| {
+        v.as_f64()
+            .map_or("—".into(), |b| format!("{:.1} MB", b / 1e6))
+    };
+    for r in arr(&d["rows"]) {
+        let label = r["label"].as_str().unwrap_or("?");
+        let bold = |x: String| {
+            if label == "1 h" || label.starts_with(&format!("{} h", d["hours"])) {
+                format!("**{x}**")
+            } else {
+                x
+            }
+        };
+        s += &row(&[
+            label.into(),
+            format!(
+                "{} min",
+                fixed(&(r["virtual_ms"].as_f64().map(|x| x / 60_000.0).into()), 0)
+            ),
+            count(&r["events"]),
+            bold(mb(&r["renderer_rss_bytes"])),
+            mb(&r["js_heap_bytes"]),
+            bold(mb(&r["wasm_bytes"])),
+        ]);
+    }
+    let per_hour: Vec<f64> = arr(&d["advance_ms_per_hour"])
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    if !per_hour.is_empty() {
+        let mean = per_hour.iter().sum::<f64>() / per_hour.len() as f64;
+        s += &format!(
+            "\nEach virtual hour took {:.1} s to run on average; a seek back into forgotten history (30 minutes in) took {} and landed exactly there.\n",
+            mean / 1000.0,
+            ms(&d["seek_back_ms"])
+        );
+    }
     s
 }
 

@@ -107,6 +107,12 @@ pub const SECTIONS: &[Section] = &[
         run: diagram,
     },
     Section {
+        name: "memory",
+        about: "the page's memory after 1 to 10 virtual hours (renderer, JS heap, wasm)",
+        tools: BROWSER,
+        run: memory,
+    },
+    Section {
         name: "simulator",
         about: "events/s per protocol: native, wasm in Node.js and in Chromium; trace hashes",
         tools: &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium],
@@ -464,6 +470,11 @@ fn seek(ctx: &mut Ctx) -> Result<Outcome, String> {
 fn diagram(ctx: &mut Ctx) -> Result<Outcome, String> {
     ctx.page()?;
     Ok(ctx.node("diagram", &[])?.into())
+}
+
+fn memory(ctx: &mut Ctx) -> Result<Outcome, String> {
+    ctx.page()?;
+    Ok(ctx.node("memory", &[])?.into())
 }
 
 fn simulator(ctx: &mut Ctx) -> Result<Outcome, String> {

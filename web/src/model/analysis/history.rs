@@ -373,6 +373,33 @@ pub fn key_views(h: &ClientHistory) -> Vec<KeyView> {
         .collect()
 }
 
+/// The history of a protocol whose clients' operations are checked for linearizability: each
+/// client's operations (`event(op, n)` is an operation as client number `n`'s history event —
+/// c1 is 1, as the checkers number them — and whether the client gave up on it), oldest
+/// invocation first.
+pub fn linearizable_history<'a, O: 'a>(
+    clients: impl IntoIterator<Item = (NodeId, &'a [O])>,
+    event: impl Fn(&O, u32) -> (Event, bool),
+) -> ClientHistory {
+    let mut ops: Vec<HistoryOp> = clients
+        .into_iter()
+        .flat_map(|(id, ops)| {
+            let number = id.client_index().map_or(0, |k| k as u32 + 1);
+            ops.iter().map(move |o| (id, o, number))
+        })
+        .map(|(id, o, number)| {
+            let (e, gave_up) = event(o, number);
+            op_of_event(id, e, gave_up)
+        })
+        .collect();
+    ops.sort_by_key(|o| (o.invoked, o.client));
+    ClientHistory {
+        ops,
+        check: Check::Linearizability,
+        txns: Vec::new(),
+    }
+}
+
 /// A history operation from a linearizability event of client `client` (used by panels and
 /// tests): labels from the operation and outcome.
 pub fn op_of_event(client: NodeId, event: Event, gave_up: bool) -> HistoryOp {

@@ -11,7 +11,7 @@ pub mod views;
 use super::{clients as client_actors, server, session, Panel, PanelCtx, ServerState, Submitted};
 use crate::components::form::{field, form};
 use crate::components::tables::grid;
-use crate::model::analysis::history::{op_of_event, Check, ClientHistory};
+use crate::model::analysis::history::{linearizable_history, ClientHistory};
 use crate::model::analysis::index::Mark;
 use crate::model::form::{Form, Invalid};
 use netsplit_core::kernel::trace::TraceEvent;
@@ -334,21 +334,7 @@ impl Panel for PbftPanel {
         let Some(s) = session::<Pbft>(pg) else {
             return ClientHistory::default();
         };
-        let mut ops: Vec<_> = histories(s)
-            .into_iter()
-            .flat_map(|(id, ops)| {
-                // The checker's client numbers: c1 is 1.
-                let number = id.client_index().map_or(0, |k| k as u32 + 1);
-                ops.iter()
-                    .map(move |o| op_of_event(id, o.event(number), o.gave_up))
-            })
-            .collect();
-        ops.sort_by_key(|o| (o.invoked, o.client));
-        ClientHistory {
-            ops,
-            check: Check::Linearizability,
-            txns: Vec::new(),
-        }
+        linearizable_history(histories(s), |o, n| (o.event(n), o.gave_up))
     }
 
     fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
@@ -415,6 +401,7 @@ impl Panel for PbftPanel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::analysis::history::Check;
     use netsplit_core::protocols::pbft::Phase;
     use netsplit_core::{build, Control, Scenario, Time};
 

@@ -9,7 +9,7 @@ pub mod forms;
 pub mod log_strip;
 
 use super::{clients as client_actors, server, session, Before, Panel, PanelCtx, Submitted};
-use crate::model::analysis::history::{op_of_event, Check, ClientHistory};
+use crate::model::analysis::history::{linearizable_history, ClientHistory};
 use crate::model::analysis::index::Mark;
 use crate::model::explain::Explained;
 use crate::model::form::{Form, Invalid};
@@ -210,21 +210,7 @@ impl Panel for RaftPanel {
         let Some(s) = session::<Raft>(pg) else {
             return ClientHistory::default();
         };
-        let mut ops: Vec<_> = histories(s)
-            .into_iter()
-            .flat_map(|(id, ops)| {
-                // The checker's client numbers: c1 is 1.
-                let number = id.client_index().map_or(0, |k| k as u32 + 1);
-                ops.iter()
-                    .map(move |o| op_of_event(id, o.event(number), o.gave_up))
-            })
-            .collect();
-        ops.sort_by_key(|o| (o.invoked, o.client));
-        ClientHistory {
-            ops,
-            check: Check::Linearizability,
-            txns: Vec::new(),
-        }
+        linearizable_history(histories(s), |o, n| (o.event(n), o.gave_up))
     }
 
     fn trace_mark(&self, pg: &dyn Playground, index: usize) -> Option<Mark> {
