@@ -12,8 +12,8 @@ before(async () => {
   server = await serveFolders([['/course/netsplit/', DIST], ['/course/lesson/', DOCS]]);
   // Another origin (another port): a course site whose netsplit link leads to `server`.
   other = await serveFolders([
-    ['/course/lesson/', DOCS],
     ['/course/netsplit/', { redirect: `${server.url}course/netsplit/` }],
+    ['/course/lesson/', DOCS],
   ]);
   browser = await launch();
 });
@@ -165,7 +165,7 @@ test('a course page on another origin drives the embed through postMessage', asy
       { netsplit: 1, id: 'd', call: 'load', args: ['{"format": "netsplit-scenario",\n "version": 1,,}'] },
       { netsplit: 1, id: 'e', call: 'play', args: [1, 2] },
       { netsplit: 1, call: 'play' },
-      { netsplit: 1, id: 'g', call: 'snapshot', args: [], extra: new Date(0) },
+      { netsplit: 1, id: 'g', call: 'snapshot', args: [], extra: { nested: [1, 2] } },
     ];
     const got = [];
     await new Promise((resolve) => {

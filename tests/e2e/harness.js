@@ -41,7 +41,7 @@ export async function serveFolders(routes) {
   // the rest of the path and the query follow), e.g. to another origin.
   routes = routes.map(([prefix, dir]) => [prefix, dir.redirect ? dir : path.resolve(dir)]);
   const [, first] = routes[0];
-  if (!fs.existsSync(path.join(first, 'index.html'))) {
+  if (!first.redirect && !fs.existsSync(path.join(first, 'index.html'))) {
     throw new Error(`no built page at ${first}: run \`trunk build --release --offline\` first`);
   }
   const server = http.createServer((req, res) => {

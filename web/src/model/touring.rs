@@ -461,15 +461,15 @@ impl State {
                 engine.seek_to_moment(exact);
                 let mut sandbox = State::with_engine(engine);
                 sandbox.ui.scenario_name = None;
-                let step = self
+                let from = self
                     .tour
                     .as_ref()
-                    .map(|t| t.nav.progress())
+                    .map(|t| sandbox_from(&t.nav))
                     .unwrap_or_default();
                 self.switch_to(
                     sandbox,
                     Notice::info(format!(
-                        "your sandbox, from the tour's {step}: everything works here; Back (u) returns to the tour"
+                        "your sandbox, {from}: everything works here; Back (u) returns to the tour"
                     )),
                 );
                 if let Some(kept) = self.previous.last_mut() {
@@ -483,6 +483,15 @@ impl State {
                 )))
             }
         }
+    }
+}
+
+/// Where a sandbox started, in words: `from step 3 of 8 of the tour`, `from the start of the
+/// tour`.
+pub fn sandbox_from(nav: &Nav) -> String {
+    match nav.current() {
+        Some(k) => format!("from step {} of {} of the tour", k + 1, nav.len()),
+        None => "from the start of the tour".into(),
     }
 }
 

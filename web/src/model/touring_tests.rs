@@ -125,6 +125,15 @@ fn try_it_hands_over_to_the_sandbox_and_back_returns_to_the_step() {
     assert_eq!(s.engine.playground().now(), now, "same moment");
     assert_eq!(s.engine.fingerprint(), fingerprint, "same state");
     assert!(s.previous.last().unwrap().label.starts_with("tour "));
+    assert!(
+        s.ui.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with(&format!("your sandbox, from step {} of ", k.unwrap() + 1)),
+        "{:?}",
+        s.ui.notice
+    );
     // Every control works there.
     s.handle(Action::Select(Some(0)), 0.0);
     s.handle(Action::Key(Command::CrashOrRestart), 0.0);
