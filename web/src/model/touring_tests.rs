@@ -341,3 +341,11 @@ fn the_claims_summary_agrees_in_number() {
     assert_eq!(claims_summary(0, 2), "0 of 2 claims hold");
     assert_eq!(claims_summary(2, 5), "2 of 5 claims hold");
 }
+
+#[test]
+fn counts_agree_in_number() {
+    use crate::model::count;
+    assert_eq!(count(1, "violation"), "1 violation");
+    assert_eq!(count(2, "violation"), "2 violations");
+    assert_eq!(count(0, "check"), "0 checks");
+}

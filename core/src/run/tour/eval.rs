@@ -629,14 +629,15 @@ pub fn describe_event(m: &EventMatch) -> String {
     }
 }
 
-/// The reason of a `happened` verdict: `RequestVote sent by n1: none yet (needs 1)`,
-/// `n3 becoming leader: 2 so far`.
+/// The reason of a `happened` verdict: `RequestVote sent by n1: none yet`,
+/// `n3 becoming leader: 2 so far (needs 3)`.
 fn happened_text(m: &EventMatch, got: usize, min: usize) -> String {
     let count = match got {
         0 => "none yet".to_string(),
         n => format!("{n} so far"),
     };
-    let need = if got < min {
+    // "none yet" already says what one more would change (and reads right under `not`).
+    let need = if got < min && min > 1 {
         format!(" (needs {min})")
     } else {
         String::new()
@@ -658,11 +659,15 @@ mod tests {
         assert_eq!(describe_event(&sent), "RequestVote sent by n1");
         assert_eq!(
             happened_text(&sent, 0, 1),
-            "RequestVote sent by n1: none yet (needs 1)"
+            "RequestVote sent by n1: none yet"
         );
         assert_eq!(
             happened_text(&sent, 1, 1),
             "RequestVote sent by n1: 1 so far"
+        );
+        assert_eq!(
+            happened_text(&sent, 0, 3),
+            "RequestVote sent by n1: none yet (needs 3)"
         );
         assert_eq!(
             happened_text(&sent, 2, 3),
