@@ -183,7 +183,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         ctx.set_fill_style_str(color);
         let width = match (a.highlight, a.emphasis, a.reply) {
             (true, _, _) => 3.5,
-            (false, Emphasis::Spotted, _) => 3.0,
+            (false, Emphasis::Spotted, _) => 2.5,
             (false, _, true) => 1.0,
             (false, _, false) => 1.6,
         };
@@ -193,10 +193,11 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
             1.0
         });
         if a.emphasis == Emphasis::Spotted {
-            // Outlined: a dark casing under the coloured stroke.
+            // Outlined: a thin, half-transparent dark casing under the coloured stroke.
             ctx.save();
             ctx.set_stroke_style_str(pal.ink);
-            ctx.set_line_width(width + 3.0);
+            ctx.set_global_alpha(0.4);
+            ctx.set_line_width(width + 2.0);
             polyline(ctx, &a.points);
             ctx.restore();
         }

@@ -190,7 +190,7 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
         let color = color_hex(a.color, pal.dark);
         let width = match (a.highlight, a.emphasis, a.reply) {
             (true, _, _) => 3.0,
-            (false, Emphasis::Spotted, _) => 3.0,
+            (false, Emphasis::Spotted, _) => 2.5,
             (false, _, true) => 1.0,
             (false, _, false) => 1.6,
         };
@@ -213,13 +213,13 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
             escape(a.label)
         );
         if a.emphasis == Emphasis::Spotted {
-            // Outlined: a dark casing under the coloured stroke.
+            // Outlined: a thin, half-transparent dark casing under the coloured stroke.
             let _ = write!(
                 s,
-                r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="{}"/>"#,
+                r#"<polyline points="{}" fill="none" stroke="{}" stroke-opacity="0.4" stroke-width="{}"/>"#,
                 pts(&a.points),
                 pal.ink,
-                width + 3.0
+                width + 2.0
             );
         }
         match a.style {
@@ -476,7 +476,10 @@ mod tests {
             "dimmed ticks of other lanes"
         );
         let casings = out
-            .matches(&format!("stroke=\"{}\" stroke-width=\"6\"", LIGHT.ink))
+            .matches(&format!(
+                "stroke=\"{}\" stroke-opacity=\"0.4\" stroke-width=\"4.5\"",
+                LIGHT.ink
+            ))
             .count();
         let spotted_arrows = spotted
             .arrows
