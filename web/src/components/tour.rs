@@ -177,7 +177,7 @@ pub fn view(tour: &Tour, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="tour" aria-label="Tour" data-steps={tour.nav.len().to_string()}>
             if let Some(c) = &tour.chapter {
-                <p class="tour-chapter">{format!("Chapter: {} · scenario {} of {}", c.title, c.index + 1, c.len)}</p>
+                <p class="tour-chapter">{format!("Chapter: {} · ", c.title)}<span class="tour-chapter-at">{format!("scenario {} of {}", c.index + 1, c.len)}</span></p>
             }
             <header class="tour-head">
                 <span class="tour-title">{ icon(Icon::Play) }{title}</span>
