@@ -248,7 +248,10 @@ fn held_claims_need_the_whole_duration() {
     assert!(checks[0].verdict.met, "{:?}", checks[0]);
     assert!(!checks[1].verdict.met, "{:?}", checks[1]);
     assert!(
-        checks[1].verdict.reason.contains("1000 ms of 1010"),
+        checks[1]
+            .verdict
+            .reason
+            .contains("for 1000 of the 1010 ms needed"),
         "{:?}",
         checks[1]
     );

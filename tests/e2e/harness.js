@@ -37,9 +37,11 @@ export async function serve(prefix = '/', dist = DIST) {
  * hosting the page next to its lessons. Returns the origin's URL (ending in `/`).
  */
 export async function serveFolders(routes) {
-  routes = routes.map(([prefix, dir]) => [prefix, path.resolve(dir)]);
+  // A route may instead redirect elsewhere (`['/course/netsplit/', { redirect: 'http://…/' }]`:
+  // the rest of the path and the query follow), e.g. to another origin.
+  routes = routes.map(([prefix, dir]) => [prefix, dir.redirect ? dir : path.resolve(dir)]);
   const [, first] = routes[0];
-  if (!fs.existsSync(path.join(first, 'index.html'))) {
+  if (!first.redirect && !fs.existsSync(path.join(first, 'index.html'))) {
     throw new Error(`no built page at ${first}: run \`trunk build --release --offline\` first`);
   }
   const server = http.createServer((req, res) => {
@@ -50,6 +52,10 @@ export async function serveFolders(routes) {
       return;
     }
     const [prefix, dist] = route;
+    if (dist.redirect) {
+      res.writeHead(302, { location: dist.redirect + url.pathname.slice(prefix.length) + url.search }).end();
+      return;
+    }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
     const file = path.resolve(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {

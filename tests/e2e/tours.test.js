@@ -101,6 +101,47 @@ test('a chapter plays through with Prev / Next, hands over to the sandbox and ba
   await page.close();
 });
 
+test("a caption's highlight is drawn in the space-time diagram; the top bar stays one row with Back", async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.node[data-node="n1"]');
+  await page.evaluate((id) => window.netsplit.load(`gallery:${id}`), TOUR);
+  await until(page, () => document.querySelector('.tour .tour-progress'), 'the tour');
+  if (!(await page.$('.an-body'))) await page.click('.an-toggle');
+  const CANVAS = '.pane-diagram canvas.st-canvas';
+  await until(page, (sel) => document.querySelector(sel), 'the diagram', 5000, CANVAS);
+  // Step 2 points at n3 and its heartbeats: n3's lane is spotted, heartbeats stand out and
+  // every other arrow is faded.
+  await page.click('.tour-next');
+  await until(page, () => document.querySelector('.tour-progress').dataset.current === '0', 'step 1');
+  await page.click('.tour-next');
+  await until(page, () => document.querySelector('.tour-progress').dataset.current === '1', 'step 2');
+  assert.match(await page.textContent('.tour-spot'), /n3 · Heartbeat messages/);
+  await until(page, (sel) => /^lanes=n3 spotted=[1-9]\d* dimmed=[1-9]/.test(document.querySelector(sel).dataset.spot || ''),
+    'n3 and its heartbeats spotted in the diagram', 10000, CANVAS);
+  // Closing the tour clears it.
+  await page.click('.tour-close');
+  await until(page, (sel) => document.querySelector(sel).dataset.spot === 'lanes= spotted=0 dimmed=0',
+    'nothing spotted without a tour', 10000, CANVAS);
+
+  // Try it yourself from a tour puts Back in the top bar: at 1280 px it stays one row.
+  await page.evaluate((id) => window.netsplit.load(`gallery:${id}`), TOUR);
+  await until(page, () => document.querySelector('.tour .tour-progress'), 'the tour again');
+  await page.click('.tour-try');
+  await until(page, () => document.querySelector('.topbar .back'), 'Back in the top bar');
+  // One row: every item's vertical centre within a few pixels of the others' (a wrapped item
+  // sits a whole row, 40 px or more, lower).
+  const spread = await page.evaluate(() => {
+    const centres = [...document.querySelectorAll('.topbar .setup > *, .topbar .brand')]
+      .filter((e) => e.getBoundingClientRect().width > 1)
+      .map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+    return Math.max(...centres) - Math.min(...centres);
+  });
+  assert.ok(spread <= 4, `every item of the top bar on one row (centres ${spread} px apart)`);
+  await screenshot(page, 'topbar-with-back-1280.png');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('an authored caption survives export → import and a share link', async () => {
   const { page, errors } = await open(browser, server.url);
   await until(page, () => document.querySelector('.node[data-role="leader"]'), 'a leader');

@@ -80,7 +80,7 @@ pub fn app() -> Html {
                 if let Some(canvas) = canvas_ref.cast::<web_sys::HtmlCanvasElement>() {
                     let s = state.borrow();
                     let islands = groups(&s.snapshot);
-                    let step = s.tour.as_ref().and_then(|t| t.step());
+                    let spot = s.tour.as_ref().and_then(|t| t.spot());
                     let frame = Frame {
                         snap: &s.snapshot,
                         look: s.look(),
@@ -89,7 +89,7 @@ pub fn app() -> Html {
                         wall: t,
                         groups: &islands,
                         highlight: s.ui.hover_msg,
-                        spot_kind: step.as_ref().and_then(|st| st.spot.message.as_deref()),
+                        spot_kind: spot.as_ref().and_then(|sp| sp.message.as_deref()),
                     };
                     painter.borrow_mut().paint(&canvas, frame);
                 }

@@ -27,7 +27,7 @@ pub fn view(
             };
             html! {
                 <p class="ch-status done" role="status" data-done="true">
-                    <span aria-hidden="true">{"✓ "}</span>{format!("done ✓ at t={:.3} s{who}", at as f64 / 1000.0)}
+                    {format!("done ✓ at t={:.3} s{who}", at as f64 / 1000.0)}
                 </p>
             }
         }

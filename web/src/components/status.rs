@@ -29,7 +29,8 @@ pub fn view(
             match first {
                 None if undecided > 0 => {
                     let title = format!(
-                        "{title} — {undecided} check(s) ran out of their search budget: neither confirmed nor refused there"
+                        "{title} — {} ran out of the search budget: neither confirmed nor refused there",
+                        crate::model::count(undecided as usize, "check")
                     );
                     html! {
                         <span class="badge unsure" title={title} data-property={p.name} data-undecided={undecided.to_string()}>
@@ -74,7 +75,7 @@ pub fn view(
             <div class="badges" role="group" aria-label="Safety properties" tabindex="0">{badges}</div>
             {notice}
             <span class="violations-count" data-violations={snap.violations.len().to_string()}>
-                {if snap.violations.is_empty() { "all properties hold".to_string() } else { format!("{} violation(s)", snap.violations.len()) }}
+                {if snap.violations.is_empty() { "all properties hold".to_string() } else { crate::model::count(snap.violations.len(), "violation") }}
             </span>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{live}</div>
         </div>

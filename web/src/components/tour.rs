@@ -7,7 +7,7 @@
 use crate::components::icons::{icon, Icon};
 use crate::dom::events::value_of;
 use crate::model::action::Action;
-use crate::model::touring::{StepView, Tour, TourAction};
+use crate::model::touring::{claims_summary, StepView, Tour, TourAction};
 use netsplit_core::run::tour::markdown::{plain, Span};
 use yew::prelude::*;
 
@@ -48,7 +48,7 @@ fn checks(step: &StepView) -> Html {
     let met = step.checks.iter().filter(|c| c.met).count();
     html! {
         <div class="tour-checks">
-            <p class="tour-checks-head">{format!("Checked against the run: {met} of {} claims hold", step.checks.len())}</p>
+            <p class="tour-checks-head">{format!("Checked against the run: {}", claims_summary(met, step.checks.len()))}</p>
             <ul>{items}</ul>
         </div>
     }
@@ -177,7 +177,7 @@ pub fn view(tour: &Tour, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="tour" aria-label="Tour" data-steps={tour.nav.len().to_string()}>
             if let Some(c) = &tour.chapter {
-                <p class="tour-chapter">{format!("Chapter: {} · scenario {} of {}", c.title, c.index + 1, c.len)}</p>
+                <p class="tour-chapter">{format!("Chapter: {} · ", c.title)}<span class="tour-chapter-at">{format!("scenario {} of {}", c.index + 1, c.len)}</span></p>
             }
             <header class="tour-head">
                 <span class="tour-title">{ icon(Icon::Play) }{title}</span>

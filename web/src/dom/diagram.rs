@@ -2,7 +2,7 @@
 //! what is drawn where is in `model::analysis::scene`; this only strokes it. The canvas is
 //! repainted only when the scene's inputs change (see `components::analysis::diagram`).
 
-use crate::model::analysis::scene::{Glyph, LaneStyle, Scene, Style, GUTTER, HEAD};
+use crate::model::analysis::scene::{Emphasis, Glyph, LaneStyle, Scene, Style, GUTTER, HEAD};
 use crate::model::analysis::svg::{glyph_text, Palette};
 use crate::model::look::color_hex;
 use wasm_bindgen::JsCast;
@@ -130,10 +130,26 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         }
     }
 
-    // Lanes.
+    // Lanes (a tour caption's spotted lanes: a band behind, a thick line).
     for lane in &scene.lanes {
-        ctx.set_stroke_style_str(if lane.selected { pal.accent } else { pal.muted });
-        ctx.set_line_width(if lane.selected { 3.0 } else { 1.0 });
+        if lane.spotted {
+            ctx.set_fill_style_str(pal.accent);
+            ctx.set_global_alpha(0.16);
+            for (a, b, _) in &lane.spans {
+                ctx.fill_rect(lane.x - 6.0, *a, 12.0, b - a);
+            }
+            ctx.set_global_alpha(1.0);
+        }
+        ctx.set_stroke_style_str(if lane.selected || lane.spotted {
+            pal.accent
+        } else {
+            pal.muted
+        });
+        ctx.set_line_width(if lane.selected || lane.spotted {
+            3.0
+        } else {
+            1.0
+        });
         for (a, b, style) in &lane.spans {
             match style {
                 LaneStyle::Up => dash(ctx, &[]),
@@ -165,11 +181,26 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         let color = color_hex(a.color, pal.dark);
         ctx.set_stroke_style_str(color);
         ctx.set_fill_style_str(color);
-        let width = match (a.highlight, a.reply) {
-            (true, _) => 3.5,
-            (false, true) => 1.0,
-            (false, false) => 1.6,
+        let width = match (a.highlight, a.emphasis, a.reply) {
+            (true, _, _) => 3.5,
+            (false, Emphasis::Spotted, _) => 2.5,
+            (false, _, true) => 1.0,
+            (false, _, false) => 1.6,
         };
+        ctx.set_global_alpha(if a.emphasis == Emphasis::Dimmed && !a.highlight {
+            0.25
+        } else {
+            1.0
+        });
+        if a.emphasis == Emphasis::Spotted {
+            // Outlined: a thin, half-transparent dark casing under the coloured stroke.
+            ctx.save();
+            ctx.set_stroke_style_str(pal.ink);
+            ctx.set_global_alpha(0.4);
+            ctx.set_line_width(width + 2.0);
+            polyline(ctx, &a.points);
+            ctx.restore();
+        }
         ctx.set_line_width(width);
         if a.highlight {
             ctx.save();
@@ -223,6 +254,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
             ctx.set_font("11px system-ui, sans-serif");
         }
     }
+    ctx.set_global_alpha(1.0);
 
     // Kind labels on the arrows: a small box outlined in the arrow's colour.
     ctx.set_text_align("center");
@@ -231,18 +263,31 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
     ctx.set_line_width(1.0);
     for l in &scene.labels {
         let w = 6.5 * l.text.chars().count() as f64 + 6.0;
+        ctx.set_global_alpha(if l.emphasis == Emphasis::Dimmed {
+            0.3
+        } else {
+            1.0
+        });
         ctx.set_fill_style_str(pal.bg);
         ctx.fill_rect(l.x - w / 2.0, l.y - 6.5, w, 13.0);
-        ctx.set_stroke_style_str(color_hex(l.color, pal.dark));
+        if l.emphasis == Emphasis::Spotted {
+            ctx.set_stroke_style_str(pal.ink);
+            ctx.set_line_width(2.0);
+        } else {
+            ctx.set_stroke_style_str(color_hex(l.color, pal.dark));
+            ctx.set_line_width(1.0);
+        }
         ctx.stroke_rect(l.x - w / 2.0, l.y - 6.5, w, 13.0);
         ctx.set_fill_style_str(pal.ink);
         ctx.fill_text(l.text, l.x, l.y + 0.5).ok();
     }
+    ctx.set_global_alpha(1.0);
     ctx.set_font("11px system-ui, sans-serif");
 
     // Local events.
     ctx.set_text_align("center");
     for t in &scene.ticks {
+        ctx.set_global_alpha(if t.dim { 0.3 } else { 1.0 });
         match t.glyph {
             Glyph::Stroke => {
                 ctx.set_stroke_style_str(if t.strong { pal.ink } else { pal.muted });
@@ -286,6 +331,8 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
             }
         }
     }
+
+    ctx.set_global_alpha(1.0);
 
     // History the page no longer keeps.
     if let Some(y) = scene.forgotten_y {
@@ -344,6 +391,12 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, pal: &Palette, dpr: 
         ctx.set_fill_style_str(if lane.selected { pal.accent } else { pal.ink });
         ctx.fill_text(&lane.node.to_string(), lane.x, HEAD / 2.0)
             .ok();
+        if lane.spotted {
+            // A tour caption points here: the name boxed.
+            ctx.set_stroke_style_str(pal.accent);
+            ctx.set_line_width(2.0);
+            ctx.stroke_rect(lane.x - 15.0, 4.0, 30.0, HEAD - 8.0);
+        }
     }
     if let Some(note) = &scene.note {
         ctx.set_font("12px system-ui, sans-serif");

@@ -12,10 +12,21 @@
 //! mistakes are thrown as JavaScript `Error`s whose message says what is wrong and where. When
 //! the API is ready the page fires `netsplit-ready` on its window and posts
 //! `{ type: 'netsplit:ready' }` to its parent frame. The logic is in [`crate::model::embed`].
+//!
+//! A page of **another origin** cannot reach `window.netsplit`; it talks to the embed with
+//! `postMessage` instead (the bridge, [`install`] listens for it):
+//!
+//! ```js
+//! frame.contentWindow.postMessage({ netsplit: 1, id: 1, call: 'seek', args: [1500] }, '*');
+//! // → posted back to the sender: { netsplit: 1, id: 1, ok: { t: 1500, … } }
+//! //   or, for a bad request:     { netsplit: 1, id: 1, error: "message.args[0]: seek(t): …" }
+//! // After { call: 'on', args: ['violation'] }: { netsplit: 1, event: 'violation', violation }
+//! ```
 
 use crate::model::action::Action;
 use crate::model::embed::{
-    parse_scenario, ApiSnapshot, ApiViolation, EmbedCall, Mode, ViolationFeed,
+    parse_request, parse_scenario, reply_error, reply_ok, violation_message, ApiSnapshot,
+    ApiViolation, BridgeCall, BridgeError, EmbedCall, Mode, ViolationFeed, BRIDGE_VERSION,
 };
 use crate::model::state::State;
 use js_sys::{Error, Function, Object, Reflect};
@@ -41,6 +52,9 @@ pub struct Hub {
     listeners: Vec<(u32, Function)>,
     next: u32,
     feed: ViolationFeed,
+    /// Windows that asked over the bridge to hear of violations, with their origin (where
+    /// the messages may go).
+    subscribers: Vec<(web_sys::Window, String)>,
 }
 
 /// The hub, shared by the API's functions and the frame loop.
@@ -52,7 +66,7 @@ pub fn notify(hub: &HubRef, state: &RefCell<State>) {
     let fresh: Vec<ApiViolation> = {
         let s = state.borrow();
         let mut h = hub.borrow_mut();
-        if h.listeners.is_empty() {
+        if h.listeners.is_empty() && h.subscribers.is_empty() {
             // Nobody listens: remember what exists, so a late listener hears only news.
             h.feed.fresh(&s.snapshot.violations);
             return;
@@ -72,7 +86,11 @@ pub fn notify(hub: &HubRef, state: &RefCell<State>) {
         .iter()
         .map(|(_, f)| f.clone())
         .collect();
+    let subscribers = hub.borrow().subscribers.clone();
     for v in &fresh {
+        for (window, origin) in &subscribers {
+            post(window, origin, &violation_message(v));
+        }
         let Ok(value) = to_js(v) else { continue };
         for f in &listeners {
             if let Err(e) = f.call1(&JsValue::NULL, &value) {
@@ -92,6 +110,111 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| {
             Error::new(&format!("netsplit: cannot pass a value to JavaScript: {e}")).into()
         })
+}
+
+/// Post `message` (JSON) to `window` at `origin` (`*` for an opaque origin: a sandboxed frame
+/// or a `file:` page, which no other origin can match).
+fn post(window: &web_sys::Window, origin: &str, message: &serde_json::Value) {
+    let Ok(value) = to_js(message) else { return };
+    let target = if origin == "null" || origin.is_empty() {
+        "*"
+    } else {
+        origin
+    };
+    if let Err(e) = window.post_message(&value, target) {
+        web_sys::console::error_2(&"netsplit: cannot answer a bridge message".into(), &e);
+    }
+}
+
+/// Carry out one bridge request; its answer.
+fn answer(
+    call: BridgeCall,
+    source: (&web_sys::Window, &str),
+    state: &RefCell<State>,
+    hub: &HubRef,
+    dispatch: &Callback<Action>,
+) -> serde_json::Value {
+    let snapshot = || serde_json::to_value(ApiSnapshot::of(&state.borrow())).unwrap_or_default();
+    match call {
+        BridgeCall::Load(scenario) => {
+            hub.borrow_mut().feed.reset();
+            dispatch.emit(Action::Embed(EmbedCall::Load(scenario)));
+            snapshot()
+        }
+        BridgeCall::Play => {
+            dispatch.emit(Action::Embed(EmbedCall::Play));
+            serde_json::Value::Null
+        }
+        BridgeCall::Pause => {
+            dispatch.emit(Action::Embed(EmbedCall::Pause));
+            serde_json::Value::Null
+        }
+        BridgeCall::Seek(t) => {
+            dispatch.emit(Action::Embed(EmbedCall::Seek(t)));
+            snapshot()
+        }
+        BridgeCall::Advance(ms) => {
+            dispatch.emit(Action::Embed(EmbedCall::Advance(ms)));
+            snapshot()
+        }
+        BridgeCall::Snapshot => snapshot(),
+        BridgeCall::On | BridgeCall::Off => {
+            let (window, origin) = source;
+            let mut h = hub.borrow_mut();
+            h.subscribers
+                .retain(|(w, o)| !(Object::is(w, window) && o == origin));
+            if call == BridgeCall::On {
+                h.subscribers.push((window.clone(), origin.to_string()));
+            }
+            serde_json::Value::Bool(true)
+        }
+    }
+}
+
+/// Answer `postMessage` requests from other windows (any origin: the embed holds nothing
+/// secret, and a page of another origin can only ask what `window.netsplit` answers).
+fn install_bridge(
+    window: &web_sys::Window,
+    state: Rc<RefCell<State>>,
+    hub: HubRef,
+    dispatch: Callback<Action>,
+) {
+    let listener = gloo::events::EventListener::new(window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+            return;
+        };
+        // Only a window can be answered (not a worker or a port).
+        let Some(source) = event.source() else { return };
+        if source.is_null() || source.is_undefined() {
+            return;
+        }
+        let source: web_sys::Window = source.unchecked_into();
+        let origin = event.origin();
+        let data = event.data();
+        let request = match serde_wasm_bindgen::from_value::<serde_json::Value>(data.clone()) {
+            Ok(value) => parse_request(&value),
+            // Not plain data (a Date, a Blob, …): answer only if it claims to be for us.
+            Err(e) => Reflect::has(&data, &"netsplit".into())
+                .unwrap_or(false)
+                .then(|| {
+                    Err(BridgeError {
+                        id: None,
+                        error: format!("message: cannot be read as plain data: {e}"),
+                    })
+                }),
+        };
+        let Some(request) = request else { return };
+        let reply = match request {
+            Ok((id, call)) => {
+                let value = answer(call, (&source, &origin), &state, &hub, &dispatch);
+                reply_ok(id, value)
+            }
+            Err(e) => reply_error(&e),
+        };
+        debug_assert_eq!(reply["netsplit"], BRIDGE_VERSION);
+        post(&source, &origin, &reply);
+    });
+    listener.forget();
 }
 
 /// A thrown JavaScript `Error`.
@@ -210,6 +333,7 @@ pub fn install(state: Rc<RefCell<State>>, hub: HubRef, dispatch: Callback<Action
     set(&api, "snapshot", &snap.into_js_value());
     set(&api, "on", &on.into_js_value());
     set(&window, "netsplit", &api);
+    install_bridge(&window, state, hub, dispatch);
 
     if let Ok(event) = web_sys::Event::new("netsplit-ready") {
         let _ = window.dispatch_event(&event);

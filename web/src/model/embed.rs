@@ -86,6 +86,250 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, String> {
     })
 }
 
+/// The version of the `postMessage` bridge: every message to and from it carries
+/// `netsplit: 1`.
+pub const BRIDGE_VERSION: u64 = 1;
+/// Longest `id` a bridge request may carry (characters of a string id).
+pub const MAX_ID: usize = 200;
+/// Longest scenario text `load` accepts over the bridge (bytes; a share link of an hour-long
+/// session is far shorter).
+pub const MAX_LOAD: usize = 4 << 20;
+/// The calls the bridge answers, in the order its errors list them.
+pub const BRIDGE_CALLS: &[&str] = &[
+    "load", "play", "pause", "seek", "advance", "snapshot", "on", "off",
+];
+
+/// A call another window posted to the embed (`{netsplit: 1, id, call, args}`), validated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BridgeCall {
+    /// `load(scenario)`: the scenario already parsed (boxed: it is large).
+    Load(Box<Scenario>),
+    /// `play()`.
+    Play,
+    /// `pause()`.
+    Pause,
+    /// `seek(t)`, in whole milliseconds.
+    Seek(u64),
+    /// `advance(ms)`, in whole milliseconds.
+    Advance(u64),
+    /// `snapshot()`.
+    Snapshot,
+    /// `on('violation')`: post every violation found from now on to the sender.
+    On,
+    /// `off('violation')`: stop.
+    Off,
+}
+
+/// A request that could not be carried out: the error to post back, with the request's `id`
+/// when it had a usable one (`null` otherwise).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BridgeError {
+    /// The request's id, if it had a valid one.
+    pub id: Option<serde_json::Value>,
+    /// What is wrong and where (`message.args[0]: seek(t): t must be …`).
+    pub error: String,
+}
+
+/// The message `data` another window posted, read as a bridge request: `None` if it is not
+/// addressed to netsplit (no `netsplit` field: other scripts' messages pass by untouched) or
+/// is itself an answer or an event (`ok`, `error` or `event` field),
+/// else the request's id and call, or the error to answer with. Never panics: every field is
+/// checked, and errors name the field (`message.call`, `message.args[0]`).
+pub fn parse_request(
+    data: &serde_json::Value,
+) -> Option<Result<(serde_json::Value, BridgeCall), BridgeError>> {
+    let obj = data.as_object()?;
+    let version = obj.get("netsplit")?;
+    if ["ok", "error", "event"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
+    {
+        // An answer or an event (another netsplit window's): never answered, or two windows
+        // would answer each other for ever.
+        return None;
+    }
+    let id = obj.get("id").cloned();
+    let fail = |id: Option<serde_json::Value>, error: String| Some(Err(BridgeError { id, error }));
+    if version.as_u64() != Some(BRIDGE_VERSION) {
+        return fail(
+            None,
+            format!("message.netsplit: this embed speaks version {BRIDGE_VERSION} of the bridge, got {version}"),
+        );
+    }
+    let id = match id {
+        Some(serde_json::Value::Number(n)) => serde_json::Value::Number(n),
+        Some(serde_json::Value::String(s)) if s.chars().count() <= MAX_ID => {
+            serde_json::Value::String(s)
+        }
+        Some(serde_json::Value::String(_)) => {
+            return fail(None, format!("message.id: at most {MAX_ID} characters"));
+        }
+        Some(other) => {
+            return fail(
+                None,
+                format!(
+                    "message.id: must be a number or a string, got {}",
+                    kind_of(&other)
+                ),
+            )
+        }
+        None => {
+            return fail(
+                None,
+                "message.id: missing (a number or string the answer will carry)".into(),
+            )
+        }
+    };
+    let known = BRIDGE_CALLS.join(", ");
+    let call = match obj.get("call") {
+        Some(serde_json::Value::String(c)) => c.as_str(),
+        Some(other) => {
+            return fail(
+                Some(id),
+                format!(
+                    "message.call: must be the name of a call ({known}), got {}",
+                    kind_of(other)
+                ),
+            )
+        }
+        None => return fail(Some(id), format!("message.call: missing (one of {known})")),
+    };
+    let args: &[serde_json::Value] = match obj.get("args") {
+        None | Some(serde_json::Value::Null) => &[],
+        Some(serde_json::Value::Array(a)) => a,
+        Some(other) => {
+            return fail(
+                Some(id),
+                format!("message.args: must be an array, got {}", kind_of(other)),
+            )
+        }
+    };
+    let takes = |n: usize, sig: &str| -> Result<(), String> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!(
+                "message.args: {sig} takes {n} argument{}, got {}",
+                if n == 1 { "" } else { "s" },
+                args.len()
+            ))
+        }
+    };
+    let parsed = match call {
+        "load" => takes(1, "load(scenario)").and_then(|()| {
+            let text = match &args[0] {
+                serde_json::Value::String(s) => s.clone(),
+                v @ serde_json::Value::Object(_) => v.to_string(),
+                other => {
+                    return Err(format!(
+                        "message.args[0]: load(scenario): give a scenario document (object or JSON text), a share link, or \"gallery:ID\", got {}",
+                        kind_of(other)
+                    ))
+                }
+            };
+            if text.len() > MAX_LOAD {
+                return Err(format!(
+                    "message.args[0]: load(scenario): at most {} MB of scenario, got {} bytes",
+                    MAX_LOAD >> 20,
+                    text.len()
+                ));
+            }
+            parse_scenario(&text)
+                .map(|s| BridgeCall::Load(Box::new(s)))
+                .map_err(|e| format!("message.args[0]: {e}"))
+        }),
+        "play" => takes(0, "play()").map(|()| BridgeCall::Play),
+        "pause" => takes(0, "pause()").map(|()| BridgeCall::Pause),
+        "snapshot" => takes(0, "snapshot()").map(|()| BridgeCall::Snapshot),
+        "seek" | "advance" => {
+            let (signature, arg) = if call == "seek" {
+                ("seek(t)", "t")
+            } else {
+                ("advance(ms)", "ms")
+            };
+            takes(1, signature).and_then(|()| {
+                let ms = args[0]
+                    .as_f64()
+                    .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                    .map(|ms| ms.round().min(u64::MAX as f64) as u64)
+                    .ok_or_else(|| {
+                        format!(
+                            "message.args[0]: {signature}: {arg} must be a number of milliseconds, 0 or more (got {})",
+                            args[0]
+                        )
+                    })?;
+                Ok(if call == "seek" {
+                    BridgeCall::Seek(ms)
+                } else {
+                    BridgeCall::Advance(ms)
+                })
+            })
+        }
+        "on" | "off" => takes(1, &format!("{call}(event)")).and_then(|()| {
+            match args[0].as_str() {
+                Some(VIOLATION_EVENT) if call == "on" => Ok(BridgeCall::On),
+                Some(VIOLATION_EVENT) => Ok(BridgeCall::Off),
+                _ => Err(format!(
+                    "message.args[0]: {call}(event): unknown event {}; the embed emits \"{VIOLATION_EVENT}\"",
+                    args[0]
+                )),
+            }
+        }),
+        other => Err(format!(
+            "message.call: unknown call {:?}; the embed answers {known}",
+            other.chars().take(64).collect::<String>()
+        )),
+    };
+    Some(
+        parsed
+            .map(|c| (id.clone(), c))
+            .map_err(|error| BridgeError {
+                id: Some(id),
+                error,
+            }),
+    )
+}
+
+/// The one event the embed emits (`on('violation', …)`, and the bridge's `on`).
+pub const VIOLATION_EVENT: &str = "violation";
+
+/// A JSON value's kind, for error messages (`a number`, `an array`).
+fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The answer to a request: `{netsplit: 1, id, ok: value}`.
+pub fn reply_ok(id: serde_json::Value, value: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({ "netsplit": BRIDGE_VERSION, "id": id, "ok": value })
+}
+
+/// The answer to a request that failed: `{netsplit: 1, id, error}` (`id` null if the request
+/// had no usable one).
+pub fn reply_error(e: &BridgeError) -> serde_json::Value {
+    serde_json::json!({
+        "netsplit": BRIDGE_VERSION,
+        "id": e.id.clone().unwrap_or(serde_json::Value::Null),
+        "error": e.error,
+    })
+}
+
+/// A violation posted to a window that asked with `on`:
+/// `{netsplit: 1, event: 'violation', violation}`.
+pub fn violation_message(v: &ApiViolation) -> serde_json::Value {
+    serde_json::json!({
+        "netsplit": BRIDGE_VERSION,
+        "event": VIOLATION_EVENT,
+        "violation": v,
+    })
+}
+
 /// A node as `snapshot()` reports it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiNode {
@@ -370,6 +614,146 @@ mod tests {
         assert_eq!(feed.fresh(&[v(1)]).len(), 1);
         feed.reset();
         assert_eq!(feed.fresh(&[v(1)]).len(), 1);
+    }
+
+    fn req(v: serde_json::Value) -> Result<(serde_json::Value, BridgeCall), BridgeError> {
+        parse_request(&v).expect("addressed to netsplit")
+    }
+
+    fn err(v: serde_json::Value) -> BridgeError {
+        req(v).expect_err("refused")
+    }
+
+    #[test]
+    fn the_bridge_reads_requests_and_ignores_other_messages() {
+        use serde_json::json;
+        assert_eq!(parse_request(&json!("hello")), None);
+        assert_eq!(parse_request(&json!({ "type": "netsplit:ready" })), None);
+        assert_eq!(parse_request(&json!(null)), None);
+        assert_eq!(
+            parse_request(&json!({ "netsplit": 1, "id": 1, "ok": null })),
+            None,
+            "an answer is not a request"
+        );
+        assert_eq!(
+            parse_request(&json!({ "netsplit": 1, "event": "violation" })),
+            None
+        );
+        let (id, call) = req(json!({ "netsplit": 1, "id": 7, "call": "play" })).unwrap();
+        assert_eq!((id, call), (json!(7), BridgeCall::Play));
+        let (id, call) =
+            req(json!({ "netsplit": 1, "id": "a", "call": "seek", "args": [1500.4] })).unwrap();
+        assert_eq!((id, call), (json!("a"), BridgeCall::Seek(1500)));
+        let (_, call) =
+            req(json!({ "netsplit": 1, "id": 1, "call": "snapshot", "args": [] })).unwrap();
+        assert_eq!(call, BridgeCall::Snapshot);
+        let (_, call) = req(json!({
+            "netsplit": 1, "id": 2, "call": "load", "args": ["gallery:raft-leader-crash"]
+        }))
+        .unwrap();
+        assert!(matches!(call, BridgeCall::Load(s) if s.until.is_some()));
+        let doc: serde_json::Value =
+            serde_json::from_str(&Scenario::new(netsplit_core::protocols::raft::ID, 4).to_json())
+                .unwrap();
+        let (_, call) =
+            req(json!({ "netsplit": 1, "id": 3, "call": "load", "args": [doc] })).unwrap();
+        assert!(
+            matches!(call, BridgeCall::Load(s) if s.seed == 4),
+            "a document as an object"
+        );
+        assert_eq!(
+            req(json!({ "netsplit": 1, "id": 4, "call": "on", "args": ["violation"] }))
+                .unwrap()
+                .1,
+            BridgeCall::On
+        );
+        assert_eq!(
+            req(json!({ "netsplit": 1, "id": 4, "call": "off", "args": ["violation"] }))
+                .unwrap()
+                .1,
+            BridgeCall::Off
+        );
+    }
+
+    #[test]
+    fn bad_requests_are_answered_with_what_and_where() {
+        use serde_json::json;
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "explode" }));
+        assert_eq!(e.id, Some(json!(9)));
+        assert!(
+            e.error
+                .starts_with("message.call: unknown call \"explode\""),
+            "{}",
+            e.error
+        );
+        assert!(
+            e.error.contains("load, play, pause, seek, advance, snapshot"),
+            "{}",
+            e.error
+        );
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "seek", "args": [-5] }));
+        assert_eq!(
+            e.error,
+            "message.args[0]: seek(t): t must be a number of milliseconds, 0 or more (got -5)"
+        );
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "seek", "args": ["soon"] }));
+        assert!(e.error.contains("(got \"soon\")"), "{}", e.error);
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "advance", "args": [-1] }));
+        assert!(e.error.contains("advance(ms): ms must be"), "{}", e.error);
+        assert_eq!(
+            req(json!({ "netsplit": 1, "id": 2, "call": "advance", "args": [60000] }))
+                .unwrap()
+                .1,
+            BridgeCall::Advance(60000)
+        );
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "seek" }));
+        assert_eq!(e.error, "message.args: seek(t) takes 1 argument, got 0");
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "play", "args": [1] }));
+        assert_eq!(e.error, "message.args: play() takes 0 arguments, got 1");
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": "play", "args": 1 }));
+        assert_eq!(e.error, "message.args: must be an array, got a number");
+        let e = err(json!({ "netsplit": 1, "id": 9, "call": 3 }));
+        assert!(
+            e.error
+                .starts_with("message.call: must be the name of a call"),
+            "{}",
+            e.error
+        );
+        let e = err(json!({ "netsplit": 1, "id": 9 }));
+        assert!(e.error.starts_with("message.call: missing"), "{}", e.error);
+        let e = err(json!({ "netsplit": 1, "call": "play" }));
+        assert_eq!(
+            (e.id, e.error.starts_with("message.id: missing")),
+            (None, true)
+        );
+        let e = err(json!({ "netsplit": 1, "id": [1], "call": "play" }));
+        assert_eq!(
+            e.error,
+            "message.id: must be a number or a string, got an array"
+        );
+        let e = err(json!({ "netsplit": 1, "id": "x".repeat(MAX_ID + 1), "call": "play" }));
+        assert!(e.error.starts_with("message.id: at most"), "{}", e.error);
+        let e = err(json!({ "netsplit": 2, "id": 1, "call": "play" }));
+        assert!(e.error.contains("version 1"), "{}", e.error);
+        let e = err(json!({ "netsplit": 1, "id": 1, "call": "load", "args": ["gallery:nope"] }));
+        assert!(
+            e.error.starts_with("message.args[0]: load(): "),
+            "{}",
+            e.error
+        );
+        let e = err(json!({ "netsplit": 1, "id": 1, "call": "load", "args": [5] }));
+        assert!(e.error.ends_with("got a number"), "{}", e.error);
+        let e = err(json!({ "netsplit": 1, "id": 1, "call": "on", "args": ["click"] }));
+        assert!(e.error.contains("unknown event \"click\""), "{}", e.error);
+        // The answers.
+        assert_eq!(
+            reply_error(&e),
+            json!({ "netsplit": 1, "id": 1, "error": e.error })
+        );
+        assert_eq!(
+            reply_ok(json!("a"), json!(null)),
+            json!({ "netsplit": 1, "id": "a", "ok": null })
+        );
     }
 
     #[test]

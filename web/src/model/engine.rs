@@ -7,6 +7,7 @@
 //! time, slow frames only slow the simulation down — they can never make a node time out early.
 
 use crate::model::timebar::TimeAction;
+use crate::model::tour::Moment;
 use netsplit_core::kernel::config::ConfigError;
 use netsplit_core::kernel::sim::{ControlError, Pick, RunOutcome};
 use netsplit_core::kernel::view::Snapshot;
@@ -81,6 +82,9 @@ pub struct Engine {
     rewrites: u64,
     /// Playing stops (pauses) on reaching this virtual time (a tour's next caption).
     stop_at: Option<u64>,
+    /// …and, if set, at exactly this step count within that instant (a caption that fired
+    /// after an event in the middle of an instant).
+    stop_steps: Option<u64>,
 }
 
 impl Engine {
@@ -102,6 +106,7 @@ impl Engine {
             epoch: 0,
             rewrites: 0,
             stop_at: None,
+            stop_steps: None,
         })
     }
 
@@ -166,9 +171,18 @@ impl Engine {
         }
     }
 
-    /// Pause on reaching virtual time `t` ms while playing (`None`: run on).
+    /// Pause on reaching virtual time `t` ms while playing, after every event due at it
+    /// (`None`: run on).
     pub fn set_stop_at(&mut self, t: Option<u64>) {
         self.stop_at = t;
+        self.stop_steps = None;
+    }
+
+    /// Pause on reaching exactly the state `m` while playing (`None`: run on): at its time,
+    /// after its step count, even if more events are due at that instant.
+    pub fn set_stop(&mut self, m: Option<Moment>) {
+        self.stop_at = m.map(|m| m.at);
+        self.stop_steps = m.map(|m| m.steps);
     }
 
     /// Where playing will pause, if anywhere.
@@ -210,24 +224,28 @@ impl Engine {
         let mut target = self.vt + dt * self.speed;
         if self.stop_at.is_some_and(|t| (t as f64) < self.vt) {
             // Already past it (a seek): run on.
-            self.stop_at = None;
+            self.set_stop_at(None);
         }
         let stop = self.stop_at.filter(|t| *t as f64 <= target);
         if let Some(t) = stop {
             target = target.min(t as f64);
         }
         let before = (self.playground().events(), self.playground().trace_len());
-        match self
-            .timeline
-            .run_until(Time(target.floor() as u64), MAX_EVENTS_PER_FRAME)
-        {
+        let outcome = match (stop, self.stop_steps) {
+            (Some(at), Some(steps)) => self.run_to(Moment::new(at, steps), MAX_EVENTS_PER_FRAME),
+            _ => self
+                .timeline
+                .run_until(Time(target.floor() as u64), MAX_EVENTS_PER_FRAME),
+        };
+        match outcome {
             RunOutcome::Reached => {
                 self.behind = false;
                 self.vt = target;
                 if stop.is_some() {
-                    // At the stop: pause exactly there (every event due at it has run).
+                    // At the stop: pause exactly there (every event due at it has run, or
+                    // exactly the stop's steps).
                     self.playing = false;
-                    self.stop_at = None;
+                    self.set_stop_at(None);
                     return true;
                 }
             }
@@ -366,6 +384,41 @@ impl Engine {
         self.playing = false;
         let until = Time(self.timeline.now().0.saturating_add(ms));
         self.timeline.run_until(until, u64::MAX);
+        self.jumped_to_now();
+    }
+
+    /// Run forward to exactly the state `m` (at most `budget` events on the way to its
+    /// instant): every event before its time, then single steps up to its step count within
+    /// the instant, then the clock on to its time. A state already past `m` (more steps) only
+    /// finishes `m`'s instant.
+    fn run_to(&mut self, m: Moment, budget: u64) -> RunOutcome {
+        if let Some(before) = m.at.checked_sub(1) {
+            if self.timeline.run_until(Time(before), budget) == RunOutcome::Capped {
+                return RunOutcome::Capped;
+            }
+        }
+        if self.playground().steps() < m.steps {
+            self.timeline.seek_steps(m.steps);
+        }
+        if self.playground().now().0 < m.at || self.playground().steps() > m.steps {
+            // In the caption's run nothing more happened before its time, so this only moves
+            // the clock (or, already past the step, finishes the instant).
+            return self.timeline.run_until(Time(m.at), budget);
+        }
+        RunOutcome::Reached
+    }
+
+    /// Show exactly the state `m` (its time and step count), back in time or forward; pauses.
+    /// Several events can share one virtual time: a tour's caption that fired after one of
+    /// them shows the state just after it, not the end of the instant.
+    pub fn seek_to_moment(&mut self, m: Moment) {
+        self.playing = false;
+        // To the instant before (checkpoints make long jumps cheap), then step by step.
+        self.timeline.seek(Time(m.at.saturating_sub(1)));
+        self.timeline.seek_steps(m.steps);
+        if self.playground().now().0 < m.at {
+            self.timeline.run_until(Time(m.at), u64::MAX);
+        }
         self.jumped_to_now();
     }
 

@@ -36,6 +36,15 @@ pub mod timebar;
 pub mod tour;
 pub mod touring;
 
+/// `n` and a regular noun agreeing with it: `1 violation`, `2 violations`, `0 checks`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

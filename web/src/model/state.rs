@@ -465,6 +465,8 @@ impl State {
     /// One animation frame `wall_dt` ms after the previous one: run the simulation, let drop
     /// marks fade. Returns whether the DOM should render.
     pub fn frame(&mut self, wall_dt: f64, wall_now: f64) -> bool {
+        // However playing started, a tour's next stop is set before time moves.
+        self.tour_arm();
         if self.engine.tick(wall_dt) {
             self.refresh(wall_now);
         }

@@ -1,6 +1,7 @@
 //! The tour player's logic, pure: which caption shows at which moment, where Prev / Next /
 //! Replay go, and where playing pauses. The captions, their times and their verdicts come from
-//! core (`run::tour`); this module only needs each step's time and pause flag.
+//! core (`run::tour`); this module only needs the exact state each step fired at (its time and
+//! step count, [`Moment`]) and its pause flag.
 
 use netsplit_core::NodeId;
 
@@ -60,37 +61,57 @@ impl Spot {
     }
 }
 
+/// One exact state of a run: a virtual time and the number of steps taken to reach it (core's
+/// `Playground::steps`). Several events can share one virtual time; the step count tells the
+/// states of one instant apart (a caption that fired "after" an event in the middle of an
+/// instant shows the state just after that event, not at the end of the instant). Ordered by
+/// time, then steps, which in one run is the order the states come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    /// Virtual time (ms).
+    pub at: u64,
+    /// Steps taken.
+    pub steps: u64,
+}
+
+impl Moment {
+    /// The state after `steps` steps at time `at`.
+    pub fn new(at: u64, steps: u64) -> Moment {
+        Moment { at, steps }
+    }
+}
+
 /// Where a step button takes the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Go {
     /// The step that shows.
     pub step: usize,
-    /// Seek here (ms), paused; `None`: the step never happened in this run (stay).
-    pub seek: Option<u64>,
-    /// Then play, pausing at this time (Replay-this-step).
-    pub play_until: Option<u64>,
+    /// Seek to this exact state, paused; `None`: the step never happened in this run (stay).
+    pub seek: Option<Moment>,
+    /// Then play, pausing at this exact state (Replay-this-step).
+    pub play_until: Option<Moment>,
 }
 
-/// The steps of a tour (their times, when they pause) and the one showing.
+/// The steps of a tour (the exact states they fired at, when they pause) and the one showing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nav {
     /// When each caption fired in the run (`None`: it never did).
-    times: Vec<Option<u64>>,
+    moments: Vec<Option<Moment>>,
     /// Whether each caption pauses the animation.
     pauses: Vec<bool>,
     /// The caption showing (`None`: before the first).
     current: Option<usize>,
-    /// The step the clock alone would show, when last looked at: the clock moves the caption
-    /// only when it crosses a caption's time, so a step chosen among captions of the same
-    /// moment stays.
+    /// The step the run alone would show, when last looked at: the run moves the caption only
+    /// when it crosses a caption's moment, so a step chosen among captions of the same moment
+    /// stays.
     by_clock: Option<usize>,
 }
 
 impl Nav {
-    /// Steps firing at `times`, pausing where `pauses` says, at time `now`.
-    pub fn new(times: Vec<Option<u64>>, pauses: Vec<bool>, now: u64) -> Nav {
+    /// Steps firing at `moments`, pausing where `pauses` says, with the run at `now`.
+    pub fn new(moments: Vec<Option<Moment>>, pauses: Vec<bool>, now: Moment) -> Nav {
         let mut nav = Nav {
-            times,
+            moments,
             pauses,
             current: None,
             by_clock: None,
@@ -102,12 +123,12 @@ impl Nav {
 
     /// Number of steps.
     pub fn len(&self) -> usize {
-        self.times.len()
+        self.moments.len()
     }
 
     /// Whether there are no steps.
     pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
+        self.moments.is_empty()
     }
 
     /// The step showing.
@@ -115,23 +136,28 @@ impl Nav {
         self.current
     }
 
-    /// When step `k` fired.
+    /// When step `k` fired (virtual ms).
     pub fn time(&self, k: usize) -> Option<u64> {
-        self.times.get(k).copied().flatten()
+        self.moment(k).map(|m| m.at)
     }
 
-    /// The last step fired at or before `t`.
-    pub fn step_at(&self, t: u64) -> Option<usize> {
-        self.times
+    /// The exact state step `k` fired at.
+    pub fn moment(&self, k: usize) -> Option<Moment> {
+        self.moments.get(k).copied().flatten()
+    }
+
+    /// The last step fired at or before `m`.
+    pub fn step_at(&self, m: Moment) -> Option<usize> {
+        self.moments
             .iter()
             .enumerate()
-            .filter(|(_, at)| at.is_some_and(|at| at <= t))
+            .filter(|(_, at)| at.is_some_and(|at| at <= m))
             .map(|(k, _)| k)
             .next_back()
     }
 
-    /// The clock is at `now`: follow it if it crossed a step's time.
-    pub fn follow(&mut self, now: u64) {
+    /// The run is at `now`: follow it if it crossed a step's moment.
+    pub fn follow(&mut self, now: Moment) {
         let k = self.step_at(now);
         if k != self.by_clock {
             self.by_clock = k;
@@ -139,15 +165,15 @@ impl Nav {
         }
     }
 
-    /// Show step `k` (seeking to its moment).
+    /// Show step `k` (seeking to its exact state).
     pub fn go(&mut self, k: usize) -> Option<Go> {
         if k >= self.len() {
             return None;
         }
-        let seek = self.time(k);
+        let seek = self.moment(k);
         self.current = Some(k);
-        if let Some(t) = seek {
-            self.by_clock = self.step_at(t);
+        if let Some(m) = seek {
+            self.by_clock = self.step_at(m);
         }
         Some(Go {
             step: k,
@@ -175,19 +201,19 @@ impl Nav {
         self.go(k)
     }
 
-    /// Play the showing step again: from the moment of the step before it (or the start) up
-    /// to its own moment, pausing there.
+    /// Play the showing step again: from the state of the step before it (or the start) up
+    /// to its own state, pausing there.
     pub fn replay(&mut self) -> Option<Go> {
         let k = self.current?;
-        let until = self.time(k)?;
+        let until = self.moment(k)?;
         let from = self
-            .times
+            .moments
             .iter()
             .flatten()
             .copied()
-            .filter(|t| *t < until)
+            .filter(|m| *m < until)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(Moment::new(0, 0));
         self.by_clock = self.step_at(from);
         self.current = self.by_clock;
         Some(Go {
@@ -199,16 +225,16 @@ impl Nav {
 
     /// Where playing from `now` must pause: the next step that pauses, else the last step
     /// (a tour stops at its last caption instead of running on).
-    pub fn next_stop(&self, now: u64) -> Option<u64> {
-        let ahead = |k: usize| self.time(k).filter(|t| *t > now);
+    pub fn next_stop(&self, now: Moment) -> Option<Moment> {
+        let ahead = |k: usize| self.moment(k).filter(|m| *m > now);
         let pausing = (0..self.len()).find_map(|k| ahead(k).filter(|_| self.pauses[k]));
         let last = self
-            .times
+            .moments
             .iter()
             .flatten()
             .copied()
             .max()
-            .filter(|t| *t > now);
+            .filter(|m| *m > now);
         pausing.or(last)
     }
 
@@ -225,53 +251,80 @@ impl Nav {
 mod tests {
     use super::*;
 
+    fn m(at: u64, steps: u64) -> Moment {
+        Moment::new(at, steps)
+    }
+
     fn nav() -> Nav {
-        // Four steps: t=0, t=500 (pauses), two at t=1200, one that never fired.
+        // Five steps: t=0, t=500 (pauses), two in the middle of the instant t=1200 (after
+        // steps 90 and 93 of the 96 at or before it), one that never fired.
         Nav::new(
-            vec![Some(0), Some(500), Some(1200), Some(1200), None],
+            vec![
+                Some(m(0, 3)),
+                Some(m(500, 40)),
+                Some(m(1200, 90)),
+                Some(m(1200, 93)),
+                None,
+            ],
             vec![false, true, false, false, false],
-            0,
+            m(0, 3),
         )
     }
 
     #[test]
-    fn the_clock_moves_the_caption_only_across_a_step() {
+    fn the_run_moves_the_caption_only_across_a_step() {
         let mut n = nav();
         assert_eq!(n.current(), Some(0));
-        n.follow(400);
+        n.follow(m(400, 30));
         assert_eq!(n.current(), Some(0));
-        n.follow(500);
+        n.follow(m(500, 40));
         assert_eq!(
             (n.current(), n.progress().as_str()),
             (Some(1), "step 2 of 5")
         );
-        n.follow(1300);
+        n.follow(m(1200, 89));
+        assert_eq!(n.current(), Some(1), "not yet at the step of t=1200");
+        n.follow(m(1200, 90));
+        assert_eq!(n.current(), Some(2), "mid-instant: the first of t=1200");
+        n.follow(m(1300, 100));
         assert_eq!(n.current(), Some(3), "the last of the same moment");
-        // Prev among captions of one moment stays put while the clock does not move.
-        assert_eq!(n.back().unwrap().seek, Some(1200));
-        n.follow(1200);
+        // Prev among captions of one moment seeks to the earlier one's exact state.
+        assert_eq!(n.back().unwrap().seek, Some(m(1200, 90)));
+        n.follow(m(1200, 90));
         assert_eq!(n.current(), Some(2));
-        n.follow(100);
+        n.follow(m(100, 8));
         assert_eq!(n.current(), Some(0), "back in time");
-        let before = Nav::new(vec![Some(100)], vec![false], 0);
+        let before = Nav::new(vec![Some(m(100, 1))], vec![false], m(0, 0));
         assert_eq!(before.current(), None);
         assert_eq!(before.progress(), "before step 1 of 1");
     }
 
     #[test]
-    fn prev_next_and_replay_seek_to_the_steps() {
+    fn prev_next_and_replay_seek_to_the_exact_states() {
         let mut n = nav();
         let go = n.forward().unwrap();
-        assert_eq!((go.step, go.seek, go.play_until), (1, Some(500), None));
-        assert_eq!(n.forward().unwrap().seek, Some(1200));
+        assert_eq!(
+            (go.step, go.seek, go.play_until),
+            (1, Some(m(500, 40)), None)
+        );
+        assert_eq!(n.forward().unwrap().seek, Some(m(1200, 90)));
+        assert_eq!(
+            n.forward().unwrap().seek,
+            Some(m(1200, 93)),
+            "the same time, a later step"
+        );
         let r = n.replay().unwrap();
-        assert_eq!((r.step, r.seek, r.play_until), (2, Some(500), Some(1200)));
+        assert_eq!(
+            (r.step, r.seek, r.play_until),
+            (3, Some(m(1200, 90)), Some(m(1200, 93))),
+            "replaying a step of a shared instant starts from the one before it in that instant"
+        );
         assert_eq!(
             n.current(),
-            Some(1),
+            Some(2),
             "replaying starts from the step before"
         );
-        n.follow(1200);
+        n.follow(m(1200, 93));
         assert_eq!(n.current(), Some(3));
         let never = n.forward().unwrap();
         assert_eq!(
@@ -280,22 +333,22 @@ mod tests {
             "a step that never fired: no seek"
         );
         assert!(n.forward().is_none(), "after the last");
-        assert_eq!(n.go(0).unwrap().seek, Some(0));
+        assert_eq!(n.go(0).unwrap().seek, Some(m(0, 3)));
         assert!(n.back().is_none(), "before the first");
-        assert_eq!(n.replay().unwrap().seek, Some(0));
+        assert_eq!(n.replay().unwrap().seek, Some(m(0, 0)));
     }
 
     #[test]
     fn playing_pauses_at_pausing_steps_and_the_last() {
         let n = nav();
-        assert_eq!(n.next_stop(0), Some(500));
+        assert_eq!(n.next_stop(m(0, 3)), Some(m(500, 40)));
         assert_eq!(
-            n.next_stop(500),
-            Some(1200),
-            "the tour ends at its last caption"
+            n.next_stop(m(500, 40)),
+            Some(m(1200, 93)),
+            "the tour ends at its last caption, mid-instant"
         );
-        assert_eq!(n.next_stop(1200), None);
-        assert_eq!(Nav::default().next_stop(0), None);
+        assert_eq!(n.next_stop(m(1200, 93)), None);
+        assert_eq!(Nav::default().next_stop(m(0, 0)), None);
     }
 
     #[test]

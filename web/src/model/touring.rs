@@ -6,7 +6,7 @@
 use crate::model::action::Notice;
 use crate::model::engine::Engine;
 use crate::model::state::{plain_error, State};
-use crate::model::tour::{Nav, Spot};
+use crate::model::tour::{Moment, Nav, Spot};
 use netsplit_core::run::registry::Registry;
 use netsplit_core::run::tour::markdown::Span;
 use netsplit_core::run::tour::runner::{check_captions, TourReport};
@@ -117,6 +117,18 @@ impl ChapterPos {
     }
 }
 
+/// How many of a step's claims hold, in words: `the claim holds`, `2 of 3 claims hold`,
+/// `1 of 2 claims holds`, `all 4 claims hold`.
+pub fn claims_summary(met: usize, total: usize) -> String {
+    match (met, total) {
+        (_, 1) if met == 1 => "the claim holds".into(),
+        (_, 1) => "the claim does not hold".into(),
+        (m, t) if m == t => format!("all {t} claims hold"),
+        (1, t) => format!("1 of {t} claims holds"),
+        (m, t) => format!("{m} of {t} claims hold"),
+    }
+}
+
 /// The spot of a caption's highlight.
 pub fn spot_of(c: &Caption) -> Spot {
     let h = &c.highlight;
@@ -130,8 +142,8 @@ pub fn spot_of(c: &Caption) -> Spot {
 }
 
 impl Tour {
-    /// The tour of `scenario`'s captions (`None` without captions), at time `now`.
-    pub fn of(scenario: &Scenario, now: u64) -> Option<Tour> {
+    /// The tour of `scenario`'s captions (`None` without captions), with the run at `now`.
+    pub fn of(scenario: &Scenario, now: Moment) -> Option<Tour> {
         if scenario.captions.is_empty() {
             return None;
         }
@@ -164,8 +176,8 @@ impl Tour {
     }
 
     /// Decide every caption's claims on a run of `base` (the session's scenario) with these
-    /// captions, and place the steps at the moments they fired.
-    pub fn check(&mut self, base: &Scenario, now: u64) {
+    /// captions, and place the steps at the exact states they fired at (time and step count).
+    pub fn check(&mut self, base: &Scenario, now: Moment) {
         let mut scenario = base.clone();
         scenario.captions = self.captions.clone();
         // Run at least to the last caption: a link shared mid-tour ends (`until`) at the moment
@@ -185,13 +197,17 @@ impl Tour {
         .and_then(|()| check_captions(&Registry::builtin(), &scenario));
         match checked {
             Ok(report) => {
-                let times = report
+                let moments = report
                     .steps
                     .iter()
-                    .map(|s| s.fired_at.map(|t| t.0))
+                    .map(|s| {
+                        s.fired_at
+                            .zip(s.fired_step)
+                            .map(|(t, steps)| Moment::new(t.0, steps))
+                    })
                     .collect();
                 let pauses = self.captions.iter().map(|c| c.pause).collect();
-                self.nav = Nav::new(times, pauses, now);
+                self.nav = Nav::new(moments, pauses, now);
                 if let Some(k) = current.filter(|k| *k < self.nav.len()) {
                     self.nav.keep(k);
                 }
@@ -230,6 +246,12 @@ impl Tour {
             at: self.nav.time(k),
             checks,
         })
+    }
+
+    /// What the step showing points at (cheap: no text parsed; the diagram asks every frame).
+    pub fn spot(&self) -> Option<Spot> {
+        let k = self.nav.current()?;
+        self.captions.get(k).map(spot_of)
     }
 
     /// The captions to put in a shared or exported scenario (`Err`: why they cannot be).
@@ -276,32 +298,48 @@ impl State {
     /// Start the tour of `scenario` if it has captions (a scenario opened from the gallery, a
     /// file, a link or the embed's API).
     pub(crate) fn attach_tour(&mut self, scenario: &Scenario) {
-        let now = self.engine.playground().now().0;
+        let now = self.engine_moment();
         self.tour = Tour::of(scenario, now);
         if let Some(t) = &mut self.tour {
             if scenario.until.is_none() || self.engine.playing() {
                 // Played from the start: pause at the first pausing caption or the last.
-                self.engine.set_stop_at(t.nav.next_stop(now));
+                self.engine.set_stop(t.nav.next_stop(now));
             }
             t.nav.follow(now);
         }
     }
 
+    /// The exact state on screen: its time and step count.
+    pub(crate) fn engine_moment(&self) -> Moment {
+        let pg = self.engine.playground();
+        Moment::new(pg.now().0, pg.steps())
+    }
+
     /// After the clock moved: the caption follows, and playing pauses where the tour says.
     pub(crate) fn tour_follow(&mut self) {
-        let now = self.engine.playground().now().0;
+        let now = self.engine_moment();
         if let Some(t) = &mut self.tour {
             t.nav.follow(now);
-            if self.engine.playing() && self.engine.stop_at().is_none() {
-                self.engine.set_stop_at(t.nav.next_stop(now));
-            }
+        }
+        self.tour_arm();
+    }
+
+    /// While playing a tour: pause at its next pausing caption (or its last), at the exact
+    /// step, unless a stop is already set.
+    pub(crate) fn tour_arm(&mut self) {
+        if !self.engine.playing() || self.engine.stop_at().is_some() {
+            return;
+        }
+        let now = self.engine_moment();
+        if let Some(t) = &self.tour {
+            self.engine.set_stop(t.nav.next_stop(now));
         }
     }
 
     /// Carry out a tour action.
     pub(crate) fn tour_action(&mut self, action: TourAction) {
         let base = self.engine.scenario();
-        let now = self.engine.playground().now().0;
+        let now = self.engine_moment();
         let Some(tour) = &mut self.tour else {
             if matches!(action, TourAction::Write | TourAction::ToggleEditor) {
                 let title = self.ui.scenario_name.clone().unwrap_or_default();
@@ -341,7 +379,7 @@ impl State {
                 return;
             }
             TourAction::Add => {
-                let at = Time(now);
+                let at = Time(now.at);
                 let index = tour
                     .captions
                     .iter()
@@ -398,10 +436,10 @@ impl State {
             }
         };
         if let Some(go) = go {
-            if let Some(t) = go.seek {
-                self.engine.seek_to(t);
+            if let Some(m) = go.seek {
+                self.engine.seek_to_moment(m);
             }
-            self.engine.set_stop_at(go.play_until);
+            self.engine.set_stop(go.play_until);
             if go.play_until.is_some() {
                 self.engine.set_playing(true);
             }
@@ -411,24 +449,32 @@ impl State {
     /// "Try it yourself": the moment on screen becomes a sandbox session (every control works
     /// there); the tour is put aside, paused at this step, for Back to return to.
     fn try_it(&mut self) {
+        // A caption may have fired in the middle of an instant: both the sandbox and the tour
+        // kept for Back show exactly that state (a scenario's `until` names only the end of
+        // an instant, so the sandbox replays to it and steps back).
+        let exact = self.engine_moment();
         self.engine.pause_at_clock();
         let mut scenario = self.engine.share();
         scenario.captions.clear();
         match Engine::open(&scenario) {
-            Ok(engine) => {
+            Ok(mut engine) => {
+                engine.seek_to_moment(exact);
                 let mut sandbox = State::with_engine(engine);
                 sandbox.ui.scenario_name = None;
-                let step = self
+                let from = self
                     .tour
                     .as_ref()
-                    .map(|t| t.nav.progress())
+                    .map(|t| sandbox_from(&t.nav))
                     .unwrap_or_default();
                 self.switch_to(
                     sandbox,
                     Notice::info(format!(
-                        "your sandbox, from the tour's {step}: everything works here; Back (u) returns to the tour"
+                        "your sandbox, {from}: everything works here; Back (u) returns to the tour"
                     )),
                 );
+                if let Some(kept) = self.previous.last_mut() {
+                    kept.state.engine.seek_to_moment(exact);
+                }
             }
             Err(e) => {
                 self.ui.notice = Some(Notice::error(format!(
@@ -437,6 +483,15 @@ impl State {
                 )))
             }
         }
+    }
+}
+
+/// Where a sandbox started, in words: `from step 3 of 8 of the tour`, `from the start of the
+/// tour`.
+pub fn sandbox_from(nav: &Nav) -> String {
+    match nav.current() {
+        Some(k) => format!("from step {} of {} of the tour", k + 1, nav.len()),
+        None => "from the start of the tour".into(),
     }
 }
 

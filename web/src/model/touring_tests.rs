@@ -125,6 +125,15 @@ fn try_it_hands_over_to_the_sandbox_and_back_returns_to_the_step() {
     assert_eq!(s.engine.playground().now(), now, "same moment");
     assert_eq!(s.engine.fingerprint(), fingerprint, "same state");
     assert!(s.previous.last().unwrap().label.starts_with("tour "));
+    assert!(
+        s.ui.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with(&format!("your sandbox, from step {} of ", k.unwrap() + 1)),
+        "{:?}",
+        s.ui.notice
+    );
     // Every control works there.
     s.handle(Action::Select(Some(0)), 0.0);
     s.handle(Action::Key(Command::CrashOrRestart), 0.0);
@@ -234,4 +243,109 @@ fn authored_captions_travel_with_export_and_links() {
     // Delete.
     tour(&mut s, TourAction::Delete(0));
     assert_eq!(s.tour.as_ref().unwrap().captions.len(), 1);
+}
+
+/// A tour whose captions fire "after" the first and the second heartbeat delivery of one
+/// instant: with one fixed latency, a leader's heartbeats to its four followers all
+/// arrive at the same millisecond, so the two captions share a virtual time and differ only
+/// in the step they fired at.
+const SAME_INSTANT: &str = r#"{
+  "format": "netsplit-scenario", "version": 2, "name": "one instant, two captions",
+  "protocol": "raft", "seed": 3,
+  "cluster": { "nodes": 5, "net": { "latency_min_ms": 30, "latency_max_ms": 30 } },
+  "captions": [
+    { "at": 100, "text": "Before any leader." },
+    { "after": { "event": "deliver", "kind": "Heartbeat" },
+      "text": "The first heartbeat lands.", "pause": true },
+    { "after": { "event": "deliver", "kind": "Heartbeat" },
+      "text": "The second lands at the same millisecond." }
+  ]
+}"#;
+
+/// The engine's exact state: time and step count.
+fn moment(s: &State) -> (u64, u64) {
+    let pg = s.engine.playground();
+    (pg.now().0, pg.steps())
+}
+
+#[test]
+fn prev_next_and_replay_seek_to_the_exact_step_a_caption_fired_at() {
+    let mut s = State::start("", BASE);
+    s.handle(Action::ImportText(SAME_INSTANT.into()), 0.0);
+    let report = s.tour.as_ref().expect("a tour").report.clone().unwrap();
+    assert!(report.all_met(), "{:?}", report.failures());
+    let fired: Vec<(u64, u64)> = report
+        .steps
+        .iter()
+        .map(|r| (r.fired_at.unwrap().0, r.fired_step.unwrap()))
+        .collect();
+    let (first, second) = (fired[1], fired[2]);
+    assert_eq!(first.0, second.0, "the two captions share one virtual time");
+    assert!(first.1 < second.1, "…and fired at different steps");
+    // The instant holds more than these two steps: seeking by time lands after all of them.
+    s.engine.seek_to(first.0);
+    let end_of_instant = moment(&s).1;
+    assert!(
+        end_of_instant > second.1,
+        "more deliveries follow in the same instant ({end_of_instant} steps at its end)"
+    );
+
+    tour(&mut s, TourAction::Prev);
+    tour(&mut s, TourAction::Prev);
+    tour(&mut s, TourAction::Prev);
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(0));
+    assert_eq!(moment(&s), fired[0]);
+    tour(&mut s, TourAction::Next);
+    assert_eq!(
+        moment(&s),
+        first,
+        "Next: exactly the step of the first delivery"
+    );
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(1));
+    tour(&mut s, TourAction::Next);
+    assert_eq!(moment(&s), second, "Next: exactly the step of the second");
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(2));
+    tour(&mut s, TourAction::Prev);
+    assert_eq!(moment(&s), first, "Prev within the instant");
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(1));
+
+    // Replay the second: from the first's exact state, playing, pausing at the second's.
+    tour(&mut s, TourAction::Next);
+    tour(&mut s, TourAction::Replay);
+    assert!(s.engine.playing());
+    assert_eq!(moment(&s), first);
+    play_to_stop(&mut s, 10_000);
+    assert_eq!(moment(&s), second, "Replay pauses at the exact step");
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(2));
+
+    // Played from the start, the pausing caption stops the run at its exact step too.
+    tour(&mut s, TourAction::Prev);
+    tour(&mut s, TourAction::Prev);
+    assert_eq!(moment(&s), fired[0]);
+    play_to_stop(&mut s, 10_000);
+    assert_eq!(
+        moment(&s),
+        first,
+        "playing pauses mid-instant at a pausing caption"
+    );
+    assert_eq!(s.tour.as_ref().unwrap().nav.current(), Some(1));
+}
+
+#[test]
+fn the_claims_summary_agrees_in_number() {
+    use crate::model::touring::claims_summary;
+    assert_eq!(claims_summary(1, 1), "the claim holds");
+    assert_eq!(claims_summary(0, 1), "the claim does not hold");
+    assert_eq!(claims_summary(3, 3), "all 3 claims hold");
+    assert_eq!(claims_summary(1, 2), "1 of 2 claims holds");
+    assert_eq!(claims_summary(0, 2), "0 of 2 claims hold");
+    assert_eq!(claims_summary(2, 5), "2 of 5 claims hold");
+}
+
+#[test]
+fn counts_agree_in_number() {
+    use crate::model::count;
+    assert_eq!(count(1, "violation"), "1 violation");
+    assert_eq!(count(2, "violation"), "2 violations");
+    assert_eq!(count(0, "check"), "0 checks");
 }

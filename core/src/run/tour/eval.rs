@@ -468,20 +468,16 @@ impl Ctx<'_> {
                     .into_iter()
                     .find(|(k, _)| k == name)
                     .map_or(0, |(_, v)| v);
-                Verdict::new(
-                    got >= *min as u64,
-                    format!("counter {name} is {got} (needs {min})"),
-                )
+                let need = if got >= *min as u64 {
+                    String::new()
+                } else {
+                    format!(" (needs {min})")
+                };
+                Verdict::new(got >= *min as u64, format!("{name}: {got}{need}"))
             }
             Expectation::Happened { event, min } => {
                 let got = self.w.history.count(event);
-                Verdict::new(
-                    got >= *min,
-                    format!(
-                        "{got} matching event{} so far",
-                        if got == 1 { "" } else { "s" }
-                    ),
-                )
+                Verdict::new(got >= *min, happened_text(event, got, *min))
             }
             Expectation::SplitTerm { role, winner, min } => self.split_term(role, winner, *min),
             Expectation::Held { ms, expect } => {
@@ -492,12 +488,17 @@ impl Ctx<'_> {
                 match self.w.since.get(slot).copied().flatten() {
                     Some(since) if inner.met => {
                         let lasted = now.0.saturating_sub(since.0);
+                        let so_far = if lasted >= *ms {
+                            format!("for {lasted} ms")
+                        } else {
+                            format!("for {lasted} of the {ms} ms needed")
+                        };
                         Verdict::new(
                             lasted >= *ms,
-                            format!("{} since t={since} ({lasted} ms of {ms})", inner.reason),
+                            format!("{} {so_far}, since t={since} ms", inner.reason),
                         )
                     }
-                    _ => Verdict::new(false, format!("{} (not held for {ms} ms)", inner.reason)),
+                    _ => Verdict::new(false, format!("{} (must hold for {ms} ms)", inner.reason)),
                 }
             }
             Expectation::Not { expect } => {
@@ -521,6 +522,13 @@ impl Ctx<'_> {
     }
 
     fn split_term(&self, role: &str, winner: &str, min: usize) -> Verdict {
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
         let mut contenders: BTreeMap<u64, BTreeSet<NodeId>> = BTreeMap::new();
         let mut won: BTreeSet<u64> = BTreeSet::new();
         for s in &self.w.history.seen {
@@ -562,8 +570,129 @@ impl Ctx<'_> {
             ),
             None => Verdict::new(
                 false,
-                format!("no term yet with {min} {role}s and no {winner}"),
+                format!(
+                    "no finished term yet with {} and no {winner}",
+                    plural(min, role)
+                ),
             ),
         }
+    }
+}
+
+/// What an event pattern matches, in words: `RequestVote sent by n1`, `n3 becoming leader in
+/// term 2`, `a message to n2 dropped`, `a crash action`.
+pub fn describe_event(m: &EventMatch) -> String {
+    let end =
+        |word: &str, n: &Option<NodeId>| n.map(|n| format!(" {word} {n}")).unwrap_or_default();
+    let kind = |k: &Option<String>| k.clone().unwrap_or_else(|| "a message".into());
+    match m {
+        EventMatch::Send { kind: k, from, to } => {
+            format!("{} sent{}{}", kind(k), end("by", from), end("to", to))
+        }
+        EventMatch::Deliver { kind: k, from, to } => {
+            format!(
+                "{}{} delivered{}",
+                kind(k),
+                end("from", from),
+                end("to", to)
+            )
+        }
+        EventMatch::Drop { kind: k, from, to } => {
+            format!("{}{}{} dropped", kind(k), end("from", from), end("to", to))
+        }
+        EventMatch::Role { node, role, term } => {
+            let who = node.map_or("a node".to_string(), |n| n.to_string());
+            let what = role.clone().unwrap_or_else(|| "a new role".into());
+            let when = term.map(|t| format!(" in term {t}")).unwrap_or_default();
+            format!("{who} becoming {what}{when}")
+        }
+        EventMatch::Control { control } => match control {
+            Some(c) => format!("a {c} action"),
+            None => "a user action".into(),
+        },
+        EventMatch::Reply { node, contains } => {
+            let at = node.map(|n| format!(" at {n}")).unwrap_or_default();
+            let says = contains
+                .as_ref()
+                .map(|c| format!(" saying {c:?}"))
+                .unwrap_or_default();
+            format!("a reply{at}{says}")
+        }
+        EventMatch::Start { node } => match node {
+            Some(n) => format!("{n} starting"),
+            None => "a node starting".into(),
+        },
+        EventMatch::Violation { checker } => match checker {
+            Some(c) => format!("a violation of {c}"),
+            None => "a violation".into(),
+        },
+    }
+}
+
+/// The reason of a `happened` verdict: `RequestVote sent by n1: none yet`,
+/// `n3 becoming leader: 2 so far (needs 3)`.
+fn happened_text(m: &EventMatch, got: usize, min: usize) -> String {
+    let count = match got {
+        0 => "none yet".to_string(),
+        n => format!("{n} so far"),
+    };
+    // "none yet" already says what one more would change (and reads right under `not`).
+    let need = if got < min && min > 1 {
+        format!(" (needs {min})")
+    } else {
+        String::new()
+    };
+    format!("{}: {count}{need}", describe_event(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_patterns_and_counts_read_as_words() {
+        let sent = EventMatch::Send {
+            kind: Some("RequestVote".into()),
+            from: Some(NodeId(0)),
+            to: None,
+        };
+        assert_eq!(describe_event(&sent), "RequestVote sent by n1");
+        assert_eq!(
+            happened_text(&sent, 0, 1),
+            "RequestVote sent by n1: none yet"
+        );
+        assert_eq!(
+            happened_text(&sent, 1, 1),
+            "RequestVote sent by n1: 1 so far"
+        );
+        assert_eq!(
+            happened_text(&sent, 0, 3),
+            "RequestVote sent by n1: none yet (needs 3)"
+        );
+        assert_eq!(
+            happened_text(&sent, 2, 3),
+            "RequestVote sent by n1: 2 so far (needs 3)"
+        );
+        let role = EventMatch::Role {
+            node: Some(NodeId(2)),
+            role: Some("leader".into()),
+            term: Some(4),
+        };
+        assert_eq!(describe_event(&role), "n3 becoming leader in term 4");
+        let crash = EventMatch::Control {
+            control: Some("crash".into()),
+        };
+        assert_eq!(describe_event(&crash), "a crash action");
+        let reply = EventMatch::Reply {
+            node: None,
+            contains: Some("failed".into()),
+        };
+        assert_eq!(describe_event(&reply), "a reply saying \"failed\"");
+        let any = EventMatch::Drop {
+            kind: None,
+            from: None,
+            to: Some(NodeId(1)),
+        };
+        assert_eq!(describe_event(&any), "a message to n2 dropped");
     }
 }

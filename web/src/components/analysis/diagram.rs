@@ -13,13 +13,14 @@ use crate::dom::frame_loop::FrameLoop;
 use crate::model::action::Action;
 use crate::model::analysis::index::Fate;
 use crate::model::analysis::scene::{
-    hit, scene, scene_with, time_label, Filters, Hit, Input, Lod, Scene, Style, Viewport,
+    hit, scene, scene_with, time_label, Emphasis, Filters, Hit, Input, Lod, Scene, Style, Viewport,
 };
 use crate::model::analysis::svg::{svg, DARK, LIGHT};
 use crate::model::analysis::AnalysisAction;
 use crate::model::look::message;
 use crate::model::state::State;
 use crate::model::timebar::TimeAction;
+use crate::model::tour::Spot;
 use netsplit_core::{MsgId, NodeId};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -39,6 +40,7 @@ struct Key {
     hover: Option<MsgId>,
     filters: Filters,
     selected: Option<NodeId>,
+    spot: Option<Spot>,
     dark: bool,
     dpr: u64,
 }
@@ -109,6 +111,11 @@ fn selected(s: &State) -> Option<NodeId> {
         .map(|n| n.id)
 }
 
+/// What the tour's caption on screen points at (drawn on the lanes and arrows too).
+fn spot(s: &State) -> Option<Spot> {
+    s.tour.as_ref().and_then(|t| t.spot())
+}
+
 /// The end of what the diagram can show: now.
 fn end_of(s: &State) -> f64 {
     s.engine.vt().max(1.0)
@@ -162,6 +169,7 @@ fn frame(
         hover: s.ui.hover_msg,
         filters: s.analysis.filters.clone(),
         selected: selected(&s),
+        spot: spot(&s),
         dark: v.dark,
         dpr: dpr.to_bits(),
     };
@@ -177,6 +185,7 @@ fn frame(
         now,
         hover: s.ui.hover_msg,
         selected: selected(&s),
+        spot: key.spot.as_ref(),
     };
     let perf = web_sys::window().and_then(|w| w.performance());
     let started = perf.as_ref().map(web_sys::Performance::now);
@@ -224,6 +233,23 @@ fn frame(
         })
         .unwrap_or_default();
     let _ = canvas.set_attribute("data-probe", &probe);
+    // The tour caption's highlight as drawn: spotted lanes, spotted and dimmed arrows.
+    let spotted_lanes: Vec<String> = sc
+        .lanes
+        .iter()
+        .filter(|l| l.spotted)
+        .map(|l| l.node.to_string())
+        .collect();
+    let count = |e: Emphasis| sc.arrows.iter().filter(|a| a.emphasis == e).count();
+    let _ = canvas.set_attribute(
+        "data-spot",
+        &format!(
+            "lanes={} spotted={} dimmed={}",
+            spotted_lanes.join(","),
+            count(Emphasis::Spotted),
+            count(Emphasis::Dimmed)
+        ),
+    );
     let _ = canvas.set_attribute(
         "data-messages",
         &s.analysis.index.arrows().len().to_string(),
@@ -436,6 +462,7 @@ pub fn diagram_canvas(p: &Props) -> Html {
                 vp.fit(end);
             }
             let all = nodes(&s);
+            let spot = spot(&s);
             let input = Input {
                 index: &s.analysis.index,
                 look: s.look(),
@@ -444,6 +471,7 @@ pub fn diagram_canvas(p: &Props) -> Html {
                 now: s.engine.vt(),
                 hover: None,
                 selected: None,
+                spot: spot.as_ref(),
             };
             let sc = scene_with(&input, &vp, if whole_run { EXPORT_ARROWS } else { 2_500 });
             let title = format!(

@@ -7,10 +7,16 @@
 //! what overlaps the viewport is laid out. When more than [`MAX_ARROWS`] messages would be
 //! visible, each lane shows its message density instead ([`Lod::Density`]): a bar per row of
 //! pixels as wide as the lane's sends there, drops in their own colour and with a ✗ count.
+//!
+//! A tour caption's highlight ([`Spot`]) shows here as on the graph: its nodes' lanes are
+//! spotted (drawn thicker, their names boxed), and when it names a message kind or a link the
+//! matching arrows are spotted (thicker, outlined) while every other arrow and label is dimmed
+//! ([`Emphasis`]) — never by colour alone.
 
 use super::index::{Fate, TickKind, TraceIndex, BUCKET_MS};
 use super::net::{epochs, status_spans, Status};
 use crate::model::look::message;
+use crate::model::tour::Spot;
 use netsplit_core::run::registry::{Look, MsgColor};
 use netsplit_core::{MsgId, NodeId};
 use std::collections::BTreeSet;
@@ -165,6 +171,44 @@ pub struct ArrowShape {
     pub reply: bool,
     /// Under the pointer, or its log line is.
     pub highlight: bool,
+    /// What a tour caption's highlight makes of it.
+    pub emphasis: Emphasis,
+}
+
+/// How a tour caption's highlight ([`Spot`]) marks an arrow or a label.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Emphasis {
+    /// Nothing about messages is pointed at: drawn as usual.
+    #[default]
+    Plain,
+    /// Pointed at: thicker, with an outline.
+    Spotted,
+    /// Something else is pointed at: faint.
+    Dimmed,
+}
+
+/// What `spot` makes of a message of kind `kind` from `from` to `to`: spotted if it matches
+/// every message part the spot names (the kind, the link in either direction), dimmed if it
+/// misses one, plain when the spot names neither (nodes alone mark lanes, not arrows).
+pub fn arrow_emphasis(spot: Option<&Spot>, kind: &str, from: NodeId, to: NodeId) -> Emphasis {
+    let Some(spot) = spot else {
+        return Emphasis::Plain;
+    };
+    if spot.message.is_none() && spot.link.is_none() {
+        return Emphasis::Plain;
+    }
+    let kind_ok = spot.message.as_deref().is_none_or(|k| k == kind);
+    let link_ok = spot.link.is_none() || spot.has_link(from, to);
+    if kind_ok && link_ok {
+        Emphasis::Spotted
+    } else {
+        Emphasis::Dimmed
+    }
+}
+
+/// Whether `spot` points at `node`'s lane: one of its nodes, or an end of its link.
+pub fn lane_spotted(spot: Option<&Spot>, node: NodeId) -> bool {
+    spot.is_some_and(|s| s.has_node(node) || s.link.is_some_and(|(a, b)| a == node || b == node))
 }
 
 /// The glyph of a tick.
@@ -201,6 +245,8 @@ pub struct TickShape {
     pub label: Option<String>,
     /// Emphasised (a leader's role, a forced timer).
     pub strong: bool,
+    /// Faint: a tour caption points at other lanes.
+    pub dim: bool,
     /// Its trace line.
     pub index: u32,
 }
@@ -246,6 +292,8 @@ pub struct Lane {
     pub spans: Vec<(f64, f64, LaneStyle)>,
     /// Selected on the graph.
     pub selected: bool,
+    /// Pointed at by a tour caption's highlight.
+    pub spotted: bool,
 }
 
 /// A density bar (zoomed out).
@@ -307,6 +355,8 @@ pub struct ArrowLabel {
     pub text: &'static str,
     /// The arrow's colour family (the label's outline).
     pub color: MsgColor,
+    /// Its arrow's emphasis.
+    pub emphasis: Emphasis,
 }
 
 /// Most arrows a view labels: more and the labels would hide the arrows.
@@ -347,6 +397,7 @@ pub fn place_labels(arrows: &[ArrowShape]) -> Vec<ArrowLabel> {
                 y,
                 text: a.label,
                 color: a.color,
+                emphasis: a.emphasis,
             });
         }
     }
@@ -414,6 +465,8 @@ pub struct Input<'a> {
     pub hover: Option<MsgId>,
     /// The node selected on the graph.
     pub selected: Option<NodeId>,
+    /// What the tour's caption points at, if a tour shows one.
+    pub spot: Option<&'a Spot>,
 }
 
 fn role_label(role: &netsplit_core::kernel::view::Role, term: Option<u64>) -> String {
@@ -485,6 +538,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
                 x,
                 spans: out,
                 selected: input.selected == Some(*node),
+                spotted: lane_spotted(input.spot, *node),
             }
         })
         .collect();
@@ -612,6 +666,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
                     duplicate: arrow.duplicate,
                     reply: arrow.reply,
                     highlight: input.hover == Some(arrow.id),
+                    emphasis: arrow_emphasis(input.spot, arrow.kind, arrow.from, arrow.to),
                 });
             }
         }
@@ -657,6 +712,8 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
         .iter()
         .filter(|t| matches!(t.kind, TickKind::Timer { forced: false }))
         .count();
+    // A caption pointing at lanes dims the local events of the others.
+    let lanes_spotted = input.spot.is_some_and(|s| !s.nodes.is_empty());
     let ticks = ix.ticks()[range]
         .iter()
         .filter_map(|t| {
@@ -685,6 +742,7 @@ pub fn scene_with(input: &Input<'_>, view: &Viewport, max_arrows: usize) -> Scen
                 glyph,
                 label,
                 strong,
+                dim: lanes_spotted && !lane_spotted(input.spot, t.node),
                 index: t.index,
             })
         })
@@ -874,6 +932,7 @@ mod tests {
             duplicate: false,
             reply: false,
             highlight: false,
+            emphasis: Emphasis::Plain,
         }
     }
 
@@ -951,6 +1010,7 @@ mod tests {
             now: pg.now().0 as f64,
             hover: None,
             selected: Some(NodeId(2)),
+            spot: None,
         };
         let view = Viewport {
             t0: 600.0,
@@ -1001,6 +1061,127 @@ mod tests {
     }
 
     #[test]
+    fn a_captions_highlight_spots_lanes_and_arrows_and_dims_the_rest() {
+        let (n1, n2, n3) = (NodeId(0), NodeId(1), NodeId(2));
+        // The rule, alone.
+        let kind = Spot {
+            message: Some("AppendEntries".into()),
+            ..Spot::default()
+        };
+        assert_eq!(
+            arrow_emphasis(None, "AppendEntries", n1, n2),
+            Emphasis::Plain
+        );
+        assert_eq!(
+            arrow_emphasis(Some(&kind), "AppendEntries", n1, n2),
+            Emphasis::Spotted
+        );
+        assert_eq!(
+            arrow_emphasis(Some(&kind), "RequestVote", n1, n2),
+            Emphasis::Dimmed
+        );
+        let link = Spot {
+            link: Some((n1, n2)),
+            ..Spot::default()
+        };
+        assert_eq!(
+            arrow_emphasis(Some(&link), "X", n2, n1),
+            Emphasis::Spotted,
+            "either way"
+        );
+        assert_eq!(arrow_emphasis(Some(&link), "X", n1, n3), Emphasis::Dimmed);
+        let both = Spot {
+            link: Some((n1, n2)),
+            message: Some("AppendEntries".into()),
+            ..Spot::default()
+        };
+        assert_eq!(
+            arrow_emphasis(Some(&both), "RequestVote", n1, n2),
+            Emphasis::Dimmed,
+            "a message part missed"
+        );
+        let nodes = Spot {
+            nodes: vec![n3],
+            ..Spot::default()
+        };
+        assert_eq!(
+            arrow_emphasis(Some(&nodes), "X", n1, n2),
+            Emphasis::Plain,
+            "nodes alone mark lanes, not arrows"
+        );
+        assert!(lane_spotted(Some(&nodes), n3) && !lane_spotted(Some(&nodes), n1));
+        assert!(lane_spotted(Some(&link), n2), "a link's ends are spotted");
+        assert!(!lane_spotted(None, n1));
+
+        // In a scene.
+        let (pg, ix, all) = session(3000);
+        let filters = Filters::default();
+        let spot = Spot {
+            nodes: vec![n1],
+            message: Some("Heartbeat".into()),
+            ..Spot::default()
+        };
+        let mut input = Input {
+            index: &ix,
+            look: look(),
+            nodes: &all,
+            filters: &filters,
+            now: pg.now().0 as f64,
+            hover: None,
+            selected: None,
+            spot: None,
+        };
+        let view = Viewport {
+            t0: 0.0,
+            scale: 0.5,
+            width: 900.0,
+            height: 526.0,
+        };
+        let plain = scene(&input, &view);
+        assert!(!plain.labels.is_empty(), "a view with labels");
+        assert!(plain.lanes.iter().all(|l| !l.spotted));
+        assert!(plain.arrows.iter().all(|a| a.emphasis == Emphasis::Plain));
+        assert!(plain.ticks.iter().all(|t| !t.dim));
+        input.spot = Some(&spot);
+        let s = scene(&input, &view);
+        let spotted: Vec<NodeId> = s
+            .lanes
+            .iter()
+            .filter(|l| l.spotted)
+            .map(|l| l.node)
+            .collect();
+        assert_eq!(spotted, vec![n1]);
+        let (mut hits, mut dims) = (0, 0);
+        for a in &s.arrows {
+            let kind = ix.arrows()[a.arrow as usize].kind;
+            match a.emphasis {
+                Emphasis::Spotted => {
+                    assert_eq!(kind, "Heartbeat");
+                    hits += 1;
+                }
+                Emphasis::Dimmed => {
+                    assert_ne!(kind, "Heartbeat");
+                    dims += 1;
+                }
+                Emphasis::Plain => panic!("a spot naming a kind leaves no arrow plain"),
+            }
+        }
+        assert!(hits > 0 && dims > 0, "{hits} spotted, {dims} dimmed");
+        assert!(s
+            .labels
+            .iter()
+            .all(|l| l.emphasis != Emphasis::Spotted || l.text == "HB"));
+        assert!(s.labels.iter().any(|l| l.emphasis == Emphasis::Dimmed));
+        // Local events of the other lanes are faint, those of n1 not.
+        assert!(s.ticks.iter().any(|t| t.dim) && s.ticks.iter().any(|t| !t.dim));
+        let n1_x = s.lanes[0].x;
+        assert!(s.ticks.iter().all(|t| t.dim != ((t.x - n1_x).abs() < 1e-9)));
+        // Same layout otherwise: the highlight moves nothing.
+        assert_eq!(s.arrows.len(), plain.arrows.len());
+        assert_eq!(s.ticks.len(), plain.ticks.len());
+    }
+
+    #[test]
     fn filters_hide_lanes_and_kinds() {
         let (pg, ix, nodes) = session(3000);
         let mut filters = Filters::default();
@@ -1014,6 +1195,7 @@ mod tests {
             now: pg.now().0 as f64,
             hover: None,
             selected: None,
+            spot: None,
         };
         let view = Viewport {
             t0: 0.0,
@@ -1042,6 +1224,7 @@ mod tests {
             now: pg.now().0 as f64,
             hover: None,
             selected: None,
+            spot: None,
         };
         let mut view = Viewport {
             width: 800.0,

@@ -1,7 +1,7 @@
 //! The diagram's colours ([`Palette`], shared with the canvas painter) and its export as a
 //! standalone SVG document ([`svg`]): the same [`Scene`] the canvas shows, as vector shapes.
 
-use super::scene::{Glyph, LaneStyle, Scene, Style};
+use super::scene::{Emphasis, Glyph, LaneStyle, Scene, Style};
 use crate::model::look::color_hex;
 use std::fmt::Write;
 
@@ -130,17 +130,27 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
         );
     }
     for lane in &scene.lanes {
+        let strong = lane.selected || lane.spotted;
         for (a, b, style) in &lane.spans {
             let dash = match style {
                 LaneStyle::Up => "",
                 LaneStyle::Crashed => r#" stroke-dasharray="6 5""#,
                 LaneStyle::Paused => r#" stroke-dasharray="2 4""#,
             };
-            let width = if lane.selected { 3 } else { 1 };
+            if lane.spotted {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{:.1}" y="{a:.1}" width="12" height="{:.1}" fill="{}" opacity="0.16"/>"#,
+                    lane.x - 6.0,
+                    b - a,
+                    pal.accent
+                );
+            }
+            let width = if strong { 3 } else { 1 };
             let _ = write!(
                 s,
                 r#"<line x1="{x:.1}" y1="{a:.1}" x2="{x:.1}" y2="{b:.1}" stroke="{}" stroke-width="{width}"{dash}/>"#,
-                if lane.selected { pal.accent } else { pal.muted },
+                if strong { pal.accent } else { pal.muted },
                 x = lane.x
             );
         }
@@ -149,6 +159,15 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
             r#"<text x="{:.1}" y="16" text-anchor="middle" fill="{}" font-weight="700" font-size="12">{}</text>"#,
             lane.x, pal.ink, lane.node
         );
+        if lane.spotted {
+            let _ = write!(
+                s,
+                r#"<rect x="{:.1}" y="4" width="30" height="{:.1}" fill="none" stroke="{}" stroke-width="2"/>"#,
+                lane.x - 15.0,
+                super::scene::HEAD - 8.0,
+                pal.accent
+            );
+        }
     }
     for b in &scene.bars {
         let _ = write!(
@@ -169,10 +188,11 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
     }
     for a in &scene.arrows {
         let color = color_hex(a.color, pal.dark);
-        let width = match (a.highlight, a.reply) {
-            (true, _) => 3.0,
-            (false, true) => 1.0,
-            (false, false) => 1.6,
+        let width = match (a.highlight, a.emphasis, a.reply) {
+            (true, _, _) => 3.0,
+            (false, Emphasis::Spotted, _) => 2.5,
+            (false, _, true) => 1.0,
+            (false, _, false) => 1.6,
         };
         let pts = |points: &[(f64, f64)]| {
             points
@@ -181,7 +201,27 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let _ = write!(s, "<g><title>m{} {}</title>", a.id.0, escape(a.label));
+        let opacity = if a.emphasis == Emphasis::Dimmed && !a.highlight {
+            r#" opacity="0.25""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            "<g{opacity}><title>m{} {}</title>",
+            a.id.0,
+            escape(a.label)
+        );
+        if a.emphasis == Emphasis::Spotted {
+            // Outlined: a thin, half-transparent dark casing under the coloured stroke.
+            let _ = write!(
+                s,
+                r#"<polyline points="{}" fill="none" stroke="{}" stroke-opacity="0.4" stroke-width="{}"/>"#,
+                pts(&a.points),
+                pal.ink,
+                width + 2.0
+            );
+        }
         match a.style {
             Style::Open { now } => {
                 let split = a
@@ -235,13 +275,17 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
     }
     for l in &scene.labels {
         let w = 6.5 * l.text.chars().count() as f64 + 6.0;
+        let (opacity, outline, stroke_w) = match l.emphasis {
+            Emphasis::Dimmed => (r#" opacity="0.3""#, color_hex(l.color, pal.dark), 1),
+            Emphasis::Spotted => ("", pal.ink, 2),
+            Emphasis::Plain => ("", color_hex(l.color, pal.dark), 1),
+        };
         let _ = write!(
             s,
-            r#"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="13" fill="{}" stroke="{}"/><text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="middle" font-size="10" font-weight="600" fill="{}">{}</text>"#,
+            r#"<g{opacity}><rect x="{:.1}" y="{:.1}" width="{w:.1}" height="13" fill="{}" stroke="{outline}" stroke-width="{stroke_w}"/><text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="middle" font-size="10" font-weight="600" fill="{}">{}</text></g>"#,
             l.x - w / 2.0,
             l.y - 6.5,
             pal.bg,
-            color_hex(l.color, pal.dark),
             l.x,
             l.y + 0.5,
             pal.ink,
@@ -249,6 +293,7 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
         );
     }
     for t in &scene.ticks {
+        s.push_str(if t.dim { r#"<g opacity="0.3">"# } else { "<g>" });
         match t.glyph {
             Glyph::Stroke => {
                 let _ = write!(
@@ -304,6 +349,7 @@ pub fn svg(scene: &Scene, pal: &Palette, title: &str) -> String {
                 }
             }
         }
+        s.push_str("</g>");
     }
     if let Some(y) = scene.forgotten_y {
         let _ = write!(
@@ -394,6 +440,7 @@ mod tests {
             now: pg.now().0 as f64,
             hover: None,
             selected: None,
+            spot: None,
         };
         let mut view = Viewport {
             width: 900.0,
@@ -414,5 +461,45 @@ mod tests {
             assert!(out.contains("stroke-dasharray=\"6 5\""), "the crashed lane");
         }
         assert_eq!(escape("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
+        // Unspotted, nothing is faint; a caption's highlight dims the other arrows and ticks,
+        // outlines the spotted ones and boxes the spotted lane's name.
+        let plain = svg(&sc, &LIGHT, "t");
+        assert!(!plain.contains("opacity=\"0.25\"") && !plain.contains("opacity=\"0.3\""));
+        let spot = crate::model::tour::Spot {
+            nodes: vec![NodeId(0)],
+            message: Some("Heartbeat".into()),
+            ..Default::default()
+        };
+        let spotted = scene(
+            &Input {
+                spot: Some(&spot),
+                ..input
+            },
+            &view,
+        );
+        let out = svg(&spotted, &LIGHT, "t");
+        assert!(balanced(&out));
+        assert!(out.contains("<g opacity=\"0.25\"><title>"), "dimmed arrows");
+        assert!(
+            out.contains("<g opacity=\"0.3\">"),
+            "dimmed ticks of other lanes"
+        );
+        let casings = out
+            .matches(&format!(
+                "stroke=\"{}\" stroke-opacity=\"0.4\" stroke-width=\"4.5\"",
+                LIGHT.ink
+            ))
+            .count();
+        let spotted_arrows = spotted
+            .arrows
+            .iter()
+            .filter(|a| a.emphasis == crate::model::analysis::scene::Emphasis::Spotted)
+            .count();
+        assert!(spotted_arrows > 0);
+        assert_eq!(casings, spotted_arrows, "every spotted arrow outlined");
+        assert!(
+            out.contains("width=\"30\""),
+            "the spotted lane's name boxed"
+        );
     }
 }

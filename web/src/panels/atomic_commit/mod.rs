@@ -270,7 +270,7 @@ impl Panel for AtomicCommitPanel {
         let c = session::<AtomicCommit>(pg)?.sim().client(node)?;
         Some(match c.waiting() {
             0 => "idle".to_string(),
-            n => format!("waiting for {n} answer(s)"),
+            n => format!("waiting for {}", crate::model::count(n, "answer")),
         })
     }
 
