@@ -30,10 +30,10 @@ pub struct BenchRaftArgs {
     #[arg(long, value_delimiter = ',', default_value = "1,64")]
     depths: Vec<usize>,
     /// Commits timed per round.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 100_000)]
     commits: u64,
     /// Commits before the timing starts, per round.
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, default_value_t = 10_000)]
     warmup: u64,
     /// Rounds per implementation and configuration (the median is reported).
     #[arg(long, default_value_t = 5)]
@@ -84,7 +84,8 @@ pub struct Outcome {
     pub applied: Vec<Vec<u64>>,
     /// Per node, its key-value map at the end.
     pub maps: Vec<BTreeMap<String, String>>,
-    /// Messages delivered during the timed commits.
+    /// Messages between servers delivered during the timed commits (the client's requests to
+    /// netsplit's leader are not counted: tikv's proposals are calls).
     pub messages: u64,
     /// Timers fired (netsplit) or ticks (tikv) during the timed commits.
     pub timers: u64,

@@ -103,6 +103,9 @@ impl Cluster {
                 check_quorum: true,
                 // Its merging ignores `max_size_per_msg`: off, so batches stay within it.
                 batch_append: false,
+                // Followers learn the commit index with the next append, as netsplit's do (no
+                // extra round of empty appends each time the leader commits).
+                skip_bcast_commit: true,
                 ..Config::default()
             };
             let storage =
