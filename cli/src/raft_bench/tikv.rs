@@ -41,10 +41,12 @@ struct Cluster {
 
 /// The encoded size of one client entry at `index` (what `max_size_per_msg` counts).
 pub fn entry_size(index: u64, payload_len: usize) -> u64 {
-    let mut e = Entry::default();
-    e.index = index;
-    e.term = 2;
-    e.data = encode(index, payload_len).into();
+    let e = Entry {
+        index,
+        term: 2,
+        data: encode(index, payload_len).into(),
+        ..Entry::default()
+    };
     u64::from(e.compute_size())
 }
 
