@@ -65,6 +65,21 @@ impl<S: StateMachine> Durable<S> {
         self.log.get(usize::try_from(k).ok()?)
     }
 
+    /// The entries from index `from` on, at most `max` of them, that are still in the log.
+    pub fn entries(&self, from: u64, max: usize) -> &[Entry<S>] {
+        let first = self.first_index();
+        let lo = from.max(first);
+        let end = from
+            .saturating_add(max as u64)
+            .min(self.last_log_index() + 1);
+        if lo >= end {
+            return &[];
+        }
+        let start = usize::try_from(lo - first).unwrap_or(usize::MAX);
+        let stop = usize::try_from(end - first).unwrap_or(usize::MAX);
+        &self.log[start..stop]
+    }
+
     /// Drop every entry from `index` on.
     pub(crate) fn truncate_from(&mut self, index: u64) {
         let k = index.saturating_sub(self.first_index());
