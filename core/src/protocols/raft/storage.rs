@@ -93,3 +93,45 @@ impl<S: StateMachine> Durable<S> {
         last_term > my_term || (last_term == my_term && last_index >= my_index)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::raft::machine::Command;
+
+    #[test]
+    fn entries_is_the_slice_still_in_the_log() {
+        let log: Vec<Entry> = (1..=5)
+            .map(|term| Entry {
+                term,
+                command: Command::Noop,
+            })
+            .collect();
+        // Entries 3..=7 after a snapshot up to index 2.
+        let d = Durable {
+            log,
+            snapshot: SnapshotData {
+                last_index: 2,
+                last_term: 1,
+                state: KvState::default(),
+            },
+            ..Durable::default()
+        };
+        let terms =
+            |from, max| -> Vec<u64> { d.entries(from, max).iter().map(|e| e.term).collect() };
+        assert_eq!(terms(3, 2), [1, 2]);
+        assert_eq!(terms(6, 16), [4, 5]);
+        assert_eq!(terms(1, 3), [1]); // 1 and 2 are compacted: only 3 is left of 1..=3
+        assert_eq!(terms(8, 4), Vec::<u64>::new());
+        assert_eq!(terms(4, 0), Vec::<u64>::new());
+        // The same as asking entry by entry.
+        for from in 0..9 {
+            for max in 0..8 {
+                let one_by_one: Vec<u64> = (from..from + max as u64)
+                    .filter_map(|i| d.entry(i).map(|e| e.term))
+                    .collect();
+                assert_eq!(terms(from, max), one_by_one, "from {from}, max {max}");
+            }
+        }
+    }
+}
