@@ -8,6 +8,8 @@
 //! - `netsplit bench` measures simulator throughput.
 //! - `netsplit compare` puts the Dynamo-style store's consistency levels side by side.
 //! - `netsplit protocols` lists the registered protocols.
+//! - `netsplit bench-raft` (feature `tikv-compare`) measures Raft's commit path against tikv's
+//!   `raft` crate in one in-memory harness.
 
 #![deny(missing_docs)]
 
@@ -15,6 +17,8 @@ mod chaos_cmd;
 mod compare_cmd;
 mod duration;
 pub mod output;
+#[cfg(feature = "tikv-compare")]
+pub mod raft_bench;
 mod run_cmd;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -43,6 +47,9 @@ enum Command {
     Compare(compare_cmd::CompareArgs),
     /// List the registered protocols.
     Protocols,
+    /// Raft's commit path: netsplit's servers against tikv's `raft` crate (commits/s).
+    #[cfg(feature = "tikv-compare")]
+    BenchRaft(raft_bench::BenchRaftArgs),
 }
 
 /// The `--protocol` argument of a subcommand: its choices (and help) come from `registry`;
@@ -102,6 +109,8 @@ pub fn main_with(
         Command::Chaos(args) => chaos_cmd::chaos(registry, args),
         Command::Bench(args) => run_cmd::bench(registry, args),
         Command::Compare(args) => compare_cmd::compare_cmd(args),
+        #[cfg(feature = "tikv-compare")]
+        Command::BenchRaft(args) => raft_bench::bench_raft(args),
         Command::Protocols => {
             for p in registry.iter() {
                 let range = p.servers();

@@ -91,6 +91,23 @@ pub fn plan(root: &Path) -> Vec<Step> {
             ]),
             &[],
         ),
+        // The CLI with tikv's `raft` crate (`netsplit bench-raft`, docs/benchmarks.md).
+        step(
+            "clippy-tikv",
+            Kind::Check,
+            cargo(&[
+                "clippy",
+                "-p",
+                "netsplit-cli",
+                "--all-targets",
+                "--features",
+                "tikv-compare",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            &[],
+        ),
         step(
             "clippy-wasm",
             Kind::Check,
@@ -119,6 +136,21 @@ pub fn plan(root: &Path) -> Vec<Step> {
             "native-mutants",
             Kind::CargoTest,
             cargo(&["test", "-p", "netsplit-core", "--features", "mutants"]),
+            &[],
+        ),
+        // The bench harness's own tests: both Raft implementations commit and apply the same
+        // commands, and its check catches a lie.
+        step(
+            "native-tikv",
+            Kind::CargoTest,
+            cargo(&[
+                "test",
+                "-p",
+                "netsplit-cli",
+                "--lib",
+                "--features",
+                "tikv-compare",
+            ]),
             &[],
         ),
         step(
@@ -415,9 +447,11 @@ mod tests {
                 "literals",
                 "clippy",
                 "clippy-mutants",
+                "clippy-tikv",
                 "clippy-wasm",
                 "native",
                 "native-mutants",
+                "native-tikv",
                 "wasm-build",
                 "wasm-test",
                 "trunk-build",
@@ -425,7 +459,7 @@ mod tests {
                 "e2e"
             ]
         );
-        let e2e = &plan[11];
+        let e2e = &plan[13];
         assert!(e2e.cmd.display().contains("NETSPLIT_DIST=/repo/dist"));
         assert_eq!(
             e2e.requires,
@@ -442,6 +476,7 @@ mod tests {
             [
                 "clippy",
                 "clippy-mutants",
+                "clippy-tikv",
                 "clippy-wasm",
                 "wasm-build",
                 "wasm-test"

@@ -32,6 +32,7 @@ const BLOCKS: &[(&str, Render)] = &[
     ("memory", render_memory),
     ("simulator", render_simulator),
     ("chaos", render_chaos),
+    ("raft-vs-tikv", render_raft_vs_tikv),
     ("mutants", render_mutants),
     ("linearizability", render_linearizability),
 ];
@@ -647,6 +648,65 @@ fn render_mutants(d: &Value) -> String {
                 .join(", "),
         ]);
     }
+    s
+}
+
+fn render_raft_vs_tikv(d: &Value) -> String {
+    let mut s = header(&[
+        "servers",
+        "client pipeline",
+        "netsplit commits/s",
+        "tikv `raft` commits/s",
+        "netsplit / tikv",
+        "messages per commit (netsplit, tikv)",
+    ]);
+    for r in arr(&d["runs"]) {
+        s += &row(&[
+            count(&r["servers"]),
+            count(&r["depth"]),
+            rate(&r["netsplit"]["commits_per_s"]),
+            rate(&r["tikv"]["commits_per_s"]),
+            format!("**{}**", times(&r["ratio"])),
+            format!(
+                "{}, {}",
+                fixed(&r["netsplit"]["messages_per_commit"], 2),
+                fixed(&r["tikv"]["messages_per_commit"], 2)
+            ),
+        ]);
+    }
+    for f in arr(&d["failed"]) {
+        s += &row(&[
+            count(&f["servers"]),
+            count(&f["depth"]),
+            format!("failed: {}", f["error"].as_str().unwrap_or("?")),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    let append_bytes = d["max_batch"]
+        .as_f64()
+        .zip(d["tikv_entry_bytes"].as_f64())
+        .map_or(Value::Null, |(b, e)| Value::from(b * e));
+    let checked = if arr(&d["failed"]).is_empty() {
+        "Every round of both passed the check."
+    } else {
+        "The configurations marked failed did not run through or did not pass the check."
+    };
+    s += &format!(
+        "\n{} commits timed per round after {} of warm-up, median of {} rounds, one thread; \
+         values of {} bytes; at most {} entries per append (tikv: {} bytes, {} entries of {} \
+         bytes) and {} appends in flight per follower. {checked}\n",
+        count(&d["commits"]),
+        count(&d["warmup"]),
+        count(&d["rounds"]),
+        count(&d["payload"]),
+        count(&d["max_batch"]),
+        count(&append_bytes),
+        count(&d["max_batch"]),
+        count(&d["tikv_entry_bytes"]),
+        count(&d["max_inflight"]),
+    );
     s
 }
 

@@ -125,6 +125,12 @@ pub const SECTIONS: &[Section] = &[
         run: chaos,
     },
     Section {
+        name: "raft-vs-tikv",
+        about: "Raft commits/s per core: netsplit's servers against tikv's raft crate (bench-raft)",
+        tools: &[],
+        run: raft_vs_tikv,
+    },
+    Section {
         name: "mutants",
         about: "seeds to first catch per mutant (swarm chaos, 10 disjoint ranges of 200 seeds)",
         tools: &[],
@@ -225,6 +231,18 @@ impl Ctx {
         run(Cmd::new("cargo")
             .args(["build", "--release", "-p", "netsplit-cli"])
             .args(["--features", "mutants", "--target-dir"])
+            .args([dir.to_string_lossy()])
+            .dir(&self.root))?;
+        Ok(dir.join("release").join("netsplit"))
+    }
+
+    /// The release CLI with tikv's `raft` crate compiled in (`--features tikv-compare`), in a
+    /// target directory of its own so the default CLI is not rebuilt.
+    fn tikv_cli(&mut self) -> Result<PathBuf, String> {
+        let dir = self.target().join("bench-tikv");
+        run(Cmd::new("cargo")
+            .args(["build", "--release", "-p", "netsplit-cli"])
+            .args(["--features", "tikv-compare", "--target-dir"])
             .args([dir.to_string_lossy()])
             .dir(&self.root))?;
         Ok(dir.join("release").join("netsplit"))
@@ -601,6 +619,48 @@ fn chaos(ctx: &mut Ctx) -> Result<Outcome, String> {
         }));
     }
     Ok(json!({ "threads": 1, "runs": runs }).into())
+}
+
+/// `netsplit bench-raft --json` (one thread): netsplit's Raft servers and tikv's `RawNode`s in
+/// the same in-memory harness; each round checked (same commands applied in the same order on
+/// every node of both). A failed configuration is a problem.
+fn raft_vs_tikv(ctx: &mut Ctx) -> Result<Outcome, String> {
+    let bin = ctx.tikv_cli()?;
+    let cmd = Cmd::new(bin.to_string_lossy())
+        .args(["bench-raft", "--json"])
+        .dir(&ctx.root);
+    println!("--> {}", cmd.display());
+    let (status, output) = cmd
+        .run_tee()
+        .map_err(|e| format!("could not start `{}`: {e}", cmd.display()))?;
+    let report: Value = output
+        .lines()
+        .find(|l| l.trim_start().starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| {
+            format!(
+                "`{}` printed no JSON report ({})",
+                cmd.display(),
+                crate::process::describe_status(status)
+            )
+        })?;
+    let problems = report["failed"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|r| {
+                    format!(
+                        "bench-raft, {} servers, depth {}: {}",
+                        r["servers"], r["depth"], r["error"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Outcome {
+        data: report,
+        problems,
+    })
 }
 
 /// Seed ranges per mutant, and seeds per range.

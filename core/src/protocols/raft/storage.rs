@@ -65,6 +65,21 @@ impl<S: StateMachine> Durable<S> {
         self.log.get(usize::try_from(k).ok()?)
     }
 
+    /// The entries from index `from` on, at most `max` of them, that are still in the log.
+    pub fn entries(&self, from: u64, max: usize) -> &[Entry<S>] {
+        let first = self.first_index();
+        let lo = from.max(first);
+        let end = from
+            .saturating_add(max as u64)
+            .min(self.last_log_index() + 1);
+        if lo >= end {
+            return &[];
+        }
+        let start = usize::try_from(lo - first).unwrap_or(usize::MAX);
+        let stop = usize::try_from(end - first).unwrap_or(usize::MAX);
+        &self.log[start..stop]
+    }
+
     /// Drop every entry from `index` on.
     pub(crate) fn truncate_from(&mut self, index: u64) {
         let k = index.saturating_sub(self.first_index());
@@ -76,5 +91,47 @@ impl<S: StateMachine> Durable<S> {
     pub fn is_up_to_date(&self, last_index: u64, last_term: u64) -> bool {
         let (my_term, my_index) = (self.last_log_term(), self.last_log_index());
         last_term > my_term || (last_term == my_term && last_index >= my_index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::raft::machine::Command;
+
+    #[test]
+    fn entries_is_the_slice_still_in_the_log() {
+        let log: Vec<Entry> = (1..=5)
+            .map(|term| Entry {
+                term,
+                command: Command::Noop,
+            })
+            .collect();
+        // Entries 3..=7 after a snapshot up to index 2.
+        let d = Durable {
+            log,
+            snapshot: SnapshotData {
+                last_index: 2,
+                last_term: 1,
+                state: KvState::default(),
+            },
+            ..Durable::default()
+        };
+        let terms =
+            |from, max| -> Vec<u64> { d.entries(from, max).iter().map(|e| e.term).collect() };
+        assert_eq!(terms(3, 2), [1, 2]);
+        assert_eq!(terms(6, 16), [4, 5]);
+        assert_eq!(terms(1, 3), [1]); // 1 and 2 are compacted: only 3 is left of 1..=3
+        assert_eq!(terms(8, 4), Vec::<u64>::new());
+        assert_eq!(terms(4, 0), Vec::<u64>::new());
+        // The same as asking entry by entry.
+        for from in 0..9 {
+            for max in 0..8 {
+                let one_by_one: Vec<u64> = (from..from + max as u64)
+                    .filter_map(|i| d.entry(i).map(|e| e.term))
+                    .collect();
+                assert_eq!(terms(from, max), one_by_one, "from {from}, max {max}");
+            }
+        }
     }
 }

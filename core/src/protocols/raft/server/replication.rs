@@ -58,10 +58,7 @@ impl<M: RaftHost> RaftServer<M> {
             1
         };
         let (prev, entries) = if can_send {
-            let entries: Vec<Entry<M::Sm>> = (next..=last)
-                .take(max)
-                .filter_map(|i| self.durable.entry(i).cloned())
-                .collect();
+            let entries: Vec<Entry<M::Sm>> = self.durable.entries(next, max).to_vec();
             (next - 1, entries)
         } else {
             // An empty heartbeat. While AppendEntries are in flight, point it at what the
@@ -107,20 +104,26 @@ impl<M: RaftHost> RaftServer<M> {
     /// entries of the current term (§5.4.2, Figure 8); earlier entries commit with them.
     pub(super) fn advance_commit(&mut self, ctx: &mut Ctx<'_, M>) {
         let term = self.durable.current_term;
-        let mut n = self.last_index();
         let old_term_ok = self.mutant() == Some(Mutant::CommitOldTerm);
-        while n > self.commit_index {
-            let entry_term = self.durable.term_at(n).unwrap_or(0);
-            if entry_term < term && !old_term_ok {
-                // Entries of earlier terms are never committed by counting.
-                break;
-            }
-            let stored = self.lead.match_index.iter().filter(|m| **m >= n).count();
-            if stored >= self.majority() {
-                self.commit_index = n;
-                break;
-            }
-            n -= 1;
+        // The highest index stored on a majority: the largest matchIndex that at least a
+        // majority of matchIndexes reach (no allocation, no walk down the uncommitted entries:
+        // this runs on every AppendEntries reply).
+        let majority = self.majority();
+        let matched = &self.lead.match_index;
+        let quorum = matched
+            .iter()
+            .copied()
+            .filter(|c| matched.iter().filter(|m| **m >= *c).count() >= majority)
+            .max()
+            .unwrap_or(0)
+            .min(self.last_index());
+        // Terms never decrease along the log, so an entry of the current term there means every
+        // entry after it is of the current term too. Entries of earlier terms are never
+        // committed by counting.
+        if quorum > self.commit_index
+            && (old_term_ok || self.durable.term_at(quorum).unwrap_or(0) >= term)
+        {
+            self.commit_index = quorum;
         }
         self.apply_committed(ctx);
     }
