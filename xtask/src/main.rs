@@ -68,7 +68,7 @@ steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, native, native-mutant
        wasm-test, trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group,
        e.g. `clippy`)
 bench sections: weight, size-breakdown, first-node, page, seek, diagram, memory, simulator, chaos,
-                mutants, linearizability";
+                raft-vs-tikv, mutants, linearizability";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
