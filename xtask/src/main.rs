@@ -64,9 +64,9 @@ commands:
                         then embed.html from index.html (every build)
   help                  show this text
 
-steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, native, native-mutants, wasm-build,
-       wasm-test, trunk-build, trunk-build-debug, e2e   (a prefix before '-' selects a group,
-       e.g. `clippy`)
+steps: fmt, literals, clippy, clippy-mutants, clippy-wasm, clippy-tikv, native, native-mutants,
+       native-tikv, wasm-build, wasm-test, trunk-build, trunk-build-debug, e2e   (a prefix before
+       '-' selects a group, e.g. `clippy`)
 bench sections: weight, size-breakdown, first-node, page, seek, diagram, memory, simulator, chaos,
                 raft-vs-tikv, mutants, linearizability";
 
