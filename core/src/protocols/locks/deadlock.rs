@@ -5,9 +5,11 @@
 //! a victim aborted).
 //!
 //! **Edges.** A waiter `w` for lock `L` in mode `m` waits for (has an edge to) every holder of
-//! `L` whose mode is incompatible with `m`, and — queues are first come first served, so a
-//! waiter never overtakes an earlier one — every earlier waiter for `L` whose mode is
-//! incompatible with `m`. A worker waits for one lock at a time, so each client has the
+//! `L` whose mode is incompatible with `m`, and every waiter for `L` whose mode is incompatible
+//! with `m` and that can be served before it: every earlier arrival (among equal priorities
+//! queues are first come first served, and aging only lifts an older waiter), and every waiter
+//! that asked for a higher priority ([`super::queue`]). With priorities this is conservative:
+//! an edge may point at a waiter that is behind `w` at the moment but can pass it. A worker waits for one lock at a time, so each client has the
 //! out-edges of at most one wait.
 //!
 //! **When.** The search runs after every entry that changes holders or queues (every new wait
@@ -99,7 +101,15 @@ pub fn wait_for(locks: &BTreeMap<String, LockState>) -> BTreeMap<NodeId, Vec<Edg
                 .iter()
                 .map(|(c, (m, _))| (*c, *m, true))
                 .collect::<Vec<_>>();
-            let ahead = lock.queue.iter().take(i).map(|a| (a.client, a.mode, false));
+            // Every waiter that can be served before `w`: an earlier arrival (it stays ahead
+            // among equal priorities, and aging only lifts it), or one that asked for a
+            // higher priority. (A later arrival with no higher priority is never ahead.)
+            let ahead = lock
+                .queue
+                .iter()
+                .enumerate()
+                .filter(|(j, a)| *j < i || a.priority > w.priority)
+                .map(|(_, a)| (a.client, a.mode, false));
             for (blocker, blocker_mode, holds) in held.into_iter().chain(ahead) {
                 if blocker != w.client && !w.mode.compatible(blocker_mode) {
                     graph.entry(w.client).or_default().push(Edge {
@@ -256,6 +266,7 @@ mod tests {
             mode,
             at: Time(0),
             lease_ms: 10_000,
+            priority: 0,
         };
         match t.apply_entry(index, &Command::Client { client: c, seq, op }, true) {
             Applied::Fresh(o) => o,
