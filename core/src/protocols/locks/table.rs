@@ -850,6 +850,66 @@ mod tests {
         );
     }
 
+    /// Priorities with aging in the table: a later high-priority request is served first
+    /// while the old waiter is young, not once the old one has aged to the top; a handoff to a
+    /// waiter queued under an earlier leader is counted for the server to report.
+    #[test]
+    fn priorities_age_and_handoffs_across_a_leader_change_are_counted() {
+        let (a, b, c) = (NodeId::client(1), NodeId::client(2), NodeId::client(3));
+        let prio = |lock: &str, p: u8| LockOp::Acquire {
+            lock: lock.into(),
+            mode: Mode::Exclusive,
+            at: Time(0),
+            lease_ms: 100_000,
+            priority: p,
+        };
+        let release = |lock: &str| LockOp::Release {
+            lock: lock.into(),
+            at: Time(0),
+            lease_ms: 100_000,
+        };
+        let mut t = LockTable {
+            rule: super::super::queue::Rule {
+                aging_entries: 2,
+                ..Default::default()
+            },
+            ..LockTable::default()
+        };
+        t.apply_entry(1, &cmd(a, 1, prio("L", 0)), true);
+        t.apply_entry(2, &cmd(b, 1, prio("L", 0)), true);
+        let out = t.apply_entry(3, &cmd(c, 1, prio("L", 2)), true);
+        // c (priority 2) goes ahead of b (priority 0, aged by one step only).
+        assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
+        let order: Vec<(NodeId, u8)> = t
+            .served_order("L")
+            .iter()
+            .map(|(w, e)| (w.client, *e))
+            .collect();
+        assert_eq!(order, [(c, 2), (b, 0)]);
+        // A new leader's term begins (its no-op); then a long wait: b ages to 3, c to 3, and
+        // the tie goes to b, the earlier arrival; the release hands L to b across the change.
+        t.apply_entry(4, &Command::Noop, true);
+        assert!(t.take_coverage().is_empty());
+        t.apply_entry(20, &cmd(a, 2, release("L")), true);
+        assert_eq!(t.held_by(b), vec![("L".into(), Mode::Exclusive, 20)]);
+        assert_eq!(t.take_coverage(), ["handoffs_across_leader_change"]);
+        assert_eq!(t.handoffs_across_leader_change, 1);
+        // The mutant without aging keeps serving c first however long b waited.
+        let mut t = LockTable {
+            rule: super::super::queue::Rule {
+                aging_entries: 2,
+                no_aging: true,
+                ..Default::default()
+            },
+            ..LockTable::default()
+        };
+        t.apply_entry(1, &cmd(a, 1, prio("L", 0)), true);
+        t.apply_entry(2, &cmd(b, 1, prio("L", 0)), true);
+        t.apply_entry(3, &cmd(c, 1, prio("L", 2)), true);
+        t.apply_entry(100, &cmd(a, 2, release("L")), true);
+        assert_eq!(t.held_by(c).len(), 1);
+    }
+
     #[test]
     fn names_and_modes_are_checked() {
         assert!(check_name("").unwrap_err().contains("empty"));
