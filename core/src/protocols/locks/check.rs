@@ -324,7 +324,7 @@ impl LockChecker {
         if table.timeout_only {
             return;
         }
-        if let Some(cycle) = deadlock::find_cycle(&deadlock::wait_for(&table.locks)) {
+        if let Some(cycle) = deadlock::find_cycle(&deadlock::wait_for(table)) {
             let members = deadlock::members(&cycle);
             let mut key: Vec<NodeId> = members.clone();
             key.sort();

@@ -495,6 +495,19 @@ impl LockTable {
     }
 }
 
+impl LockTable {
+    /// Deadlock detection at an entry that is no client's new command (a no-op, a duplicate,
+    /// an expiry that came too late): with priorities, aging may have reordered a queue and
+    /// closed a cycle. Victims learn it from their next keep-alive's answer.
+    fn detect_only(&mut self, index: u64) {
+        for (victim, abort) in self.break_deadlocks(index) {
+            if let Some(s) = self.sessions.get_mut(&victim) {
+                s.aborted = Some(abort);
+            }
+        }
+    }
+}
+
 fn renewal(op: &LockOp) -> Option<Time> {
     match op {
         LockOp::Acquire { at, lease_ms, .. }
@@ -523,6 +536,7 @@ impl StateMachine for LockTable {
         let Command::Client { client, seq, op } = command else {
             // A no-op: a new leader's term begins here.
             self.leader_change_at = index;
+            self.detect_only(index);
             return Applied::Nothing;
         };
         if let LockOp::Expire { client: who, at } = op {
@@ -530,6 +544,7 @@ impl StateMachine for LockTable {
             // only if its lease really ran out by the time the leader proposed it.
             let due = self.sessions.get(who).is_some_and(|s| s.until <= *at);
             if !due {
+                self.detect_only(index);
                 return Applied::Fresh(LockOutcome::Expired { released: 0 });
             }
             self.sessions.remove(who);
@@ -543,11 +558,13 @@ impl StateMachine for LockTable {
             return Applied::Fresh(LockOutcome::Expired { released });
         }
         let Some(until) = renewal(op) else {
+            self.detect_only(index);
             return Applied::Nothing;
         };
         if let Some(s) = self.sessions.get(client).filter(|_| sessions) {
             if *seq <= s.seq {
                 let cached = (*seq == s.seq).then(|| s.outcome.clone());
+                self.detect_only(index);
                 return Applied::Duplicate(cached);
             }
         }

@@ -260,7 +260,7 @@ fn writes(s: &Session<Locks>) -> Html {
 /// The wait-for graph: clients on a circle, an arrow from each waiter to each client it waits
 /// for; the edges of a cycle dashed and labelled.
 fn wait_for_graph(table: &LockTable) -> Html {
-    let graph = wait_for(&table.locks);
+    let graph = wait_for(table);
     let edges: Vec<&Edge> = graph.values().flatten().collect();
     if edges.is_empty() {
         return html! { <p class="muted">{"Nobody waits for anybody: no wait-for edges."}</p> };
