@@ -58,7 +58,9 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   // Three workers on L: c2 holds it, then c3 (priority 0) and c4 (priority 3) queue; c4 is served first.
   await form.locator('input[name="lock2"]').fill('');
   await form.locator('input[name="lock1"]').fill('L');
-  await form.locator('input[name="hold_ms"]').fill('3000');
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let i = 0; i < 4; i++) await page.keyboard.press(']'); // faster: the election, then the queue
+  await form.locator('input[name="hold_ms"]').fill('20000');
   await form.locator('button[type="submit"]').click();
   for (const [worker, priority] of [['c3', '0'], ['c4', '3']]) {
     await form.locator('select[name="client"]').selectOption(worker);

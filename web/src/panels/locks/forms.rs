@@ -27,12 +27,15 @@ pub const SETTINGS: &str = "locks.settings";
 pub const ROWS: usize = 4;
 /// The modes a row may ask for: (value, label).
 pub const MODES: &[(&str, &str)] = &[
-    ("x", "x — exclusive"),
-    ("s", "s — shared"),
-    ("is", "is — intention shared"),
-    ("ix", "ix — intention exclusive"),
-    ("six", "six — shared + intention exclusive"),
+    ("x", "x"),
+    ("s", "s"),
+    ("is", "is"),
+    ("ix", "ix"),
+    ("six", "six"),
 ];
+/// What the modes mean, under the rows.
+pub const MODES_HELP: &str =
+    "x exclusive · s shared · is/ix intention shared/exclusive · six shared + ix";
 /// The deadlock modes: (value, label).
 pub const DEADLOCK_MODES: &[(&str, &str)] = &[
     ("detect", "detect (wait-for graph, youngest wait aborted)"),

@@ -166,10 +166,11 @@ fn clients_view(ctx: &PanelCtx<'_>, s: &Session<Locks>) -> Html {
             { field(forms::JOB, values, "client", "worker").choose(workers.iter().map(|w| w.to_string())).view(d) }
             { field(forms::JOB, values, "node", "via").choose(nodes).view(d) }
             <table class="job-locks">
-                <caption>{"Locks, taken in this order (ancestors first on a tree)"}</caption>
+                <caption>{"Locks, in the order taken"}</caption>
                 <thead><tr><th scope="col">{"#"}</th><th scope="col">{"lock"}</th><th scope="col">{"mode"}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            <p class="muted">{forms::MODES_HELP}{" — on a tree (db/t1/r3) ancestors come first."}</p>
             { field(forms::JOB, values, "hold_ms", "hold (ms)").number(0, 600_000)
                 .title("how long it holds the locks before writing to the resource c1").view(d) }
             { field(forms::JOB, values, "priority", "priority").select(priorities)
