@@ -55,13 +55,17 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   await form.locator('select[name="mode2"]').selectOption('ix');
   await form.locator('button[type="submit"]').click();
   await until(page, () => /lock 1: db\/t1 x needs db in ix or six earlier/.test(document.querySelector('form.job-form')?.textContent ?? ''), 'the intention-order error');
-  // Three workers on L: c2 holds it, then c3 (priority 0) and c4 (priority 3) queue; c4 is served first.
+  // Three workers on L: c2 takes it, then c3 (priority 0) and c4 (priority 3) queue; c4 is
+  // ahead (until c3 has waited 48 entries and aged to 3: then c3, the earlier arrival, is).
   await form.locator('input[name="lock2"]').fill('');
   await form.locator('input[name="lock1"]').fill('L');
   await page.evaluate(() => document.activeElement?.blur());
   for (let i = 0; i < 4; i++) await page.keyboard.press(']'); // faster: the election, then the queue
   await form.locator('input[name="hold_ms"]').fill('20000');
   await form.locator('button[type="submit"]').click();
+  await tab(page, 'protocol');
+  await until(page, () => /c2 x token/.test(document.querySelector('.lock-table')?.textContent ?? ''), 'c2 holding L', 30000);
+  await tab(page, 'clients');
   for (const [worker, priority] of [['c3', '0'], ['c4', '3']]) {
     await form.locator('select[name="client"]').selectOption(worker);
     await form.locator('select[name="priority"]').selectOption(priority);
