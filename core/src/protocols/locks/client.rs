@@ -759,3 +759,58 @@ impl Client<Locks> for LockClient {
         view
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::harness::{sends, Harness};
+    use crate::kernel::node::Client;
+
+    fn sent_to(out: &crate::kernel::node::Effects<Locks>) -> Vec<NodeId> {
+        sends::<Locks>(out).into_iter().map(|(to, _)| to).collect()
+    }
+
+    /// A duplicated Redirect (or a late one from an earlier attempt's server) does not make
+    /// the worker resend again: only the server the current attempt went to can redirect it.
+    #[test]
+    fn a_duplicated_redirect_does_not_resend() {
+        let h = Harness::new(3);
+        let me = NodeId::client(1);
+        let mut c2 = LockClient::new(me, &h.servers, &LockConfig::default());
+        let job = super::super::parse_job(NodeId(0), "acquire L x 100").unwrap();
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_request(ctx, ClientId::default(), LockRequest::Job(job))
+        });
+        assert_eq!(sent_to(&out), [NodeId(0)]);
+        let redirect = RaftMsg::ClientReply {
+            seq: 1,
+            result: ClientResult::Redirect {
+                leader: Some(NodeId(1)),
+            },
+        };
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_message(ctx, NodeId(0), redirect.clone())
+        });
+        assert_eq!(
+            sent_to(&out),
+            [NodeId(1)],
+            "the first copy: resend to the leader"
+        );
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_message(ctx, NodeId(0), redirect.clone())
+        });
+        assert!(sent_to(&out).is_empty(), "a duplicate copy: nothing sent");
+        let retry = RaftMsg::ClientReply {
+            seq: 1,
+            result: ClientResult::Retry {
+                why: "stepped down",
+            },
+        };
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| c.on_message(ctx, NodeId(1), retry));
+        assert_eq!(
+            sent_to(&out),
+            [NodeId(2)],
+            "the current server's Retry still counts"
+        );
+    }
+}
