@@ -6,7 +6,8 @@
 use netsplit_core::kernel::mutant::Mutants;
 use netsplit_core::protocols::locks;
 use netsplit_core::protocols::locks::check::{
-    DEADLOCKS_BROKEN, INTENTIONS, MUTUAL_EXCLUSION, NO_STALE_WRITE, TOKENS_INCREASE,
+    DEADLOCKS_BROKEN, FIFO_PRIORITIES, INTENTIONS, MUTUAL_EXCLUSION, NO_LEAK, NO_STALE_WRITE,
+    TOKENS_INCREASE,
 };
 use netsplit_core::protocols::locks::LockMutant;
 use netsplit_core::run::chaos::ChaosOptions;
@@ -39,6 +40,8 @@ fn expect(m: LockMutant) -> &'static [&'static str] {
         LockMutant::StaleConversion => &[MUTUAL_EXCLUSION, INTENTIONS],
         LockMutant::MissesThreeCycle => &[DEADLOCKS_BROKEN],
         LockMutant::FollowerGrant => &[MUTUAL_EXCLUSION],
+        LockMutant::NoAging | LockMutant::LifoQueue => &[FIFO_PRIORITIES],
+        LockMutant::ExpiryKeepsLocks => &[NO_LEAK],
     }
 }
 

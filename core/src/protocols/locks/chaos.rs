@@ -39,12 +39,14 @@ impl ChaosProtocol for Locks {
             DeadlockMode::Detect
         };
         let wait_timeout_ms = rng.range_inclusive(200, 1500);
+        let aging_entries = rng.range_inclusive(1, 8);
         LockConfig {
             raft,
             lease_ms,
             keepalive_ms,
             deadlock,
             wait_timeout_ms,
+            aging_entries,
             ..base
         }
     }
@@ -77,7 +79,8 @@ impl ChaosProtocol for Locks {
     }
 
     /// A job for a random idle worker (never `c1`, the resource). One in four works on the
-    /// lock tree `db/t1..t2/r1..r2` with intention locks; the rest on a few hot flat locks:
+    /// lock tree `db/t1..t2/r1..r2` with intention locks; the rest on a few hot flat locks
+    /// (half the jobs of either kind ask for a priority from 1 to 3):
     /// exclusive two times in three, held 0–300 ms, three in four of them taking two or three
     /// locks in a random order (from at least three hot locks), so waits chain and cycles
     /// (three-cycles among them) form; one flat job in eight stalls while holding (a GC
@@ -95,11 +98,17 @@ impl ChaosProtocol for Locks {
             return None;
         }
         let node = NodeId::from_index(rng.index(sim.cluster_size()));
+        // Half the jobs ask for a priority (1 to 3): later high-priority requests then pass
+        // older waiters until aging lifts those.
+        let priority = match rng.index(6) {
+            0..=2 => String::new(),
+            p => format!(" priority {}", p - 2),
+        };
         if rng.index(4) == 0 {
             return Some(Control::Submit {
                 client,
                 node,
-                op: tree_job(rng),
+                op: format!("{}{priority}", tree_job(rng)),
             });
         }
         let hot = workload.keys.unwrap_or(2).clamp(1, LOCKS.len());
@@ -125,7 +134,7 @@ impl ChaosProtocol for Locks {
         Some(Control::Submit {
             client,
             node,
-            op: format!("acquire {} {hold}{stall}", pairs.join(" ")),
+            op: format!("acquire {} {hold}{stall}{priority}", pairs.join(" ")),
         })
     }
 

@@ -3,11 +3,12 @@
 
 use super::client::LockClient;
 use super::deadlock::{self, Deadlock};
-use super::table::{LockTable, Mode};
+use super::table::{LockOp, LockTable, Mode, Waiter};
 use super::Locks;
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
 use crate::kernel::node::Actor;
 use crate::kernel::types::{NodeId, Time};
+use crate::protocols::raft::machine::Command;
 use crate::protocols::raft::RaftServer;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +24,11 @@ pub const INTENTIONS: &str = "intention-locks-held";
 pub const DEADLOCK_REAL: &str = "deadlock-is-a-real-cycle";
 /// No wait-for cycle survives the entry that closed it (detection mode).
 pub const DEADLOCKS_BROKEN: &str = "deadlocks-broken";
+/// Grants follow effective priority, then arrival; no waiter is passed once aged to the top.
+pub const FIFO_PRIORITIES: &str = "fifo-modulo-priorities";
+/// A session that ended leaves no hold or wait behind, and the leader's expiry sweep ends
+/// every lease that ran out.
+pub const NO_LEAK: &str = "no-lock-leaked";
 
 /// What the checkers hold across events.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +52,19 @@ struct ServerSeen {
     applied: u64,
     deadlocks: u64,
     locks: BTreeMap<String, (BTreeSet<(NodeId, u64)>, u64)>,
+    /// Per lock, its queue at the last look.
+    queues: BTreeMap<String, Vec<Waiter>>,
+}
+
+/// A grant the FIFO checker judges: who got `lock` at log index `index`, with the priority and
+/// arrival of the wait it was granted from.
+struct NewGrant {
+    lock: String,
+    client: NodeId,
+    mode: Mode,
+    index: u64,
+    since: u64,
+    priority: u8,
 }
 
 impl LockChecker {
@@ -118,7 +137,9 @@ impl LockChecker {
             // Restarted: the state machine is rebuilt from the snapshot and the log.
             *seen = ServerSeen::default();
         }
+        let before_applied = seen.applied;
         seen.applied = applied;
+        let grants = new_grants(s, table, seen, before_applied, applied);
         let mut bad = Vec::new();
         for (name, lock) in &table.locks {
             let entry = seen.locks.entry(name.clone()).or_default();
@@ -131,9 +152,17 @@ impl LockChecker {
             entry.0 = lock.holders.iter().map(|(c, (_, t))| (*c, *t)).collect();
             entry.1 = entry.1.max(lock.last_token);
         }
+        seen.queues = table
+            .locks
+            .iter()
+            .filter(|(_, l)| !l.queue.is_empty())
+            .map(|(n, l)| (n.clone(), l.queue.iter().copied().collect()))
+            .collect();
         let deadlocks_before = seen.deadlocks;
         seen.deadlocks = table.deadlocks;
         self.check_deadlocks(id, table, deadlocks_before, findings);
+        self.check_fifo(id, table, &grants, findings);
+        self.check_leaks(id, s, table, findings);
         for (name, client, token, before) in bad {
             self.report(
                 findings,
@@ -145,6 +174,125 @@ impl LockChecker {
                      earlier grant's token {before}"
                 ),
             );
+        }
+    }
+
+    /// `fifo-modulo-priorities`: no waiter still queued was due before a grant made since the
+    /// last look — by the checker's own reading of the rule: effective priority =
+    /// min(3, priority + entries waited / aging_entries), highest first, then arrival.
+    fn check_fifo(
+        &mut self,
+        id: NodeId,
+        table: &LockTable,
+        grants: &[NewGrant],
+        findings: &mut Vec<Finding>,
+    ) {
+        let aging = table.rule.aging();
+        for g in grants {
+            let Some(lock) = table.locks.get(&g.lock) else {
+                continue;
+            };
+            let eff_g = own_effective(g.priority, g.since, g.index, aging);
+            for v in lock.queue.iter().filter(|v| v.client != g.client) {
+                // Still waiting now with a wait that began before the grant: it waited then.
+                if v.since >= g.index {
+                    continue;
+                }
+                let eff_v = own_effective(v.priority, v.since, g.index, aging);
+                if eff_v > eff_g || (eff_v == eff_g && v.since < g.since) {
+                    let why = if eff_v == eff_g {
+                        format!(
+                            "both at effective priority {eff_v}, and {} arrived first",
+                            v.client
+                        )
+                    } else {
+                        format!(
+                            "{} was at effective priority {eff_v}, above {eff_g}",
+                            v.client
+                        )
+                    };
+                    self.report(
+                        findings,
+                        FIFO_PRIORITIES,
+                        format!("{id} {} {} {} {}", g.lock, g.client, g.index, v.client),
+                        id,
+                        format!(
+                            "{id} granted {} to {} ({}, priority {}, waiting since index {}) at \
+                             index {} ahead of {} ({}, priority {}, waiting since index {}): {why}",
+                            g.lock,
+                            g.client,
+                            g.mode,
+                            g.priority,
+                            g.since,
+                            g.index,
+                            v.client,
+                            v.mode,
+                            v.priority,
+                            v.since
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `no-lock-leaked`: every holder and waiter in a replica's table has a live session there
+    /// (a session's end releases everything it held); and once a replica has applied the
+    /// leader's expiry entry for client `y` stamped `at`, no client up to `y` (the sweep
+    /// proposes them in client order, all at once) whose lease ran out by `at` is still in it.
+    fn check_leaks(
+        &mut self,
+        id: NodeId,
+        s: &RaftServer<Locks>,
+        table: &LockTable,
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut leaks = Vec::new();
+        for (name, lock) in &table.locks {
+            let holders = lock.holders.keys().map(|c| (*c, "holds"));
+            let waiters = lock.queue.iter().map(|w| (w.client, "waits for"));
+            for (client, what) in holders.chain(waiters) {
+                if !table.sessions.contains_key(&client) {
+                    leaks.push((
+                        format!("{id} {name} {client} no session"),
+                        format!(
+                            "{id}'s lock table says {client} {what} {name}, but {client}'s \
+                             session has ended (its expiry must release its locks)"
+                        ),
+                    ));
+                }
+            }
+        }
+        let last = s.last_applied();
+        let entry = last
+            .checked_sub(s.snapshot_index() + 1)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| s.log().get(i));
+        if let Some(Command::Client {
+            op: LockOp::Expire { client: swept, at },
+            ..
+        }) = entry.map(|e| &e.command)
+        {
+            for (client, session) in table.sessions.range(..=*swept) {
+                if !client.is_client() || session.until > *at {
+                    continue;
+                }
+                let held = table.held_by(*client);
+                if let Some((name, _, _)) = held.first() {
+                    leaks.push((
+                        format!("{id} {name} {client} swept {at}"),
+                        format!(
+                            "{id} applied the leader's expiry sweep at t={at} (up to {swept}, \
+                             index {last}), yet {client}, whose lease ran out at t={}, still \
+                             holds {name}",
+                            session.until
+                        ),
+                    ));
+                }
+            }
+        }
+        for (key, detail) in leaks {
+            self.report(findings, NO_LEAK, key, id, detail);
         }
     }
 
@@ -176,7 +324,7 @@ impl LockChecker {
         if table.timeout_only {
             return;
         }
-        if let Some(cycle) = deadlock::find_cycle(&deadlock::wait_for(&table.locks)) {
+        if let Some(cycle) = deadlock::find_cycle(&deadlock::wait_for(table)) {
             let members = deadlock::members(&cycle);
             let mut key: Vec<NodeId> = members.clone();
             key.sort();
@@ -262,6 +410,72 @@ impl LockChecker {
             );
         }
     }
+}
+
+/// The checker's own reading of the aging rule (docs/protocols/locks.md): a priority raised by
+/// one per `aging` entries waited, capped at 3.
+fn own_effective(priority: u8, since: u64, index: u64, aging: u64) -> u64 {
+    (u64::from(priority) + index.saturating_sub(since) / aging.max(1)).min(3)
+}
+
+/// The grants a replica made since the last look whose wait the checker can place: granted at
+/// an index (the token) among the entries applied since, from a wait seen at the last look, or
+/// to an acquire in that very entry (its priority read from the log).
+fn new_grants(
+    s: &RaftServer<Locks>,
+    table: &LockTable,
+    seen: &ServerSeen,
+    before: u64,
+    applied: u64,
+) -> Vec<NewGrant> {
+    let mut out = Vec::new();
+    for (name, lock) in &table.locks {
+        let old = seen.locks.get(name);
+        for (client, (mode, token)) in &lock.holders {
+            let index = *token;
+            if index <= before || index > applied {
+                continue;
+            }
+            if old.is_some_and(|(h, _)| h.contains(&(*client, index))) {
+                continue;
+            }
+            let waited = seen.queues.get(name).and_then(|q| {
+                q.iter()
+                    .find(|w| w.client == *client && w.mode == *mode && w.since < index)
+            });
+            let (since, priority) = if let Some(w) = waited {
+                (w.since, w.priority)
+            } else {
+                let entry = index
+                    .checked_sub(s.snapshot_index() + 1)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .and_then(|i| s.log().get(i));
+                match entry.map(|e| &e.command) {
+                    Some(Command::Client {
+                        client: c,
+                        op:
+                            LockOp::Acquire {
+                                lock: l,
+                                mode: m,
+                                priority,
+                                ..
+                            },
+                        ..
+                    }) if c == client && l == name && m == mode => (index, *priority),
+                    _ => continue,
+                }
+            };
+            out.push(NewGrant {
+                lock: name.clone(),
+                client: *client,
+                mode: *mode,
+                index,
+                since,
+                priority,
+            });
+        }
+    }
+    out
 }
 
 /// The checker's own reading of Gray et al.'s compatibility matrix: the pairs of modes that
@@ -378,6 +592,25 @@ impl Checker<Locks> for LockChecker {
                          every wait; bound stated in docs/protocols/locks.md",
                 summary: "with detection on, no replica's table holds a wait-for cycle once \
                           the entry that closed it has applied (bound: zero entries)",
+            },
+            CheckerInfo {
+                name: FIFO_PRIORITIES,
+                source:
+                    "Burrows, Chubby (OSDI 2006) §2.4 (fair queues); aging as in Silberschatz, \
+                         Galvin & Gagne, Operating System Concepts §5.3.4; rule stated in \
+                         docs/protocols/locks.md",
+                summary: "each lock's grants follow effective priority (priority + entries \
+                          waited / aging_entries, capped at 3), then arrival: no waiter is \
+                          passed by an equal or lower one that came later, nor by anyone once \
+                          aged to the top (the aging bound)",
+            },
+            CheckerInfo {
+                name: NO_LEAK,
+                source: "Burrows, Chubby (OSDI 2006) §2.8: when a session's lease expires its \
+                         locks are released; bound stated in docs/protocols/locks.md",
+                summary: "no replica's table lists a holder or waiter whose session ended, and \
+                          once the leader's expiry sweep proposed at or after a lease's end has \
+                          applied, that client holds nothing",
             },
             CheckerInfo {
                 name: NO_STALE_WRITE,

@@ -34,6 +34,9 @@ pub struct Job {
     /// The worker stalls while it holds (a stop-the-world GC pause): no keep-alives go out
     /// until the hold ends, and it does not look at its lease before writing.
     pub stall: bool,
+    /// Its requests' priority in the lock queues (0 = default, up to
+    /// [`super::queue::MAX_PRIORITY`]).
+    pub priority: u8,
 }
 
 /// Where a worker's current job stands.
@@ -274,11 +277,13 @@ impl LockClient {
         else {
             return;
         };
+        let priority = self.job.as_ref().map_or(0, |j| j.priority);
         let op = LockOp::Acquire {
             lock,
             mode,
             at: ctx.now,
             lease_ms: self.config.lease_ms,
+            priority,
         };
         self.phase = Phase::Acquiring;
         self.send_op(ctx, op);
@@ -530,9 +535,18 @@ impl LockClient {
                     ctx.count("client_gave_up");
                     self.inflight = None;
                     let lock = self.current_lock();
-                    self.held.clear();
-                    if self.job.is_some() {
-                        self.finish_job(ctx, Some(LockReply::GaveUp { lock }));
+                    if self.phase == Phase::Releasing {
+                        // A release that got no answer: go on with the next one (the lease
+                        // frees this lock if the release never lands).
+                        self.releasing = None;
+                        self.release_next(ctx);
+                    } else if self.job.is_some() {
+                        // It gives the job up, but releases what the job took (and leaves the
+                        // queue it may be in) rather than leave its holds to the lease.
+                        ctx.reply(self.user, LockReply::GaveUp { lock });
+                        self.release_upto(ctx, self.step + 1);
+                    } else {
+                        self.held.clear();
                     }
                 } else {
                     self.target = self.next_server(f.target);
@@ -662,8 +676,14 @@ impl Client<Locks> for LockClient {
                     self.release_next(ctx);
                 }
             }
+            // Only the server the current attempt went to can send it elsewhere: a duplicated
+            // or late Redirect/Retry from an earlier attempt's server is ignored (each copy
+            // used to trigger a resend, and the resends their own redirects: a storm).
+            ClientResult::Redirect { .. } | ClientResult::Retry { .. } if from != f.target => {}
             ClientResult::Redirect { leader } => {
-                self.target = leader.unwrap_or_else(|| self.next_server(from));
+                self.target = leader
+                    .filter(|l| *l != from)
+                    .unwrap_or_else(|| self.next_server(from));
                 self.resend(ctx);
             }
             ClientResult::Retry { .. } => {
@@ -737,5 +757,60 @@ impl Client<Locks> for LockClient {
             ];
         }
         view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::harness::{sends, Harness};
+    use crate::kernel::node::Client;
+
+    fn sent_to(out: &crate::kernel::node::Effects<Locks>) -> Vec<NodeId> {
+        sends::<Locks>(out).into_iter().map(|(to, _)| to).collect()
+    }
+
+    /// A duplicated Redirect (or a late one from an earlier attempt's server) does not make
+    /// the worker resend again: only the server the current attempt went to can redirect it.
+    #[test]
+    fn a_duplicated_redirect_does_not_resend() {
+        let h = Harness::new(3);
+        let me = NodeId::client(1);
+        let mut c2 = LockClient::new(me, &h.servers, &LockConfig::default());
+        let job = super::super::parse_job(NodeId(0), "acquire L x 100").unwrap();
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_request(ctx, ClientId::default(), LockRequest::Job(job))
+        });
+        assert_eq!(sent_to(&out), [NodeId(0)]);
+        let redirect = RaftMsg::ClientReply {
+            seq: 1,
+            result: ClientResult::Redirect {
+                leader: Some(NodeId(1)),
+            },
+        };
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_message(ctx, NodeId(0), redirect.clone())
+        });
+        assert_eq!(
+            sent_to(&out),
+            [NodeId(1)],
+            "the first copy: resend to the leader"
+        );
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| {
+            c.on_message(ctx, NodeId(0), redirect.clone())
+        });
+        assert!(sent_to(&out).is_empty(), "a duplicate copy: nothing sent");
+        let retry = RaftMsg::ClientReply {
+            seq: 1,
+            result: ClientResult::Retry {
+                why: "stepped down",
+            },
+        };
+        let out = h.run::<Locks, _>(me, &mut c2, |c, ctx| c.on_message(ctx, NodeId(1), retry));
+        assert_eq!(
+            sent_to(&out),
+            [NodeId(2)],
+            "the current server's Retry still counts"
+        );
     }
 }

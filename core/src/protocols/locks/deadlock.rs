@@ -5,13 +5,15 @@
 //! a victim aborted).
 //!
 //! **Edges.** A waiter `w` for lock `L` in mode `m` waits for (has an edge to) every holder of
-//! `L` whose mode is incompatible with `m`, and — queues are first come first served, so a
-//! waiter never overtakes an earlier one — every earlier waiter for `L` whose mode is
-//! incompatible with `m`. A worker waits for one lock at a time, so each client has the
+//! `L` whose mode is incompatible with `m`, and every waiter for `L` whose mode is incompatible
+//! with `m` and that is ahead of it in the order the queue is served at the entry just applied
+//! (effective priority, then arrival — [`super::queue`]; with no priorities, every earlier
+//! waiter). A worker waits for one lock at a time, so each client has the
 //! out-edges of at most one wait.
 //!
-//! **When.** The search runs after every entry that changes holders or queues (every new wait
-//! among them), on every replica alike: it is part of applying the entry.
+//! **When.** The search runs after every entry, on every replica alike: it is part of
+//! applying the entry. (Entries that change holders or queues close cycles; with priorities,
+//! aging reorders a queue as entries go by, so any entry may.)
 //!
 //! **The victim rule.** Of the waiters in the cycle, the **youngest request** is aborted: the
 //! one whose wait began at the highest log index. That is usually the request that closed the
@@ -24,6 +26,7 @@
 //! Everything is ordered (`BTreeMap`, sorted edges): every replica finds the same cycle and
 //! picks the same victim.
 
+use super::queue::Rule;
 use super::table::{LockState, LockTable, Mode};
 use crate::kernel::types::NodeId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -89,17 +92,34 @@ pub fn cycle_text(cycle: &[NodeId]) -> String {
         .join("→")
 }
 
-/// The wait-for graph of a lock table: every waiter's edges, sorted.
-pub fn wait_for(locks: &BTreeMap<String, LockState>) -> BTreeMap<NodeId, Vec<Edge>> {
+/// The wait-for graph of a lock table at its last applied entry: every waiter's edges, sorted.
+pub fn wait_for(table: &LockTable) -> BTreeMap<NodeId, Vec<Edge>> {
+    wait_for_at(&table.locks, &table.rule, table.applied)
+}
+
+/// The wait-for graph of `locks` with their queues served by `rule` at log index `index`.
+pub fn wait_for_at(
+    locks: &BTreeMap<String, LockState>,
+    rule: &Rule,
+    index: u64,
+) -> BTreeMap<NodeId, Vec<Edge>> {
     let mut graph: BTreeMap<NodeId, Vec<Edge>> = BTreeMap::new();
     for (name, lock) in locks {
-        for (i, w) in lock.queue.iter().enumerate() {
+        let order = rule.order(lock.queue.iter(), index);
+        for (rank, &i) in order.iter().enumerate() {
+            let Some(w) = lock.queue.get(i) else {
+                continue;
+            };
             let held = lock
                 .holders
                 .iter()
                 .map(|(c, (m, _))| (*c, *m, true))
                 .collect::<Vec<_>>();
-            let ahead = lock.queue.iter().take(i).map(|a| (a.client, a.mode, false));
+            // Every waiter ahead of `w` in the order the queue is served at `index`.
+            let ahead = order[..rank]
+                .iter()
+                .filter_map(|j| lock.queue.get(*j))
+                .map(|a| (a.client, a.mode, false));
             for (blocker, blocker_mode, holds) in held.into_iter().chain(ahead) {
                 if blocker != w.client && !w.mode.compatible(blocker_mode) {
                     graph.entry(w.client).or_default().push(Edge {
@@ -188,7 +208,7 @@ impl LockTable {
         // Each round removes one wait, so at most as many rounds as waiters.
         let waits: usize = self.locks.values().map(|l| l.queue.len()).sum();
         for _ in 0..waits {
-            let graph = wait_for(&self.locks);
+            let graph = wait_for_at(&self.locks, &self.rule, index);
             let found = if self.two_cycles_only {
                 find_two_cycle(&graph)
             } else {
@@ -256,6 +276,7 @@ mod tests {
             mode,
             at: Time(0),
             lease_ms: 10_000,
+            priority: 0,
         };
         match t.apply_entry(index, &Command::Client { client: c, seq, op }, true) {
             Applied::Fresh(o) => o,
@@ -293,7 +314,7 @@ mod tests {
         assert_eq!(t.deadlocks, 1);
         let d = &t.recent_deadlocks[0];
         assert_eq!((d.victim, d.victim_since, d.index), (c4, 6, 6));
-        assert!(find_cycle(&wait_for(&t.locks)).is_none());
+        assert!(find_cycle(&wait_for(&t)).is_none());
         assert!(t.locks["a"].queue.is_empty());
     }
 
@@ -304,7 +325,7 @@ mod tests {
             ..LockTable::default()
         };
         assert_eq!(three_cycle(&mut t), LockOutcome::Queued { position: 1 });
-        assert!(find_cycle(&wait_for(&t.locks)).is_some());
+        assert!(find_cycle(&wait_for(&t)).is_some());
         let mut t = LockTable {
             two_cycles_only: true,
             ..LockTable::default()
@@ -336,7 +357,7 @@ mod tests {
         acquire(&mut t, 1, c2, 1, "a", Mode::Exclusive);
         acquire(&mut t, 2, c3, 1, "a", Mode::Shared);
         acquire(&mut t, 3, c4, 1, "a", Mode::Shared);
-        let g = wait_for(&t.locks);
+        let g = wait_for(&t);
         let blockers: Vec<(NodeId, NodeId)> = g
             .values()
             .flatten()

@@ -42,7 +42,7 @@ impl Protocol for LocksProtocol {
     }
 
     fn summary(&self) -> &'static str {
-        "a lock service on Raft: leases, fencing tokens, FIFO queues (Chubby, 2006)"
+        "a lock service on Raft: leases, fencing tokens, fair queues with priorities (Chubby, 2006)"
     }
 
     fn servers(&self) -> ServerRange {
@@ -51,6 +51,11 @@ impl Protocol for LocksProtocol {
             max: 9,
             default: 3,
         }
+    }
+
+    /// The resource `c1` and three workers, so a fresh page can queue jobs behind each other.
+    fn default_clients(&self) -> usize {
+        4
     }
 
     fn build(&self, scenario: &Scenario) -> Result<Box<dyn Playground>, ConfigError> {

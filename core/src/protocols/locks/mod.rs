@@ -5,11 +5,13 @@
 //! replicating a [`LockTable`] instead of a key-value map: the lock table is the state
 //! machine, so it survives the loss of a minority and every replica agrees on every grant.
 //!
-//! - [`table`]: the replicated lock table — shared/exclusive modes, FIFO queues, fencing
-//!   tokens (the log index of the grant), sessions with leases that expire through the log.
+//! - [`table`]: the replicated lock table — shared/exclusive modes, fair queues with
+//!   priorities and aging ([`queue`]), fencing tokens (the log index of the grant), sessions
+//!   with leases that expire through the log.
 //! - [`client`]: scripted workers (acquire, hold, write to the resource, release) and the
 //!   protected resource `c1`, which checks fencing tokens.
-//! - [`check`]: mutual exclusion, fencing-token monotonicity, no stale write accepted.
+//! - [`check`]: mutual exclusion, fencing-token monotonicity, no stale write accepted, FIFO
+//!   modulo priorities, no lock leaked past its holder's lease, deadlock checks.
 //! - [`chaos`], [`gallery`], [`entry`]: chaos hooks, named scenarios, the registry entry.
 
 pub mod chaos;
@@ -19,6 +21,7 @@ pub mod deadlock;
 pub mod entry;
 pub mod gallery;
 pub mod hierarchy;
+pub mod queue;
 pub mod resource;
 pub mod table;
 
@@ -62,7 +65,7 @@ impl fmt::Display for LockRequest {
         let LockRequest::Job(job) = self;
         write!(
             f,
-            "acquire {} hold {} ms{} via {}",
+            "acquire {} hold {} ms{}{} via {}",
             job.locks
                 .iter()
                 .map(|(l, m)| format!("{l} {m}"))
@@ -70,6 +73,11 @@ impl fmt::Display for LockRequest {
                 .join(", "),
             job.hold_ms,
             if job.stall { " stalled" } else { "" },
+            if job.priority > 0 {
+                format!(" priority {}", job.priority)
+            } else {
+                String::new()
+            },
             job.target
         )
     }
@@ -191,6 +199,13 @@ pub enum LockMutant {
     /// A follower answers an acquire from its own, possibly stale, table instead of
     /// redirecting to the leader: it grants a lock it sees free without a log entry.
     FollowerGrant,
+    /// Priorities without aging: a waiter is served by the priority it asked for, forever, so
+    /// a low-priority waiter starves behind later high-priority arrivals.
+    NoAging,
+    /// The queue serves the newest waiter first among equal priorities (a stack, not a queue).
+    LifoQueue,
+    /// An expiry entry ends the session but forgets to release its locks and waits.
+    ExpiryKeepsLocks,
 }
 
 impl Mutants for LockMutant {
@@ -228,6 +243,22 @@ impl Mutants for LockMutant {
             "a follower grants an acquire from its own stale table instead of redirecting to \
              the leader (no log entry, no quorum)",
         ),
+        (
+            LockMutant::NoAging,
+            "no-aging",
+            "priorities without aging: a low-priority waiter starves behind later \
+             high-priority arrivals",
+        ),
+        (
+            LockMutant::LifoQueue,
+            "lifo-queue",
+            "the queue serves the newest waiter first among equal priorities",
+        ),
+        (
+            LockMutant::ExpiryKeepsLocks,
+            "expiry-keeps-locks",
+            "an expired session ends but its locks stay held in the table",
+        ),
     ];
 }
 
@@ -261,6 +292,9 @@ pub struct LockConfig {
     pub deadlock: DeadlockMode,
     /// Timeout-only mode: how long a worker waits for a lock before giving its job up, ms.
     pub wait_timeout_ms: u64,
+    /// Aging: a waiter's effective priority rises by one per this many log entries waited
+    /// (up to the highest priority), so no waiter starves.
+    pub aging_entries: u64,
     /// A deliberately broken variant (needs the `mutants` feature).
     pub mutant: Option<LockMutant>,
 }
@@ -277,6 +311,7 @@ impl Default for LockConfig {
             fencing: true,
             deadlock: DeadlockMode::Detect,
             wait_timeout_ms: 1000,
+            aging_entries: queue::DEFAULT_AGING_ENTRIES,
             mutant: None,
         }
     }
@@ -295,6 +330,13 @@ impl LockConfig {
             (10, 600_000),
             "ms",
         )?;
+        check_range(
+            path,
+            "aging_entries",
+            self.aging_entries,
+            (1, 100_000),
+            "entries",
+        )?;
         if self.keepalive_ms >= self.lease_ms {
             return Err(ConfigError::new(
                 format!("{path}.keepalive_ms"),
@@ -309,21 +351,39 @@ impl LockConfig {
     }
 }
 
-/// Parse a job: `acquire LOCK MODE [LOCK MODE …] HOLD_MS [stall]` (mode `s` or `x`; the locks
-/// are taken one after another in the order given; `stall`: the worker stalls while it holds,
-/// like a GC pause, and sends no keep-alives).
+/// Parse a job: `acquire LOCK MODE [LOCK MODE …] HOLD_MS [stall] [priority N]` (mode `s`,
+/// `x`, or an intention mode on a lock tree; the locks are taken one after another in the order
+/// given; `stall`: the worker stalls while it holds, like a GC pause, and sends no
+/// keep-alives; `priority N`: its requests' priority in the queues, 0 to
+/// [`queue::MAX_PRIORITY`], default 0).
 pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let usage = "jobs are: acquire LOCK MODE [LOCK MODE ...] HOLD_MS [stall] (MODE s = shared, \
-                 x = exclusive, is/ix/six = intention modes on a lock tree such as db/t1/r3, \
-                 ancestors first; stall = a GC pause while holding)";
+    let usage = "jobs are: acquire LOCK MODE [LOCK MODE ...] HOLD_MS [stall] [priority N] (MODE \
+                 s = shared, x = exclusive, is/ix/six = intention modes on a lock tree such as \
+                 db/t1/r3, ancestors first; stall = a GC pause while holding; N = 0 to 3, \
+                 higher served first, waiters age)";
     match words.as_slice() {
         [] => Err(format!("the command is empty; {usage}")),
         [verb, rest @ ..] if verb.eq_ignore_ascii_case("acquire") => {
-            let (args, stall) = match rest {
-                [a @ .., last] if last.eq_ignore_ascii_case("stall") => (a, true),
-                a => (a, false),
-            };
+            // Trailing options, in either order: `stall`, `priority N`.
+            let mut args = rest;
+            let mut stall = false;
+            let mut priority: Option<u8> = None;
+            loop {
+                match args {
+                    [a @ .., last] if last.eq_ignore_ascii_case("stall") && !stall => {
+                        stall = true;
+                        args = a;
+                    }
+                    [a @ .., word, n]
+                        if word.eq_ignore_ascii_case("priority") && priority.is_none() =>
+                    {
+                        priority = Some(parse_priority(n)?);
+                        args = a;
+                    }
+                    _ => break,
+                }
+            }
             let Some((hold, pairs)) = args.split_last() else {
                 return Err(format!("acquire needs LOCK MODE and HOLD_MS; {usage}"));
             };
@@ -364,10 +424,24 @@ pub fn parse_job(node: NodeId, text: &str) -> Result<Job, String> {
                 locks,
                 hold_ms,
                 stall,
+                priority: priority.unwrap_or(0),
             })
         }
         [other, ..] => Err(format!("unknown command {other:?}; {usage}")),
     }
+}
+
+/// A request priority, `0` to [`queue::MAX_PRIORITY`].
+pub fn parse_priority(text: &str) -> Result<u8, String> {
+    text.parse::<u8>()
+        .ok()
+        .filter(|p| *p <= queue::MAX_PRIORITY)
+        .ok_or_else(|| {
+            format!(
+                "priority must be a whole number from 0 to {}, got {text:?}",
+                queue::MAX_PRIORITY
+            )
+        })
 }
 
 /// Most locks one job takes.
@@ -406,6 +480,12 @@ impl RaftHost for Locks {
         table.timeout_only = config.deadlock == DeadlockMode::Timeout;
         table.two_cycles_only = active == Some(LockMutant::MissesThreeCycle);
         table.follower_grants = active == Some(LockMutant::FollowerGrant);
+        table.expiry_keeps_locks = active == Some(LockMutant::ExpiryKeepsLocks);
+        table.rule = queue::Rule {
+            aging_entries: config.aging_entries,
+            no_aging: active == Some(LockMutant::NoAging),
+            lifo: active == Some(LockMutant::LifoQueue),
+        };
     }
 
     fn server_request(
@@ -446,6 +526,13 @@ mod tests {
         assert!(parse_job(NodeId(0), "acquire  x 3")
             .unwrap_err()
             .contains("at least 3 arguments"));
+        let job = parse_job(NodeId(1), "acquire L x 30 priority 2 stall").unwrap();
+        assert_eq!((job.priority, job.stall), (2, true));
+        let job = parse_job(NodeId(1), "acquire L x 30 stall priority 3").unwrap();
+        assert_eq!((job.priority, job.stall), (3, true));
+        assert!(parse_job(NodeId(0), "acquire L x 30 priority 4")
+            .unwrap_err()
+            .contains("priority must be a whole number from 0 to 3"));
         assert!(parse_job(NodeId(0), "grab L x 3")
             .unwrap_err()
             .contains("unknown command"));

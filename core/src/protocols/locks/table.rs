@@ -29,6 +29,8 @@ pub enum LockOp {
         at: Time,
         /// The lease the client asks for, ms.
         lease_ms: u64,
+        /// Its priority in the lock's queue, 0 (default) to [`super::queue::MAX_PRIORITY`].
+        priority: u8,
     },
     /// Release `lock` (or leave its queue); renews the lease.
     Release {
@@ -66,7 +68,18 @@ pub enum LockOp {
 impl fmt::Display for LockOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LockOp::Acquire { lock, mode, .. } => write!(f, "acquire {lock} {mode}"),
+            LockOp::Acquire {
+                lock,
+                mode,
+                priority,
+                ..
+            } => {
+                write!(f, "acquire {lock} {mode}")?;
+                if *priority > 0 {
+                    write!(f, " priority {priority}")?;
+                }
+                Ok(())
+            }
             LockOp::Release { lock, .. } => write!(f, "release {lock}"),
             LockOp::KeepAlive { .. } => f.write_str("keep-alive"),
             LockOp::Expire { client, at } => write!(f, "expire {client} at t={at}"),
@@ -192,14 +205,18 @@ pub struct Waiter {
     pub mode: Mode,
     /// The log index of the entry that queued it (its age: higher = younger).
     pub since: u64,
+    /// The priority it asked for (0 = default); its effective priority ages from there
+    /// ([`super::queue`]).
+    pub priority: u8,
 }
 
-/// One lock: its holders and its FIFO queue of waiters.
+/// One lock: its holders and its queue of waiters (in arrival order; served by effective
+/// priority, then arrival — [`super::queue`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockState {
     /// Holders: client → (mode, fencing token).
     pub holders: BTreeMap<NodeId, (Mode, u64)>,
-    /// Waiters, first come first served.
+    /// Waiters, in arrival order (the order they are served in is [`LockTable::served_order`]).
     pub queue: VecDeque<Waiter>,
     /// The highest token granted on this lock.
     pub last_token: u64,
@@ -242,6 +259,20 @@ pub struct LockTable {
     pub deadlocks: u64,
     /// The most recent deadlocks broken (at most [`super::deadlock::KEPT`]), oldest first.
     pub recent_deadlocks: VecDeque<super::deadlock::Deadlock>,
+    /// The index of the last entry applied (aging is measured against it).
+    pub applied: u64,
+    /// How queues are ordered: aging steps (and the mutants `no-aging`, `lifo-queue`).
+    pub rule: super::queue::Rule,
+    /// Mutant `expiry-keeps-locks`: an expiry ends the session but does not release its locks.
+    pub expiry_keeps_locks: bool,
+    /// The index of the latest no-op entry: where the latest leader's term began.
+    pub leader_change_at: u64,
+    /// Handoffs (a queued waiter granted by a release, an expiry or a conversion) across a
+    /// leader change: the waiter queued before the latest leader's term began.
+    pub handoffs_across_leader_change: u64,
+    /// Coverage events of the entry just applied, for the server to count (drained at once,
+    /// so replicas at rest compare equal).
+    pub coverage: Vec<&'static str>,
 }
 
 impl LockTable {
@@ -253,21 +284,53 @@ impl LockTable {
             .collect()
     }
 
-    /// Grant from the head of `lock`'s queue while the head is compatible with every holder
-    /// (FIFO: a waiter never overtakes an earlier one). Grants get token `index`.
+    /// `name`'s waiters in the order they are served at the last applied entry, each with its
+    /// effective priority (highest first, then arrival; [`super::queue`]).
+    pub fn served_order(&self, name: &str) -> Vec<(Waiter, u8)> {
+        let Some(lock) = self.locks.get(name) else {
+            return Vec::new();
+        };
+        self.rule
+            .order(lock.queue.iter(), self.applied)
+            .into_iter()
+            .filter_map(|i| lock.queue.get(i))
+            .map(|w| (*w, self.rule.effective(w, self.applied)))
+            .collect()
+    }
+
+    /// Grant from the head of `lock`'s queue — highest effective priority, then earliest
+    /// arrival — while the head is compatible with every holder (nobody skips the head, so
+    /// among equal priorities a waiter never overtakes an earlier one). Grants get token
+    /// `index`.
     pub(super) fn grant_waiters(&mut self, name: &str, index: u64) {
         let counter = self.counter_tokens;
+        let rule = self.rule;
+        let leader_change_at = self.leader_change_at;
         let Some(lock) = self.locks.get_mut(name) else {
             return;
         };
-        while let Some(&Waiter { client, mode, .. }) = lock.queue.front() {
+        while let Some(head) = rule.order(lock.queue.iter(), index).first().copied() {
+            let Some(&Waiter {
+                client,
+                mode,
+                since,
+                ..
+            }) = lock.queue.get(head)
+            else {
+                break;
+            };
             if !lock.holders.values().all(|(m, _)| m.compatible(mode)) {
                 break;
             }
-            lock.queue.pop_front();
+            lock.queue.remove(head);
             let token = if counter { lock.last_token + 1 } else { index };
             lock.last_token = token;
             lock.holders.insert(client, (mode, token));
+            if since < index && since < leader_change_at && leader_change_at <= index {
+                // Queued under an earlier leader, handed the lock under a new one.
+                self.handoffs_across_leader_change += 1;
+                self.coverage.push("handoffs_across_leader_change");
+            }
         }
         if lock.holders.is_empty() && lock.queue.is_empty() && counter {
             // The mutant's in-memory counter is forgotten with the free lock.
@@ -351,7 +414,12 @@ impl LockTable {
 
     fn apply_client(&mut self, index: u64, client: NodeId, op: &LockOp) -> LockOutcome {
         match op {
-            LockOp::Acquire { lock, mode, .. } => {
+            LockOp::Acquire {
+                lock,
+                mode,
+                priority,
+                ..
+            } => {
                 let l = self.locks.entry(lock.clone()).or_default();
                 if let Some((m, t)) = l.holders.get(&client) {
                     if *m == *mode {
@@ -383,6 +451,7 @@ impl LockTable {
                     client,
                     mode: *mode,
                     since: index,
+                    priority: (*priority).min(super::queue::MAX_PRIORITY),
                 });
                 self.grant_waiters(lock, index);
                 let l = self.locks.entry(lock.clone()).or_default();
@@ -390,13 +459,15 @@ impl LockTable {
                     Some((m, token)) if *m == *mode || stale => {
                         LockOutcome::Granted { token: *token }
                     }
-                    _ => LockOutcome::Queued {
-                        position: l
-                            .queue
-                            .iter()
-                            .position(|w| w.client == client)
-                            .map_or(l.queue.len(), |p| p + 1),
-                    },
+                    _ => {
+                        let order = self.served_order(lock);
+                        LockOutcome::Queued {
+                            position: order
+                                .iter()
+                                .position(|(w, _)| w.client == client)
+                                .map_or(order.len(), |p| p + 1),
+                        }
+                    }
                 }
             }
             LockOp::Release { lock, .. } => {
@@ -424,6 +495,19 @@ impl LockTable {
     }
 }
 
+impl LockTable {
+    /// Deadlock detection at an entry that is no client's new command (a no-op, a duplicate,
+    /// an expiry that came too late): with priorities, aging may have reordered a queue and
+    /// closed a cycle. Victims learn it from their next keep-alive's answer.
+    fn detect_only(&mut self, index: u64) {
+        for (victim, abort) in self.break_deadlocks(index) {
+            if let Some(s) = self.sessions.get_mut(&victim) {
+                s.aborted = Some(abort);
+            }
+        }
+    }
+}
+
 fn renewal(op: &LockOp) -> Option<Time> {
     match op {
         LockOp::Acquire { at, lease_ms, .. }
@@ -447,7 +531,12 @@ impl StateMachine for LockTable {
         command: &Command<LockTable>,
         sessions: bool,
     ) -> Applied<LockOutcome> {
+        self.applied = index;
+        self.coverage.clear();
         let Command::Client { client, seq, op } = command else {
+            // A no-op: a new leader's term begins here.
+            self.leader_change_at = index;
+            self.detect_only(index);
             return Applied::Nothing;
         };
         if let LockOp::Expire { client: who, at } = op {
@@ -455,20 +544,27 @@ impl StateMachine for LockTable {
             // only if its lease really ran out by the time the leader proposed it.
             let due = self.sessions.get(who).is_some_and(|s| s.until <= *at);
             if !due {
+                self.detect_only(index);
                 return Applied::Fresh(LockOutcome::Expired { released: 0 });
             }
             self.sessions.remove(who);
             self.expiries += 1;
+            if self.expiry_keeps_locks {
+                // The mutant: the session ends, its holds and waits stay in the table.
+                return Applied::Fresh(LockOutcome::Expired { released: 0 });
+            }
             let released = self.drop_client(*who, index);
             self.break_deadlocks(index);
             return Applied::Fresh(LockOutcome::Expired { released });
         }
         let Some(until) = renewal(op) else {
+            self.detect_only(index);
             return Applied::Nothing;
         };
         if let Some(s) = self.sessions.get(client).filter(|_| sessions) {
             if *seq <= s.seq {
                 let cached = (*seq == s.seq).then(|| s.outcome.clone());
+                self.detect_only(index);
                 return Applied::Duplicate(cached);
             }
         }
@@ -589,6 +685,10 @@ impl StateMachine for LockTable {
         })
     }
 
+    fn take_coverage(&mut self) -> Vec<&'static str> {
+        std::mem::take(&mut self.coverage)
+    }
+
     fn leader_proposals(&self, now: Time) -> Vec<LockOp> {
         self.sessions
             .iter()
@@ -615,6 +715,7 @@ mod tests {
             mode,
             at: Time(at),
             lease_ms: 100,
+            priority: 0,
         }
     }
 
@@ -764,6 +865,66 @@ mod tests {
             t.held_by(a),
             vec![("db".into(), Mode::IntentionExclusive, 1)]
         );
+    }
+
+    /// Priorities with aging in the table: a later high-priority request is served first
+    /// while the old waiter is young, not once the old one has aged to the top; a handoff to a
+    /// waiter queued under an earlier leader is counted for the server to report.
+    #[test]
+    fn priorities_age_and_handoffs_across_a_leader_change_are_counted() {
+        let (a, b, c) = (NodeId::client(1), NodeId::client(2), NodeId::client(3));
+        let prio = |lock: &str, p: u8| LockOp::Acquire {
+            lock: lock.into(),
+            mode: Mode::Exclusive,
+            at: Time(0),
+            lease_ms: 100_000,
+            priority: p,
+        };
+        let release = |lock: &str| LockOp::Release {
+            lock: lock.into(),
+            at: Time(0),
+            lease_ms: 100_000,
+        };
+        let mut t = LockTable {
+            rule: super::super::queue::Rule {
+                aging_entries: 2,
+                ..Default::default()
+            },
+            ..LockTable::default()
+        };
+        t.apply_entry(1, &cmd(a, 1, prio("L", 0)), true);
+        t.apply_entry(2, &cmd(b, 1, prio("L", 0)), true);
+        let out = t.apply_entry(3, &cmd(c, 1, prio("L", 2)), true);
+        // c (priority 2) goes ahead of b (priority 0, aged by one step only).
+        assert_eq!(out, Applied::Fresh(LockOutcome::Queued { position: 1 }));
+        let order: Vec<(NodeId, u8)> = t
+            .served_order("L")
+            .iter()
+            .map(|(w, e)| (w.client, *e))
+            .collect();
+        assert_eq!(order, [(c, 2), (b, 0)]);
+        // A new leader's term begins (its no-op); then a long wait: b ages to 3, c to 3, and
+        // the tie goes to b, the earlier arrival; the release hands L to b across the change.
+        t.apply_entry(4, &Command::Noop, true);
+        assert!(t.take_coverage().is_empty());
+        t.apply_entry(20, &cmd(a, 2, release("L")), true);
+        assert_eq!(t.held_by(b), vec![("L".into(), Mode::Exclusive, 20)]);
+        assert_eq!(t.take_coverage(), ["handoffs_across_leader_change"]);
+        assert_eq!(t.handoffs_across_leader_change, 1);
+        // The mutant without aging keeps serving c first however long b waited.
+        let mut t = LockTable {
+            rule: super::super::queue::Rule {
+                aging_entries: 2,
+                no_aging: true,
+                ..Default::default()
+            },
+            ..LockTable::default()
+        };
+        t.apply_entry(1, &cmd(a, 1, prio("L", 0)), true);
+        t.apply_entry(2, &cmd(b, 1, prio("L", 0)), true);
+        t.apply_entry(3, &cmd(c, 1, prio("L", 2)), true);
+        t.apply_entry(100, &cmd(a, 2, release("L")), true);
+        assert_eq!(t.held_by(c).len(), 1);
     }
 
     #[test]

@@ -135,6 +135,13 @@ pub trait StateMachine: Clone + Debug + Default + PartialEq + Eq + 'static {
         let _ = now;
         Vec::new()
     }
+
+    /// Coverage events of the entry just applied (a lock service's handoff across a leader
+    /// change), taken out so the state at rest holds none; the leader counts them. Raft's
+    /// key-value store has none.
+    fn take_coverage(&mut self) -> Vec<&'static str> {
+        Vec::new()
+    }
 }
 
 /// A model whose servers are [`RaftServer`]s replicating the state machine `Sm`: Raft's own

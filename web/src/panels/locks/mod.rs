@@ -2,10 +2,19 @@
 //! with modes and fencing tokens, queues in order, each session's lease time left), the
 //! protected resource's accepted and rejected writes, and the wait-for graph drawn as SVG
 //! with any cycle marked by a dashed outline and the word "cycle" (never by colour alone).
+//! Each queue is listed in the order it is served, with each waiter's priority and effective
+//! priority (aged). The Clients tab submits workers' jobs and the Settings tab changes the
+//! service's settings, both through the scenario format ([`forms`]).
 //! All from the typed state (`Session<Locks>`), never from display text.
 
-use super::{session, Panel, PanelCtx};
+pub mod forms;
+
+use super::{clients, session, Panel, PanelCtx, Submitted};
+use crate::components::form::{field, form};
+use crate::model::form::{Form, Invalid};
+use netsplit_core::protocols::locks::client::Phase;
 use netsplit_core::protocols::locks::deadlock::{find_cycle, wait_for, Edge};
+use netsplit_core::protocols::locks::queue::MAX_PRIORITY;
 use netsplit_core::protocols::locks::{LockTable, Locks, PROTOCOL};
 use netsplit_core::protocols::raft::RaftServer;
 use netsplit_core::run::playground::Session;
@@ -55,7 +64,7 @@ fn lock_table(table: &LockTable, now: u64) -> Html {
             <thead><tr>
                 <th scope="col">{"lock"}</th>
                 <th scope="col">{"holders (mode, token, lease left)"}</th>
-                <th scope="col">{"queue, in order"}</th>
+                <th scope="col">{"queue, in the order served (priority → effective)"}</th>
             </tr></thead>
             <tbody>
             { for busy.iter().map(|(name, l)| html! {
@@ -64,13 +73,163 @@ fn lock_table(table: &LockTable, now: u64) -> Html {
                     <td><ul>{ for l.holders.iter().map(|(c, (m, t))| html! {
                         <li>{format!("{c} {m} token {t}, lease {}", lease(c))}</li>
                     }) }</ul></td>
-                    <td><ol>{ for l.queue.iter().map(|w| html! {
-                        <li>{format!("{} {} (since index {})", w.client, w.mode, w.since)}</li>
+                    <td><ol class="lock-queue">{ for table.served_order(name).iter().map(|(w, eff)| html! {
+                        <li title={format!(
+                            "{} asked for priority {}; after {} entries of waiting it counts as {}",
+                            w.client, w.priority, table.applied.saturating_sub(w.since), eff
+                        )}>
+                            {format!("{} {} since index {}, priority {} → {}", w.client, w.mode, w.since, w.priority, eff)}
+                            if *eff > w.priority { {" (aged)"} }
+                        </li>
                     }) }</ol></td>
                 </tr>
             }) }
             </tbody>
         </table>
+    }
+}
+
+/// The aging rule in plain words, as the queue view applies it.
+fn aging_rule(table: &LockTable) -> Html {
+    let a = table.rule.aging();
+    html! {
+        <p class="muted aging-rule">{format!(
+            "Queues are served by effective priority, then arrival (first come first served among equals). \
+             A waiter's effective priority = its priority (0–{MAX_PRIORITY}) + 1 for every {a} log entries it has waited, \
+             up to {MAX_PRIORITY}: after {} entries nobody who arrives later goes first.",
+            u64::from(MAX_PRIORITY) * a
+        )}</p>
+    }
+}
+
+/// A worker's state in a few words.
+fn phase_words(phase: &Phase) -> String {
+    match phase {
+        Phase::Idle => "idle".into(),
+        Phase::Acquiring => "asking for a lock".into(),
+        Phase::Waiting { since } => format!("queued since t={since}"),
+        Phase::Holding { token, until } => format!("holding (token {token}) until t={until}"),
+        Phase::Writing { token, .. } => format!("writing with token {token}"),
+        Phase::Releasing => "releasing".into(),
+    }
+}
+
+/// The Clients tab: the job form and each worker's state.
+fn clients_view(ctx: &PanelCtx<'_>, s: &Session<Locks>) -> Html {
+    let values = ctx.forms.get(forms::JOB);
+    let d = ctx.dispatch;
+    let workers: Vec<NodeId> = clients(s)
+        .filter(|(_, c)| !c.is_resource())
+        .map(|(id, _)| id)
+        .collect();
+    if workers.is_empty() {
+        return html! {
+            <section class="panel locks-clients" aria-label="Clients">
+                <h3>{"Workers"}</h3>
+                <p class="muted">{"This cluster has only the protected resource c1: add clients in the setup to run jobs."}</p>
+            </section>
+        };
+    }
+    let nodes = (0..s.sim().cluster_size()).map(|i| NodeId::from_index(i).to_string());
+    let modes = || {
+        forms::MODES
+            .iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+    };
+    let rows: Html = (1..=forms::ROWS)
+        .map(|row| {
+            html! {
+                <tr>
+                    <th scope="row">{row}</th>
+                    <td>{ field(forms::JOB, values, &forms::row_field("lock", row), &format!("lock {row}"))
+                        .size(10).quiet_label()
+                        .placeholder(if row == 1 { "L or db/t1" } else { "(none)" })
+                        .title("a lock name; a path such as db/t1/r3 is a node of a lock tree").view(d) }</td>
+                    <td>{ field(forms::JOB, values, &forms::row_field("mode", row), &format!("mode of lock {row}"))
+                        .select(modes()).quiet_label().view(d) }</td>
+                </tr>
+            }
+        })
+        .collect();
+    let priorities = (0..=MAX_PRIORITY).map(|p| {
+        (
+            p.to_string(),
+            if p == 0 {
+                "0 (default)".to_string()
+            } else {
+                p.to_string()
+            },
+        )
+    });
+    let body = html! {
+        <>
+            { field(forms::JOB, values, "client", "worker").choose(workers.iter().map(|w| w.to_string())).view(d) }
+            { field(forms::JOB, values, "node", "via").choose(nodes).view(d) }
+            <table class="job-locks">
+                <caption>{"Locks, in the order taken"}</caption>
+                <thead><tr><th scope="col">{"#"}</th><th scope="col">{"lock"}</th><th scope="col">{"mode"}</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="muted">{forms::MODES_HELP}{" — on a tree (db/t1/r3) ancestors come first."}</p>
+            { field(forms::JOB, values, "hold_ms", "hold (ms)").number(0, 600_000)
+                .title("how long it holds the locks before writing to the resource c1").view(d) }
+            { field(forms::JOB, values, "priority", "priority").select(priorities)
+                .title("higher is served first; waiters age, so nobody starves").view(d) }
+            { field(forms::JOB, values, "stall", "stall while holding (GC pause)").checkbox()
+                .title("no keep-alives while it holds, and it writes without looking at its lease").view(d) }
+            <button class="btn" type="submit">{"Submit job"}</button>
+        </>
+    };
+    let list: Html = clients(s)
+        .filter(|(_, c)| !c.is_resource())
+        .map(|(id, c)| {
+            let held: Vec<String> = c
+                .held()
+                .iter()
+                .map(|(l, (m, t))| format!("{l} {m} @{t}"))
+                .collect();
+            html! {
+                <li class="mono">{format!(
+                    "{id}: {}{}",
+                    phase_words(c.phase()),
+                    if held.is_empty() { String::new() } else { format!("; believes it holds {}", held.join(", ")) }
+                )}</li>
+            }
+        })
+        .collect();
+    html! {
+        <section class="panel locks-clients" aria-label="Clients">
+            <h3>{"Workers"}</h3>
+            { form(forms::JOB, values, "job-form", "Submit a job", body, d) }
+            <p class="muted">{"A job takes its locks one after another, holds them, writes to the resource c1 with the last lock's fencing token, then releases them. It is recorded in the scenario (and the share link) like any action."}</p>
+            <ul class="locks-workers" aria-label="Workers">{list}</ul>
+        </section>
+    }
+}
+
+/// The Settings tab's lock-service part.
+fn settings_view(ctx: &PanelCtx<'_>) -> Html {
+    let values = ctx.forms.get(forms::SETTINGS);
+    let d = ctx.dispatch;
+    let modes = forms::DEADLOCK_MODES
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()));
+    let body = html! {
+        <>
+            { field(forms::SETTINGS, values, "deadlock", "deadlocks").select(modes).live().view(d) }
+            { field(forms::SETTINGS, values, "wait_timeout_ms", "wait timeout (ms, timeout-only)").number(10, 600_000).live().view(d) }
+            { field(forms::SETTINGS, values, "lease_ms", "lease (ms)").number(50, 600_000).live().view(d) }
+            { field(forms::SETTINGS, values, "keepalive_ms", "keep-alive every (ms)").number(10, 600_000).live().view(d) }
+            { field(forms::SETTINGS, values, "aging_entries", "aging: +1 priority per (log entries)").number(1, 100_000).live().view(d) }
+            <div class="toggles">{ field(forms::SETTINGS, values, "fencing", "the resource checks fencing tokens").checkbox().live().view(d) }</div>
+        </>
+    };
+    html! {
+        <section class="panel locks-settings" aria-label="Lock service settings">
+            <h3>{"Lock service"}</h3>
+            <p class="muted">{"Each change replays this run from the start with the same seed and actions."}</p>
+            { form(forms::SETTINGS, values, "settings-form", "Lock service settings", body, d) }
+        </section>
     }
 }
 
@@ -102,7 +261,7 @@ fn writes(s: &Session<Locks>) -> Html {
 /// The wait-for graph: clients on a circle, an arrow from each waiter to each client it waits
 /// for; the edges of a cycle dashed and labelled.
 fn wait_for_graph(table: &LockTable) -> Html {
-    let graph = wait_for(&table.locks);
+    let graph = wait_for(table);
     let edges: Vec<&Edge> = graph.values().flatten().collect();
     if edges.is_empty() {
         return html! { <p class="muted">{"Nobody waits for anybody: no wait-for edges."}</p> };
@@ -214,6 +373,43 @@ impl Panel for LocksPanel {
         "Locks"
     }
 
+    fn clients_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        let Some(s) = session::<Locks>(ctx.pg) else {
+            return html! {};
+        };
+        clients_view(ctx, s)
+    }
+
+    fn settings_tab(&self, ctx: &PanelCtx<'_>) -> Html {
+        settings_view(ctx)
+    }
+
+    fn forms(&self, pg: &dyn Playground) -> Vec<(&'static str, Form)> {
+        let settings = session::<Locks>(pg)
+            .map(|s| forms::settings_form(s.sim().config()))
+            .unwrap_or_default();
+        vec![(forms::JOB, forms::job_form()), (forms::SETTINGS, settings)]
+    }
+
+    fn submit(&self, form: &str, values: &Form, pg: &dyn Playground) -> Result<Submitted, Invalid> {
+        let s = session::<Locks>(pg).ok_or_else(|| {
+            Invalid::field("cannot submit", "", "this is not a lock-service session")
+        })?;
+        let sim = s.sim();
+        match form {
+            forms::JOB => forms::job_control(values, sim.cluster_size(), sim.cluster().clients)
+                .map(Submitted::Apply),
+            forms::SETTINGS => {
+                forms::settings_config(values, &pg.to_scenario().config).map(Submitted::Reconfigure)
+            }
+            other => Err(Invalid::field(
+                "cannot submit",
+                "",
+                format!("the lock service has no form {other:?}"),
+            )),
+        }
+    }
+
     fn protocol_tab(&self, ctx: &PanelCtx<'_>) -> Html {
         let Some(s) = session::<Locks>(ctx.pg) else {
             return html! {};
@@ -228,6 +424,7 @@ impl Panel for LocksPanel {
                 <h3>{"Lock service"}</h3>
                 <p class="muted">{format!("The table as {id} has applied it (index {}).", srv.last_applied())}</p>
                 { lock_table(table, now) }
+                { aging_rule(table) }
                 { wait_for_graph(table) }
                 { deadlocks(table) }
                 <h4>{"The resource's writes"}</h4>

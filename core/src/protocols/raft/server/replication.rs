@@ -139,6 +139,11 @@ impl<M: RaftHost> RaftServer<M> {
             };
             let sessions = self.mutant() != Some(Mutant::NoClientSessions);
             let applied = self.state.apply_entry(index, &entry.command, sessions);
+            for event in self.state.take_coverage() {
+                if self.role == RaftRole::Leader {
+                    ctx.count(event);
+                }
+            }
             match (&applied, &entry.command) {
                 (Applied::Fresh(_), Command::Client { client, seq, .. }) => {
                     self.applied_now.push(AppliedCommand {
