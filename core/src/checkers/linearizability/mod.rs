@@ -69,6 +69,7 @@
 //! ```
 
 mod history;
+mod memo;
 mod oracle;
 mod search;
 #[cfg(test)]
@@ -170,3 +171,4 @@ pub fn check_keys(
     }
     Ok(out)
 }
+
