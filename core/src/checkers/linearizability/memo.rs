@@ -58,8 +58,7 @@ impl Memo {
                 break;
             }
             let e = entry as usize;
-            if self.hashes[e] == hash && self.arena[e * self.width..(e + 1) * self.width] == *bits
-            {
+            if self.hashes[e] == hash && self.arena[e * self.width..(e + 1) * self.width] == *bits {
                 return false;
             }
             slot = (slot + 1) & mask;

@@ -4,6 +4,7 @@
 
 use super::history::{Event, Op, Outcome};
 use super::memo::Memo;
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------------------------
@@ -90,11 +91,11 @@ impl<'a> Interner<'a> {
 }
 
 /// Compiles the operations `indices` (all on one key) of a validated history.
-pub(super) fn compile(history: &[Event], indices: &[usize]) -> Vec<KeyOp> {
+pub(super) fn compile<E: Borrow<Event>>(history: &[E], indices: &[usize]) -> Vec<KeyOp> {
     let mut values = Interner::default();
     let mut ops = Vec::with_capacity(indices.len());
     for &index in indices {
-        let Some(event) = history.get(index) else {
+        let Some(event) = history.get(index).map(Borrow::borrow) else {
             continue;
         };
         let action = match &event.op {
@@ -195,11 +196,14 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
     // redone: a search is deterministic, so a restart would replay exactly the steps its
     // suspended run already took. Each order's run is kept and resumed instead, and charged
     // those replayed steps.
-    let mut runs = [Dfs::new(ops, Order::Time), Dfs::new(ops, Order::ReturnedFirst)];
+    // The second order's search is only built if the first does not decide in its first slice.
+    let entries = entry_order(ops);
+    let mut runs: [Option<Dfs>; 2] = [None, None];
     let mut slice: u64 = 1 << 10;
     loop {
-        for run in &mut runs {
+        for (run, order) in runs.iter_mut().zip([Order::Time, Order::ReturnedFirst]) {
             let limit = steps.saturating_add(slice).min(budget);
+            let run = run.get_or_insert_with(|| Dfs::new(ops, &entries, order));
             match run.resume(limit, steps) {
                 Search::OutOfBudget if *steps >= budget => return Search::OutOfBudget,
                 Search::OutOfBudget => {}
@@ -227,6 +231,20 @@ enum Order {
 const HEAD: usize = 0;
 /// `entry == BACK`: backtrack now.
 const BACK: usize = usize::MAX;
+
+/// The entry list: calls and returns sorted by time, calls before returns at equal times
+/// (operations that touch at one instant overlap); an indeterminate operation's "return" is its
+/// deadline, or the very end if it has none. Each entry is (time, 0 = call / 1 = return, op).
+fn entry_order(ops: &[KeyOp]) -> Vec<(u128, u8, usize)> {
+    let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        order.push((u128::from(op.invoked_at), 0, i));
+        let end = op.returned_at.or(op.deadline);
+        order.push((end.map_or(u128::MAX, u128::from), 1, i));
+    }
+    order.sort_unstable();
+    order
+}
 
 /// One order's search, suspended between slices of the portfolio (see `search`).
 struct Dfs<'a> {
@@ -266,20 +284,10 @@ struct Dfs<'a> {
 }
 
 impl<'a> Dfs<'a> {
-    fn new(ops: &'a [KeyOp], order_by: Order) -> Dfs<'a> {
+    /// A search of `ops`, whose entries sorted by time are `order` ([`entry_order`]).
+    fn new(ops: &'a [KeyOp], order: &[(u128, u8, usize)], order_by: Order) -> Dfs<'a> {
         let n = ops.len();
         let remaining = ops.iter().filter(|o| o.returned_at.is_some()).count();
-
-        // The entry list: calls and returns sorted by time, calls before returns at equal
-        // times (operations that touch at one instant overlap); an indeterminate operation's
-        // "return" is its deadline, or the very end if it has none.
-        let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * n);
-        for (i, op) in ops.iter().enumerate() {
-            order.push((u128::from(op.invoked_at), 0, i));
-            let end = op.returned_at.or(op.deadline);
-            order.push((end.map_or(u128::MAX, u128::from), 1, i));
-        }
-        order.sort_unstable();
 
         // Entries are numbered 1..=2n; 0 is the head sentinel and 2n + 1 the tail sentinel.
         let tail = 2 * n + 1;
@@ -418,7 +426,10 @@ impl<'a> Dfs<'a> {
                     self.arrived = false;
                     self.bits[i / 64] |= 1u64 << (i % 64);
                     self.bits[words] = u64::from(self.state);
-                    if !self.memo.insert(self.set_hash ^ self.memo.word(i), &self.bits) {
+                    if !self
+                        .memo
+                        .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                    {
                         self.bits[i / 64] &= !(1u64 << (i % 64));
                         self.entry = BACK; // known dead end
                     } else {
@@ -452,7 +463,10 @@ impl<'a> Dfs<'a> {
                 if let Some(after) = step(self.state, op.action, op.expect) {
                     self.bits[word] |= mask;
                     self.bits[words] = u64::from(after);
-                    if !self.memo.insert(self.set_hash ^ self.memo.word(i), &self.bits) {
+                    if !self
+                        .memo
+                        .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                    {
                         // Been here before, via another order: nothing new to find.
                         self.bits[word] &= !mask;
                         self.entry = self.next[entry];
@@ -485,7 +499,10 @@ impl<'a> Dfs<'a> {
                 let i = self.op_of[entry];
                 self.bits[i / 64] |= 1u64 << (i % 64);
                 self.bits[words] = u64::from(self.state);
-                if self.memo.insert(self.set_hash ^ self.memo.word(i), &self.bits) {
+                if self
+                    .memo
+                    .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                {
                     self.set_hash ^= self.memo.word(i);
                     self.stack.push((i, self.state, true));
                     self.lift(i);
@@ -559,8 +576,8 @@ fn cut_at(ops: &[KeyOp], t: u64) -> Vec<KeyOp> {
 /// For a key known not to be linearizable: binary-searches the earliest return time `t` whose
 /// cut is already impossible and explains the violation. Spends from the same `budget`; if it
 /// runs out, reports the smallest failing cut found so far.
-pub(super) fn explain(
-    history: &[Event],
+pub(super) fn explain<E: Borrow<Event>>(
+    history: &[E],
     key: &str,
     ops: &[KeyOp],
     budget: u64,
@@ -608,7 +625,7 @@ pub(super) fn explain(
             .filter_map(|op| {
                 history
                     .get(op.index)
-                    .map(|e| format!("op {} ({e})", op.index))
+                    .map(|e| format!("op {} ({})", op.index, e.borrow()))
             })
             .collect();
         let subject = if culprits.len() == 1 {
