@@ -9,6 +9,12 @@ pub(super) fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Whether `stored` starts with `bits` (a loop the compiler inlines: the bitsets are a few
+/// words, too short for a `memcmp` call to pay).
+fn same(stored: &[u64], bits: &[u64]) -> bool {
+    stored.iter().zip(bits).all(|(a, b)| a == b)
+}
+
 /// An empty slot of the table.
 const EMPTY: u32 = u32::MAX;
 
@@ -58,7 +64,7 @@ impl Memo {
                 break;
             }
             let e = entry as usize;
-            if self.hashes[e] == hash && self.arena[e * self.width..(e + 1) * self.width] == *bits {
+            if self.hashes[e] == hash && same(&self.arena[e * self.width..], bits) {
                 return false;
             }
             slot = (slot + 1) & mask;
