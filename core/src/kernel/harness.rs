@@ -59,6 +59,7 @@ impl Harness {
             servers: &self.servers,
             rng: &mut rng,
             out: &mut out,
+            notes: true,
         };
         handler(actor, &mut ctx);
         out

@@ -227,6 +227,9 @@ pub struct Ctx<'a, M: Model> {
     pub rng: &'a mut SimRng,
     /// Where effects go, in order.
     pub out: &'a mut Effects<M>,
+    /// Whether [`note`](Ctx::note) keeps its remarks: the simulator asks for them only while
+    /// it records a trace (they go nowhere else), so a chaos run does not format them.
+    pub notes: bool,
 }
 
 impl<'a, M: Model> Ctx<'a, M> {
@@ -268,9 +271,12 @@ impl<'a, M: Model> Ctx<'a, M> {
         self.out.push(Effect::Reply { client, reply });
     }
 
-    /// Leave a human-readable remark in the trace.
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.out.push(Effect::Note(text.into()));
+    /// Leave a human-readable remark in the trace. Pass `format_args!(…)` rather than
+    /// `format!(…)`: the text is only written out if the remark is kept.
+    pub fn note(&mut self, text: impl std::fmt::Display) {
+        if self.notes {
+            self.out.push(Effect::Note(text.to_string()));
+        }
     }
 
     /// Bump the protocol coverage counter `name`.

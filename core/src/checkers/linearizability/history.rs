@@ -2,6 +2,7 @@
 //! specification ([`apply`]), verdicts, and the validation of a history's shape.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -355,8 +356,9 @@ impl fmt::Display for HistoryError {
 impl std::error::Error for HistoryError {}
 
 /// Checks every entry of `history` for [`HistoryProblem`]s; the first one found is returned.
-pub(super) fn validate(history: &[Event]) -> Result<(), HistoryError> {
+pub(super) fn validate<E: Borrow<Event>>(history: &[E]) -> Result<(), HistoryError> {
     for (index, event) in history.iter().enumerate() {
+        let event = event.borrow();
         if let Some(deadline) = event.deadline {
             let problem = if event.returned.is_some() {
                 Some(HistoryProblem::DeadlineOnCompleted)

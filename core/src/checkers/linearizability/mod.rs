@@ -69,6 +69,7 @@
 //! ```
 
 mod history;
+mod memo;
 mod oracle;
 mod search;
 #[cfg(test)]
@@ -79,6 +80,7 @@ pub use oracle::brute_force;
 
 use history::validate;
 use search::{compile, explain, search, Search};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Checks whether `history` is linearizable with respect to the key-value specification
@@ -97,7 +99,8 @@ use std::collections::BTreeMap;
 /// [`Verdict::Linearizable`]. Malformed histories are refused with a [`HistoryError`].
 ///
 /// The history may list its entries in any order; verdicts refer to entries by their index.
-pub fn check(history: &[Event], budget: u64) -> Result<Verdict, HistoryError> {
+/// It may hold the events or references to them (a live checker need not copy them).
+pub fn check<E: Borrow<Event>>(history: &[E], budget: u64) -> Result<Verdict, HistoryError> {
     let mut total_steps: u64 = 0;
     let mut out_of_budget = false;
     for key in check_keys(history, budget, true)? {
@@ -131,15 +134,18 @@ pub struct KeyVerdict {
 /// Every key's own verdict, keys in sorted order (what a gate counts: keys decided, keys left
 /// `Unknown`). With `stop_at_violation`, the list ends at the first key that is not
 /// linearizable. Malformed histories are refused with a [`HistoryError`].
-pub fn check_keys(
-    history: &[Event],
+pub fn check_keys<E: Borrow<Event>>(
+    history: &[E],
     budget: u64,
     stop_at_violation: bool,
 ) -> Result<Vec<KeyVerdict>, HistoryError> {
     validate(history)?;
     let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, event) in history.iter().enumerate() {
-        by_key.entry(event.op.key()).or_default().push(index);
+        by_key
+            .entry(event.borrow().op.key())
+            .or_default()
+            .push(index);
     }
     let mut out = Vec::with_capacity(by_key.len());
     for (key, indices) in &by_key {

@@ -3,8 +3,9 @@
 //! shortest impossible prefix.
 
 use super::history::{Event, Op, Outcome};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use super::memo::Memo;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------------------------
 // The fast checker.
@@ -90,11 +91,11 @@ impl<'a> Interner<'a> {
 }
 
 /// Compiles the operations `indices` (all on one key) of a validated history.
-pub(super) fn compile(history: &[Event], indices: &[usize]) -> Vec<KeyOp> {
+pub(super) fn compile<E: Borrow<Event>>(history: &[E], indices: &[usize]) -> Vec<KeyOp> {
     let mut values = Interner::default();
     let mut ops = Vec::with_capacity(indices.len());
     for &index in indices {
-        let Some(event) = history.get(index) else {
+        let Some(event) = history.get(index).map(Borrow::borrow) else {
             continue;
         };
         let action = match &event.op {
@@ -178,79 +179,6 @@ pub(super) enum Search {
     OutOfBudget,
 }
 
-/// A hasher that passes a `u64` key through: the memo's keys are already well-mixed hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-/// SplitMix64's finalizer: a cheap, well-mixed, deterministic hash of one word.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Lowe's cache of `(linearized set, state)` configurations already explored. The set is kept
-/// as a bitset (plus the state in its last word) and hashed Zobrist-style — one fixed random
-/// word per operation, XORed in and out as operations are linearized and undone, so hashing
-/// costs O(1) per step instead of O(operations). Bitsets are stored in one arena and compared
-/// word for word on a hash hit: a hash collision costs a comparison, never a wrong verdict.
-/// Deterministic (no per-process random keys), and only ever queried, never iterated.
-struct Memo {
-    /// The Zobrist word of each operation.
-    words_of: Vec<u64>,
-    /// Hash → positions in `arena` of the bitsets with that hash.
-    index: HashMap<u64, Vec<u32>, BuildHasherDefault<PassThrough>>,
-    /// Stored bitsets, `width` words each.
-    arena: Vec<u64>,
-    width: usize,
-}
-
-impl Memo {
-    fn new(ops: usize, width: usize) -> Memo {
-        Memo {
-            words_of: (0..ops as u64).map(mix).collect(),
-            index: HashMap::default(),
-            arena: Vec::new(),
-            width,
-        }
-    }
-
-    /// The Zobrist word of operation `i` (XOR it into the set's hash to add or remove `i`).
-    fn word(&self, i: usize) -> u64 {
-        self.words_of[i]
-    }
-
-    /// Remember `bits` (whose set hashes to `set_hash`) unless it is known; `true` if it was new.
-    fn insert(&mut self, set_hash: u64, bits: &[u64]) -> bool {
-        let hash = set_hash ^ mix(bits[self.width - 1] ^ 0xA5A5_A5A5);
-        let slots = self.index.entry(hash).or_default();
-        for &at in slots.iter() {
-            let at = at as usize;
-            if &self.arena[at..at + self.width] == bits {
-                return false;
-            }
-        }
-        slots.push(self.arena.len() as u32);
-        self.arena.extend_from_slice(bits);
-        true
-    }
-}
-
 /// Wing & Gong's search with Lowe's memoization over one key's operations.
 ///
 /// `steps` counts attempted linearizations (one per candidate tried against the model, forced
@@ -262,11 +190,21 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
     // decides or the budget is spent: each order has histories the other finds hard (see
     // `Order`), and this costs at most about four times the faster one's steps. Both reach
     // the same verdict whenever they reach one.
+    //
+    // The budget is charged as if every slice restarted its search from scratch (the
+    // portfolio's definition, on which verdicts and `Unknown` depend), but the work is not
+    // redone: a search is deterministic, so a restart would replay exactly the steps its
+    // suspended run already took. Each order's run is kept and resumed instead, and charged
+    // those replayed steps.
+    // The second order's search is only built if the first does not decide in its first slice.
+    let entries = entry_order(ops);
+    let mut runs: [Option<Dfs>; 2] = [None, None];
     let mut slice: u64 = 1 << 10;
     loop {
-        for order in [Order::Time, Order::ReturnedFirst] {
+        for (run, order) in runs.iter_mut().zip([Order::Time, Order::ReturnedFirst]) {
             let limit = steps.saturating_add(slice).min(budget);
-            match search_in(ops, limit, steps, order) {
+            let run = run.get_or_insert_with(|| Dfs::new(ops, &entries, order));
+            match run.resume(limit, steps) {
                 Search::OutOfBudget if *steps >= budget => return Search::OutOfBudget,
                 Search::OutOfBudget => {}
                 decided => return decided,
@@ -289,217 +227,317 @@ enum Order {
     ReturnedFirst,
 }
 
-fn search_in(ops: &[KeyOp], budget: u64, steps: &mut u64, order_by: Order) -> Search {
-    let n = ops.len();
-    let mut remaining = ops.iter().filter(|o| o.returned_at.is_some()).count();
-    if remaining == 0 {
-        return Search::Linearizable;
-    }
+/// Entry 0 of the entry list: the head sentinel.
+const HEAD: usize = 0;
+/// `entry == BACK`: backtrack now.
+const BACK: usize = usize::MAX;
 
-    // The entry list: calls and returns sorted by time, calls before returns at equal times
-    // (operations that touch at one instant overlap); an indeterminate operation's "return" is
-    // its deadline, or the very end if it has none.
-    let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * n);
+/// The entry list: calls and returns sorted by time, calls before returns at equal times
+/// (operations that touch at one instant overlap); an indeterminate operation's "return" is its
+/// deadline, or the very end if it has none. Each entry is (time, 0 = call / 1 = return, op).
+fn entry_order(ops: &[KeyOp]) -> Vec<(u128, u8, usize)> {
+    let mut order: Vec<(u128, u8, usize)> = Vec::with_capacity(2 * ops.len());
     for (i, op) in ops.iter().enumerate() {
         order.push((u128::from(op.invoked_at), 0, i));
         let end = op.returned_at.or(op.deadline);
         order.push((end.map_or(u128::MAX, u128::from), 1, i));
     }
     order.sort_unstable();
+    order
+}
 
-    // Entries are numbered 1..=2n; 0 is the head sentinel and 2n + 1 the tail sentinel.
-    const HEAD: usize = 0;
-    let tail = 2 * n + 1;
-    let mut next: Vec<usize> = (1..=tail + 1).collect();
-    let mut prev: Vec<usize> = (0..=tail).map(|e| e.saturating_sub(1)).collect();
-    let mut op_of = vec![0usize; tail + 1];
-    let mut is_call = vec![false; tail + 1];
-    let mut call_entry = vec![0usize; n];
-    let mut return_entry = vec![0usize; n];
-    for (position, &(_, kind, i)) in order.iter().enumerate() {
-        let entry = position + 1;
-        op_of[entry] = i;
-        if kind == 0 {
-            is_call[entry] = true;
-            call_entry[i] = entry;
-        } else {
-            return_entry[i] = entry;
+/// One order's search, suspended between slices of the portfolio (see `search`).
+struct Dfs<'a> {
+    ops: &'a [KeyOp],
+    /// The tail sentinel of the entry list (`2n + 1`).
+    tail: usize,
+    /// The doubly linked entry list: calls and returns sorted by time.
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    op_of: Vec<usize>,
+    is_call: Vec<bool>,
+    call_entry: Vec<usize>,
+    return_entry: Vec<usize>,
+    /// Completed operations that never change the state: see `forced` in `resume`.
+    forced_ok: Vec<bool>,
+    /// The linearized set as a bitset, followed by one scratch word holding a model state, so
+    /// that `bits` itself is the memo key `(linearized set, state)`.
+    bits: Vec<u64>,
+    words: usize,
+    memo: Memo,
+    /// Zobrist hash of the linearized set in `bits`.
+    set_hash: u64,
+    /// The choices made so far: (operation, state before it, forced).
+    stack: Vec<(usize, State, bool)>,
+    state: State,
+    /// Completed operations not linearized yet.
+    remaining: usize,
+    /// Set whenever a new configuration is reached.
+    arrived: bool,
+    entry: usize,
+    first_pass: Pass,
+    pass: Pass,
+    /// Steps taken so far: what a restart from scratch would replay.
+    taken: u64,
+    /// The verdict, once reached.
+    decided: Option<Search>,
+}
+
+impl<'a> Dfs<'a> {
+    /// A search of `ops`, whose entries sorted by time are `order` ([`entry_order`]).
+    fn new(ops: &'a [KeyOp], order: &[(u128, u8, usize)], order_by: Order) -> Dfs<'a> {
+        let n = ops.len();
+        let remaining = ops.iter().filter(|o| o.returned_at.is_some()).count();
+
+        // Entries are numbered 1..=2n; 0 is the head sentinel and 2n + 1 the tail sentinel.
+        let tail = 2 * n + 1;
+        let next: Vec<usize> = (1..=tail + 1).collect();
+        let prev: Vec<usize> = (0..=tail).map(|e| e.saturating_sub(1)).collect();
+        let mut op_of = vec![0usize; tail + 1];
+        let mut is_call = vec![false; tail + 1];
+        let mut call_entry = vec![0usize; n];
+        let mut return_entry = vec![0usize; n];
+        for (position, &(_, kind, i)) in order.iter().enumerate() {
+            let entry = position + 1;
+            op_of[entry] = i;
+            if kind == 0 {
+                is_call[entry] = true;
+                call_entry[i] = entry;
+            } else {
+                return_entry[i] = entry;
+            }
+        }
+        let forced_ok = ops
+            .iter()
+            .map(|op| op.returned_at.is_some() && read_only(op))
+            .collect();
+        let words = n.div_ceil(64);
+        // With `Order::ReturnedFirst`, candidates are tried in two passes over the same window
+        // (the calls before the first pending return): returned operations, then
+        // indeterminate ones. Every candidate is still tried once, so the search stays
+        // complete.
+        let first_pass = match order_by {
+            Order::Time => Pass::All,
+            Order::ReturnedFirst => Pass::Returned,
+        };
+        Dfs {
+            ops,
+            tail,
+            entry: next[HEAD],
+            next,
+            prev,
+            op_of,
+            is_call,
+            call_entry,
+            return_entry,
+            forced_ok,
+            bits: vec![0u64; words + 1],
+            words,
+            memo: Memo::new(n, words + 1),
+            set_hash: 0,
+            stack: Vec::new(),
+            state: 0,
+            remaining,
+            arrived: true,
+            first_pass,
+            pass: first_pass,
+            taken: 0,
+            decided: (remaining == 0).then_some(Search::Linearizable),
         }
     }
 
-    // Unlinks an operation's call and return entries; `unlift` undoes it (dancing links: the
-    // removed entries keep their own pointers, so re-inserting in reverse order restores them).
-    let lift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, i: usize| {
-        for entry in [call_entry[i], return_entry[i]] {
-            let (p, q) = (prev[entry], next[entry]);
-            next[p] = q;
-            prev[q] = p;
+    /// Unlinks an operation's call and return entries; `unlift` undoes it (dancing links: the
+    /// removed entries keep their own pointers, so re-inserting in reverse order restores them).
+    fn lift(&mut self, i: usize) {
+        for entry in [self.call_entry[i], self.return_entry[i]] {
+            let (p, q) = (self.prev[entry], self.next[entry]);
+            self.next[p] = q;
+            self.prev[q] = p;
         }
-    };
-    let unlift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, i: usize| {
-        for entry in [return_entry[i], call_entry[i]] {
-            let (p, q) = (prev[entry], next[entry]);
-            next[p] = entry;
-            prev[q] = entry;
+    }
+
+    fn unlift(&mut self, i: usize) {
+        for entry in [self.return_entry[i], self.call_entry[i]] {
+            let (p, q) = (self.prev[entry], self.next[entry]);
+            self.next[p] = entry;
+            self.prev[q] = entry;
         }
-    };
+    }
 
-    // Completed operations that never change the state: see `forced` below.
-    let forced_ok: Vec<bool> = ops
-        .iter()
-        .map(|op| op.returned_at.is_some() && read_only(op))
-        .collect();
+    /// Charges one step against `budget`; `false` if the budget is spent.
+    fn charge(&mut self, budget: u64, steps: &mut u64) -> bool {
+        if *steps >= budget {
+            return false;
+        }
+        *steps += 1;
+        self.taken += 1;
+        true
+    }
 
-    // The linearized set as a bitset, followed by one scratch word holding a model state, so
-    // that `bits` itself is the memo key `(linearized set, state)`.
-    let words = n.div_ceil(64);
-    let mut bits = vec![0u64; words + 1];
-    let mut memo = Memo::new(n, words + 1);
-    // Zobrist hash of the linearized set in `bits`.
-    let mut set_hash = 0u64;
-    // The choices made so far: (operation, state before it, forced).
-    let mut stack: Vec<(usize, State, bool)> = Vec::new();
-    let mut state: State = 0;
-    // Set whenever a new configuration is reached.
-    let mut arrived = true;
-    let mut entry = next[HEAD];
-    // With `Order::ReturnedFirst`, candidates are tried in two passes over the same window
-    // (the calls before the first pending return): returned operations, then indeterminate
-    // ones. Every candidate is still tried once, so the search stays complete.
-    let first_pass = match order_by {
-        Order::Time => Pass::All,
-        Order::ReturnedFirst => Pass::Returned,
-    };
-    let mut pass = first_pass;
-    // `entry == BACK`: backtrack now.
-    const BACK: usize = usize::MAX;
+    /// Runs this search as a restart from scratch with the limit `budget` would: first charges
+    /// the steps already taken (the replay, up to the limit), then goes on from where it was
+    /// suspended until it decides or reaches the limit.
+    fn resume(&mut self, budget: u64, steps: &mut u64) -> Search {
+        let replay = budget.saturating_sub(*steps).min(self.taken);
+        *steps += replay;
+        if replay < self.taken {
+            return Search::OutOfBudget;
+        }
+        if let Some(decided) = self.decided {
+            return decided;
+        }
+        let verdict = self.run(budget, steps);
+        if verdict != Search::OutOfBudget {
+            self.decided = Some(verdict);
+        }
+        verdict
+    }
 
-    while remaining > 0 {
-        if arrived {
-            arrived = false;
-            entry = next[HEAD];
-            pass = first_pass;
-            // Partial-order reduction: if a candidate never changes the state and its result
-            // matches now, some successful continuation (if there is any) linearizes it next —
-            // moving it to the front of any successful continuation changes no other result,
-            // and nothing unlinearized precedes it. So take it without branching; if that
-            // fails, this whole configuration fails.
-            let mut candidate = next[HEAD];
-            let mut forced = None;
-            while candidate != tail && is_call[candidate] {
-                let i = op_of[candidate];
-                if forced_ok[i] && step(state, ops[i].action, ops[i].expect).is_some() {
-                    forced = Some(i);
-                    break;
+    fn run(&mut self, budget: u64, steps: &mut u64) -> Search {
+        let ops = self.ops;
+        let tail = self.tail;
+        let words = self.words;
+        while self.remaining > 0 {
+            if self.arrived {
+                self.entry = self.next[HEAD];
+                self.pass = self.first_pass;
+                // Partial-order reduction: if a candidate never changes the state and its
+                // result matches now, some successful continuation (if there is any)
+                // linearizes it next — moving it to the front of any successful continuation
+                // changes no other result, and nothing unlinearized precedes it. So take it
+                // without branching; if that fails, this whole configuration fails.
+                let mut candidate = self.next[HEAD];
+                let mut forced = None;
+                while candidate != tail && self.is_call[candidate] {
+                    let i = self.op_of[candidate];
+                    if self.forced_ok[i] && step(self.state, ops[i].action, ops[i].expect).is_some()
+                    {
+                        forced = Some(i);
+                        break;
+                    }
+                    candidate = self.next[candidate];
                 }
-                candidate = next[candidate];
-            }
-            if let Some(i) = forced {
-                if *steps >= budget {
-                    return Search::OutOfBudget;
-                }
-                *steps += 1;
-                bits[i / 64] |= 1u64 << (i % 64);
-                bits[words] = u64::from(state);
-                if !memo.insert(set_hash ^ memo.word(i), &bits) {
-                    bits[i / 64] &= !(1u64 << (i % 64));
-                    entry = BACK; // known dead end
+                if let Some(i) = forced {
+                    // Suspended here, the search resumes by arriving again: the same forced
+                    // candidate is found, as a restart would.
+                    if !self.charge(budget, steps) {
+                        return Search::OutOfBudget;
+                    }
+                    self.arrived = false;
+                    self.bits[i / 64] |= 1u64 << (i % 64);
+                    self.bits[words] = u64::from(self.state);
+                    if !self
+                        .memo
+                        .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                    {
+                        self.bits[i / 64] &= !(1u64 << (i % 64));
+                        self.entry = BACK; // known dead end
+                    } else {
+                        self.set_hash ^= self.memo.word(i);
+                        self.stack.push((i, self.state, true));
+                        self.remaining -= 1;
+                        self.lift(i);
+                        self.arrived = true;
+                        continue;
+                    }
                 } else {
-                    set_hash ^= memo.word(i);
-                    stack.push((i, state, true));
-                    remaining -= 1;
-                    lift(&mut next, &mut prev, i);
-                    arrived = true;
+                    self.arrived = false;
+                }
+            }
+            let entry = self.entry;
+            if entry != BACK && entry != tail && self.is_call[entry] {
+                if self.pass != Pass::All
+                    && (ops[self.op_of[entry]].returned_at.is_none())
+                        != (self.pass == Pass::Indeterminate)
+                {
+                    self.entry = self.next[entry]; // the other pass's candidate
                     continue;
                 }
-            }
-        }
-        if entry != BACK && entry != tail && is_call[entry] {
-            if pass != Pass::All
-                && (ops[op_of[entry]].returned_at.is_none()) != (pass == Pass::Indeterminate)
-            {
-                entry = next[entry]; // the other pass's candidate
-                continue;
-            }
-            // A minimal operation: try to linearize it now.
-            if *steps >= budget {
-                return Search::OutOfBudget;
-            }
-            *steps += 1;
-            let i = op_of[entry];
-            let op = &ops[i];
-            let (word, mask) = (i / 64, 1u64 << (i % 64));
-            if let Some(after) = step(state, op.action, op.expect) {
-                bits[word] |= mask;
-                bits[words] = u64::from(after);
-                if !memo.insert(set_hash ^ memo.word(i), &bits) {
-                    // Been here before, via another order: nothing new to find.
-                    bits[word] &= !mask;
-                    entry = next[entry];
-                } else {
-                    set_hash ^= memo.word(i);
-                    stack.push((i, state, false));
-                    state = after;
-                    if op.returned_at.is_some() {
-                        remaining -= 1;
+                // A minimal operation: try to linearize it now.
+                if !self.charge(budget, steps) {
+                    return Search::OutOfBudget;
+                }
+                let i = self.op_of[entry];
+                let op = &ops[i];
+                let (word, mask) = (i / 64, 1u64 << (i % 64));
+                if let Some(after) = step(self.state, op.action, op.expect) {
+                    self.bits[word] |= mask;
+                    self.bits[words] = u64::from(after);
+                    if !self
+                        .memo
+                        .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                    {
+                        // Been here before, via another order: nothing new to find.
+                        self.bits[word] &= !mask;
+                        self.entry = self.next[entry];
+                    } else {
+                        self.set_hash ^= self.memo.word(i);
+                        self.stack.push((i, self.state, false));
+                        self.state = after;
+                        if op.returned_at.is_some() {
+                            self.remaining -= 1;
+                        }
+                        self.lift(i);
+                        self.arrived = true;
                     }
-                    lift(&mut next, &mut prev, i);
-                    arrived = true;
+                } else {
+                    self.entry = self.next[entry];
+                }
+            } else if entry != BACK && self.pass == Pass::Returned {
+                // The returned candidates are exhausted: now the indeterminate ones.
+                self.pass = Pass::Indeterminate;
+                self.entry = self.next[HEAD];
+            } else if entry != BACK && entry != tail && ops[self.op_of[entry]].returned_at.is_none()
+            {
+                // The first pending return is an indeterminate operation's deadline: had it
+                // taken effect, it would have been linearized by now (every candidate before
+                // this entry was tried), so here it did not. Drop it without changing the
+                // state, as a forced step (backtracking past it keeps backtracking).
+                if !self.charge(budget, steps) {
+                    return Search::OutOfBudget;
+                }
+                let i = self.op_of[entry];
+                self.bits[i / 64] |= 1u64 << (i % 64);
+                self.bits[words] = u64::from(self.state);
+                if self
+                    .memo
+                    .insert(self.set_hash ^ self.memo.word(i), &self.bits)
+                {
+                    self.set_hash ^= self.memo.word(i);
+                    self.stack.push((i, self.state, true));
+                    self.lift(i);
+                    self.arrived = true;
+                } else {
+                    self.bits[i / 64] &= !(1u64 << (i % 64));
+                    self.entry = BACK; // known dead end
                 }
             } else {
-                entry = next[entry];
-            }
-        } else if entry != BACK && pass == Pass::Returned {
-            // The returned candidates are exhausted: now the indeterminate ones.
-            pass = Pass::Indeterminate;
-            entry = next[HEAD];
-        } else if entry != BACK && entry != tail && ops[op_of[entry]].returned_at.is_none() {
-            // The first pending return is an indeterminate operation's deadline: had it taken
-            // effect, it would have been linearized by now (every candidate before this entry
-            // was tried), so here it did not. Drop it without changing the state, as a forced
-            // step (backtracking past it keeps backtracking).
-            if *steps >= budget {
-                return Search::OutOfBudget;
-            }
-            *steps += 1;
-            let i = op_of[entry];
-            bits[i / 64] |= 1u64 << (i % 64);
-            bits[words] = u64::from(state);
-            if memo.insert(set_hash ^ memo.word(i), &bits) {
-                set_hash ^= memo.word(i);
-                stack.push((i, state, true));
-                lift(&mut next, &mut prev, i);
-                arrived = true;
-            } else {
-                bits[i / 64] &= !(1u64 << (i % 64));
-                entry = BACK; // known dead end
-            }
-        } else {
-            // Reached the first pending return: no remaining candidate fits. Backtrack.
-            let Some((i, before, forced)) = stack.pop() else {
-                return Search::NotLinearizable;
-            };
-            state = before;
-            bits[i / 64] &= !(1u64 << (i % 64));
-            set_hash ^= memo.word(i);
-            if ops[i].returned_at.is_some() {
-                remaining += 1;
-            }
-            unlift(&mut next, &mut prev, i);
-            // A forced choice had no alternatives: keep backtracking.
-            if forced {
-                entry = BACK;
-            } else {
-                entry = next[call_entry[i]];
-                pass = match (first_pass, ops[i].returned_at.is_some()) {
-                    (Pass::All, _) => Pass::All,
-                    (_, true) => Pass::Returned,
-                    (_, false) => Pass::Indeterminate,
+                // Reached the first pending return: no remaining candidate fits. Backtrack.
+                let Some((i, before, forced)) = self.stack.pop() else {
+                    return Search::NotLinearizable;
                 };
+                self.state = before;
+                self.bits[i / 64] &= !(1u64 << (i % 64));
+                self.set_hash ^= self.memo.word(i);
+                if ops[i].returned_at.is_some() {
+                    self.remaining += 1;
+                }
+                self.unlift(i);
+                // A forced choice had no alternatives: keep backtracking.
+                if forced {
+                    self.entry = BACK;
+                } else {
+                    self.entry = self.next[self.call_entry[i]];
+                    self.pass = match (self.first_pass, ops[i].returned_at.is_some()) {
+                        (Pass::All, _) => Pass::All,
+                        (_, true) => Pass::Returned,
+                        (_, false) => Pass::Indeterminate,
+                    };
+                }
             }
         }
+        Search::Linearizable
     }
-    Search::Linearizable
 }
 
 /// Which candidates a scan of the window tries (see `search`).
@@ -538,8 +576,8 @@ fn cut_at(ops: &[KeyOp], t: u64) -> Vec<KeyOp> {
 /// For a key known not to be linearizable: binary-searches the earliest return time `t` whose
 /// cut is already impossible and explains the violation. Spends from the same `budget`; if it
 /// runs out, reports the smallest failing cut found so far.
-pub(super) fn explain(
-    history: &[Event],
+pub(super) fn explain<E: Borrow<Event>>(
+    history: &[E],
     key: &str,
     ops: &[KeyOp],
     budget: u64,
@@ -587,7 +625,7 @@ pub(super) fn explain(
             .filter_map(|op| {
                 history
                     .get(op.index)
-                    .map(|e| format!("op {} ({e})", op.index))
+                    .map(|e| format!("op {} ({})", op.index, e.borrow()))
             })
             .collect();
         let subject = if culprits.len() == 1 {

@@ -456,6 +456,7 @@ impl<M: Model> Simulator<M> {
             servers: &self.members,
             rng: &mut slot.rng,
             out: &mut out,
+            notes: record,
         };
         let mut pending_trace: Option<TraceEvent<M>> = None;
         match input {

@@ -129,6 +129,12 @@ impl CommitChecker {
     }
 
     fn decided(&mut self, txn: TxnId, outcome: Outcome, node: NodeId, f: &mut Vec<Finding>) {
+        // A commit seen again (a restarted coordinator's log replays every one): validity and
+        // exactly-once were judged the first time — votes are first-seen and reports are
+        // once per transaction — so nothing new can be found.
+        if outcome == Outcome::Commit && self.decision.get(&txn) == Some(&Outcome::Commit) {
+            return;
+        }
         match self.decision.get(&txn) {
             Some(prev) if *prev != outcome => {
                 let detail = format!(

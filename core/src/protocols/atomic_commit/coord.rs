@@ -34,7 +34,7 @@ impl CommitServer {
             .collect();
         for (txn, writers) in open {
             ctx.count("coordinator_recoveries");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "recovery: log has commit {txn} without end record: resending Commit"
             ));
             for w in &writers {
@@ -76,7 +76,7 @@ impl CommitServer {
             if req < table.floor {
                 let oldest = table.floor;
                 ctx.count("stale_begins");
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "Begin #{req} from {client} is older than its oldest waiting request \
                      #{oldest}: {client} no longer waits for it; not run"
                 ));
@@ -110,37 +110,37 @@ impl CommitServer {
         };
         let reply = match self.known(txn) {
             Known::Committed => {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{what}: {txn} is committed (on the log); answering again, not running it"
                 ));
                 Some(CommitReply::Committed(txn))
             }
             Known::Deciding => {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{what}: {txn} is still being decided; its answer will follow"
                 ));
                 None
             }
             Known::NoRecord => match self.recent.get(&txn).cloned() {
                 Some((Outcome::Commit, _)) => {
-                    ctx.note(format!("{what}: {txn} committed; answering again"));
+                    ctx.note(format_args!("{what}: {txn} committed; answering again"));
                     Some(CommitReply::Committed(txn))
                 }
                 Some((Outcome::Abort, why)) => {
-                    ctx.note(format!("{what}: {txn} aborted; answering again"));
+                    ctx.note(format_args!("{what}: {txn} aborted; answering again"));
                     Some(CommitReply::Aborted(txn, why))
                 }
                 None if spec.writers().is_empty() || self.three_phase() => {
                     // An all-read commit leaves no record; a 3PC coordinator without a record
                     // leaves the outcome to the participants' termination protocol.
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "{what}: {txn} finished, its outcome is not on the log; not running it again"
                     ));
                     None
                 }
                 None => {
                     self.presume_abort(ctx, txn);
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "{what}: no commit record of {txn}: presumed abort; not running it again"
                     ));
                     Some(CommitReply::Aborted(
@@ -195,7 +195,7 @@ impl CommitServer {
             readers,
             request: origin.request(),
         });
-        ctx.note(format!("{txn} begins: {spec}"));
+        ctx.note(format_args!("{txn} begins: {spec}"));
         for (p, work) in &spec.parts {
             ctx.send(
                 *p,
@@ -303,10 +303,10 @@ impl CommitServer {
     ) {
         match self.known(txn) {
             Known::Committed => ctx.send(to, CommitMsg::Commit { txn }),
-            Known::Deciding => ctx.note(format!("{to} asks about {txn}: still deciding")),
+            Known::Deciding => ctx.note(format_args!("{to} asks about {txn}: still deciding")),
             Known::NoRecord if !self.three_phase() || alone => {
                 self.presume_abort(ctx, txn);
-                ctx.note(format!("no record of {txn}: presumed abort"));
+                ctx.note(format_args!("no record of {txn}: presumed abort"));
                 ctx.send(to, CommitMsg::Abort { txn });
             }
             Known::NoRecord => {}
@@ -357,7 +357,7 @@ impl CommitServer {
             self.d.log.push(LogRec::End { txn });
             self.logged.insert(txn, true);
             ctx.cancel_timer(CommitTimer::Resend(txn));
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "{txn}: every writer acknowledged; end record written"
             ));
         }
@@ -371,7 +371,7 @@ impl CommitServer {
             .unwrap_or_default();
         self.d.log.push(LogRec::Commit { txn, writers });
         self.logged.insert(txn, false);
-        ctx.note(format!("{txn}: commit record forced to the log"));
+        ctx.note(format_args!("{txn}: commit record forced to the log"));
     }
 
     fn decide_abort(&mut self, ctx: &mut Ctx<'_, AtomicCommit>, txn: TxnId, why: String) {
@@ -384,7 +384,7 @@ impl CommitServer {
             txn,
             outcome: Outcome::Abort,
         });
-        ctx.note(format!(
+        ctx.note(format_args!(
             "{txn} abort ({why}); not logged (presumed abort), no acks awaited"
         ));
         // Everyone who may be prepared hears it once; anyone who misses it will ask.
@@ -409,7 +409,7 @@ impl CommitServer {
                 txn,
                 outcome: Outcome::Commit,
             });
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "{txn} commit: every participant read-only, no log write, no phase two"
             ));
             Self::answer(ctx, v.origin, CommitReply::Committed(txn));
@@ -420,7 +420,7 @@ impl CommitServer {
         if self.three_phase() {
             // 3PC: nobody commits before everybody is pre-committed (or timed out). The
             // decision is made (and audited) when the commit record is forced, in `do_commit`.
-            ctx.note(format!("{txn}: every writer voted yes; PreCommit"));
+            ctx.note(format_args!("{txn}: every writer voted yes; PreCommit"));
             for w in &writers {
                 ctx.send(*w, CommitMsg::PreCommit { txn });
             }
@@ -460,7 +460,7 @@ impl CommitServer {
         } else {
             String::new()
         };
-        ctx.note(format!("{txn} commit{ro}"));
+        ctx.note(format_args!("{txn} commit{ro}"));
         for w in &writers {
             ctx.send(*w, CommitMsg::Commit { txn });
         }
@@ -484,7 +484,7 @@ impl CommitServer {
             outcome: Outcome::Commit,
         });
         self.force_commit_record(ctx, txn);
-        ctx.note(format!("{txn}: DoCommit"));
+        ctx.note(format_args!("{txn}: DoCommit"));
         for w in &writers {
             ctx.send(*w, CommitMsg::Commit { txn });
         }
@@ -524,7 +524,7 @@ impl CommitServer {
                     return;
                 };
                 if f.phase == Phase2::PreCommit {
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "{txn}: not every PreAck came back in time; committing anyway"
                     ));
                     self.do_commit(ctx, txn);

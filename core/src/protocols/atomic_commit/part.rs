@@ -18,7 +18,7 @@ impl CommitServer {
         let txns: Vec<TxnId> = self.d.prepared.keys().copied().collect();
         for txn in txns {
             ctx.count("participant_recoveries");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "recovery: prepared record for {txn}, still in doubt: asking {}",
                 self.config.coordinator
             ));
@@ -62,7 +62,7 @@ impl CommitServer {
                 if let Some(rec) = self.d.prepared.get_mut(&txn) {
                     if rec.state == PState::Prepared {
                         rec.state = PState::PreCommitted;
-                        ctx.note(format!("{txn} pre-committed"));
+                        ctx.note(format_args!("{txn} pre-committed"));
                     }
                     ctx.send(from, CommitMsg::PreAck { txn });
                     ctx.set_timer(CommitTimer::InDoubt(txn), self.in_doubt_ms());
@@ -236,21 +236,21 @@ impl CommitServer {
                 });
                 if work.read_only() {
                     // Nothing was written here: nothing to abort, nothing to remember.
-                    ctx.note(format!("{txn}: votes no ({why})"));
+                    ctx.note(format_args!("{txn}: votes no ({why})"));
                 } else {
-                    ctx.note(format!("{txn}: votes no ({why}); aborts at once"));
+                    ctx.note(format_args!("{txn}: votes no ({why}); aborts at once"));
                     self.apply(ctx, txn, Outcome::Abort, Via::Alone);
                 }
             }
             Vote::ReadOnly => {
                 ctx.count("read_only_votes");
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{txn}: {why}; votes read-only and leaves phase two"
                 ));
             }
             Vote::Yes => {
                 let keys: Vec<&String> = work.keys().collect();
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{txn}: prepared record forced ({work}); locks {}; votes yes",
                     keys.iter()
                         .map(|k| k.as_str())
@@ -286,7 +286,7 @@ impl CommitServer {
     ) {
         if let Some(prev) = self.d.done.get(&txn) {
             if *prev != outcome {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{txn}: told {outcome} but already applied {prev} — ignored"
                 ));
             }
@@ -295,7 +295,7 @@ impl CommitServer {
         let rec = self.d.prepared.remove(&txn);
         if rec.is_none() && outcome == Outcome::Commit {
             // Never prepared here (e.g. a stale or stray Commit): there is nothing to apply.
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "{txn}: commit for a transaction never prepared here — ignored"
             ));
             return;
@@ -311,7 +311,7 @@ impl CommitServer {
                 Via::Peers => "from the termination protocol",
                 Via::Alone => "on its own",
             };
-            ctx.note(format!("{txn} {outcome} ({how}); locks released"));
+            ctx.note(format_args!("{txn} {outcome} ({how}); locks released"));
         }
         self.d.done.insert(txn, outcome);
         self.asks.remove(&txn);
@@ -328,7 +328,7 @@ impl CommitServer {
                     return;
                 };
                 if self.config.mutant_is(Mutant::PreparedAbortsOnTimeout) {
-                    ctx.note(format!("{txn}: gave up waiting; aborting alone (bug)"));
+                    ctx.note(format_args!("{txn}: gave up waiting; aborting alone (bug)"));
                     self.apply(ctx, txn, Outcome::Abort, Via::Alone);
                     return;
                 }
@@ -343,7 +343,7 @@ impl CommitServer {
                     }
                     self.terminating.insert(txn, heard);
                     ctx.count("terminations");
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "{txn}: coordinator silent; termination protocol asks the other writers"
                     ));
                     ctx.set_timer(CommitTimer::Terminate(txn), self.config.retry_ms);
@@ -353,7 +353,7 @@ impl CommitServer {
                 ctx.count("in_doubt_asks");
                 let asks = self.asks.entry(txn).or_insert(0);
                 *asks += 1;
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{txn}: in doubt since t={since}, blocked holding its locks; asking {} (#{asks})",
                     self.config.coordinator
                 ));
@@ -380,7 +380,7 @@ impl CommitServer {
         if heard.len() < 2 {
             // Nobody answered: deciding from our own state alone is how a recovered
             // participant would contradict peers it cannot hear. Keep waiting and try again.
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "{txn}: termination protocol heard no peer; still in doubt"
             ));
             ctx.set_timer(CommitTimer::InDoubt(txn), self.config.retry_ms);
@@ -397,7 +397,7 @@ impl CommitServer {
             Outcome::Abort
         };
         let states: Vec<String> = heard.iter().map(|(n, s)| format!("{n} {s}")).collect();
-        ctx.note(format!(
+        ctx.note(format_args!(
             "{txn}: termination protocol heard [{}] ⇒ {outcome}",
             states.join(", ")
         ));

@@ -35,17 +35,27 @@ fn pick<'a, T>(rng: &mut SimRng, from: &'a [T]) -> &'a T {
     &from[rng.range_inclusive(0, from.len() as u64 - 1) as usize]
 }
 
-/// A random operation for a client, given its history (writes may supersede its last read):
-/// 55 % writes by default; with a swarm workload, `writes_pct` writes on its first `keys` keys.
-pub fn random_op(rng: &mut SimRng, node: &KvClient, workload: &Workload) -> String {
+/// A random operation for a client of a cluster of `cluster` servers, given its history
+/// (writes may supersede its last read): 55 % writes by default; with a swarm workload,
+/// `writes_pct` writes on its first `keys` keys. A custom quorum asks for an explicit N drawn
+/// up to the key's replication factor (a larger one is refused), with one reply or all of them.
+pub fn random_op(rng: &mut SimRng, node: &KvClient, cluster: usize, workload: &Workload) -> String {
     let keys = workload.keys.unwrap_or(KEYS.len()).clamp(1, KEYS.len());
     let key = *pick(rng, &KEYS[..keys]);
     let level = *pick(
         rng,
         &[
-            "local", "eventual", "eventual", "strong", "strong", "n=3 r=1", "n=3 r=3",
+            "local", "eventual", "eventual", "strong", "strong", "r=1", "r=n",
         ],
     );
+    let level = if level.starts_with("r=") {
+        let factor = node.config().replicas.min(cluster).max(1) as u64;
+        let n = rng.range_inclusive(1, factor);
+        let r = if level == "r=1" { 1 } else { n };
+        format!("n={n} r={r}")
+    } else {
+        level.to_string()
+    };
     let read = match workload.writes_pct {
         None => rng.chance(0.45),
         Some(pct) => rng.range_inclusive(0, 99) >= pct,
@@ -86,7 +96,7 @@ impl ChaosProtocol for Dynamo {
         }
     }
 
-    /// Swarm: replicas per key (N, 3 up to the cluster or 5), the conflict mode (siblings, LWW with
+    /// Swarm: replicas per key (N, 2 up to the cluster or 5), the conflict mode (siblings, LWW with
     /// drawn clock skews, sets), sloppy quorums, read repair and the anti-entropy interval,
     /// drawn per seed; the base's mutant is kept.
     fn swarm_config(rng: &mut SimRng, base: KvConfig, nodes: usize) -> KvConfig {
@@ -104,10 +114,10 @@ impl ChaosProtocol for Dynamo {
             Vec::new()
         };
         KvConfig {
-            // At least the 3 copies the workload's explicit `n=3` requests ask for: a request N
-            // above the key's replication factor is outside what anti-entropy maintains (see
-            // docs/protocols/dynamo.md).
-            replicas: rng.range_inclusive(3, nodes.clamp(3, 5) as u64) as usize,
+            // Any replication factor from 2 (one copy has nothing to repair, hand off or
+            // converge) up to the cluster or 5. The workload's explicit `n=` stays within it:
+            // a larger one is refused (see docs/protocols/dynamo.md).
+            replicas: rng.range_inclusive(2, nodes.clamp(2, 5) as u64) as usize,
             conflict,
             clock_skew_ms,
             sloppy_quorum: rng.chance(0.4),
@@ -164,7 +174,7 @@ impl ChaosProtocol for Dynamo {
         let client = *pick(rng, &idle);
         let node =
             NodeId::from_index(rng.range_inclusive(0, sim.cluster_size() as u64 - 1) as usize);
-        let op = random_op(rng, sim.client(client)?, workload);
+        let op = random_op(rng, sim.client(client)?, sim.cluster_size(), workload);
         Some(Control::Submit { client, node, op })
     }
 

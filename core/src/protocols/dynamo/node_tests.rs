@@ -503,6 +503,39 @@ fn direct_requests_reject_bad_consistency_clearly() {
     );
 }
 
+#[test]
+fn a_coordinator_refuses_an_n_above_the_replication_factor_and_sends_nothing() {
+    let config = KvConfig {
+        replicas: 2,
+        ..KvConfig::default()
+    };
+    let mut s = server(0, &config);
+    let key = key_led_by(&s, 0);
+    let out = handle(&mut s, 10, |s, ctx| {
+        s.on_request(ctx, 7, req(0, &format!("put {key} v n=3 w=2")))
+    });
+    let reason = "invalid request: N=3 exceeds the replication factor N=2: only 2 replicas per \
+                  key are kept in sync";
+    assert_eq!(
+        out,
+        vec![Effect::Reply {
+            client: 7,
+            reply: KvReply::Failed {
+                key: key.clone(),
+                reason: reason.to_string(),
+                unknown: false,
+            },
+        }]
+    );
+    // Up to the factor, the same request is coordinated.
+    let reps = s.ring().replicas(&key, 2);
+    let out = handle(&mut s, 20, |s, ctx| {
+        s.on_request(ctx, 8, req(0, &format!("put {key} v n=2 w=2")))
+    });
+    assert!(replies(&out).is_empty(), "{out:?}");
+    assert_eq!(sends(&out), vec![format!("Put→{}", reps[1])]);
+}
+
 fn client_node(config: &KvConfig) -> KvClient {
     let mut c = <KvClient as Client<Dynamo>>::new(NodeId::client(0), &ids(5), config);
     handle(&mut c, 0, |c, ctx| c.on_start(ctx));

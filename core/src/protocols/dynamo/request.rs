@@ -77,19 +77,31 @@ impl Consistency {
         }
     }
 
-    /// The effective (N, R, W) for a cluster of `cluster` servers with default N `default_n`,
-    /// or a clear error.
+    /// The effective (N, R, W) for a cluster of `cluster` servers whose keys are replicated
+    /// on `default_n` servers (the configured replication factor), or a clear error.
+    ///
+    /// An explicit `n=` may ask for fewer copies than the replication factor, never more: only
+    /// the key's `default_n` replicas are kept in sync by hinted handoff and anti-entropy, so
+    /// copies beyond them would be written once and then left to go stale (and a read from
+    /// them would disagree with the store's own view of the key). Such a request is refused.
     pub fn resolve(
         &self,
         default_n: usize,
         cluster: usize,
     ) -> Result<(usize, usize, usize), String> {
-        let n = self.n.unwrap_or(default_n.min(cluster));
+        let factor = default_n.min(cluster);
+        let n = self.n.unwrap_or(factor);
         if n == 0 {
             return Err("N must be at least 1".into());
         }
         if n > cluster {
             return Err(format!("N={n} exceeds the cluster size ({cluster} nodes)"));
+        }
+        if n > factor {
+            return Err(format!(
+                "N={n} exceeds the replication factor N={factor}: only {factor} replicas per key \
+                 are kept in sync"
+            ));
         }
         let majority = n / 2 + 1;
         let (r, w) = match self.level {
@@ -528,5 +540,20 @@ mod tests {
             op.consistency().resolve(3, 5),
             Err("N=7 exceeds the cluster size (5 nodes)".to_string())
         );
+    }
+
+    #[test]
+    fn n_above_the_replication_factor_is_refused() {
+        let op = KvOp::parse("get k n=4 r=1").unwrap();
+        assert_eq!(
+            op.consistency().resolve(3, 5),
+            Err(
+                "N=4 exceeds the replication factor N=3: only 3 replicas per key are kept in sync"
+                    .to_string()
+            )
+        );
+        assert_eq!(op.consistency().resolve(4, 5), Ok((4, 1, 3)));
+        let fewer = KvOp::parse("put k v n=2 w=2").unwrap();
+        assert_eq!(fewer.consistency().resolve(3, 5), Ok((2, 2, 2)));
     }
 }

@@ -429,7 +429,7 @@ impl LockClient {
                     .collect();
                 if !lost.is_empty() {
                     ctx.count("holds_lost");
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "the service no longer lists {}: it no longer counts on it",
                         lost.join(", ")
                     ));
@@ -463,7 +463,9 @@ impl LockClient {
                 } else if waits != waiting_for || !lost.is_empty() {
                     // Neither granted nor queued any more (or its other holds are gone).
                     let lock = waiting_for.unwrap_or_default();
-                    ctx.note(format!("no longer queued for {lock}: gives the job up"));
+                    ctx.note(format_args!(
+                        "no longer queued for {lock}: gives the job up"
+                    ));
                     ctx.count("waits_lost");
                     ctx.reply(self.user, LockReply::Lost { lock });
                     self.release_upto(ctx, self.step + 1);
@@ -504,7 +506,7 @@ impl LockClient {
                     return;
                 };
                 if self.lease_until <= now {
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "still believes it holds {lock} (token {token}); its lease ended at t={}",
                         self.lease_until
                     ));

@@ -43,7 +43,7 @@ impl LockClient {
         if accepted {
             if token < highest {
                 ctx.count("stale_writes_accepted");
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "accepts {from}'s write under {lock} with stale token {token} (it has seen \
                      {highest}): the data is corrupted"
                 ));
@@ -51,7 +51,7 @@ impl LockClient {
             self.highest.insert(lock.clone(), highest.max(token));
         } else {
             ctx.count("fenced_writes_rejected");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "rejects {from}'s write under {lock}: token {token} is below {highest}"
             ));
         }

@@ -212,7 +212,7 @@ impl Client<Pbft> for PbftClient {
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Pbft>, _client: ClientId, request: PbftRequest) {
         if self.current.is_some() {
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "busy with #{}; queues {}",
                 self.next_ts - 1,
                 short(&request.op)
@@ -230,7 +230,7 @@ impl Client<Pbft> for PbftClient {
         if reply.replica.is_client() || reply.replica.index() >= self.n || !reply.authentic() {
             self.forged_rejected += 1;
             ctx.count("forged_rejected");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "rejects a reply claiming to be from {}: the signature is not {}'s",
                 reply.replica, reply.replica
             ));
@@ -278,7 +278,7 @@ impl Client<Pbft> for PbftClient {
         if let Some(op) = self.history.last_mut() {
             op.broadcasts += 1;
         }
-        ctx.note(format!(
+        ctx.note(format_args!(
             "no f+1 matching replies for #{} in {} ms: retransmits to every replica",
             request.timestamp, self.timeout_ms
         ));

@@ -161,7 +161,7 @@ impl RaftClient {
         }
         let base = (20u64 << self.attempts.min(5)).min(640);
         let delay = base + ctx.rng.range_inclusive(0, base / 2);
-        ctx.note(format!("{why}; retries in {delay} ms"));
+        ctx.note(format_args!("{why}; retries in {delay} ms"));
         ctx.count("client_backoffs");
         self.awaiting_reply = false;
         ctx.set_timer(RaftTimer::Client, delay);
@@ -216,7 +216,7 @@ impl Client<Raft> for RaftClient {
             return;
         };
         if self.open {
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "busy with #{}; queues {}",
                 self.next_seq - 1,
                 super::kv::short(&op)
@@ -244,7 +244,7 @@ impl Client<Raft> for RaftClient {
             ClientResult::Redirect {
                 leader: Some(leader),
             } if leader != from && self.attempts < self.max_attempts => {
-                ctx.note(format!("{from} redirects to {leader}; follows"));
+                ctx.note(format_args!("{from} redirects to {leader}; follows"));
                 ctx.count("redirects_followed");
                 self.leader_hint = Some(leader);
                 self.target = leader;
@@ -266,7 +266,7 @@ impl Client<Raft> for RaftClient {
             return;
         }
         if self.awaiting_reply {
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "no answer from {} in {} ms",
                 self.target, self.timeout_ms
             ));

@@ -84,7 +84,7 @@ impl KvServer {
                             },
                         );
                     }
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "local write {key} dot={dot}; replicating asynchronously"
                     ));
                     let reply = KvReply::Written {

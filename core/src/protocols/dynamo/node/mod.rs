@@ -625,7 +625,7 @@ impl Client<Dynamo> for KvClient {
             cur.retries += 1;
             let (to, op, n) = (cur.request.node, cur.request.op.clone(), cur.retries);
             ctx.count("client_retries");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "no answer to #{req} within {timeout} ms: resending it to {to} (retry {n} of {retries})"
             ));
             ctx.send(to, KvMsg::ClientOp { req, op });

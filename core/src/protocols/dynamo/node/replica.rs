@@ -93,13 +93,13 @@ impl KvServer {
                         .filter(|(r, _)| *r == req)
                         .map(|(_, reply)| reply.clone());
                     let Some(reply) = again else {
-                        ctx.note(format!(
+                        ctx.note(format_args!(
                             "{from}'s request #{req} is not newer than #{last}, the last it sent \
                              here: a duplicate or a late copy, not run again"
                         ));
                         return;
                     };
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "{from}'s request #{req} ran here already: answering again, not running it"
                     ));
                     self.send(ctx, from, KvMsg::ClientReply { req, reply });

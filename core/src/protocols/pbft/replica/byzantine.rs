@@ -91,7 +91,7 @@ impl Replica {
                 .join(",")
         };
         ctx.count("equivocations");
-        ctx.note(format!(
+        ctx.note(format_args!(
             "equivocates at n={}: {} to {{{}}}, {} to {{{}}}",
             pp.seq,
             pp.label(),
@@ -306,7 +306,7 @@ impl Replica {
             None => {
                 let due = ctx.now.plus(self.config.slow_primary_ms);
                 self.byz.held.insert(key, due);
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "holds {}#{} for {} ms before pre-preparing it",
                     key.0, key.1, self.config.slow_primary_ms
                 ));

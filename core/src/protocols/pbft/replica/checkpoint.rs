@@ -75,7 +75,7 @@ impl Replica {
                 self.make_stable(ctx, seq, digest, proof, state);
             }
             Some(_) => {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "its own state at n={seq} differs from the certified one: fetches it"
                 ));
                 self.start_fetch(ctx, seq, digest, &proof);
@@ -119,7 +119,7 @@ impl Replica {
         self.records.stable.push((seq, digest));
         if !self.replaying {
             ctx.count("checkpoints_stable");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "checkpoint n={seq} is stable (state {digest}): water marks ({seq}, {}]",
                 self.high_water_mark()
             ));
@@ -146,7 +146,7 @@ impl Replica {
         if candidates.is_empty() {
             return;
         }
-        ctx.note(format!(
+        ctx.note(format_args!(
             "is behind the stable checkpoint n={seq} (executed {}): fetches its state",
             self.last_exec
         ));
@@ -205,7 +205,7 @@ impl Replica {
         if !self.valid_checkpoint_proof(s.seq, s.digest, &s.proof) {
             self.rejections.bad_states += 1;
             ctx.count("state_rejected");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "rejects {}'s state for n={}: no valid certificate",
                 s.replica, s.seq
             ));
@@ -214,7 +214,7 @@ impl Replica {
         if state_digest(&s.state) != s.digest {
             self.rejections.bad_states += 1;
             ctx.count("state_rejected");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "rejects {}'s state for n={}: it does not match the certified digest {}",
                 s.replica, s.seq, s.digest
             ));
@@ -224,7 +224,7 @@ impl Replica {
         self.kv = state.clone();
         self.last_exec = s.seq;
         ctx.count("state_transfers");
-        ctx.note(format!(
+        ctx.note(format_args!(
             "installs the state of checkpoint n={} from {} (digest {} matches the certificate)",
             s.seq, s.replica, s.digest
         ));

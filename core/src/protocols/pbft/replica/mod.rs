@@ -547,7 +547,7 @@ impl Replica {
     fn reject_forged(&mut self, ctx: &mut Ctx<'_, Pbft>, what: &str, claimed: NodeId) {
         self.rejections.forged += 1;
         ctx.count("forged_rejected");
-        ctx.note(format!(
+        ctx.note(format_args!(
             "rejects a {what} claiming to be from {claimed}: the signature is not {claimed}'s"
         ));
     }
@@ -556,7 +556,7 @@ impl Replica {
     fn reject_stale(&mut self, ctx: &mut Ctx<'_, Pbft>, what: &str, view: u64) {
         self.rejections.stale += 1;
         ctx.count("stale_rejected");
-        ctx.note(format!(
+        ctx.note(format_args!(
             "ignores a stale {what} of view {view} (it is in view {})",
             self.d.view
         ));

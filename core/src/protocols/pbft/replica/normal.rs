@@ -43,7 +43,9 @@ impl Replica {
         if let Some(s) = self.kv.sessions.get(&client) {
             if s.seq == timestamp {
                 let outcome = s.outcome.clone();
-                ctx.note(format!("already executed {request}: resends the reply"));
+                ctx.note(format_args!(
+                    "already executed {request}: resends the reply"
+                ));
                 self.send_reply(ctx, client, timestamp, outcome);
                 return;
             }
@@ -77,7 +79,7 @@ impl Replica {
             .collect();
         for (key, digest) in ready {
             if self.next_seq > self.high_water_mark() {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "holds {}#{}: sequence number {} is above the high water mark {}",
                     key.0,
                     key.1,
@@ -146,7 +148,7 @@ impl Replica {
             return;
         }
         if !self.in_window(pp.seq) {
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "ignores pre-prepare n={}: outside the water marks ({}, {}]",
                 pp.seq,
                 self.d.stable.seq,
@@ -167,7 +169,7 @@ impl Replica {
                 if self.behaviour == Some(Behaviour::Equivocate) {
                     self.vote_everything(ctx, pp.view, pp.seq, pp.digest, true);
                 }
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "holds two pre-prepares signed by {} for v={} n={} ({} and {}): the primary equivocated",
                     primary_of(v, self.n),
                     v,
@@ -240,7 +242,7 @@ impl Replica {
         match self.d.slots.get(&seq).and_then(Slot::accepted) {
             Some((v, d)) if v == view && d != digest => {
                 ctx.count("conflicting_prepares");
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "{replica} prepared {} for v={view} n={seq}, but the pre-prepare here says {}: the primary or {replica} lies",
                     show(digest),
                     show(d)
@@ -349,7 +351,7 @@ impl Replica {
         });
         if !is_local && seq > self.last_exec {
             ctx.count("learned_by_certificate");
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "learns n={seq} is committed ({label}, v={view}) from 2f+1 signed commits"
             ));
         }

@@ -99,7 +99,7 @@ impl Replica {
         if self.d.changing && !armed {
             // §4.5.2: while changing views the timer runs only once 2f + 1 view-change
             // messages for the target view are in; a forced expiry before that changes nothing.
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "waits for 2f+1 view-changes for view {} before its timer runs",
                 self.d.view
             ));
@@ -107,13 +107,13 @@ impl Replica {
         }
         if self.d.changing {
             self.backoff = (self.backoff + 1).min(self.config.view_change_backoff_max);
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "no NEW-VIEW for view {} in time: moves on, timeout now {} ms",
                 self.d.view,
                 self.view_change_timeout_ms()
             ));
         } else {
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "a request waited {} ms without executing: suspects primary {}",
                 self.view_change_timeout_ms(),
                 self.primary()
@@ -286,7 +286,7 @@ impl Replica {
             }
             Err(Invalid::Malformed(why)) => {
                 ctx.count("view_change_rejected");
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "rejects {}'s view-change for view {view}: {why}",
                     vc.replica
                 ));
@@ -316,7 +316,7 @@ impl Replica {
         }
         higher.sort_unstable_by(|a, b| b.cmp(a));
         let target = higher[self.f];
-        ctx.note(format!(
+        ctx.note(format_args!(
             "{} replicas moved past view {mine}: joins the view change to view {target}",
             self.f + 1
         ));
@@ -439,7 +439,7 @@ impl Replica {
             Err(why) => {
                 self.rejections.bad_new_views += 1;
                 ctx.count("new_view_rejected");
-                ctx.note(format!("rejects NEW-VIEW for view {}: {why}", nv.view));
+                ctx.note(format_args!("rejects NEW-VIEW for view {}: {why}", nv.view));
             }
         }
     }
@@ -476,7 +476,7 @@ impl Replica {
         } else {
             format!("nothing prepared above n={}, O is empty", plan.min_s)
         };
-        ctx.note(format!(
+        ctx.note(format_args!(
             "enters view {view} (primary {}): {o}",
             primary_of(view, self.n)
         ));

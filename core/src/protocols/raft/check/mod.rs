@@ -281,7 +281,7 @@ impl RaftChecker {
             let Some(ops) = self.histories.get(&key) else {
                 continue;
             };
-            let events: Vec<Event> = ops.values().cloned().collect();
+            let events: Vec<&Event> = ops.values().collect();
             match check_history(&events, LIN_BUDGET) {
                 Ok(Verdict::NotLinearizable { reason, ops, .. }) => {
                     let detail = format!(

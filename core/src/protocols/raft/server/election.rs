@@ -154,7 +154,7 @@ impl<M: RaftHost> RaftServer<M> {
         };
         let until = promise.until();
         ctx.count("campaigns_postponed");
-        ctx.note(format!(
+        ctx.note(format_args!(
             "does not campaign yet: {}, so no votes — its own included — before t={until}, \
              when any lease it helped grant has ended",
             promise.since()
@@ -250,7 +250,7 @@ impl<M: RaftHost> RaftServer<M> {
         self.leader = Some(self.id);
         ctx.cancel_timer(RaftTimer::Election);
         let voters: Vec<String> = self.votes.iter().map(|v| v.to_string()).collect();
-        ctx.note(format!(
+        ctx.note(format_args!(
             "won term {} with votes from {}",
             self.durable.current_term,
             voters.join(",")
@@ -298,7 +298,7 @@ impl<M: RaftHost> RaftServer<M> {
             } else {
                 "term is not newer"
             };
-            ctx.note(format!("refuses pre-vote to {from}: {why}"));
+            ctx.note(format_args!("refuses pre-vote to {from}: {why}"));
         }
         ctx.send(
             from,
@@ -334,7 +334,7 @@ impl<M: RaftHost> RaftServer<M> {
             self.durable.voted_for = Some(from);
             // Granting a vote resets the election timer (Figure 2, Followers).
             self.reset_election_timer(ctx);
-            ctx.note(format!("votes for {from} in term {current}"));
+            ctx.note(format_args!("votes for {from} in term {current}"));
         } else if term == current {
             let why = if !free {
                 format!(
@@ -349,7 +349,7 @@ impl<M: RaftHost> RaftServer<M> {
             } else {
                 String::new()
             };
-            ctx.note(format!("refuses vote to {from}: {why}"));
+            ctx.note(format_args!("refuses vote to {from}: {why}"));
         }
         ctx.send(
             from,
@@ -377,7 +377,7 @@ impl<M: RaftHost> RaftServer<M> {
         if heard >= self.majority() {
             return true;
         }
-        ctx.note(format!(
+        ctx.note(format_args!(
             "CheckQuorum: heard from only {heard} of {} servers in {window} ms; steps down",
             self.cluster_size()
         ));

@@ -341,7 +341,7 @@ impl<M: RaftHost> Server<M> for RaftServer<M> {
             if self.config.check_quorum && *term > self.durable.current_term {
                 if let Some(promise) = self.vote_promise(ctx.now) {
                     promise.count(ctx);
-                    ctx.note(format!(
+                    ctx.note(format_args!(
                         "ignores RequestVote from {from} for term {term}: {}",
                         promise.why()
                     ));
@@ -363,7 +363,7 @@ impl<M: RaftHost> Server<M> for RaftServer<M> {
                 if self.role == RaftRole::PreCandidate && for_term == current + 1 && granted {
                     self.votes.insert(from);
                     if self.votes.len() >= self.majority() {
-                        ctx.note(format!(
+                        ctx.note(format_args!(
                             "won the pre-vote for term {for_term}; starts the election"
                         ));
                         self.start_election(ctx);

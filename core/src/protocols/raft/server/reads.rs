@@ -97,7 +97,7 @@ impl<M: RaftHost> RaftServer<M> {
         if stale_ok || (lease_ok && read_index <= self.last_applied) {
             if lease_ok && !stale_ok {
                 let key = M::Sm::read_key(&op).unwrap_or_default();
-                ctx.note(format!("serves read of {key} under its lease"));
+                ctx.note(format_args!("serves read of {key} under its lease"));
                 ctx.count("lease_reads");
             }
             let outcome = self.state.read(&op);

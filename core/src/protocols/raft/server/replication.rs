@@ -258,7 +258,7 @@ impl<M: RaftHost> RaftServer<M> {
                 let first = (self.durable.first_index()..=prev_log_index)
                     .find(|i| self.durable.term_at(*i) == Some(t))
                     .unwrap_or(prev_log_index);
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "log mismatch at {prev_log_index}: has term {t}, leader has {prev_log_term}"
                 ));
                 refuse(ctx, first, Some(t));
@@ -276,7 +276,7 @@ impl<M: RaftHost> RaftServer<M> {
             match self.durable.term_at(index) {
                 Some(t) if t == entry.term && self.mutant() != Some(Mutant::TruncateOnMatch) => {}
                 Some(_) => {
-                    ctx.note(format!("truncates its log from index {index}"));
+                    ctx.note(format_args!("truncates its log from index {index}"));
                     self.durable.truncate_from(index);
                     self.truncations += 1;
                     ctx.count("truncations");
@@ -395,7 +395,10 @@ impl<M: RaftHost> RaftServer<M> {
         }
         for op in proposals {
             let seq = self.last_index() + 1;
-            ctx.note(format!("proposes {} at index {seq}", M::Sm::short(&op)));
+            ctx.note(format_args!(
+                "proposes {} at index {seq}",
+                M::Sm::short(&op)
+            ));
             ctx.count("own_proposals");
             self.durable.log.push(Entry {
                 term: self.durable.current_term,

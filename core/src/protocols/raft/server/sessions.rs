@@ -20,7 +20,7 @@ impl<M: RaftHost> RaftServer<M> {
     ) {
         if self.role != RaftRole::Leader {
             if let Some(outcome) = self.state.follower_answer(&op) {
-                ctx.note(format!(
+                ctx.note(format_args!(
                     "answers {from} from its own table without the leader: {outcome}"
                 ));
                 ctx.send(
@@ -32,7 +32,7 @@ impl<M: RaftHost> RaftServer<M> {
                 );
                 return;
             }
-            ctx.note(format!(
+            ctx.note(format_args!(
                 "redirects {from} to {}",
                 self.leader
                     .map_or("nobody (no known leader)".to_string(), |l| l.to_string())

@@ -37,7 +37,9 @@ impl<M: RaftHost> RaftServer<M> {
             self.unsynced_from = Some(u.max(upto + 1));
         }
         ctx.count("snapshots_taken");
-        ctx.note(format!("snapshot up to index {upto}@{term}; log compacted"));
+        ctx.note(format_args!(
+            "snapshot up to index {upto}@{term}; log compacted"
+        ));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -97,7 +99,7 @@ impl<M: RaftHost> RaftServer<M> {
         if self.durable.snapshot.state.session_count() > 0 {
             ctx.count("snapshots_installed_with_sessions");
         }
-        ctx.note(format!(
+        ctx.note(format_args!(
             "installed snapshot up to {last_index}@{last_term} from {from}"
         ));
         reply(ctx, last_index);

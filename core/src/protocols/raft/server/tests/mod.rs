@@ -112,6 +112,7 @@ fn election_timeouts_are_rerandomized_each_time() {
             servers: &servers,
             rng: &mut rng,
             out: &mut out,
+            notes: true,
         };
         n.on_timer(&mut ctx, RaftTimer::Election);
     }
