@@ -687,7 +687,8 @@ mod tests {
             e.error
         );
         assert!(
-            e.error.contains("load, play, pause, seek, advance, snapshot"),
+            e.error
+                .contains("load, play, pause, seek, advance, snapshot"),
             "{}",
             e.error
         );

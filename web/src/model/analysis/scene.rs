@@ -971,6 +971,7 @@ mod tests {
             now: pg.now().0 as f64,
             hover: None,
             selected: None,
+            spot: None,
         };
         let view = |t0| Viewport {
             t0,
