@@ -102,6 +102,8 @@ impl Cluster {
                 servers: &self.ids,
                 rng: &mut self.rngs[i],
                 out: &mut out,
+                // No trace here: the servers' remarks would go nowhere.
+                notes: false,
             };
             let server = &mut self.servers[i];
             match input {
