@@ -67,6 +67,10 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   await form.locator('button[type="submit"]').click();
   await tab(page, 'protocol');
   await until(page, () => /c2 x token/.test(document.querySelector('.lock-table')?.textContent ?? ''), 'c2 holding L', 30000);
+  // One submission, one action on the timeline (leaving the hold box for the button once
+  // submitted the job a second time).
+  const marks = await page.evaluate(() => [...document.querySelectorAll('.tl-mark')].map((m) => m.getAttribute('aria-label')));
+  assert.equal(marks.filter((m) => /^c2 submits "acquire L x 20000"/.test(m)).length, 1, marks.join(' | '));
   assert.match(await page.locator('.aging-rule').textContent(), /effective priority/);
   await screenshot(page, 'locks-queue.png');
   await tab(page, 'clients');

@@ -157,7 +157,10 @@ impl Field<'_> {
             Kind::Number(min, max) => {
                 let typed = edit.clone();
                 let oninput = Callback::from(move |e: InputEvent| typed(&e, false));
-                let onchange = Callback::from(move |e: Event| edit(&e, true));
+                // Like text boxes: only a live field submits when the user is done with it
+                // (in a form with a submit button, leaving the box for the button would
+                // otherwise submit twice).
+                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true)));
                 html! {
                     <input type="number" name={name.clone()} value={value} min={min.to_string()}
                         max={max.to_string()} disabled={self.disabled} aria-invalid={invalid}

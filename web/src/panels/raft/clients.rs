@@ -164,7 +164,7 @@ pub fn settings(ctx: &PanelCtx<'_>, config: &RaftConfig) -> Html {
         <>
             <div class="toggles">{flags}</div>
             { field(SETTINGS, values, "snapshot_every", "snapshot every (entries, 0 = never)")
-                .number(0, MAX_SNAPSHOT_EVERY).view(d) }
+                .number(0, MAX_SNAPSHOT_EVERY).live().view(d) }
             { field(SETTINGS, values, "read_mode", "reads").select(modes).live().view(d) }
         </>
     };
