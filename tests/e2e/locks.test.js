@@ -37,7 +37,7 @@ test('Lock service: grants carry tokens and the resource rejects a stale write',
   await page.close();
 });
 
-test('Lock service: a job from the Clients tab, refused where it is wrong, then queued by priority', async () => {
+test('Lock service: a job from the Clients tab, refused where it is wrong, then carried out', async () => {
   const { page, errors } = await open(browser, server.url);
   await page.selectOption('select[aria-label="Protocol"]', 'locks');
   await until(page, () => document.querySelector('.tab[data-tab="protocol"]')?.textContent.includes('Locks'), 'the Locks tab');
@@ -55,12 +55,15 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   await form.locator('select[name="mode2"]').selectOption('ix');
   await form.locator('button[type="submit"]').click();
   await until(page, () => /lock 1: db\/t1 x needs db in ix or six earlier/.test(document.querySelector('form.job-form')?.textContent ?? ''), 'the intention-order error');
-  // Three workers on L: c2 takes it, then c3 (priority 0) and c4 (priority 3) queue; c4 is
-  // ahead (until c3 has waited 48 entries and aged to 3: then c3, the earlier arrival, is).
+  // A job the form accepts is carried out: c2 takes L, with a fencing token. (The order in
+  // which queued jobs are served, priorities and aging included, is tested natively in
+  // core/src/protocols/locks/queue.rs and checked live by fifo-modulo-priorities: here, jobs
+  // submitted from the page race the run's virtual time — the workers' keep-alives fill the
+  // log, so a waiter ages within a second or two — so their order is not this test's.)
   await form.locator('input[name="lock2"]').fill('');
   await form.locator('input[name="lock1"]').fill('L');
   await page.evaluate(() => document.activeElement?.blur());
-  for (let i = 0; i < 4; i++) await page.keyboard.press(']'); // faster: the election, then the queue
+  for (let i = 0; i < 4; i++) await page.keyboard.press(']'); // faster: the election first
   await form.locator('input[name="hold_ms"]').fill('20000');
   await form.locator('button[type="submit"]').click();
   await tab(page, 'protocol');
@@ -69,17 +72,6 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   // submitted the job a second time, and the second job replaced the first).
   const marks = await page.evaluate(() => [...document.querySelectorAll('.tl-mark')].map((m) => m.getAttribute('aria-label')));
   assert.equal(marks.filter((m) => /^c2 submits "acquire L x 20000"/.test(m)).length, 1, marks.join(' | '));
-  await tab(page, 'clients');
-  for (const [worker, priority] of [['c3', '0'], ['c4', '3']]) {
-    await form.locator('select[name="client"]').selectOption(worker);
-    await form.locator('select[name="priority"]').selectOption(priority);
-    await form.locator('button[type="submit"]').click();
-  }
-  await tab(page, 'protocol');
-  await until(page, () => {
-    const items = [...document.querySelectorAll('.lock-queue li')].map((l) => l.textContent);
-    return items.length === 2 && /^c4 x .*priority 3 → 3/.test(items[0]) && /^c3 x .*priority 0/.test(items[1]);
-  }, 'c4 (priority 3) ahead of c3 in the queue', 30000);
   assert.match(await page.locator('.aging-rule').textContent(), /effective priority/);
   await screenshot(page, 'locks-queue.png');
   await tab(page, 'clients');
