@@ -6,35 +6,8 @@
 use netsplit_core::run::timeline::Timeline;
 use netsplit_core::{build, Scenario, Time};
 
-mod heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    pub struct Counting;
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-    // SAFETY: forwards to the system allocator; only counts.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-            // SAFETY: same contract as ours.
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            // SAFETY: same contract as ours.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOC: Counting = Counting;
-
-    /// Live heap bytes.
-    pub fn live() -> usize {
-        LIVE.load(Ordering::Relaxed)
-    }
-}
+#[path = "support/counting_heap.rs"]
+mod heap;
 
 const HOUR: u64 = 3_600_000;
 /// The page's window (`netsplit_web::model::engine::TRACE_WINDOW`).

@@ -16,33 +16,14 @@ const SEEKS: usize = 300;
 
 /// Natively, a counting allocator: live heap bytes, to show what the checkpoints cost.
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "support/counting_heap.rs"]
+mod counting_heap;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    pub struct Counting;
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-    // SAFETY: forwards to the system allocator; only counts.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-            // SAFETY: same contract as ours.
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            // SAFETY: same contract as ours.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOC: Counting = Counting;
-
     /// Live heap bytes.
     pub fn live() -> Option<usize> {
-        Some(LIVE.load(Ordering::Relaxed))
+        Some(super::counting_heap::live())
     }
 }
 

@@ -587,23 +587,10 @@ fn chaos(ctx: &mut Ctx) -> Result<Outcome, String> {
             .dir(&ctx.root);
         println!("--> {}", cmd.display());
         let start = Instant::now();
-        let (status, output) = cmd
-            .run_tee()
-            .map_err(|e| format!("could not start `{}`: {e}", cmd.display()))?;
-        let wall = start.elapsed().as_secs_f64();
         // Exit status 1 means violations were found: that is the test suite's business (and
         // expected of some protocols: 3PC is not partition-tolerant); here they are counted.
-        let report: Value = output
-            .lines()
-            .find(|l| l.trim_start().starts_with('{'))
-            .and_then(|l| serde_json::from_str(l).ok())
-            .ok_or_else(|| {
-                format!(
-                    "`{}` printed no JSON report ({})",
-                    cmd.display(),
-                    crate::process::describe_status(status)
-                )
-            })?;
+        let report = json_report(&cmd)?;
+        let wall = start.elapsed().as_secs_f64();
         let seeds = report["runs"].as_f64().unwrap_or(0.0);
         let events = report["events"].as_f64().unwrap_or(0.0);
         runs.push(json!({
@@ -621,19 +608,13 @@ fn chaos(ctx: &mut Ctx) -> Result<Outcome, String> {
     Ok(json!({ "threads": 1, "runs": runs }).into())
 }
 
-/// `netsplit bench-raft --json` (one thread): netsplit's Raft servers and tikv's `RawNode`s in
-/// the same in-memory harness; each round checked (same commands applied in the same order on
-/// every node of both). A failed configuration is a problem.
-fn raft_vs_tikv(ctx: &mut Ctx) -> Result<Outcome, String> {
-    let bin = ctx.tikv_cli()?;
-    let cmd = Cmd::new(bin.to_string_lossy())
-        .args(["bench-raft", "--json"])
-        .dir(&ctx.root);
-    println!("--> {}", cmd.display());
+/// Run a CLI command (its output shown as it goes) and read the JSON report it prints on a
+/// line of its own, whatever its exit status (the caller judges the report).
+fn json_report(cmd: &Cmd) -> Result<Value, String> {
     let (status, output) = cmd
         .run_tee()
         .map_err(|e| format!("could not start `{}`: {e}", cmd.display()))?;
-    let report: Value = output
+    output
         .lines()
         .find(|l| l.trim_start().starts_with('{'))
         .and_then(|l| serde_json::from_str(l).ok())
@@ -643,7 +624,19 @@ fn raft_vs_tikv(ctx: &mut Ctx) -> Result<Outcome, String> {
                 cmd.display(),
                 crate::process::describe_status(status)
             )
-        })?;
+        })
+}
+
+/// `netsplit bench-raft --json` (one thread): netsplit's Raft servers and tikv's `RawNode`s in
+/// the same in-memory harness; each round checked (same commands applied in the same order on
+/// every node of both). A failed configuration is a problem.
+fn raft_vs_tikv(ctx: &mut Ctx) -> Result<Outcome, String> {
+    let bin = ctx.tikv_cli()?;
+    let cmd = Cmd::new(bin.to_string_lossy())
+        .args(["bench-raft", "--json"])
+        .dir(&ctx.root);
+    println!("--> {}", cmd.display());
+    let report = json_report(&cmd)?;
     let problems = report["failed"]
         .as_array()
         .map(|f| {
