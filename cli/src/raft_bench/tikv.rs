@@ -77,7 +77,16 @@ impl Node {
             let last = self.sessions.entry(0).or_insert(0);
             if seq > *last {
                 *last = seq;
-                self.map.insert(key.to_owned(), value.to_owned());
+                // In place, as netsplit's key-value store does (`linearizability::apply`).
+                match self.map.get_mut(key) {
+                    Some(old) => {
+                        old.clear();
+                        old.push_str(value);
+                    }
+                    None => {
+                        self.map.insert(key.to_owned(), value.to_owned());
+                    }
+                }
             }
             self.applied.push(seq);
             n += 1;
