@@ -49,6 +49,10 @@
 //!
 //! [`brute_force`] is the slow, obviously-correct oracle the fast checker is tested against.
 //!
+//! A live checker, which asks again every time an operation finishes, keeps its histories in
+//! [`LiveHistories`]: the same verdicts, but each check searches only what happened since the
+//! last quiet moment of the key.
+//!
 //! ```
 //! use netsplit_core::checkers::linearizability::{check, Event, Op, Outcome, Verdict};
 //!
@@ -69,6 +73,7 @@
 //! ```
 
 mod history;
+mod live;
 mod memo;
 mod oracle;
 mod search;
@@ -76,6 +81,7 @@ mod search;
 mod tests;
 
 pub use history::{apply, Event, HistoryError, HistoryProblem, Op, Outcome, Verdict};
+pub use live::LiveHistories;
 pub use oracle::brute_force;
 
 use history::validate;

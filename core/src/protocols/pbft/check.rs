@@ -10,7 +10,7 @@ use super::client::PbftClient;
 use super::msg::NULL;
 use super::replica::Records;
 use super::Pbft;
-use crate::checkers::linearizability::{check as check_history, Event, Op, Verdict};
+use crate::checkers::linearizability::{LiveHistories, Op, Verdict};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
 use crate::kernel::node::Actor;
 use crate::kernel::types::{NodeId, Time};
@@ -76,7 +76,7 @@ pub struct PbftChecker {
     /// Sequence number → the first checkpoint digest seen there.
     checkpoints: BTreeMap<u64, (Digest, NodeId)>,
     /// Client histories as last observed, per key: (client, timestamp) → event.
-    histories: BTreeMap<String, BTreeMap<(NodeId, u64), Event>>,
+    histories: LiveHistories<(NodeId, u64)>,
     /// Per client: how many of its first operations are final (returned or given up).
     settled_ops: BTreeMap<NodeId, usize>,
     /// Violations already reported: (checker, sequence number or 0).
@@ -199,15 +199,22 @@ impl PbftChecker {
 
     /// Follow a client's history: what it issued, and on every newly finished operation a
     /// linearizability check of its key.
-    fn observe_client(&mut self, id: NodeId, client: &PbftClient, findings: &mut Vec<Finding>) {
+    fn observe_client(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        client: &PbftClient,
+        findings: &mut Vec<Finding>,
+    ) {
         let number = id.client_index().map_or(0, |k| k as u32 + 1);
         let history = client.history();
         let from = self.settled_ops.get(&id).copied().unwrap_or(0);
         let mut keys = BTreeSet::new();
         for op in history.iter().skip(from) {
             self.issued.insert((id, op.timestamp), op.op.clone());
-            let entry = self.histories.entry(op.op.key().to_string()).or_default();
-            entry.insert((id, op.timestamp), op.event(number));
+            let done = op.returned.is_some() || op.gave_up;
+            self.histories
+                .record((id, op.timestamp), op.event(number), done);
             if op.returned.is_some() {
                 keys.insert(op.op.key().to_string());
             }
@@ -218,11 +225,7 @@ impl PbftChecker {
             .unwrap_or(history.len());
         self.settled_ops.insert(id, settled.max(from));
         for key in keys {
-            let Some(ops) = self.histories.get(&key) else {
-                continue;
-            };
-            let events: Vec<&Event> = ops.values().collect();
-            match check_history(&events, LIN_BUDGET) {
+            match self.histories.check(&key, now.0, LIN_BUDGET) {
                 Ok(Verdict::NotLinearizable { reason, .. }) => {
                     let detail =
                         format!("the history of key {key:?} is not linearizable: {reason}");
@@ -240,9 +243,9 @@ impl Checker<Pbft> for PbftChecker {
         PROPERTIES
     }
 
-    fn observe(&mut self, _now: Time, id: NodeId, node: &Actor<Pbft>, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, now: Time, id: NodeId, node: &Actor<Pbft>, findings: &mut Vec<Finding>) {
         match node {
-            Actor::Client(c) => self.observe_client(id, c, findings),
+            Actor::Client(c) => self.observe_client(now, id, c, findings),
             Actor::Server(r) if r.behaviour().is_none() => {
                 self.observe_records(id, r.records(), findings)
             }

@@ -11,7 +11,7 @@
 //! Chains are extended incrementally; a node's truncation counter tells when to rebuild one.
 
 use super::{Raft, RaftClient, RaftRole, RaftServer};
-use crate::checkers::linearizability::{check as check_history, Event, Verdict};
+use crate::checkers::linearizability::{LiveHistories, Verdict};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
 use crate::kernel::node::Actor;
 use crate::kernel::trace::Fnv64;
@@ -155,7 +155,7 @@ pub struct RaftChecker {
     /// always learns first). Non-decreasing.
     committed_in: Vec<u64>,
     /// Client histories as last observed, per key: (client, seq) → event.
-    histories: BTreeMap<String, BTreeMap<(NodeId, u64), Event>>,
+    histories: LiveHistories<(NodeId, u64)>,
     /// Per client: how many of its first operations are final (returned or given up).
     settled_ops: BTreeMap<NodeId, usize>,
     /// Linearizability checks that ran out of budget.
@@ -260,14 +260,20 @@ impl RaftChecker {
     }
 
     /// Follow a client's history; on every newly finished operation, check its key.
-    fn observe_client(&mut self, id: NodeId, client: &RaftClient, findings: &mut Vec<Finding>) {
+    fn observe_client(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        client: &RaftClient,
+        findings: &mut Vec<Finding>,
+    ) {
         let number = id.client_index().map_or(0, |k| k as u32 + 1);
         let history = client.history();
         let from = self.settled_ops.get(&id).copied().unwrap_or(0);
         let mut keys = BTreeSet::new();
         for op in history.iter().skip(from) {
-            let entry = self.histories.entry(op.op.key().to_string()).or_default();
-            entry.insert((id, op.seq), op.event(number));
+            let done = op.returned.is_some() || op.gave_up;
+            self.histories.record((id, op.seq), op.event(number), done);
             if op.returned.is_some() {
                 keys.insert(op.op.key().to_string());
             }
@@ -278,11 +284,7 @@ impl RaftChecker {
             .unwrap_or(history.len());
         self.settled_ops.insert(id, settled.max(from));
         for key in keys {
-            let Some(ops) = self.histories.get(&key) else {
-                continue;
-            };
-            let events: Vec<&Event> = ops.values().collect();
-            match check_history(&events, LIN_BUDGET) {
+            match self.histories.check(&key, now.0, LIN_BUDGET) {
                 Ok(Verdict::NotLinearizable { reason, ops, .. }) => {
                     let detail = format!(
                         "the history of key {key:?} is not linearizable ({} operations): {reason}",
@@ -433,10 +435,10 @@ impl Checker<Raft> for RaftChecker {
             .collect()
     }
 
-    fn observe(&mut self, _now: Time, id: NodeId, node: &Actor<Raft>, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, now: Time, id: NodeId, node: &Actor<Raft>, findings: &mut Vec<Finding>) {
         let node = match node {
             Actor::Client(client) => {
-                self.observe_client(id, client, findings);
+                self.observe_client(now, id, client, findings);
                 return;
             }
             Actor::Server(server) => server,

@@ -1,0 +1,494 @@
+//! Checking histories that grow while a run goes on.
+//!
+//! A live checker asks "is this key's history still linearizable?" every time one of its
+//! operations finishes. Checking the whole history each time costs more and more as the run
+//! goes on: the work over a run grows with the square of its length. [`LiveHistories`] keeps
+//! each check close to the cost of the operations since the last *quiet moment* instead.
+//!
+//! ## Settled prefixes
+//!
+//! A cut at time `t` splits a key's history into a prefix and a suffix when every operation of
+//! the prefix is over by `t` (it returned, or it is indeterminate with a deadline: it took
+//! effect by then or never) and every operation of the suffix was invoked after `t`. Real-time
+//! order then puts the whole prefix before the whole suffix in every linearization, so the
+//! history is linearizable when the prefix has a linearization ending in some state `s` from
+//! which the suffix is linearizable. The prefix is summed up by the set of states its
+//! linearizations can end in; it is computed once, when the cut is made ("settled"), with one
+//! search per candidate state: the prefix followed by a read that returns the candidate.
+//!
+//! The candidates are few. If the prefix holds a completed write, a linearization ends in the
+//! value of its last write, which cannot be a completed write that another completed write
+//! follows in real time: the candidates are the values of the other completed writes and of
+//! the indeterminate ones. Without a completed write, the state the prefix started in is a
+//! candidate too.
+//!
+//! **Open operations.** A client that gave up on an operation never learns its fate: it may
+//! take effect at any time after its invocation, or never, so it belongs to no prefix. Such an
+//! operation does not stop a cut: the prefix's states are computed *without* it (as if it had
+//! not taken effect yet), and it is carried into every later check, where it may still take
+//! effect, or never. That leaves out the linearizations in which it took effect before the
+//! cut, so a check after the cut may fail where the whole history is fine — then the whole
+//! history is checked, as without a cut. A linearization the checks after the cut find is
+//! always one of the whole history: the prefix's, then the suffix's.
+//!
+//! A later check searches only the suffix and the open operations, after a synthetic write of
+//! each possible state, completed at `t`. A cut is made only strictly before the present
+//! (operations invoked later come after it) and only when the prefix is long enough to pay for
+//! its searches; an operation recorded later that would cross the cut, or a change to a
+//! settled or open one, undoes the settling, so a verdict never rests on a stale summary.
+//!
+//! Verdicts are those of [`check`] on the whole history, with one difference: a history whose
+//! whole check would run out of budget may be decided here. A history found not linearizable
+//! is checked whole once more, so a report names the same operations and reason as [`check`]
+//! would. `core/tests/linearizability.rs` replays thousands of random histories as a live
+//! checker sees them and compares every verdict with a whole check.
+
+use super::check;
+use super::history::{Event, HistoryError, Op, Outcome, Verdict};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Settle a key's history once this many of its operations lie after the last cut.
+const SETTLE_AT: usize = 48;
+/// After an attempt to settle, wait for this many more operations before the next one.
+const SETTLE_EVERY: usize = 16;
+/// The client number of the synthetic operations (never a real client's).
+const SYNTHETIC: u32 = u32::MAX;
+
+/// The growing histories of many keys, each operation known by an id of type `K` (a client
+/// and its request number, say), checked key by key as operations finish.
+#[derive(Clone, Debug)]
+pub struct LiveHistories<K> {
+    keys: BTreeMap<String, KeyHistory<K>>,
+    settle_at: usize,
+}
+
+impl<K> Default for LiveHistories<K> {
+    fn default() -> Self {
+        LiveHistories {
+            keys: BTreeMap::new(),
+            settle_at: SETTLE_AT,
+        }
+    }
+}
+
+/// One recorded operation.
+#[derive(Clone, Debug, PartialEq)]
+struct Recorded {
+    event: Event,
+    /// Its client is done with it: the record will not change any more.
+    done: bool,
+}
+
+impl Recorded {
+    /// Done without an answer or a deadline: may take effect at any time, or never.
+    fn open(&self) -> bool {
+        self.done && self.event.returned.is_none() && self.event.deadline.is_none()
+    }
+}
+
+/// One key's history.
+#[derive(Clone, Debug)]
+struct KeyHistory<K> {
+    /// The operations after the cut (all of them if there is none), as last recorded.
+    events: BTreeMap<K, Recorded>,
+    /// The settled prefix, if a cut was made.
+    base: Option<Base<K>>,
+    /// Unsettled operations at which to try to settle next.
+    next_try: usize,
+}
+
+impl<K> Default for KeyHistory<K> {
+    fn default() -> Self {
+        KeyHistory {
+            events: BTreeMap::new(),
+            base: None,
+            next_try: 0,
+        }
+    }
+}
+
+/// A settled prefix.
+#[derive(Clone, Debug)]
+struct Base<K> {
+    /// The operations it holds, open ones included.
+    events: BTreeMap<K, Recorded>,
+    /// The open operations among them, carried into every later check.
+    open: Vec<Event>,
+    /// Every other one of them was over by this time; every later operation was invoked after it.
+    cut: u64,
+    /// The states its linearizations (without the open operations) can end in (`None`: absent).
+    states: Vec<Option<String>>,
+}
+
+impl<K: Ord + Clone> LiveHistories<K> {
+    /// Empty histories that settle a key's prefix once `settle_at` operations lie after its
+    /// last cut (tests use small numbers to settle often).
+    pub fn settling_at(settle_at: usize) -> Self {
+        LiveHistories {
+            keys: BTreeMap::new(),
+            settle_at: settle_at.max(1),
+        }
+    }
+
+    /// Records (or updates) operation `id`, as its client sees it now; `done` once the client
+    /// is finished with it (it returned, or the client gave up on it), so the record will not
+    /// change again. Only finished operations are ever settled.
+    pub fn record(&mut self, id: K, event: Event, done: bool) {
+        let key = event.op.key();
+        let history = match self.keys.get_mut(key) {
+            Some(h) => h,
+            None => self.keys.entry(key.to_string()).or_default(),
+        };
+        let recorded = Recorded { event, done };
+        if let Some(base) = &mut history.base {
+            let crosses = match base.events.get(&id) {
+                Some(settled) if *settled == recorded => return,
+                Some(_) => true,
+                None => recorded.event.invoked_at <= base.cut,
+            };
+            if crosses {
+                // Back to checking the whole history until a new cut is made.
+                history.events.append(&mut base.events);
+                history.base = None;
+                history.next_try = 0;
+            }
+        }
+        history.events.insert(id, recorded);
+    }
+
+    /// The recorded operations on `key`, in id order.
+    pub fn events(&self, key: &str) -> Vec<&Event> {
+        self.keys.get(key).map_or_else(Vec::new, KeyHistory::whole)
+    }
+
+    /// How many of `key`'s operations lie in its settled prefix (open ones included).
+    pub fn settled(&self, key: &str) -> usize {
+        self.keys
+            .get(key)
+            .and_then(|h| h.base.as_ref())
+            .map_or(0, |b| b.events.len())
+    }
+
+    /// Whether `key`'s history is linearizable, at virtual time `now` (no operation recorded
+    /// later is invoked before it): [`check`] of the whole history, within `budget` steps per
+    /// search, but settling prefixes as it goes (see the module documentation).
+    pub fn check(&mut self, key: &str, now: u64, budget: u64) -> Result<Verdict, HistoryError> {
+        let Some(history) = self.keys.get_mut(key) else {
+            return Ok(Verdict::Linearizable);
+        };
+        history.settle(key, now, budget, self.settle_at);
+        if let Some(verdict) = history.check_suffix(key, budget) {
+            return Ok(verdict);
+        }
+        check(&history.whole(), budget)
+    }
+}
+
+impl<K: Ord + Clone> KeyHistory<K> {
+    /// Every operation, settled or not, in id order.
+    fn whole(&self) -> Vec<&Event> {
+        match &self.base {
+            None => self.events.values().map(|r| &r.event).collect(),
+            Some(base) => {
+                let mut all: Vec<(&K, &Recorded)> =
+                    base.events.iter().chain(&self.events).collect();
+                all.sort_by(|a, b| a.0.cmp(b.0));
+                all.into_iter().map(|(_, r)| &r.event).collect()
+            }
+        }
+    }
+
+    /// The suffix's verdict from the settled states: `Linearizable` if one state explains it,
+    /// else `Unknown` if a search ran out of budget; `None` when the whole history must be
+    /// checked (no cut yet, every state fails, or a malformed entry).
+    fn check_suffix(&self, key: &str, budget: u64) -> Option<Verdict> {
+        let base = self.base.as_ref()?;
+        let mut unknown = None;
+        for state in &base.states {
+            let mut history: Vec<Cow<'_, Event>> =
+                Vec::with_capacity(self.events.len() + base.open.len() + 1);
+            history.push(Cow::Owned(write(key, state, base.cut)));
+            history.extend(base.open.iter().map(Cow::Borrowed));
+            history.extend(self.events.values().map(|r| Cow::Borrowed(&r.event)));
+            match check(&history, budget) {
+                Ok(Verdict::Linearizable) => return Some(Verdict::Linearizable),
+                Ok(Verdict::Unknown { steps }) => unknown = Some(Verdict::Unknown { steps }),
+                Ok(Verdict::NotLinearizable { .. }) => {}
+                Err(_) => return None,
+            }
+        }
+        unknown
+    }
+
+    /// Moves the cut forward if enough operations lie after it and a quiet moment allows.
+    fn settle(&mut self, key: &str, now: u64, budget: u64, settle_at: usize) {
+        let unsettled = self.events.len();
+        if unsettled < settle_at.max(self.next_try) {
+            return;
+        }
+        self.next_try = unsettled + SETTLE_EVERY.min(settle_at);
+        let mut order: Vec<(&K, &Recorded)> = self.events.iter().collect();
+        order.sort_by_key(|(_, r)| r.event.invoked_at);
+        // The longest prefix (by invocation) of finished operations that is over before the
+        // next one starts, and before now (open operations need not be over).
+        let (mut end, mut best) = (0u64, None);
+        for (i, (_, r)) in order.iter().enumerate() {
+            if !r.done {
+                break;
+            }
+            let over = r
+                .event
+                .returned
+                .as_ref()
+                .map(|(at, _)| *at)
+                .or(r.event.deadline);
+            end = end.max(over.unwrap_or(0));
+            let quiet = order
+                .get(i + 1)
+                .is_none_or(|(_, next)| end < next.event.invoked_at);
+            if quiet && end < now {
+                best = Some((i + 1, end));
+            }
+        }
+        let Some((len, cut)) = best else { return };
+        if len < settle_at / 2 {
+            return;
+        }
+        let segment: Vec<&Event> = order[..len]
+            .iter()
+            .filter(|(_, r)| !r.open())
+            .map(|(_, r)| &r.event)
+            .collect();
+        let start: Vec<Option<&Option<String>>> = match &self.base {
+            Some(b) => b.states.iter().map(Some).collect(),
+            None => vec![None], // from the very beginning: the key is absent, no synthetic write
+        };
+        let from_cut = self.base.as_ref().map_or(0, |b| b.cut);
+        let mut states = Vec::new();
+        for candidate in candidates(&segment, self.base.as_ref().map(|b| &b.states)) {
+            let read = Event::completed(
+                SYNTHETIC,
+                Op::Get {
+                    key: key.to_string(),
+                },
+                cut + 1,
+                cut + 1,
+                Outcome::Value(candidate.clone()),
+            );
+            let mut reachable = false;
+            for s in &start {
+                let mut history: Vec<Cow<'_, Event>> = Vec::with_capacity(segment.len() + 2);
+                if let Some(s) = s {
+                    history.push(Cow::Owned(write(key, s, from_cut)));
+                }
+                history.extend(segment.iter().map(|e| Cow::Borrowed(*e)));
+                history.push(Cow::Borrowed(&read));
+                match check(&history, budget) {
+                    Ok(Verdict::Linearizable) => {
+                        reachable = true;
+                        break;
+                    }
+                    Ok(Verdict::NotLinearizable { .. }) => {}
+                    // Undecided or malformed: keep the cut where it was.
+                    Ok(Verdict::Unknown { .. }) | Err(_) => return,
+                }
+            }
+            if reachable {
+                states.push(candidate);
+            }
+        }
+        if states.is_empty() {
+            // Not explained without the open operations (or not at all): whole checks.
+            return;
+        }
+        let ids: Vec<K> = order[..len].iter().map(|(id, _)| (*id).clone()).collect();
+        let (mut settled, mut open) = match self.base.take() {
+            Some(b) => (b.events, b.open),
+            None => (BTreeMap::new(), Vec::new()),
+        };
+        for id in ids {
+            if let Some(r) = self.events.remove(&id) {
+                if r.open() {
+                    open.push(r.event.clone());
+                }
+                settled.insert(id, r);
+            }
+        }
+        self.base = Some(Base {
+            events: settled,
+            open,
+            cut,
+            states,
+        });
+        self.next_try = 0;
+    }
+}
+
+/// A completed write that leaves `key` in `state` at time `at`: `put`, or `delete` for absent.
+fn write(key: &str, state: &Option<String>, at: u64) -> Event {
+    let key = key.to_string();
+    let op = match state {
+        Some(value) => Op::Put {
+            key,
+            value: value.clone(),
+        },
+        None => Op::Delete { key },
+    };
+    Event::completed(SYNTHETIC, op, at, at, Outcome::Ok)
+}
+
+/// The value an operation may leave behind if it changes the state: `Some(new value)`.
+fn written(e: &Event) -> Option<Option<String>> {
+    let completed = e.returned.as_ref().map(|(_, outcome)| outcome);
+    match (&e.op, completed) {
+        (Op::Put { value, .. }, _) => Some(Some(value.clone())),
+        (Op::Delete { .. }, _) => Some(None),
+        (Op::Cas { new, .. }, None | Some(Outcome::CasOk)) => Some(Some(new.clone())),
+        (Op::Cas { .. } | Op::Get { .. }, _) => None,
+    }
+}
+
+/// The states a linearization of `segment` may end in (a superset; see the module
+/// documentation), starting from `start` (`None`: from the very beginning, key absent).
+fn candidates(segment: &[&Event], start: Option<&Vec<Option<String>>>) -> BTreeSet<Option<String>> {
+    let completed_writes: Vec<&Event> = segment
+        .iter()
+        .copied()
+        .filter(|e| e.returned.is_some() && written(e).is_some())
+        .collect();
+    let mut out = BTreeSet::new();
+    for e in segment {
+        let Some(value) = written(e) else { continue };
+        let followed = e
+            .returned
+            .as_ref()
+            .is_some_and(|(at, _)| completed_writes.iter().any(|w| *at < w.invoked_at));
+        if !followed {
+            out.insert(value);
+        }
+    }
+    if completed_writes.is_empty() {
+        match start {
+            Some(states) => out.extend(states.iter().cloned()),
+            None => {
+                out.insert(None);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(value: &str, from: u64, to: Option<u64>) -> Event {
+        let op = Op::Put {
+            key: "x".into(),
+            value: value.into(),
+        };
+        match to {
+            Some(to) => Event::completed(1, op, from, to, Outcome::Ok),
+            None => Event::indeterminate_until(1, op, from, from + 1),
+        }
+    }
+
+    fn get(seen: Option<&str>, from: u64, to: u64) -> Event {
+        let outcome = Outcome::Value(seen.map(String::from));
+        Event::completed(2, Op::Get { key: "x".into() }, from, to, outcome)
+    }
+
+    fn some(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn candidates_are_the_last_writes_and_what_may_have_happened_instead() {
+        // a then b in real time, c overlapping b, d lost: b, c and d may each be last.
+        let (a, b, c, d) = (
+            put("a", 0, Some(1)),
+            put("b", 2, Some(4)),
+            put("c", 3, Some(5)),
+            put("d", 1, None),
+        );
+        let start = vec![some("z")];
+        let got = candidates(&[&a, &b, &c, &d], Some(&start));
+        assert_eq!(got, BTreeSet::from([some("b"), some("c"), some("d")]));
+        // Without a completed write, the start state may survive the segment.
+        let r = get(Some("z"), 0, 1);
+        let got = candidates(&[&r, &d], Some(&start));
+        assert_eq!(got, BTreeSet::from([some("d"), some("z")]));
+        // From the very beginning: absent.
+        assert_eq!(candidates(&[&r], None), BTreeSet::from([None]));
+    }
+
+    #[test]
+    fn a_cut_settles_the_prefix_and_later_checks_search_the_rest() {
+        let mut live = LiveHistories::settling_at(2);
+        live.record(0, put("a", 0, Some(1)), true);
+        live.record(1, put("b", 2, Some(3)), true);
+        assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
+        assert_eq!(live.settled("x"), 2, "both writes lie before t=10");
+        live.record(2, get(Some("b"), 11, 12), true);
+        assert_eq!(live.check("x", 13, 1_000), Ok(Verdict::Linearizable));
+        // A stale read after the cut is found, and reported on the whole history.
+        live.record(3, get(Some("a"), 14, 15), true);
+        match live.check("x", 16, 1_000) {
+            Ok(Verdict::NotLinearizable { ops, .. }) => assert_eq!(ops.last(), Some(&3)),
+            other => panic!("expected a violation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_operation_that_crosses_the_cut_undoes_it() {
+        let mut live = LiveHistories::settling_at(2);
+        live.record(0, put("a", 0, Some(1)), true);
+        live.record(1, put("b", 2, Some(3)), true);
+        assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
+        assert_eq!(live.settled("x"), 2);
+        // Recorded late, but invoked before the cut: the prefix is no longer closed.
+        live.record(2, put("c", 1, Some(9)), true);
+        assert_eq!(live.settled("x"), 0);
+        live.record(3, get(Some("b"), 11, 12), true);
+        assert_eq!(live.check("x", 13, 1_000), Ok(Verdict::Linearizable));
+    }
+
+    #[test]
+    fn an_operation_given_up_on_does_not_stop_a_cut_and_may_still_take_effect() {
+        let mut live = LiveHistories::settling_at(2);
+        let lost = Event::indeterminate(
+            3,
+            Op::Put {
+                key: "x".into(),
+                value: "late".into(),
+            },
+            1,
+        );
+        live.record(0, put("a", 0, Some(2)), true);
+        live.record(9, lost.clone(), false);
+        // In progress, it stops the cut at its invocation: only the first write settles… but
+        // one operation is too short a prefix to be worth it.
+        assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
+        assert_eq!(live.settled("x"), 0);
+        live.record(9, lost, true);
+        live.record(1, put("b", 3, Some(4)), true);
+        live.record(2, get(Some("b"), 5, 6), true);
+        assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
+        assert_eq!(
+            live.settled("x"),
+            4,
+            "given up on, it no longer stops the cut"
+        );
+        // It may take effect long after the cut: a read sees it.
+        live.record(5, get(Some("late"), 20, 21), true);
+        assert_eq!(live.check("x", 22, 1_000), Ok(Verdict::Linearizable));
+        // But only once: "b" again, then "late" again, is impossible.
+        live.record(3, put("b", 23, Some(24)), true);
+        live.record(4, get(Some("late"), 25, 26), true);
+        assert!(matches!(
+            live.check("x", 27, 1_000),
+            Ok(Verdict::NotLinearizable { .. })
+        ));
+    }
+}
