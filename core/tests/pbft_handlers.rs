@@ -16,6 +16,7 @@ use netsplit_core::protocols::pbft::{
     Mode, Pbft, PbftClient, PbftConfig, PbftRequest, Phase, Replica, BACKUP, VIEW_CHANGING,
 };
 use netsplit_core::NodeId;
+use std::rc::Rc;
 
 type Out = Effects<Pbft>;
 
@@ -244,7 +245,7 @@ fn a_message_of_a_view_already_left_is_rejected_as_stale() {
     deliver(
         &mut n3,
         n(2),
-        PbftMsg::NewView(Box::new(new_view(1, vcs, Vec::new()))),
+        PbftMsg::NewView(Rc::new(new_view(1, vcs, Vec::new()))),
     );
     assert_eq!(n3.active_view(), 1);
     let d = put_x("1").digest();
@@ -282,7 +283,7 @@ fn new_view(view: u64, vcs: Vec<ViewChange>, o: Vec<PrePrepare>) -> NewView {
     let primary = Signer::new(NodeId::from_index((view % N as u64) as usize));
     let mut nv = NewView {
         view,
-        view_changes: vcs,
+        view_changes: vcs.into_iter().map(Rc::new).collect(),
         pre_prepares: o,
         sig: Default::default(),
     };
@@ -309,7 +310,7 @@ fn the_view_change_timer_sends_view_change_with_the_prepared_certificate() {
         Effect::Note("a request waited 600 ms without executing: suspects primary n1".into()),
         Effect::Count("view_change_messages"),
     ];
-    want.extend(multicast(2, &PbftMsg::ViewChange(Box::new(vc))));
+    want.extend(multicast(2, &PbftMsg::ViewChange(Rc::new(vc))));
     assert_eq!(out, want);
     assert_eq!(n2.mode(), Mode::ViewChange);
     assert_eq!(n2.current_view(), 1);
@@ -352,14 +353,14 @@ fn three_view_changes() -> (Replica, Vec<ViewChange>, ClientRequest) {
 #[test]
 fn the_new_primary_sends_new_view_once_it_holds_two_f_plus_one_view_changes() {
     let (mut n2, vcs, req) = three_view_changes();
-    let out = deliver(&mut n2, n(3), PbftMsg::ViewChange(Box::new(vcs[1].clone())));
+    let out = deliver(&mut n2, n(3), PbftMsg::ViewChange(Rc::new(vcs[1].clone())));
     assert_eq!(out, vec![], "two of three");
-    let out = deliver(&mut n2, n(4), PbftMsg::ViewChange(Box::new(vcs[2].clone())));
+    let out = deliver(&mut n2, n(4), PbftMsg::ViewChange(Rc::new(vcs[2].clone())));
     // O re-issues the prepared request at n=1 in view 1.
     let o = vec![PrePrepare::new(&Signer::new(n(2)), 1, 1, Some(req))];
     let nv = new_view(1, vcs, o);
     let mut want = vec![Effect::Count("new_views")];
-    want.extend(multicast(2, &PbftMsg::NewView(Box::new(nv))));
+    want.extend(multicast(2, &PbftMsg::NewView(Rc::new(nv))));
     want.push(Effect::Count("view_changes"));
     want.push(Effect::Note(
         "enters view 1 (primary n2): O re-issues n=1..1".into(),
@@ -375,7 +376,7 @@ fn a_backup_accepts_a_correct_new_view_and_prepares_its_pre_prepares() {
     let mut n3 = replica(3);
     let o = vec![PrePrepare::new(&Signer::new(n(2)), 1, 1, Some(req.clone()))];
     let nv = new_view(1, vcs, o);
-    let out = deliver(&mut n3, n(2), PbftMsg::NewView(Box::new(nv)));
+    let out = deliver(&mut n3, n(2), PbftMsg::NewView(Rc::new(nv)));
     let prepare = PbftMsg::Prepare(vote(VoteKind::Prepare, 3, 1, 1, req.digest()));
     let mut want = vec![
         Effect::Count("view_changes"),
@@ -397,7 +398,7 @@ fn a_new_view_that_drops_a_prepared_request_is_rejected() {
     let out = deliver(
         &mut n3,
         n(2),
-        PbftMsg::NewView(Box::new(new_view(1, vcs, o))),
+        PbftMsg::NewView(Rc::new(new_view(1, vcs, o))),
     );
     assert_eq!(
         out,
@@ -419,7 +420,7 @@ fn a_new_view_needs_two_f_plus_one_valid_view_changes() {
     let out = deliver(
         &mut n3,
         n(2),
-        PbftMsg::NewView(Box::new(new_view(1, vcs[..2].to_vec(), o.clone()))),
+        PbftMsg::NewView(Rc::new(new_view(1, vcs[..2].to_vec(), o.clone()))),
     );
     assert_eq!(
         out[1],
@@ -434,7 +435,7 @@ fn a_new_view_needs_two_f_plus_one_valid_view_changes() {
     let out = deliver(
         &mut n3,
         n(2),
-        PbftMsg::NewView(Box::new(new_view(
+        PbftMsg::NewView(Rc::new(new_view(
             1,
             vec![vcs[0].clone(), vcs[1].clone(), bad],
             o,

@@ -14,6 +14,7 @@ use crate::kernel::node::Message;
 use crate::kernel::types::NodeId;
 use crate::protocols::raft::kv::{describe, short, Command, KvState};
 use std::fmt;
+use std::rc::Rc;
 
 /// The digest of the null request, which the new primary puts where no request prepared
 /// (§4.4).
@@ -344,7 +345,7 @@ pub struct NewView {
     /// The new view.
     pub view: u64,
     /// V: the view-change messages it was built from.
-    pub view_changes: Vec<ViewChange>,
+    pub view_changes: Vec<Rc<ViewChange>>,
     /// O: pre-prepares for every sequence number between the latest stable checkpoint in V and
     /// the highest prepared one (null requests for gaps).
     pub pre_prepares: Vec<PrePrepare>,
@@ -565,10 +566,11 @@ pub enum PbftMsg {
     Commit(Vote),
     /// A replica's checkpoint.
     Checkpoint(Checkpoint),
-    /// A replica moves to a new view.
-    ViewChange(Box<ViewChange>),
-    /// The new primary starts its view.
-    NewView(Box<NewView>),
+    /// A replica moves to a new view. Shared, not copied, by every recipient and every
+    /// retransmission: it carries prepared certificates, requests included.
+    ViewChange(Rc<ViewChange>),
+    /// The new primary starts its view (shared like [`PbftMsg::ViewChange`]).
+    NewView(Rc<NewView>),
     /// Retransmission: what a replica has.
     Status(Status),
     /// State transfer: send me a checkpoint's state.

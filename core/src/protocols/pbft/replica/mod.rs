@@ -39,6 +39,7 @@ use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::{NodeView, Role};
 use crate::protocols::raft::kv::KvState;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// Where a replica stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,12 +183,12 @@ pub struct PbftDurable {
     /// Client requests known (from clients, pre-prepares, certificates), by digest.
     pub bodies: BTreeMap<Digest, ClientRequest>,
     /// The NEW-VIEW that started the current view (forwarded to replicas still behind).
-    pub new_view: Option<NewView>,
+    pub new_view: Option<Rc<NewView>>,
     /// The `2f + 1` view-change messages of the latest view this replica saw a quorum for:
     /// its timer ran for that view. Relayed to replicas still short of the quorum, and
     /// restored after a restart (without them a replica that lost its collection could wait
     /// for view-changes nobody sends any more).
-    pub vc_quorum: Vec<ViewChange>,
+    pub vc_quorum: Vec<Rc<ViewChange>>,
 }
 
 /// One execution, for the checkers.
@@ -310,7 +311,7 @@ pub struct Replica {
     /// Checkpoint messages above the stable checkpoint, by sequence number.
     checkpoint_votes: BTreeMap<u64, BTreeMap<NodeId, Checkpoint>>,
     /// Valid view-change messages for views above the current one (and the current target).
-    view_changes: BTreeMap<u64, BTreeMap<NodeId, ViewChange>>,
+    view_changes: BTreeMap<u64, BTreeMap<NodeId, Rc<ViewChange>>>,
     /// The highest view each replica asked to move to (the f + 1 rule, §4.5.2).
     vc_latest: BTreeMap<NodeId, u64>,
     /// View changes in a row without progress (the timeout is `T · 2^backoff`).
@@ -688,8 +689,8 @@ impl Server<Pbft> for Replica {
             PbftMsg::Prepare(v) => self.on_prepare(ctx, v),
             PbftMsg::Commit(v) => self.on_commit(ctx, v),
             PbftMsg::Checkpoint(c) => self.on_checkpoint(ctx, c),
-            PbftMsg::ViewChange(vc) => self.on_view_change(ctx, *vc),
-            PbftMsg::NewView(nv) => self.on_new_view(ctx, *nv),
+            PbftMsg::ViewChange(vc) => self.on_view_change(ctx, vc),
+            PbftMsg::NewView(nv) => self.on_new_view(ctx, nv),
             PbftMsg::Status(s) => self.on_status(ctx, s),
             PbftMsg::Fetch(m) => self.on_fetch(ctx, from, m),
             PbftMsg::State(s) => self.on_state(ctx, *s),

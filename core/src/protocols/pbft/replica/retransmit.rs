@@ -113,7 +113,7 @@ impl Replica {
         let behind_view = s.view < self.d.view || (s.view == self.d.view && s.changing);
         if behind_view {
             if let Some(nv) = self.d.new_view.as_ref().filter(|nv| nv.view == self.d.view) {
-                ctx.send(to, PbftMsg::NewView(Box::new(nv.clone())));
+                ctx.send(to, PbftMsg::NewView(Rc::clone(nv)));
             }
         }
         if s.stable < self.d.stable.seq {

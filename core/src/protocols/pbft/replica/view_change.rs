@@ -42,7 +42,7 @@ pub struct NewViewPlan {
 /// Compute NEW-VIEW's O from the view-change messages V (§4.4), in the order given. For each
 /// sequence number the certificate of the highest view wins (certificates of the same view
 /// agree when at most f replicas are faulty; a later one in V wins a tie).
-pub fn compute_o(view_changes: &[ViewChange], mutant: Option<Mutant>) -> NewViewPlan {
+pub fn compute_o(view_changes: &[Rc<ViewChange>], mutant: Option<Mutant>) -> NewViewPlan {
     let mut min_s = 0;
     let mut stable_digest = Digest::default();
     let mut proof = Vec::new();
@@ -134,13 +134,13 @@ impl Replica {
             self.vc_timer = false;
         }
         self.byz.held.clear();
-        let vc = self.build_view_change(target);
+        let vc = Rc::new(self.build_view_change(target));
         self.view_changes
             .entry(target)
             .or_default()
-            .insert(self.id, vc.clone());
+            .insert(self.id, Rc::clone(&vc));
         ctx.count("view_change_messages");
-        self.multicast(ctx, PbftMsg::ViewChange(Box::new(vc)));
+        self.multicast(ctx, PbftMsg::ViewChange(vc));
         self.try_complete_view_change(ctx);
     }
 
@@ -176,16 +176,16 @@ impl Replica {
         let vc = match self.view_changes.get(&target).and_then(|m| m.get(&self.id)) {
             Some(vc) => vc.clone(),
             None => {
-                let vc = self.build_view_change(target);
+                let vc = Rc::new(self.build_view_change(target));
                 self.view_changes
                     .entry(target)
                     .or_default()
-                    .insert(self.id, vc.clone());
+                    .insert(self.id, Rc::clone(&vc));
                 vc
             }
         };
-        self.multicast(ctx, PbftMsg::ViewChange(Box::new(vc)));
-        let quorum: Vec<ViewChange> = self
+        self.multicast(ctx, PbftMsg::ViewChange(vc));
+        let quorum: Vec<Rc<ViewChange>> = self
             .d
             .vc_quorum
             .iter()
@@ -193,7 +193,7 @@ impl Replica {
             .cloned()
             .collect();
         for vc in quorum {
-            self.multicast(ctx, PbftMsg::ViewChange(Box::new(vc)));
+            self.multicast(ctx, PbftMsg::ViewChange(vc));
         }
         self.try_complete_view_change(ctx);
     }
@@ -256,13 +256,13 @@ impl Replica {
     }
 
     /// A VIEW-CHANGE message.
-    pub(super) fn on_view_change(&mut self, ctx: &mut Ctx<'_, Pbft>, vc: ViewChange) {
+    pub(super) fn on_view_change(&mut self, ctx: &mut Ctx<'_, Pbft>, vc: Rc<ViewChange>) {
         let view = vc.view;
         if view < self.d.view {
             // A replica still behind (a retransmission): show it the current view.
             if let Some(nv) = self.d.new_view.as_ref().filter(|nv| nv.view == self.d.view) {
                 if !self.d.changing && vc.authentic() && vc.replica != self.id {
-                    ctx.send(vc.replica, PbftMsg::NewView(Box::new(nv.clone())));
+                    ctx.send(vc.replica, PbftMsg::NewView(Rc::clone(nv)));
                 }
             }
             return;
@@ -352,7 +352,7 @@ impl Replica {
     /// The new primary: build and multicast NEW-VIEW, then enter the view.
     fn send_new_view(&mut self, ctx: &mut Ctx<'_, Pbft>) {
         let view = self.d.view;
-        let vcs: Vec<ViewChange> = self
+        let vcs: Vec<Rc<ViewChange>> = self
             .view_changes
             .get(&view)
             .map(|m| m.values().cloned().collect())
@@ -371,7 +371,8 @@ impl Replica {
         };
         nv.sig = self.signer.sign(nv.content());
         ctx.count("new_views");
-        self.multicast(ctx, PbftMsg::NewView(Box::new(nv.clone())));
+        let nv = Rc::new(nv);
+        self.multicast(ctx, PbftMsg::NewView(Rc::clone(&nv)));
         self.install_new_view(ctx, nv, plan);
     }
 
@@ -422,7 +423,7 @@ impl Replica {
     }
 
     /// A NEW-VIEW message.
-    pub(super) fn on_new_view(&mut self, ctx: &mut Ctx<'_, Pbft>, nv: NewView) {
+    pub(super) fn on_new_view(&mut self, ctx: &mut Ctx<'_, Pbft>, nv: Rc<NewView>) {
         if nv.view < self.d.view {
             self.reject_stale(ctx, "new-view", nv.view);
             return;
@@ -446,7 +447,7 @@ impl Replica {
 
     /// Enter the view of `nv`: adopt min-s, log O (backups prepare each entry), and as the
     /// new primary carry on assigning.
-    fn install_new_view(&mut self, ctx: &mut Ctx<'_, Pbft>, nv: NewView, plan: NewViewPlan) {
+    fn install_new_view(&mut self, ctx: &mut Ctx<'_, Pbft>, nv: Rc<NewView>, plan: NewViewPlan) {
         let view = nv.view;
         self.d.view = view;
         self.d.changing = false;
