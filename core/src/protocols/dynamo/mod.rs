@@ -22,6 +22,7 @@ pub mod chaos;
 pub mod check;
 pub mod clock;
 pub mod compare;
+mod digest;
 pub mod entry;
 pub mod gallery;
 pub mod msg;

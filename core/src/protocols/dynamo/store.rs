@@ -123,10 +123,7 @@ impl KeyState {
     /// Stable fingerprint (equal states have equal digests).
     pub fn digest(&self) -> u64 {
         let mut h = Fnv64::default();
-        let _ = write!(h, "{}|", self.context);
-        for v in &self.versions {
-            let _ = write!(h, "{}|{:?}|{}|", v.clock, v.value, v.ts);
-        }
+        super::digest::key_state(&mut h, self);
         h.finish()
     }
 
@@ -178,8 +175,7 @@ pub fn bucket_digests(store: &Store, include: impl Fn(&str) -> bool) -> Vec<u64>
     let mut hashers: Vec<Fnv64> = (0..BUCKETS).map(|_| Fnv64::default()).collect();
     for (k, st) in store {
         if include(k) {
-            let h = &mut hashers[bucket_of(k)];
-            let _ = write!(h, "{k}={};", st.digest());
+            super::digest::bucket_entry(&mut hashers[bucket_of(k)], k, st.digest());
         }
     }
     hashers.into_iter().map(Fnv64::finish).collect()
