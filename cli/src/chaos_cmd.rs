@@ -339,6 +339,7 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
         args.nodes.iter().copied().map(Some).collect()
     };
     let started = std::time::Instant::now();
+    let cpu_started = crate::cpu::process_seconds();
     let mut violations = Vec::new();
     let mut shrunk = Vec::new();
     let mut verdicts = Verdicts::default();
@@ -432,6 +433,10 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
 
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let per_core = runs as f64 / secs / threads.min(runs.max(1) as usize) as f64;
+    // CPU seconds the seeds took (all threads): what a busy machine does not inflate.
+    let cpu = cpu_started
+        .zip(crate::cpu::process_seconds())
+        .map(|(a, b)| (b - a).max(1e-9));
     let unknown_share = if verdicts.keys == 0 {
         0.0
     } else {
@@ -458,6 +463,8 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
             "minimized": shrunk,
             "seconds": secs,
             "seeds_per_second_per_thread": per_core,
+            "cpu_seconds": cpu,
+            "seeds_per_cpu_second": cpu.map(|c| runs as f64 / c),
         });
         crate::outln!("{out}");
     } else {

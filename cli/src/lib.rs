@@ -15,6 +15,7 @@
 
 mod chaos_cmd;
 mod compare_cmd;
+mod cpu;
 mod duration;
 pub mod output;
 #[cfg(feature = "tikv-compare")]

@@ -606,16 +606,27 @@ fn render_chaos(d: &Value) -> String {
         "protocol",
         "seeds × events",
         "wall time (1 thread)",
-        "seeds/s per core",
-        "events/s",
+        "seeds/s (wall)",
+        "CPU time",
+        "seeds/s per core (CPU)",
+        "events/s (wall)",
         "violations found",
     ]);
     for r in arr(&d["runs"]) {
+        let cpu = |v: &Value, f: &dyn Fn(&Value) -> String| {
+            if v.is_null() {
+                "—".to_string()
+            } else {
+                f(v)
+            }
+        };
         s += &row(&[
             format!("`{}`", r["protocol"].as_str().unwrap_or("?")),
             format!("{} × {}", count(&r["seeds"]), count(&r["events_per_seed"])),
             format!("{} s", fixed(&r["wall_s"], 2)),
-            format!("**{}**", fixed(&r["seeds_per_s"], 1)),
+            fixed(&r["seeds_per_s"], 1),
+            cpu(&r["cpu_s"], &|v| format!("{} s", fixed(v, 2))),
+            cpu(&r["seeds_per_cpu_s"], &|v| format!("**{}**", fixed(v, 1))),
             rate(&r["events_per_s"]),
             count(&r["violations"]),
         ]);
@@ -749,7 +760,8 @@ mod tests {
                     },
                     "data": { "runs": [
                         { "protocol": "raft", "seeds": 200, "events_per_seed": 20000,
-                          "wall_s": 3.4567, "seeds_per_s": 57.86, "events_per_s": 1234567.0 },
+                          "wall_s": 3.4567, "seeds_per_s": 57.86, "events_per_s": 1234567.0,
+                          "cpu_s": 2.5, "seeds_per_cpu_s": 80.0 },
                     ] },
                 },
             },
@@ -763,7 +775,7 @@ mod tests {
         let out = regenerate(DOC, &report()).unwrap();
         assert!(out.starts_with("# Benchmarks\n\nProse stays.\n\n<!-- bench:chaos -->\n"));
         assert!(
-            out.contains("| `raft` | 200 × 20,000 | 3.46 s | **57.9** | 1.23 M |"),
+            out.contains("| `raft` | 200 × 20,000 | 3.46 s | 57.9 | 2.50 s | **80.0** | 1.23 M |"),
             "{out}"
         );
         assert!(out.contains("_Measured 2026-12-07 01:02 UTC at `abc123` on 2 cores (Test CPU), load average 1.50 / 2.00 / 2.25._"), "{out}");

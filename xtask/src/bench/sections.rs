@@ -603,6 +603,10 @@ fn chaos(ctx: &mut Ctx) -> Result<Outcome, String> {
             "wall_s": wall,
             "seeds_per_s": seeds / wall,
             "events_per_s": events / wall,
+            // The CLI's own CPU time (all of it on the one thread running seeds): on a busy
+            // machine wall time grows, CPU time does not.
+            "cpu_s": report["cpu_seconds"],
+            "seeds_per_cpu_s": report["seeds_per_cpu_second"],
         }));
     }
     Ok(json!({ "threads": 1, "runs": runs }).into())
