@@ -10,7 +10,7 @@
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, until } from '../e2e/harness.js';
+import { serve, launch, until, openTab } from '../e2e/harness.js';
 import { emit, note, envInt, round, measureWindow, summarize } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -153,6 +153,8 @@ async function clients9(browser, appUrl, rate) {
   if (await page.getAttribute('.clock', 'data-fingerprint')) await page.keyboard.press(' ');
   await setSpeed(page, 1);
   await until(page, () => document.querySelectorAll('.node[data-role="leader"]').length === 1, 'a leader');
+  // The client form is on the Clients tab.
+  if (!(await page.locator('form.client-form').count())) await openTab(page, 'clients');
   const clients = await page.$$eval('form.client-form select[name="client"] option', (o) => o.map((x) => x.value));
   if (clients.length !== 3) throw new Error(`expected three clients in the form, found ${clients}`);
   const nodes = await page.$$eval('form.client-form select[name="node"] option', (o) => o.map((x) => x.value));

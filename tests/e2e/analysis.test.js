@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, open, until, untilPlayingOn, pause, screenshot, DEBUG_DIST, ARTIFACTS } from './harness.js';
+import { serve, launch, open, until, untilPlayingOn, pause, screenshot, DEBUG_DIST, ARTIFACTS, openTab } from './harness.js';
 
 const haveDebug = fs.existsSync(path.join(DEBUG_DIST, 'index.html'));
 const skipDebug = !haveDebug && !process.env.NETSPLIT_DEBUG_DIST
@@ -50,8 +50,7 @@ async function region(page) {
 
 /** Open a side-panel tab (the client forms are on Clients). */
 async function tab(page, name) {
-  await page.click(`.tab[data-tab="${name}"]`);
-  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`).getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
+  await openTab(page, name);
   await page.evaluate(() => document.activeElement?.blur());
 }
 

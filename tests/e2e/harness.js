@@ -129,3 +129,10 @@ export async function pause(page) {
   if (playing) await page.click('.play');
   await until(page, () => document.querySelector('.play').textContent.includes('Play'), 'the run paused', 5000);
 }
+
+/** Open a side-panel tab by its `data-tab` name (the client form is on Clients, the settings on
+ * Settings) and wait until it is selected. */
+export async function openTab(page, name) {
+  await page.click(`.tab[data-tab="${name}"]`);
+  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`)?.getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
+}

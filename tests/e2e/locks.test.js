@@ -4,16 +4,12 @@
 // paused worker's stale token away.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, until, screenshot } from './harness.js';
+import { serve, launch, open, until, screenshot, openTab } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-async function tab(page, name) {
-  await page.click(`.tab[data-tab="${name}"]`);
-  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`).getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
-}
 
 test('Lock service: grants carry tokens and the resource rejects a stale write', async () => {
   const { page, errors } = await open(browser, server.url);
@@ -21,7 +17,7 @@ test('Lock service: grants carry tokens and the resource rejects a stale write',
   await until(page, () => document.querySelector('.tab[data-tab="protocol"]')?.textContent.includes('Locks'), 'the Locks tab');
   await page.selectOption('select.gallery', { label: 'Lock service: a GC pause outlives the lease — the resource rejects the stale token' });
   await until(page, () => /GC pause outlives the lease/.test(document.querySelector('.controls').textContent), 'the scenario name');
-  await tab(page, 'protocol');
+  await openTab(page, 'protocol');
   await until(page, () => document.querySelector('.locks-panel'), 'the lock service panel');
   // c2 holds L with token 2 (the log index of its grant) while c3 queues behind it (at the
   // normal speed: the hold lasts from t=853 to the expiry after t=1400).
@@ -41,7 +37,7 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   const { page, errors } = await open(browser, server.url);
   await page.selectOption('select[aria-label="Protocol"]', 'locks');
   await until(page, () => document.querySelector('.tab[data-tab="protocol"]')?.textContent.includes('Locks'), 'the Locks tab');
-  await tab(page, 'clients');
+  await openTab(page, 'clients');
   const form = page.locator('form.job-form');
   await until(page, () => document.querySelector('form.job-form'), 'the job form');
   // An empty lock name is refused next to its field, naming the row.
@@ -66,7 +62,7 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   for (let i = 0; i < 4; i++) await page.keyboard.press(']'); // faster: the election first
   await form.locator('input[name="hold_ms"]').fill('20000');
   await form.locator('button[type="submit"]').click();
-  await tab(page, 'protocol');
+  await openTab(page, 'protocol');
   await until(page, () => /c2 x token/.test(document.querySelector('.lock-table')?.textContent ?? ''), 'c2 holding L', 30000);
   // One submission, one action on the timeline (leaving the hold box for the button once
   // submitted the job a second time, and the second job replaced the first).
@@ -74,7 +70,7 @@ test('Lock service: a job from the Clients tab, refused where it is wrong, then 
   assert.equal(marks.filter((m) => /^c2 submits "acquire L x 20000"/.test(m)).length, 1, marks.join(' | '));
   assert.match(await page.locator('.aging-rule').textContent(), /effective priority/);
   await screenshot(page, 'locks-queue.png');
-  await tab(page, 'clients');
+  await openTab(page, 'clients');
   await screenshot(page, 'locks-job-form.png');
   assert.equal(await page.locator('[data-violations="0"]').count(), 1, 'no violations');
   assert.deepEqual(errors, []);

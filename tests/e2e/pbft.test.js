@@ -4,27 +4,22 @@
 // share link's scenario); crash the primary and watch a view change install a new one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, until, screenshot } from './harness.js';
+import { serve, launch, open, until, screenshot, openTab } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-/** Open a side-panel tab (the client form is on Clients, the replicas and the log matrix on the protocol's own). */
-async function tab(page, name) {
-  await page.click(`.tab[data-tab="${name}"]`);
-  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`).getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
-}
 
 async function boot(page) {
   await page.selectOption('select[aria-label="Protocol"]', 'pbft');
-  await tab(page, 'protocol');
+  await openTab(page, 'protocol');
   await until(page, () => document.querySelectorAll('.node:not(.client)').length === 4 && document.querySelector('.pbft-panel'), 'four replicas and the PBFT panel', 10000);
   await page.locator('.controls input[type="range"]').fill('60');
 }
 
 async function send(page, { node, value }) {
-  if (!(await page.locator('.pbft-clients form.client-form').count())) await tab(page, 'clients');
+  if (!(await page.locator('.pbft-clients form.client-form').count())) await openTab(page, 'clients');
   const form = page.locator('.pbft-clients form.client-form');
   await form.locator('select[name="node"]').selectOption(node);
   await form.locator('input[name="value"]').fill(value);
@@ -45,7 +40,7 @@ test('a write is executed by every replica and accepted on f + 1 matching replie
   assert.equal(await page.locator('.node[data-role="primary"][data-node="n1"]').count(), 1, 'n1 is primary of view 0');
   await send(page, { node: 'n2', value: '42' });
   await answered(page, 'c1 #1 put x 42 → ok in \\d+ ms \\(matching replies from n\\d( n\\d)+\\)', 'the put to be accepted');
-  await tab(page, 'protocol');
+  await openTab(page, 'protocol');
   await until(page, () => [...document.querySelectorAll('.pbft-matrix tbody tr')].every((tr) => tr.lastElementChild.textContent.trim() === 'E'), 'n=1 executed on every replica', 30000);
   const rows = await matrix(page);
   assert.deepEqual(Object.keys(rows), ['n1', 'n2', 'n3', 'n4']);
@@ -86,7 +81,7 @@ test('a faulty primary is picked per replica, drawn by outline and label, and re
   await until(page, () => document.querySelector('.share-link'), 'the share dialog');
   const other = await open(browser, await page.inputValue('.share-link'));
   await until(other.page, () => document.querySelector('.node[data-node="n1"]')?.dataset.role === 'byzantine-primary', 'the faulty primary in the shared scenario');
-  await tab(other.page, 'protocol');
+  await openTab(other.page, 'protocol');
   assert.equal(await other.page.inputValue('form.faults-form select[name="n1"]'), 'equivocate');
   assert.deepEqual(other.errors, []);
   await other.page.close();
@@ -106,7 +101,7 @@ test('the primary crashes and a view change installs n2 as primary of view 1', a
   await answered(page, 'c1 #1 put x 9 → ok', 'the put after the view change');
   assert.match(await page.textContent('.pbft-clients'), /resent to all/);
   // The replicas' table: view 1, "primary", and the full standing as the cell's tooltip.
-  await tab(page, 'protocol');
+  await openTab(page, 'protocol');
   assert.match(await page.textContent('.pbft-replicas tr[data-replica="n2"]'), /^n21primary/);
   assert.equal(await page.getAttribute('.pbft-replicas tr[data-replica="n2"] td[title]', 'title'), 'primary of view 1');
   assert.equal(await page.locator('[data-violations="0"]').count(), 1, 'no violations');

@@ -3,7 +3,7 @@
 // settings replay the run; the leader's log strip shows commits and where followers stand.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, until, screenshot } from './harness.js';
+import { serve, launch, open, until, screenshot, openTab } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -11,14 +11,9 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const logText = (page) => page.evaluate(() => [...document.querySelectorAll('.log-lines .line')].map((l) => l.textContent).join('\n'));
 
-/** Open a side-panel tab (the client form is on Clients, the settings on Settings). */
-async function tab(page, name) {
-  await page.click(`.tab[data-tab="${name}"]`);
-  await until(page, (n) => document.querySelector(`.tab[data-tab="${n}"]`).getAttribute('aria-selected') === 'true', `the ${name} tab`, 5000, name);
-}
 
 async function send(page, { client = 'c1', node, op, key = 'x', value = '', expected = '' }) {
-  if (!(await page.locator('form.client-form').count())) await tab(page, 'clients');
+  if (!(await page.locator('form.client-form').count())) await openTab(page, 'clients');
   const form = page.locator('form.client-form');
   await form.locator('select[name="client"]').selectOption(client);
   await form.locator('select[name="node"]').selectOption(node);
@@ -71,7 +66,7 @@ test('bad commands are refused with a clear message and change nothing', async (
 test('settings replay the run with PreVote off', async () => {
   const { page, errors } = await open(browser, server.url);
   await until(page, () => document.querySelector('.node[data-role="leader"]'), 'a leader');
-  await tab(page, 'settings');
+  await openTab(page, 'settings');
   const form = page.locator('.settings-form');
   await form.locator('input[name="pre_vote"]').uncheck();
   await until(page, () => /replayed to t=\d+ ms with the new settings/.test(document.body.textContent), 'the replay notice');
