@@ -9,6 +9,7 @@ use crate::kernel::check::{Checker, CheckerInfo, Finding};
 use crate::kernel::node::Actor;
 use crate::kernel::types::{NodeId, Time};
 use crate::protocols::raft::machine::Command;
+use crate::protocols::raft::msg::Entry;
 use crate::protocols::raft::RaftServer;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,11 +50,25 @@ type Belief = (BTreeMap<String, (Mode, u64)>, Time);
 
 #[derive(Clone, Debug, Default)]
 struct ServerSeen {
+    /// Everything the last look read from the server (see `observe_server`).
+    last_look: Option<Box<Look>>,
     applied: u64,
     deadlocks: u64,
     locks: BTreeMap<String, (BTreeSet<(NodeId, u64)>, u64)>,
     /// Per lock, its queue at the last look.
     queues: BTreeMap<String, Vec<Waiter>>,
+}
+
+/// What `observe_server` reads from a server: its lastApplied, its snapshot's index, the log
+/// entry at lastApplied, and its lock table. If all four are as at the last look, the checks
+/// would find exactly what they found then (already reported) and leave `ServerSeen` as it is,
+/// so the look is skipped: most events (heartbeats, replies) change none of them.
+#[derive(Clone, Debug, PartialEq)]
+struct Look {
+    applied: u64,
+    snapshot: u64,
+    entry: Option<Entry<LockTable>>,
+    table: LockTable,
 }
 
 /// A grant the FIFO checker judges: who got `lock` at log index `index`, with the priority and
@@ -86,6 +101,37 @@ impl LockChecker {
     }
 
     fn observe_server(&mut self, id: NodeId, s: &RaftServer<Locks>, findings: &mut Vec<Finding>) {
+        let table = s.kv();
+        let (applied, snapshot) = (s.last_applied(), s.snapshot_index());
+        let entry = applied
+            .checked_sub(snapshot + 1)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| s.log().get(i));
+        let unchanged = self
+            .servers
+            .get(&id)
+            .and_then(|seen| seen.last_look.as_deref())
+            .is_some_and(|look| {
+                look.applied == applied
+                    && look.snapshot == snapshot
+                    && look.entry.as_ref() == entry
+                    && look.table == *table
+            });
+        if unchanged {
+            return;
+        }
+        self.look_at_server(id, s, findings);
+        self.servers.entry(id).or_default().last_look = Some(Box::new(Look {
+            applied,
+            snapshot,
+            entry: entry.cloned(),
+            table: table.clone(),
+        }));
+    }
+
+    /// Every check of one server's state (`observe_server` skips it when nothing it reads
+    /// changed).
+    fn look_at_server(&mut self, id: NodeId, s: &RaftServer<Locks>, findings: &mut Vec<Finding>) {
         let table = s.kv();
         // Mutual exclusion in the replicated table itself: no two holders of a node in
         // incompatible modes; and the intention rule: every holder of a node holds a suitable
