@@ -206,11 +206,11 @@ impl<K: Ord + Clone> KeyHistory<K> {
         let base = self.base.as_ref()?;
         let mut unknown = None;
         for state in &base.states {
-            let mut history: Vec<Cow<'_, Event>> =
-                Vec::with_capacity(self.events.len() + base.open.len() + 1);
-            history.push(Cow::Owned(write(key, state, base.cut)));
-            history.extend(base.open.iter().map(Cow::Borrowed));
-            history.extend(self.events.values().map(|r| Cow::Borrowed(&r.event)));
+            let after = base
+                .open
+                .iter()
+                .chain(self.events.values().map(|r| &r.event));
+            let history = starting_in(key, Some(state), base.cut, after);
             match check(&history, budget) {
                 Ok(Verdict::Linearizable) => return Some(Verdict::Linearizable),
                 Ok(Verdict::Unknown { steps }) => unknown = Some(Verdict::Unknown { steps }),
@@ -278,11 +278,7 @@ impl<K: Ord + Clone> KeyHistory<K> {
             );
             let mut reachable = false;
             for s in &start {
-                let mut history: Vec<Cow<'_, Event>> = Vec::with_capacity(segment.len() + 2);
-                if let Some(s) = s {
-                    history.push(Cow::Owned(write(key, s, from_cut)));
-                }
-                history.extend(segment.iter().map(|e| Cow::Borrowed(*e)));
+                let mut history = starting_in(key, *s, from_cut, segment.iter().copied());
                 history.push(Cow::Borrowed(&read));
                 match check(&history, budget) {
                     Ok(Verdict::Linearizable) => {
@@ -323,6 +319,18 @@ impl<K: Ord + Clone> KeyHistory<K> {
         });
         self.next_try = 0;
     }
+}
+
+/// A history for one search: a synthetic write that leaves `key` in `state` at `at` (none for
+/// `None`: from the very beginning, the key absent), then `events`, borrowed.
+fn starting_in<'a>(
+    key: &str,
+    state: Option<&Option<String>>,
+    at: u64,
+    events: impl Iterator<Item = &'a Event>,
+) -> Vec<Cow<'a, Event>> {
+    let start = state.map(|s| Cow::Owned(write(key, s, at)));
+    start.into_iter().chain(events.map(Cow::Borrowed)).collect()
 }
 
 /// A completed write that leaves `key` in `state` at time `at`: `put`, or `delete` for absent.
@@ -423,13 +431,19 @@ mod tests {
         assert_eq!(candidates(&[&r], None), BTreeSet::from([None]));
     }
 
-    #[test]
-    fn a_cut_settles_the_prefix_and_later_checks_search_the_rest() {
+    /// Two writes, a then b, settled by a check at t=10.
+    fn two_settled_writes() -> LiveHistories<u32> {
         let mut live = LiveHistories::settling_at(2);
         live.record(0, put("a", 0, Some(1)), true);
         live.record(1, put("b", 2, Some(3)), true);
         assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
         assert_eq!(live.settled("x"), 2, "both writes lie before t=10");
+        live
+    }
+
+    #[test]
+    fn a_cut_settles_the_prefix_and_later_checks_search_the_rest() {
+        let mut live = two_settled_writes();
         live.record(2, get(Some("b"), 11, 12), true);
         assert_eq!(live.check("x", 13, 1_000), Ok(Verdict::Linearizable));
         // A stale read after the cut is found, and reported on the whole history.
@@ -442,11 +456,7 @@ mod tests {
 
     #[test]
     fn an_operation_that_crosses_the_cut_undoes_it() {
-        let mut live = LiveHistories::settling_at(2);
-        live.record(0, put("a", 0, Some(1)), true);
-        live.record(1, put("b", 2, Some(3)), true);
-        assert_eq!(live.check("x", 10, 1_000), Ok(Verdict::Linearizable));
-        assert_eq!(live.settled("x"), 2);
+        let mut live = two_settled_writes();
         // Recorded late, but invoked before the cut: the prefix is no longer closed.
         live.record(2, put("c", 1, Some(9)), true);
         assert_eq!(live.settled("x"), 0);

@@ -103,10 +103,7 @@ impl LockChecker {
     fn observe_server(&mut self, id: NodeId, s: &RaftServer<Locks>, findings: &mut Vec<Finding>) {
         let table = s.kv();
         let (applied, snapshot) = (s.last_applied(), s.snapshot_index());
-        let entry = applied
-            .checked_sub(snapshot + 1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| s.log().get(i));
+        let entry = s.entry(applied);
         let unchanged = self
             .servers
             .get(&id)
@@ -310,10 +307,7 @@ impl LockChecker {
             }
         }
         let last = s.last_applied();
-        let entry = last
-            .checked_sub(s.snapshot_index() + 1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| s.log().get(i));
+        let entry = s.entry(last);
         if let Some(Command::Client {
             op: LockOp::Expire { client: swept, at },
             ..
@@ -492,11 +486,7 @@ fn new_grants(
             let (since, priority) = if let Some(w) = waited {
                 (w.since, w.priority)
             } else {
-                let entry = index
-                    .checked_sub(s.snapshot_index() + 1)
-                    .and_then(|i| usize::try_from(i).ok())
-                    .and_then(|i| s.log().get(i));
-                match entry.map(|e| &e.command) {
+                match s.entry(index).map(|e| &e.command) {
                     Some(Command::Client {
                         client: c,
                         op:

@@ -219,6 +219,11 @@ impl<M: RaftHost> RaftServer<M> {
         &self.durable.log
     }
 
+    /// The entry at `index`, if it is still in the log (not folded into the snapshot).
+    pub fn entry(&self, index: u64) -> Option<&Entry<M::Sm>> {
+        self.durable.entry(index)
+    }
+
     /// Index of the last entry folded into the snapshot (0 if none).
     pub fn snapshot_index(&self) -> u64 {
         self.durable.snapshot.last_index
