@@ -13,6 +13,7 @@
 mod bench;
 mod counts;
 mod csp;
+mod disk;
 mod embed;
 mod error;
 mod literals;
@@ -22,6 +23,7 @@ mod steps;
 mod tools;
 mod wasm_opt;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use error::{Error, Result};
@@ -211,6 +213,19 @@ fn parse_test(rest: &[String]) -> Result<Task> {
     Ok(Task::Test { selection, list })
 }
 
+/// Where cargo builds (`CARGO_TARGET_DIR` or `target/`), or the workspace itself before the
+/// first build made that folder: the filesystem whose free space matters.
+fn build_dir(root: &Path) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    if target.exists() {
+        target
+    } else {
+        root.to_path_buf()
+    }
+}
+
 /// Executes a task; `Ok` carries the exit code.
 fn run(task: Task) -> Result<ExitCode> {
     let root = workspace_root();
@@ -257,6 +272,7 @@ fn run(task: Task) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             tools::ensure(&steps::needed_tools(&steps), &root)?;
+            println!("{}", disk::preflight(&build_dir(&root)));
             let outcomes = steps::run_all(&steps);
             println!("{}", steps::report(&outcomes));
             let failed = steps::totals(&outcomes).failed > 0 || outcomes.iter().any(|o| !o.ok);

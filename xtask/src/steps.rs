@@ -334,6 +334,14 @@ fn run_step(step: &Step, index: usize, total: usize) -> Outcome {
                 let ok = status.success() && counts.failed == 0;
                 let note = if status.success() {
                     String::new()
+                } else if crate::disk::ran_out(&output) {
+                    let free = crate::disk::free_bytes(Path::new("."))
+                        .map_or_else(|| "?".to_string(), crate::disk::gib);
+                    format!(
+                        "{}; out of disk space ({free} free now, a clean run needs about {:.0} GiB)",
+                        describe_status(status),
+                        crate::disk::NEEDED_GIB
+                    )
                 } else {
                     describe_status(status)
                 };

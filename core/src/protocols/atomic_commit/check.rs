@@ -67,27 +67,93 @@ const PROPERTIES: &[CheckerInfo] = &[
     },
 ];
 
+/// Everything the checker has learnt about one transaction, across every node and restart.
+#[derive(Clone, Debug, Default)]
+struct TxnFacts {
+    /// Writers and readers, once the coordinator began it.
+    begun: Option<(Vec<NodeId>, Vec<NodeId>)>,
+    /// First vote of each participant, in the order they were seen.
+    votes: Vec<(NodeId, Vote)>,
+    /// Participants that ever prepared it.
+    prepared: Vec<NodeId>,
+    /// The coordinator's decision.
+    decision: Option<Outcome>,
+    /// Outcome each participant applied, ordered by node.
+    applied: Vec<(NodeId, Outcome)>,
+    /// The client request it runs, `(client actor, request number)`.
+    request: Option<(NodeId, u64)>,
+    /// Known committed (decided by the coordinator or applied somewhere).
+    committed: bool,
+    /// Properties already reported for it (bit `i` = `PROPERTIES[i]`): each violation is
+    /// reported once.
+    reported: u8,
+}
+
+impl TxnFacts {
+    fn vote_of(&self, node: NodeId) -> Option<Vote> {
+        self.votes.iter().find(|(n, _)| *n == node).map(|(_, v)| *v)
+    }
+
+    fn applied_at(&self, node: NodeId) -> Option<Outcome> {
+        self.applied
+            .binary_search_by_key(&node, |(n, _)| *n)
+            .ok()
+            .map(|i| self.applied[i].1)
+    }
+}
+
+/// The transactions' facts by id. The coordinator numbers transactions 1, 2, 3, … (ids are
+/// never reused), so they live in a vector indexed by id; an id far beyond the others (which
+/// no correct coordinator hands out) goes to a map instead of growing the vector.
+#[derive(Clone, Debug, Default)]
+struct TxnTable {
+    dense: Vec<TxnFacts>,
+    sparse: BTreeMap<TxnId, TxnFacts>,
+}
+
+/// How far past the highest id so far a new id may be and still be stored densely.
+const DENSE_SLACK: usize = 1 << 12;
+
+/// Facts of a transaction never seen.
+static NOTHING_KNOWN: TxnFacts = TxnFacts {
+    begun: None,
+    votes: Vec::new(),
+    prepared: Vec::new(),
+    decision: None,
+    applied: Vec::new(),
+    request: None,
+    committed: false,
+    reported: 0,
+};
+
+impl TxnTable {
+    fn get(&self, txn: TxnId) -> &TxnFacts {
+        match usize::try_from(txn.0) {
+            Ok(i) if i < self.dense.len() => &self.dense[i],
+            _ => self.sparse.get(&txn).unwrap_or(&NOTHING_KNOWN),
+        }
+    }
+
+    fn get_mut(&mut self, txn: TxnId) -> &mut TxnFacts {
+        match usize::try_from(txn.0) {
+            Ok(i) if i < self.dense.len() + DENSE_SLACK => {
+                if i >= self.dense.len() {
+                    self.dense.resize_with(i + 1, TxnFacts::default);
+                }
+                &mut self.dense[i]
+            }
+            _ => self.sparse.entry(txn).or_default(),
+        }
+    }
+}
+
 /// The history-based checker bundle of atomic commit.
 #[derive(Clone, Debug, Default)]
 pub struct CommitChecker {
-    /// Writers and readers of each transaction.
-    begun: BTreeMap<TxnId, (Vec<NodeId>, Vec<NodeId>)>,
-    /// First vote of each participant.
-    votes: BTreeMap<(TxnId, NodeId), Vote>,
-    /// Participants that ever prepared each transaction.
-    prepared: BTreeSet<(TxnId, NodeId)>,
-    /// The coordinator's decision.
-    decision: BTreeMap<TxnId, Outcome>,
-    /// Outcome each participant applied.
-    applied: BTreeMap<TxnId, BTreeMap<NodeId, Outcome>>,
-    /// The client request each transaction runs, `(client actor, request number)`.
-    request_of: BTreeMap<TxnId, (NodeId, u64)>,
+    /// What is known of each transaction.
+    txns: TxnTable,
     /// Every transaction begun for each client request.
     txns_of: BTreeMap<(NodeId, u64), BTreeSet<TxnId>>,
-    /// Transactions known committed (decided by the coordinator or applied somewhere).
-    committed: BTreeSet<TxnId>,
-    /// (property, transaction) pairs already reported: each violation is reported once.
-    reported: BTreeSet<(&'static str, TxnId)>,
 }
 
 impl CommitChecker {
@@ -99,7 +165,13 @@ impl CommitChecker {
         node: NodeId,
         detail: String,
     ) {
-        if self.reported.insert((checker, txn)) {
+        let bit = PROPERTIES
+            .iter()
+            .position(|p| p.name == checker)
+            .map_or(0, |i| 1u8 << i);
+        let facts = self.txns.get_mut(txn);
+        if facts.reported & bit == 0 {
+            facts.reported |= bit;
             findings.push(Finding {
                 checker,
                 node: Some(node),
@@ -111,13 +183,14 @@ impl CommitChecker {
     fn check_validity(&mut self, txn: TxnId, node: NodeId, findings: &mut Vec<Finding>) {
         // Readers are outside the commit (read-only optimization): they hold nothing to
         // commit or abort, so validity constrains the writers' votes.
-        let Some((writers, _readers)) = self.begun.get(&txn) else {
+        let facts = self.txns.get(txn);
+        let Some((writers, _readers)) = &facts.begun else {
             return;
         };
         let bad: Vec<String> = writers
             .iter()
-            .filter(|w| self.votes.get(&(txn, **w)) != Some(&Vote::Yes))
-            .map(|p| match self.votes.get(&(txn, *p)) {
+            .filter(|w| facts.vote_of(**w) != Some(Vote::Yes))
+            .map(|p| match facts.vote_of(*p) {
                 Some(v) => format!("{p} voted {v}"),
                 None => format!("{p} had not voted"),
             })
@@ -132,20 +205,19 @@ impl CommitChecker {
         // A commit seen again (a restarted coordinator's log replays every one): validity and
         // exactly-once were judged the first time — votes are first-seen and reports are
         // once per transaction — so nothing new can be found.
-        if outcome == Outcome::Commit && self.decision.get(&txn) == Some(&Outcome::Commit) {
+        let facts = self.txns.get_mut(txn);
+        if outcome == Outcome::Commit && facts.decision == Some(Outcome::Commit) {
             return;
         }
-        match self.decision.get(&txn) {
-            Some(prev) if *prev != outcome => {
+        match facts.decision {
+            Some(prev) if prev != outcome => {
                 let detail = format!(
                     "the coordinator decided {txn} {prev}, later {outcome} (decisions are final)"
                 );
                 self.report(f, IRREVOCABILITY, txn, node, detail);
             }
             Some(_) => {}
-            None => {
-                self.decision.insert(txn, outcome);
-            }
+            None => facts.decision = Some(outcome),
         }
         if outcome == Outcome::Commit {
             self.check_validity(txn, node, f);
@@ -156,10 +228,12 @@ impl CommitChecker {
     /// `txn` is known committed: no other transaction of the same client request may have
     /// committed, or have been aborted (its client was told so).
     fn committed_now(&mut self, txn: TxnId, node: NodeId, f: &mut Vec<Finding>) {
-        if !self.committed.insert(txn) {
+        let facts = self.txns.get_mut(txn);
+        if facts.committed {
             return;
         }
-        let Some(&(client, req)) = self.request_of.get(&txn) else {
+        facts.committed = true;
+        let Some((client, req)) = facts.request else {
             return;
         };
         let others: Vec<TxnId> = self
@@ -171,12 +245,13 @@ impl CommitChecker {
             .filter(|t| *t != txn)
             .collect();
         for other in others {
-            let detail = if self.committed.contains(&other) {
+            let other_facts = self.txns.get(other);
+            let detail = if other_facts.committed {
                 format!(
                     "{client}'s request #{req} committed twice: as {other} and as {txn} (a \
                      duplicate Begin ran it again)"
                 )
-            } else if self.decision.get(&other) == Some(&Outcome::Abort) {
+            } else if other_facts.decision == Some(Outcome::Abort) {
                 format!(
                     "{client}'s request #{req} committed as {txn} after it had aborted as {other} \
                      (a duplicate Begin ran it again)"
@@ -198,16 +273,19 @@ impl CommitChecker {
         variant: Variant,
         f: &mut Vec<Finding>,
     ) {
-        let seen = self.applied.entry(txn).or_default();
-        if let Some(prev) = seen.get(&node) {
-            if *prev != outcome {
-                let detail = format!("{node} applied {txn} {prev}, later {outcome}");
-                self.report(f, IRREVOCABILITY, txn, node, detail);
+        let facts = self.txns.get_mut(txn);
+        match facts.applied.binary_search_by_key(&node, |(n, _)| *n) {
+            Ok(i) => {
+                let prev = facts.applied[i].1;
+                if prev != outcome {
+                    let detail = format!("{node} applied {txn} {prev}, later {outcome}");
+                    self.report(f, IRREVOCABILITY, txn, node, detail);
+                }
+                return;
             }
-            return;
+            Err(i) => facts.applied.insert(i, (node, outcome)),
         }
-        seen.insert(node, outcome);
-        if let Some((other, _)) = seen.iter().find(|(_, o)| **o != outcome) {
+        if let Some((other, _)) = facts.applied.iter().find(|(_, o)| *o != outcome) {
             let (c, a) = if outcome == Outcome::Commit {
                 (node, *other)
             } else {
@@ -220,11 +298,12 @@ impl CommitChecker {
             self.check_validity(txn, node, f);
             self.committed_now(txn, node, f);
         }
-        let was_prepared = self.prepared.contains(&(txn, node));
-        let told = self.decision.get(&txn) == Some(&Outcome::Abort)
+        let facts = self.txns.get(txn);
+        let was_prepared = facts.prepared.contains(&node);
+        let told = facts.decision == Some(Outcome::Abort)
             || (variant == Variant::ThreePhase && via == Via::Peers);
         if outcome == Outcome::Abort && was_prepared && !told {
-            let coord = match self.decision.get(&txn) {
+            let coord = match facts.decision {
                 Some(o) => format!("the coordinator had decided {o}"),
                 None => "the coordinator had not decided".to_string(),
             };
@@ -245,8 +324,8 @@ impl CommitChecker {
             }
             Kind::Participant => {
                 for (txn, outcome) in &d.done {
-                    if let Some(prev) = self.applied.get(txn).and_then(|m| m.get(&id)) {
-                        if prev != outcome {
+                    if let Some(prev) = self.txns.get(*txn).applied_at(id) {
+                        if prev != *outcome {
                             let detail = format!(
                                 "{id} restarted believing {txn} {outcome}, but had applied {prev}"
                             );
@@ -255,7 +334,7 @@ impl CommitChecker {
                     }
                 }
                 for txn in d.prepared.keys() {
-                    if let Some(prev) = self.applied.get(txn).and_then(|m| m.get(&id)) {
+                    if let Some(prev) = self.txns.get(*txn).applied_at(id) {
                         let detail = format!(
                             "{id} restarted in doubt about {txn}, but had already applied {prev}"
                         );
@@ -291,17 +370,24 @@ impl Checker<AtomicCommit> for CommitChecker {
                     readers,
                     request,
                 } => {
-                    self.begun.insert(*txn, (writers.clone(), readers.clone()));
+                    let facts = self.txns.get_mut(*txn);
+                    facts.begun = Some((writers.clone(), readers.clone()));
                     if let Some(r) = request {
-                        self.request_of.insert(*txn, *r);
+                        facts.request = Some(*r);
                         self.txns_of.entry(*r).or_default().insert(*txn);
                     }
                 }
                 Audit::Voted { txn, vote } => {
-                    self.votes.entry((*txn, id)).or_insert(*vote);
+                    let facts = self.txns.get_mut(*txn);
+                    if facts.vote_of(id).is_none() {
+                        facts.votes.push((id, *vote));
+                    }
                 }
                 Audit::Prepared { txn } => {
-                    self.prepared.insert((*txn, id));
+                    let facts = self.txns.get_mut(*txn);
+                    if !facts.prepared.contains(&id) {
+                        facts.prepared.push(id);
+                    }
                 }
                 Audit::Decided { txn, outcome } => self.decided(*txn, *outcome, id, findings),
                 Audit::Applied { txn, outcome, via } => {
