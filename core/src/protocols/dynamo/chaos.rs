@@ -181,7 +181,7 @@ impl ChaosProtocol for Dynamo {
     fn final_check(sim: &Simulator<Dynamo>) -> Verdicts {
         let clients = client_ids(sim, sim.cluster().clients);
         Verdicts {
-            ops: super::check::histories(sim, &clients).len() as u64,
+            ops: super::check::records(sim, &clients).count() as u64,
             ..Verdicts::of(final_check(sim, &clients))
         }
     }

@@ -255,11 +255,18 @@ impl Checker<Dynamo> for KvChecker {
 
 /// Every client's finished operations, clients in id order.
 pub fn histories(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<OpRecord> {
+    records(sim, clients).cloned().collect()
+}
+
+/// The completed operations of `clients`, borrowed, in the order of [`histories`].
+pub fn records<'a>(
+    sim: &'a Simulator<Dynamo>,
+    clients: &'a [NodeId],
+) -> impl Iterator<Item = &'a OpRecord> + 'a {
     clients
         .iter()
         .filter_map(|c| sim.client(*c))
-        .flat_map(|n| n.history().iter().cloned())
-        .collect()
+        .flat_map(|n| n.history().iter())
 }
 
 /// The ring every server uses: a function of the cluster size and `vnodes` alone, so the
@@ -379,7 +386,7 @@ pub fn final_check(sim: &Simulator<Dynamo>, clients: &[NodeId]) -> Vec<Violation
     }
     let ring = ring(sim);
     let n = replicas_per_key(sim);
-    for rec in histories(sim, clients) {
+    for rec in records(sim, clients) {
         let KvReply::Written { key, dot, .. } = &rec.reply else {
             continue;
         };

@@ -69,12 +69,15 @@ impl VersionVector {
         self.0.get(&node).copied().unwrap_or(0)
     }
 
-    /// Raise the entry for `node` to at least `counter`.
-    pub fn raise(&mut self, node: NodeId, counter: u64) {
-        if counter > 0 {
-            let e = self.0.entry(node).or_insert(0);
-            *e = (*e).max(counter);
+    /// Raise the entry for `node` to at least `counter`; `true` if that changed it.
+    pub fn raise(&mut self, node: NodeId, counter: u64) -> bool {
+        if counter == 0 {
+            return false;
         }
+        let e = self.0.entry(node).or_insert(0);
+        let raised = counter > *e;
+        *e = (*e).max(counter);
+        raised
     }
 
     /// Whether `dot` is in this past.
@@ -82,11 +85,13 @@ impl VersionVector {
         self.get(dot.node) >= dot.counter
     }
 
-    /// Pointwise maximum (the join of two pasts).
-    pub fn merge(&mut self, other: &VersionVector) {
+    /// Pointwise maximum (the join of two pasts); `true` if that changed this vector.
+    pub fn merge(&mut self, other: &VersionVector) -> bool {
+        let mut raised = false;
         for (n, c) in &other.0 {
-            self.raise(*n, *c);
+            raised |= self.raise(*n, *c);
         }
+        raised
     }
 
     /// The join, as a new vector.

@@ -14,15 +14,16 @@ pub enum KvMsg {
     ClientOp {
         /// Client's request number.
         req: u64,
-        /// The operation.
-        op: KvOp,
+        /// The operation (boxed, like the reply: every message is as large as the largest
+        /// variant, and messages are moved several times on their way).
+        op: Box<KvOp>,
     },
     /// Coordinator → client: the answer.
     ClientReply {
         /// Request number it answers.
         req: u64,
-        /// The answer.
-        reply: KvReply,
+        /// The answer (boxed: see `ClientOp`).
+        reply: Box<KvReply>,
     },
     /// Failure detector: "I am alive".
     Heartbeat,

@@ -305,7 +305,7 @@ fn a_duplicate_client_request_is_not_run_again_even_after_a_restart() {
     let key = key_led_by(&s, 0);
     let put = |req: u64, value: &str| KvMsg::ClientOp {
         req,
-        op: KvOp::parse(&format!("put {key} {value} eventual")).unwrap(),
+        op: Box::new(KvOp::parse(&format!("put {key} {value} eventual")).unwrap()),
     };
     let out = handle(&mut s, 10, |s, ctx| s.on_message(ctx, c1, put(1, "v1")));
     assert!(!only_sends(out).is_empty(), "request #1 runs");
@@ -338,7 +338,10 @@ fn a_retry_of_a_request_that_ran_is_answered_again_not_run_again() {
     let mut s = server(0, &config);
     let key = key_led_by(&s, 0);
     let op = KvOp::parse(&format!("put {key} v1 local")).unwrap();
-    let msg = KvMsg::ClientOp { req: 7, op };
+    let msg = KvMsg::ClientOp {
+        req: 7,
+        op: Box::new(op),
+    };
     let out = handle(&mut s, 10, |s, ctx| s.on_message(ctx, c1, msg.clone()));
     let first = replies_to(&out, c1);
     assert_eq!(first.len(), 1, "a local write answers at once");
@@ -354,7 +357,7 @@ fn a_retry_of_a_request_that_ran_is_answered_again_not_run_again() {
                 to: c1,
                 msg: KvMsg::ClientReply {
                     req: 7,
-                    reply: first[0].clone()
+                    reply: Box::new(first[0].clone())
                 }
             },
         ]
@@ -368,7 +371,7 @@ fn replies_to(out: &Out, client: NodeId) -> Vec<KvReply> {
             Effect::Send {
                 to,
                 msg: KvMsg::ClientReply { reply, .. },
-            } if *to == client => Some(reply.clone()),
+            } if *to == client => Some((**reply).clone()),
             _ => None,
         })
         .collect()
@@ -574,7 +577,7 @@ fn a_client_runs_one_operation_at_a_time_and_writes_back_its_last_read_context()
             n(1),
             KvMsg::ClientReply {
                 req: 1,
-                reply: answer.clone(),
+                reply: Box::new(answer.clone()),
             },
         )
     });
@@ -590,7 +593,7 @@ fn a_client_runs_one_operation_at_a_time_and_writes_back_its_last_read_context()
     let (to, r, op) = sent.expect("the queued put is sent");
     assert_eq!((to, r), (n(2), 2));
     assert!(
-        matches!(op, KvOp::Put { ref ctx, ctx_last: false, .. } if *ctx == ctx_vv),
+        matches!(*op, KvOp::Put { ref ctx, ctx_last: false, .. } if *ctx == ctx_vv),
         "{op}"
     );
     assert_eq!(c.history().len(), 1);
@@ -602,11 +605,11 @@ fn a_client_runs_one_operation_at_a_time_and_writes_back_its_last_read_context()
             n(1),
             KvMsg::ClientReply {
                 req: 1,
-                reply: KvReply::Failed {
+                reply: Box::new(KvReply::Failed {
                     key: "k".into(),
                     reason: "x".into(),
                     unknown: false,
-                },
+                }),
             },
         )
     });

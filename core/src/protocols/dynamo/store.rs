@@ -42,40 +42,54 @@ pub struct KeyState {
 impl KeyState {
     /// Merge `other` in. Returns whether anything changed.
     pub fn merge(&mut self, other: &KeyState, mode: ConflictMode) -> bool {
-        let before = self.clone();
+        // A version's contents never change here: versions are only added (a dot not yet
+        // held), dropped or reordered. So the state changed exactly when the context grew or
+        // the sequence of dots differs — no copy of the whole state needed to tell.
+        let dots_before: Vec<Dot> = self.versions.iter().map(|v| v.clock.dot).collect();
         for v in &other.versions {
             if !self.versions.iter().any(|x| x.clock.dot == v.clock.dot) {
                 self.versions.push(v.clone());
             }
         }
-        self.context.merge(&other.context);
-        self.normalize(mode);
-        *self != before
+        let context_grew = self.context.merge(&other.context);
+        let raised = self.normalize(mode);
+        context_grew
+            || raised
+            || !self
+                .versions
+                .iter()
+                .map(|v| v.clock.dot)
+                .eq(dots_before.iter().copied())
     }
 
     /// Drop obsolete versions; in LWW mode keep only the version with the highest
-    /// `(timestamp, dot)`, whatever the causality.
-    pub fn normalize(&mut self, mode: ConflictMode) {
+    /// `(timestamp, dot)`, whatever the causality. Returns whether the context grew.
+    pub fn normalize(&mut self, mode: ConflictMode) -> bool {
         // Every dot ever held stays in the context, even if LWW drops its version: dots are
         // never issued twice.
+        let mut raised = false;
         for v in &self.versions {
-            self.context.raise(v.clock.dot.node, v.clock.dot.counter);
+            raised |= self.context.raise(v.clock.dot.node, v.clock.dot.counter);
         }
         if mode != ConflictMode::Lww {
-            let all = self.versions.clone();
-            self.versions
-                .retain(|v| !all.iter().any(|w| v.clock.obsoleted_by(&w.clock)));
-        } else {
-            if let Some(best) = self
+            let obsolete: Vec<bool> = self
                 .versions
                 .iter()
-                .max_by_key(|v| (v.ts, v.clock.dot))
-                .cloned()
-            {
-                self.versions = vec![best];
-            }
+                .map(|v| self.versions.iter().any(|w| v.clock.obsoleted_by(&w.clock)))
+                .collect();
+            let mut i = 0;
+            self.versions.retain(|_| {
+                i += 1;
+                !obsolete[i - 1]
+            });
+        } else if let Some(best) = (0..self.versions.len())
+            .max_by_key(|&i| (self.versions[i].ts, self.versions[i].clock.dot))
+        {
+            self.versions.swap(0, best);
+            self.versions.truncate(1);
         }
         self.versions.sort_by_key(|v| v.clock.dot);
+        raised
     }
 
     /// A new write coordinated by `node` with client context `ctx`: issue the next dot of

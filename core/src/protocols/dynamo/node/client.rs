@@ -49,7 +49,13 @@ impl KvClient {
             sent: ctx.now,
             retries: 0,
         });
-        ctx.send(to, KvMsg::ClientOp { req, op });
+        ctx.send(
+            to,
+            KvMsg::ClientOp {
+                req,
+                op: Box::new(op),
+            },
+        );
         ctx.set_timer(KvTimer::ClientWait(req), timeout);
     }
 

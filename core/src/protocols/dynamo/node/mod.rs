@@ -414,7 +414,10 @@ impl KvServer {
             Origin::Direct(client) => ctx.reply(*client, reply),
             Origin::Remote { client, req } => {
                 self.st.answered.insert(*client, (*req, reply.clone()));
-                let msg = KvMsg::ClientReply { req: *req, reply };
+                let msg = KvMsg::ClientReply {
+                    req: *req,
+                    reply: Box::new(reply),
+                };
                 self.send(ctx, *client, msg);
             }
         }
@@ -605,7 +608,7 @@ impl Client<Dynamo> for KvClient {
         if let KvMsg::ClientReply { req, reply } = msg {
             let current = self.st.current.as_ref().map(|c| c.req);
             if current == Some(req) {
-                self.client_finish(ctx, reply);
+                self.client_finish(ctx, *reply);
             }
         }
     }
@@ -628,7 +631,13 @@ impl Client<Dynamo> for KvClient {
             ctx.note(format_args!(
                 "no answer to #{req} within {timeout} ms: resending it to {to} (retry {n} of {retries})"
             ));
-            ctx.send(to, KvMsg::ClientOp { req, op });
+            ctx.send(
+                to,
+                KvMsg::ClientOp {
+                    req,
+                    op: Box::new(op),
+                },
+            );
             ctx.set_timer(KvTimer::ClientWait(req), timeout);
             return;
         }

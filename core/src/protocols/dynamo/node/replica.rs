@@ -91,7 +91,7 @@ impl KvServer {
                         .answered
                         .get(&from)
                         .filter(|(r, _)| *r == req)
-                        .map(|(_, reply)| reply.clone());
+                        .map(|(_, reply)| Box::new(reply.clone()));
                     let Some(reply) = again else {
                         ctx.note(format_args!(
                             "{from}'s request #{req} is not newer than #{last}, the last it sent \
@@ -107,7 +107,7 @@ impl KvServer {
                 }
                 // Durable (synchronously, like the store): survives a restart.
                 s.client_seen.insert(from, req);
-                self.coordinate(ctx, Origin::Remote { client: from, req }, op);
+                self.coordinate(ctx, Origin::Remote { client: from, req }, *op);
             }
             KvMsg::ClientReply { .. } | KvMsg::Heartbeat => {}
             KvMsg::Put {
