@@ -271,8 +271,9 @@ fn run(task: Task) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            tools::ensure(&steps::needed_tools(&steps), &root)?;
+            // Before the tools: installing them builds too.
             println!("{}", disk::preflight(&build_dir(&root)));
+            tools::ensure(&steps::needed_tools(&steps), &root)?;
             let outcomes = steps::run_all(&steps);
             println!("{}", steps::report(&outcomes));
             let failed = steps::totals(&outcomes).failed > 0 || outcomes.iter().any(|o| !o.ok);
