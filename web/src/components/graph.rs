@@ -229,7 +229,9 @@ fn node(
     let onkeydown = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
+            // A button presses on Enter and on Space.
+            if matches!(e.key().as_str(), "Enter" | " ") {
+                e.prevent_default();
                 dispatch.emit(Action::Select(Some(i)));
             }
         })
@@ -313,7 +315,9 @@ fn client(
     let onkeydown = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
+            // A button presses on Enter and on Space.
+            if matches!(e.key().as_str(), "Enter" | " ") {
+                e.prevent_default();
                 dispatch.emit(Action::Select(Some(slot)));
             }
         })

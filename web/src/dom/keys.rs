@@ -32,6 +32,18 @@ fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
         .is_some_and(|el| el.closest(TAKEN).ok().flatten().is_some())
 }
 
+/// Whether Space belongs to what has the focus: a button, link, tab, checkbox or any other
+/// control presses or toggles itself on Space (WAI-ARIA's keyboard interaction for buttons),
+/// so the play/pause shortcut must leave it alone. Space plays or pauses from anywhere else.
+fn space_taken(e: &web_sys::KeyboardEvent) -> bool {
+    const PRESSABLE: &str = "button, a[href], summary, label, input, select, textarea, \
+        [contenteditable], [role=button], [role=tab], [role=checkbox], [role=switch], \
+        [role=radio], [role=option], [role=menuitem], [role=link]";
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.closest(PRESSABLE).ok().flatten().is_some())
+}
+
 /// Listen for shortcuts on the whole document until the listener is dropped. `touring`
 /// says whether a tour is showing (← → step it).
 pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> EventListener {
@@ -47,14 +59,22 @@ pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> EventListe
         if typing(e) && e.key() != "Escape" {
             return;
         }
+        // What has the focus handled the key itself (a node selected by Enter or Space, a
+        // timeline mark, a tab moved by an arrow): it is not a shortcut as well.
+        if e.default_prevented() {
+            return;
+        }
         let command = command_for(&e.key());
+        if command == Some(Command::TogglePlay) && space_taken(e) {
+            return;
+        }
         if matches!(command, Some(Command::TourPrev | Command::TourNext))
             && (!touring.get() || arrows_taken(e))
         {
             return;
         }
         if let Some(command) = command {
-            // Space would also scroll the page or press a focused button.
+            // Space would also scroll the page.
             e.prevent_default();
             dispatch.emit(Action::Key(command));
         }

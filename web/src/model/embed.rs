@@ -209,8 +209,8 @@ pub fn parse_request(
             Ok(())
         } else {
             Err(format!(
-                "message.args: {sig} takes {n} argument{}, got {}",
-                if n == 1 { "" } else { "s" },
+                "message.args: {sig} takes {}, got {}",
+                super::words::counted(n as u64, "argument"),
                 args.len()
             ))
         }

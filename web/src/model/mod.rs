@@ -35,6 +35,7 @@ pub mod state;
 pub mod timebar;
 pub mod tour;
 pub mod touring;
+pub mod words;
 
 /// `n` and a regular noun agreeing with it: `1 violation`, `2 violations`, `0 checks`.
 pub fn count(n: usize, noun: &str) -> String {

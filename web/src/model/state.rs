@@ -167,7 +167,10 @@ pub fn session_label(
     scenario: Option<&str>,
 ) -> String {
     let what = scenario.map_or_else(
-        || format!("{protocol} · {nodes} nodes · seed {seed}"),
+        || {
+            let nodes = super::words::counted(nodes as u64, "node");
+            format!("{protocol} · {nodes} · seed {seed}")
+        },
         |name| format!("“{name}”"),
     );
     let acts = match actions {

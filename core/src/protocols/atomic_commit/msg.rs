@@ -447,28 +447,26 @@ impl Message for CommitMsg {
     }
 }
 
+/// A message's contents, without its kind: traces and the page show the kind (`Message::kind`)
+/// beside it, as for every protocol.
 impl fmt::Display for CommitMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CommitMsg::Begin { req, spec, .. } => write!(f, "Begin #{req} {spec}"),
-            CommitMsg::Outcome { req, reply } => write!(f, "Outcome #{req} {reply}"),
+            CommitMsg::Begin { req, spec, .. } => write!(f, "#{req} {spec}"),
+            CommitMsg::Outcome { req, reply } => write!(f, "#{req} {reply}"),
             CommitMsg::SetRefuse { req, on } => {
-                write!(
-                    f,
-                    "SetRefuse #{req} {}",
-                    if *on { "refuse" } else { "accept" }
-                )
+                write!(f, "#{req} {}", if *on { "refuse" } else { "accept" })
             }
-            CommitMsg::Prepare { txn, work, .. } => write!(f, "Prepare {txn} {work}"),
-            CommitMsg::Vote { txn, vote } => write!(f, "Vote {txn} {vote}"),
-            CommitMsg::PreCommit { txn } => write!(f, "PreCommit {txn}"),
-            CommitMsg::PreAck { txn } => write!(f, "PreAck {txn}"),
-            CommitMsg::Commit { txn } => write!(f, "Commit {txn}"),
-            CommitMsg::Abort { txn } => write!(f, "Abort {txn}"),
-            CommitMsg::Ack { txn } => write!(f, "Ack {txn}"),
-            CommitMsg::Query { txn, .. } => write!(f, "Query {txn}"),
-            CommitMsg::StateReq { txn } => write!(f, "StateReq {txn}"),
-            CommitMsg::StateResp { txn, state } => write!(f, "StateResp {txn} {state}"),
+            CommitMsg::Prepare { txn, work, .. } => write!(f, "{txn} {work}"),
+            CommitMsg::Vote { txn, vote } => write!(f, "{txn} {vote}"),
+            CommitMsg::PreCommit { txn }
+            | CommitMsg::PreAck { txn }
+            | CommitMsg::Commit { txn }
+            | CommitMsg::Abort { txn }
+            | CommitMsg::Ack { txn }
+            | CommitMsg::Query { txn, .. }
+            | CommitMsg::StateReq { txn } => write!(f, "{txn}"),
+            CommitMsg::StateResp { txn, state } => write!(f, "{txn} {state}"),
         }
     }
 }

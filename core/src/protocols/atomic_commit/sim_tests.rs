@@ -8,7 +8,7 @@ use crate::kernel::config::ClusterConfig;
 use crate::kernel::control::Control;
 use crate::kernel::harness::Harness;
 use crate::kernel::net::NetConfig;
-use crate::kernel::node::{Client, Ctx, Effect, Effects, Server};
+use crate::kernel::node::{Client, Ctx, Effect, Effects, Message, Server};
 use crate::kernel::sim::Simulator;
 use crate::kernel::trace::TraceEvent;
 use crate::kernel::types::{NodeId, Time};
@@ -38,7 +38,7 @@ fn run(
 fn sends(out: &Out) -> Vec<(NodeId, String)> {
     out.iter()
         .filter_map(|e| match e {
-            Effect::Send { to, msg } => Some((*to, msg.to_string())),
+            Effect::Send { to, msg } => Some((*to, format!("{} {msg}", msg.kind()))),
             _ => None,
         })
         .collect()

@@ -294,7 +294,7 @@ pub fn body(view: &HistoryView, now: u64) -> Html {
         .count();
     let summary = match h.check {
         crate::model::analysis::history::Check::Linearizability if bad > 0 => {
-            html! { <p class="hv-summary bad">{format!("✗ {bad} key{} not linearizable", if bad == 1 { "" } else { "s" })}</p> }
+            html! { <p class="hv-summary bad">{format!("✗ {} not linearizable", crate::model::words::counted(bad as u64, "key"))}</p> }
         }
         crate::model::analysis::history::Check::Linearizability => {
             html! { <p class="hv-summary ok">{"✓ every key linearizable so far"}</p> }

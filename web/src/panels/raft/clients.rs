@@ -132,7 +132,7 @@ pub fn clients(
         <section class="panel raft-clients" aria-label="Clients">
             <h3>{"Send a command"}</h3>
             { form(CLIENT, values, "client-form", "Send a command", body, d) }
-            <p class="muted">{format!("{finished} operations finished · mean latency {mean} · {messages} messages sent so far (heartbeats included)")}</p>
+            <p class="muted">{format!("{} finished · mean latency {mean} · {messages} messages sent so far (heartbeats included)", crate::model::words::counted(finished, "operation"))}</p>
             <h3>{"Latest operations"}</h3>
             <ol class="client-log" aria-label="Latest client operations">{lines}</ol>
         </section>

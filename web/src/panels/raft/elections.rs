@@ -311,9 +311,9 @@ pub fn explain(
                     .map(|c| {
                         let n = c.votes.len();
                         format!(
-                            "{} got {n} vote{} ({})",
+                            "{} got {} ({})",
                             c.node,
-                            if n == 1 { "" } else { "s" },
+                            crate::model::words::counted(n as u64, "vote"),
                             listed(&c.votes)
                         )
                     })
