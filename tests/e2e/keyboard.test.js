@@ -60,6 +60,22 @@ test('the keyboard drives the playground', async () => {
   await page.focus('.node[data-node="n5"]');
   await page.keyboard.press('Enter');
   await until(page, () => document.querySelector('[data-inspecting="n5"]'), 'n5 selected by Enter');
+  // Space presses what has the focus (a node, the Step button) instead of playing or pausing.
+  await page.keyboard.press(' ');
+  await until(page, () => document.querySelector('.play').textContent.includes('Play'), 'paused by Space');
+  await page.focus('.node[data-node="n2"]');
+  await page.keyboard.press(' ');
+  await until(page, () => document.querySelector('[data-inspecting="n2"]'), 'n2 selected by Space');
+  assert.match(await page.textContent('.play'), /Play/, 'Space on a node does not play');
+  // Paused, the clock carries the simulation's fingerprint: one more event changes it.
+  const before = await page.getAttribute('.clock', 'data-fingerprint');
+  await page.focus('.controls button[aria-keyshortcuts="."]');
+  await page.keyboard.press(' ');
+  await until(page, (f) => document.querySelector('.clock').dataset.fingerprint !== f, 'Space on Step steps', 5000, before);
+  assert.match(await page.textContent('.play'), /Play/, 'Space on Step does not play');
+  await page.focus('.controls .play');
+  await page.keyboard.press(' ');
+  await until(page, () => document.querySelector('.play').textContent.includes('Pause'), 'Space on Play plays');
   // The inspector's link buttons cut by keyboard too.
   await page.focus('.peers button[aria-label="cut link n5 to n1"]');
   await page.keyboard.press('Enter');

@@ -32,13 +32,14 @@ fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
         .is_some_and(|el| el.closest(TAKEN).ok().flatten().is_some())
 }
 
-/// Whether Space belongs to what has the focus: a button, link, tab, checkbox or any other
-/// control presses or toggles itself on Space (WAI-ARIA's keyboard interaction for buttons),
-/// so the play/pause shortcut must leave it alone. Space plays or pauses from anywhere else.
+/// Whether Space belongs to what has the focus: a button, link, tab or any other control
+/// presses or toggles itself on Space (WAI-ARIA's keyboard interaction for buttons), so the
+/// play/pause shortcut must leave it alone. Fields never get here (`typing`); sliders take
+/// no Space, so it plays or pauses there, as from anywhere else.
 fn space_taken(e: &web_sys::KeyboardEvent) -> bool {
-    const PRESSABLE: &str = "button, a[href], summary, label, input, select, textarea, \
-        [contenteditable], [role=button], [role=tab], [role=checkbox], [role=switch], \
-        [role=radio], [role=option], [role=menuitem], [role=link]";
+    const PRESSABLE: &str = "button, a[href], summary, [contenteditable], [role=button], \
+        [role=tab], [role=checkbox], [role=switch], [role=radio], [role=option], \
+        [role=menuitem], [role=link]";
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| el.closest(PRESSABLE).ok().flatten().is_some())
