@@ -129,11 +129,12 @@ impl Field<'_> {
         let invalid = error.map(|_| "true");
         let edit = {
             let (dispatch, name) = (dispatch.clone(), name.clone());
-            move |e: &Event, submit: bool| {
+            move |e: &Event, submit: bool, choice: bool| {
                 dispatch.emit(Action::Field {
                     form,
                     field: name.clone(),
                     value: value_of(e),
+                    choice,
                 });
                 if submit {
                     dispatch.emit(Action::Submit(form));
@@ -144,9 +145,9 @@ impl Field<'_> {
         let control = match &self.kind {
             Kind::Text(size) => {
                 let typed = edit.clone();
-                let oninput = Callback::from(move |e: InputEvent| typed(&e, false));
+                let oninput = Callback::from(move |e: InputEvent| typed(&e, false, false));
                 // Live text boxes submit when the user is done (Enter, or leaving the box).
-                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true)));
+                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true, false)));
                 html! {
                     <input type="text" name={name.clone()} value={value} size={size.to_string()}
                         autocomplete="off" spellcheck="false" placeholder={self.placeholder.clone()}
@@ -156,11 +157,11 @@ impl Field<'_> {
             }
             Kind::Number(min, max) => {
                 let typed = edit.clone();
-                let oninput = Callback::from(move |e: InputEvent| typed(&e, false));
+                let oninput = Callback::from(move |e: InputEvent| typed(&e, false, false));
                 // Like text boxes: only a live field submits when the user is done with it
                 // (in a form with a submit button, leaving the box for the button would
                 // otherwise submit twice).
-                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true)));
+                let onchange = live.then(|| Callback::from(move |e: Event| edit(&e, true, false)));
                 html! {
                     <input type="number" name={name.clone()} value={value} min={min.to_string()}
                         max={max.to_string()} disabled={self.disabled} aria-invalid={invalid}
@@ -168,7 +169,7 @@ impl Field<'_> {
                 }
             }
             Kind::Select(options) => {
-                let onchange = Callback::from(move |e: Event| edit(&e, live));
+                let onchange = Callback::from(move |e: Event| edit(&e, live, true));
                 html! {
                     <select name={name.clone()} disabled={self.disabled} aria-invalid={invalid}
                         aria-describedby={described.clone()} {onchange}>
@@ -179,7 +180,7 @@ impl Field<'_> {
                 }
             }
             Kind::Checkbox => {
-                let onchange = Callback::from(move |e: Event| edit(&e, live));
+                let onchange = Callback::from(move |e: Event| edit(&e, live, true));
                 html! {
                     <input type="checkbox" name={name.clone()} checked={value == "true"}
                         disabled={self.disabled} aria-invalid={invalid}

@@ -98,6 +98,10 @@ pub enum Action {
         field: String,
         /// Its new text.
         value: String,
+        /// A menu or checkbox choice rather than typing: it can change what the other fields
+        /// mean (a put's value against a cas's old and new), so every error of the last
+        /// submission goes, not only this field's.
+        choice: bool,
     },
     /// A form was submitted.
     Submit(&'static str),

@@ -61,6 +61,13 @@ impl Form {
         self.errors.remove(WHOLE_FORM);
     }
 
+    /// Choose `field`'s value from a menu or a checkbox: a choice can change what the other
+    /// fields mean, so no error of the last submission applies any more.
+    pub fn choose(&mut self, field: &str, value: impl Into<String>) {
+        self.values.insert(field.to_string(), value.into());
+        self.errors.clear();
+    }
+
     /// The last submission's error for `field` ([`WHOLE_FORM`] for the form's own).
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
@@ -167,12 +174,28 @@ mod tests {
         assert_eq!(f.error("key"), None, "typing clears the field's error");
         assert_eq!(f.error(WHOLE_FORM), None, "and the form's");
         assert!(!f.has_errors());
+        f.set_errors(vec![
+            ("value".into(), "put needs a value".into()),
+            ("key".into(), "the key is empty".into()),
+        ]);
+        f.set("key", "z");
+        assert_eq!(
+            f.error("value"),
+            Some("put needs a value"),
+            "typing elsewhere keeps it"
+        );
+        f.choose("op", "cas");
+        assert!(
+            !f.has_errors(),
+            "choosing another operation clears every error"
+        );
+        assert_eq!(f.get("op"), "cas");
         assert!(f.output::<u32>().is_none());
         f.set_output(Rc::new(7u32));
         assert_eq!(f.output::<u32>(), Some(&7));
         assert!(f.output::<String>().is_none());
         let forms = Forms::new([("a", f)]);
-        assert_eq!(forms.get("a").get("key"), "y");
+        assert_eq!(forms.get("a").get("key"), "z");
         assert_eq!(forms.get("nope").get("key"), "");
         let bad = Invalid::field("cannot send", "key", "the key is empty");
         assert_eq!(bad.notice, "cannot send: the key is empty");

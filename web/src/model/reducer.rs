@@ -212,9 +212,18 @@ impl State {
                 }
             }
             Action::JumpToViolation => self.jump_to_violation(),
-            Action::Field { form, field, value } => {
+            Action::Field {
+                form,
+                field,
+                value,
+                choice,
+            } => {
                 if let Some(f) = self.ui.forms.get_mut(form) {
-                    f.set(&field, value);
+                    if choice {
+                        f.choose(&field, value);
+                    } else {
+                        f.set(&field, value);
+                    }
                 }
             }
             Action::Submit(form) => self.submit(form),

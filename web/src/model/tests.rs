@@ -52,7 +52,15 @@ fn notice(s: &State) -> (String, bool) {
 /// Type `value` into `field` of form `form`.
 fn type_in(s: &mut State, form: &'static str, field: &str, value: &str) {
     let (field, value) = (field.to_string(), value.to_string());
-    s.handle(Action::Field { form, field, value }, 0.0);
+    s.handle(
+        Action::Field {
+            form,
+            field,
+            value,
+            choice: false,
+        },
+        0.0,
+    );
 }
 
 fn leader_index(s: &State) -> usize {
