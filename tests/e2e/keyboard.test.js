@@ -60,13 +60,11 @@ test('the keyboard drives the playground', async () => {
   await page.focus('.node[data-node="n5"]');
   await page.keyboard.press('Enter');
   await until(page, () => document.querySelector('[data-inspecting="n5"]'), 'n5 selected by Enter');
-  // Space presses what has the focus (a node, the Step button) instead of playing or pausing.
+  // Space presses the button a keyboard user moved to (Step steps, Play plays) instead of
+  // also playing or pausing; with nothing focused it pauses.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press(' ');
   await until(page, () => document.querySelector('.play').textContent.includes('Play'), 'paused by Space');
-  await page.focus('.node[data-node="n2"]');
-  await page.keyboard.press(' ');
-  await until(page, () => document.querySelector('[data-inspecting="n2"]'), 'n2 selected by Space');
-  assert.match(await page.textContent('.play'), /Play/, 'Space on a node does not play');
   // Paused, the clock carries the simulation's fingerprint: one more event changes it.
   const before = await page.getAttribute('.clock', 'data-fingerprint');
   await page.focus('.controls button[aria-keyshortcuts="."]');
@@ -75,7 +73,14 @@ test('the keyboard drives the playground', async () => {
   assert.match(await page.textContent('.play'), /Play/, 'Space on Step does not play');
   await page.focus('.controls .play');
   await page.keyboard.press(' ');
-  await until(page, () => document.querySelector('.play').textContent.includes('Pause'), 'Space on Play plays');
+  await until(page, () => document.querySelector('.play').textContent.includes('Pause'), 'Space on Play plays once');
+  // A button focused by a click keeps Space for play/pause.
+  await page.click('.controls .play');
+  await until(page, () => document.querySelector('.play').textContent.includes('Play'), 'paused by a click');
+  await page.keyboard.press(' ');
+  await until(page, () => document.querySelector('.play').textContent.includes('Pause'), 'played by Space after the click');
+  await page.keyboard.press('5');
+  await until(page, () => document.querySelector('[data-inspecting="n5"]'), 'n5 selected again');
   // The inspector's link buttons cut by keyboard too.
   await page.focus('.peers button[aria-label="cut link n5 to n1"]');
   await page.keyboard.press('Enter');

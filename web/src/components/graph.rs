@@ -229,9 +229,7 @@ fn node(
     let onkeydown = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: KeyboardEvent| {
-            // A button presses on Enter and on Space.
-            if matches!(e.key().as_str(), "Enter" | " ") {
-                e.prevent_default();
+            if e.key() == "Enter" {
                 dispatch.emit(Action::Select(Some(i)));
             }
         })
@@ -315,9 +313,7 @@ fn client(
     let onkeydown = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: KeyboardEvent| {
-            // A button presses on Enter and on Space.
-            if matches!(e.key().as_str(), "Enter" | " ") {
-                e.prevent_default();
+            if e.key() == "Enter" {
                 dispatch.emit(Action::Select(Some(slot)));
             }
         })

@@ -32,41 +32,69 @@ fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
         .is_some_and(|el| el.closest(TAKEN).ok().flatten().is_some())
 }
 
-/// Whether Space belongs to what has the focus: a button, link, tab or any other control
-/// presses or toggles itself on Space (WAI-ARIA's keyboard interaction for buttons), so the
-/// play/pause shortcut must leave it alone. Fields never get here (`typing`); sliders take
-/// no Space, so it plays or pauses there, as from anywhere else.
-fn space_taken(e: &web_sys::KeyboardEvent) -> bool {
-    const PRESSABLE: &str = "button, a[href], summary, [contenteditable], [role=button], \
-        [role=tab], [role=checkbox], [role=switch], [role=radio], [role=option], \
-        [role=menuitem], [role=link]";
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| el.closest(PRESSABLE).ok().flatten().is_some())
+/// Whether Space belongs to what has the focus: a button (tabs are buttons too), link or
+/// disclosure that a keyboard user moved to presses itself on Space (the browser does it,
+/// WAI-ARIA's keyboard interaction for buttons), so the play/pause shortcut must leave it
+/// alone. Focus that a pointer put there (`by_pointer`: the last pointer press came after the
+/// last Tab or arrow key) keeps Space for play/pause: whoever clicked a button and then
+/// presses Space means the clock. Fields never get here (`typing`); sliders and the graph's
+/// nodes (which select on Enter) take no Space, so it plays or pauses there.
+fn space_taken(e: &web_sys::KeyboardEvent, by_pointer: bool) -> bool {
+    const PRESSABLE: &str = "button, a[href], summary, [contenteditable]";
+    !by_pointer
+        && e.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| el.closest(PRESSABLE).ok().flatten().is_some())
 }
 
-/// Listen for shortcuts on the whole document until the listener is dropped. `touring`
+/// Keys that move the focus: after one, the focus is the keyboard's.
+fn moves_focus(key: &str) -> bool {
+    matches!(
+        key,
+        "Tab" | "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End"
+    )
+}
+
+/// The document's keyboard and pointer listeners (dropping it removes them).
+pub struct Listeners {
+    _keys: EventListener,
+    _pointer: EventListener,
+}
+
+/// Listen for shortcuts on the whole document until the listeners are dropped. `touring`
 /// says whether a tour is showing (← → step it).
-pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> EventListener {
+pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> Listeners {
     let document = gloo::utils::document();
+    // Whether the focus was last placed by a pointer (see `space_taken`).
+    let by_pointer = Rc::new(Cell::new(false));
+    let pointer = {
+        let by_pointer = by_pointer.clone();
+        let options = EventListenerOptions::run_in_capture_phase();
+        EventListener::new_with_options(&document, "pointerdown", options, move |_| {
+            by_pointer.set(true);
+        })
+    };
     let options = EventListenerOptions::enable_prevent_default();
-    EventListener::new_with_options(&document, "keydown", options, move |e| {
+    let keys = EventListener::new_with_options(&document, "keydown", options, move |e| {
         let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
             return;
         };
+        if moves_focus(&e.key()) {
+            by_pointer.set(false);
+        }
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
         if typing(e) && e.key() != "Escape" {
             return;
         }
-        // What has the focus handled the key itself (a node selected by Enter or Space, a
-        // timeline mark, a tab moved by an arrow): it is not a shortcut as well.
+        // What has the focus handled the key itself (a timeline mark selected by Space, a tab
+        // moved by an arrow): it is not a shortcut as well.
         if e.default_prevented() {
             return;
         }
         let command = command_for(&e.key());
-        if command == Some(Command::TogglePlay) && space_taken(e) {
+        if command == Some(Command::TogglePlay) && space_taken(e, by_pointer.get()) {
             return;
         }
         if matches!(command, Some(Command::TourPrev | Command::TourNext))
@@ -79,5 +107,9 @@ pub fn listen(dispatch: Callback<Action>, touring: Rc<Cell<bool>>) -> EventListe
             e.prevent_default();
             dispatch.emit(Action::Key(command));
         }
-    })
+    });
+    Listeners {
+        _keys: keys,
+        _pointer: pointer,
+    }
 }
