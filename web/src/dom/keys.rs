@@ -9,11 +9,21 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
+/// The element a key event went to (what has the focus).
+fn target(e: &web_sys::KeyboardEvent) -> Option<web_sys::Element> {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+}
+
+/// Whether what has the focus lies inside an element that `selector` matches.
+fn focus_within(e: &web_sys::KeyboardEvent, selector: &str) -> bool {
+    target(e).is_some_and(|el| el.closest(selector).ok().flatten().is_some())
+}
+
 /// Whether a key event comes from a field the user types into (sliders take only arrows and
 /// Home/End: shortcuts still work there).
 fn typing(e: &web_sys::KeyboardEvent) -> bool {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    target(e)
         .map(|el| match el.tag_name().as_str() {
             "INPUT" => el.get_attribute("type").as_deref() != Some("range"),
             "SELECT" | "TEXTAREA" => true,
@@ -27,9 +37,7 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
 fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
     const TAKEN: &str = "input, select, textarea, [contenteditable], [role=slider], [role=tab], \
         [role=tablist], .time, .analysis, .lm-scroll, .log-scroll, .tab-body";
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| el.closest(TAKEN).ok().flatten().is_some())
+    focus_within(e, TAKEN)
 }
 
 /// Whether Space belongs to what has the focus: a button (tabs are buttons too), link or
@@ -41,10 +49,7 @@ fn arrows_taken(e: &web_sys::KeyboardEvent) -> bool {
 /// nodes (which select on Enter) take no Space, so it plays or pauses there.
 fn space_taken(e: &web_sys::KeyboardEvent, by_pointer: bool) -> bool {
     const PRESSABLE: &str = "button, a[href], summary, [contenteditable]";
-    !by_pointer
-        && e.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| el.closest(PRESSABLE).ok().flatten().is_some())
+    !by_pointer && focus_within(e, PRESSABLE)
 }
 
 /// Keys that move the focus: after one, the focus is the keyboard's.
