@@ -244,6 +244,7 @@ fn run_all(
     options: &ChaosOptions,
     threads: usize,
     until_caught: bool,
+    keep_passing: bool,
 ) -> Vec<SeedReport> {
     let next = AtomicUsize::new(0);
     // Position (in `seeds`) of the first seed caught so far.
@@ -259,7 +260,13 @@ fn run_all(
                 if until_caught && i > caught.load(Ordering::Relaxed) {
                     break;
                 }
-                let report = protocol.chaos_seed(*seed, options);
+                let mut report = protocol.chaos_seed(*seed, options);
+                if report.violations.is_empty() && !keep_passing {
+                    // Only a failing seed's run is replayed (trace, link, --save, --minimize):
+                    // a passing one's actions would only hold memory (most of a report's), and
+                    // the next seeds would fault in fresh pages instead of reusing it.
+                    report.scenario.actions = Vec::new();
+                }
                 if until_caught && !report.violations.is_empty() {
                     caught.fetch_min(i, Ordering::Relaxed);
                 }
@@ -353,7 +360,14 @@ pub fn chaos(registry: &Registry, args: ChaosArgs) -> Result<ExitCode, String> {
     let mut first_catch: Option<usize> = None;
     for &nodes in &sizes {
         let opts = options(protocol, &args, nodes)?;
-        let reports = run_all(protocol, &seeds, &opts, threads, args.until_caught);
+        let reports = run_all(
+            protocol,
+            &seeds,
+            &opts,
+            threads,
+            args.until_caught,
+            args.seed.is_some(),
+        );
         if args.until_caught && first_catch.is_none() {
             first_catch = reports
                 .iter()

@@ -514,6 +514,19 @@ impl Fnv64 {
     }
 }
 
+/// FNV-1a as a [`std::hash::Hasher`], for hashing a value's `Hash` form (whose bytes, for
+/// `usize` and for the length prefixes of collections, differ between 32- and 64-bit
+/// targets: compare such hashes within one run, never across platforms).
+impl std::hash::Hasher for Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        Fnv64::write(self, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 impl fmt::Write for Fnv64 {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.write(s.as_bytes());

@@ -37,14 +37,26 @@
 //! its searches; an operation recorded later that would cross the cut, or a change to a
 //! settled or open one, undoes the settling, so a verdict never rests on a stale summary.
 //!
+//! ## Kept linearizations
+//!
+//! Most checks find the history linearizable, and most of the time the linearization the last
+//! search found still explains it once the operations that finished since are fitted in: a
+//! read that returned goes where the store held what it saw, a write where real time allows.
+//! The checker keeps that linearization (per key, valid until the cut moves) and first tries
+//! to extend it: each place tried is one pass over the history, checking real-time order and
+//! every answer against a single store, far cheaper than compiling the history and searching
+//! it again. Only a linearization that passes is trusted, so a `Linearizable` from it is as
+//! sound as the search's; when no place fits, the search runs as before (and keeps its new
+//! linearization).
+//!
 //! Verdicts are those of [`check`] on the whole history, with one difference: a history whose
 //! whole check would run out of budget may be decided here. A history found not linearizable
 //! is checked whole once more, so a report names the same operations and reason as [`check`]
 //! would. `core/tests/linearizability.rs` replays thousands of random histories as a live
 //! checker sees them and compares every verdict with a whole check.
 
-use super::check;
-use super::history::{Event, HistoryError, Op, Outcome, Verdict};
+use super::history::{validate, Event, HistoryError, Op, Outcome, Verdict};
+use super::{check, check_one_key};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -96,6 +108,31 @@ struct KeyHistory<K> {
     base: Option<Base<K>>,
     /// Unsettled operations at which to try to settle next.
     next_try: usize,
+    /// The linearization the last decided check found, if it still refers to this cut.
+    witness: Option<Witness<K>>,
+}
+
+/// A linearization found by a search, kept for the next check. One more finished operation
+/// usually fits into it where real time allows: checking that takes one pass over the history
+/// per place tried, where a search compiles the history and explores it again.
+#[derive(Clone, Debug)]
+struct Witness<K> {
+    /// The settled state the suffix started in (an index into `Base::states`); `None` for a
+    /// linearization of the whole history, from the very beginning.
+    start: Option<usize>,
+    /// The operations that took effect, in linearized order.
+    order: Vec<Ref<K>>,
+}
+
+/// An operation of a history that a check searches.
+#[derive(Clone, Debug, PartialEq)]
+enum Ref<K> {
+    /// The synthetic write of the settled state.
+    Start,
+    /// An open operation of the settled prefix (an index into `Base::open`).
+    Open(usize),
+    /// A recorded operation after the cut.
+    Op(K),
 }
 
 impl<K> Default for KeyHistory<K> {
@@ -104,6 +141,7 @@ impl<K> Default for KeyHistory<K> {
             events: BTreeMap::new(),
             base: None,
             next_try: 0,
+            witness: None,
         }
     }
 }
@@ -152,6 +190,7 @@ impl<K: Ord + Clone> LiveHistories<K> {
                 history.events.append(&mut base.events);
                 history.base = None;
                 history.next_try = 0;
+                history.witness = None;
             }
         }
         history.events.insert(id, recorded);
@@ -178,10 +217,26 @@ impl<K: Ord + Clone> LiveHistories<K> {
             return Ok(Verdict::Linearizable);
         };
         history.settle(key, now, budget, self.settle_at);
+        if history.extend_witness(key) {
+            return Ok(Verdict::Linearizable);
+        }
         if let Some(verdict) = history.check_suffix(key, budget) {
             return Ok(verdict);
         }
-        check(&history.whole(), budget)
+        if history.base.is_some() {
+            return check(&history.whole(), budget);
+        }
+        let (refs, events): (Vec<Ref<K>>, Vec<&Event>) = history
+            .events
+            .iter()
+            .map(|(id, r)| (Ref::Op(id.clone()), &r.event))
+            .unzip();
+        let (verdict, order) = check_one_key(&events, budget)?;
+        history.witness = order.map(|order| Witness {
+            start: None,
+            order: order.into_iter().map(|i| refs[i].clone()).collect(),
+        });
+        Ok(verdict)
     }
 }
 
@@ -202,19 +257,29 @@ impl<K: Ord + Clone> KeyHistory<K> {
     /// The suffix's verdict from the settled states: `Linearizable` if one state explains it,
     /// else `Unknown` if a search ran out of budget; `None` when the whole history must be
     /// checked (no cut yet, every state fails, or a malformed entry).
-    fn check_suffix(&self, key: &str, budget: u64) -> Option<Verdict> {
+    fn check_suffix(&mut self, key: &str, budget: u64) -> Option<Verdict> {
         let base = self.base.as_ref()?;
         let mut unknown = None;
-        for state in &base.states {
+        let refs: Vec<Ref<K>> = std::iter::once(Ref::Start)
+            .chain((0..base.open.len()).map(Ref::Open))
+            .chain(self.events.keys().map(|id| Ref::Op(id.clone())))
+            .collect();
+        for (index, state) in base.states.iter().enumerate() {
             let after = base
                 .open
                 .iter()
                 .chain(self.events.values().map(|r| &r.event));
             let history = starting_in(key, Some(state), base.cut, after);
-            match check(&history, budget) {
-                Ok(Verdict::Linearizable) => return Some(Verdict::Linearizable),
-                Ok(Verdict::Unknown { steps }) => unknown = Some(Verdict::Unknown { steps }),
-                Ok(Verdict::NotLinearizable { .. }) => {}
+            match check_one_key(&history, budget) {
+                Ok((Verdict::Linearizable, order)) => {
+                    self.witness = order.map(|order| Witness {
+                        start: Some(index),
+                        order: order.into_iter().map(|i| refs[i].clone()).collect(),
+                    });
+                    return Some(Verdict::Linearizable);
+                }
+                Ok((Verdict::Unknown { steps }, _)) => unknown = Some(Verdict::Unknown { steps }),
+                Ok((Verdict::NotLinearizable { .. }, _)) => {}
                 Err(_) => return None,
             }
         }
@@ -318,7 +383,148 @@ impl<K: Ord + Clone> KeyHistory<K> {
             states,
         });
         self.next_try = 0;
+        self.witness = None;
     }
+}
+
+impl<K: Ord + Clone> KeyHistory<K> {
+    /// Whether the last linearization found, with every operation that finished since fitted
+    /// in, explains the history as it is now. `false` means "search": the witness is gone,
+    /// does not fit, or something is malformed (the search reports that).
+    fn extend_witness(&mut self, key: &str) -> bool {
+        let Some(witness) = self.witness.take() else {
+            return false;
+        };
+        let start = match (witness.start, &self.base) {
+            (None, None) => None,
+            (Some(s), Some(base)) => match base.states.get(s) {
+                Some(state) => Some(write(key, state, base.cut)),
+                None => return false,
+            },
+            _ => return false,
+        };
+        let resolve = |r: &Ref<K>| -> Option<&Event> {
+            match r {
+                Ref::Start => start.as_ref(),
+                Ref::Open(i) => self.base.as_ref()?.open.get(*i),
+                Ref::Op(id) => self.events.get(id).map(|r| &r.event),
+            }
+        };
+        let mut order: Vec<(Ref<K>, &Event)> = Vec::with_capacity(witness.order.len() + 4);
+        for r in witness.order {
+            match resolve(&r) {
+                Some(event) => order.push((r, event)),
+                None => return false,
+            }
+        }
+        // Every finished operation must take effect: those the witness lacks are fitted in,
+        // earliest invoked first.
+        let placed: BTreeSet<&K> = order
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Ref::Op(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        let mut missing: Vec<(&K, &Event)> = self
+            .events
+            .iter()
+            .filter(|(id, r)| r.event.returned.is_some() && !placed.contains(id))
+            .map(|(id, r)| (id, &r.event))
+            .collect();
+        let all: Vec<&Event> = self.events.values().map(|r| &r.event).collect();
+        if validate(&all).is_err() {
+            return false;
+        }
+        // Without one to fit in, an answer may still have changed: check the order as it is.
+        // Otherwise each fitting checks the whole order it makes.
+        if missing.is_empty() && !explains(order.iter().map(|(_, e)| *e)) {
+            return false;
+        }
+        missing.sort_by_key(|(_, e)| e.invoked_at);
+        for (id, event) in missing {
+            match fit(&order, event) {
+                Some(at) => order.insert(at, (Ref::Op(id.clone()), event)),
+                None => return false,
+            }
+        }
+        self.witness = Some(Witness {
+            start: witness.start,
+            order: order.into_iter().map(|(r, _)| r).collect(),
+        });
+        true
+    }
+}
+
+/// When `event` took effect, if it did: its return, else its deadline, else never known.
+fn end(event: &Event) -> u64 {
+    event
+        .returned
+        .as_ref()
+        .map(|(at, _)| *at)
+        .or(event.deadline)
+        .unwrap_or(u64::MAX)
+}
+
+/// Where `event`, a finished operation, can go in the linearization `order` so that it still
+/// respects real time and the key-value store's answers: the latest such place (the operation
+/// that just finished usually goes last), or `None`.
+fn fit<K>(order: &[(Ref<K>, &Event)], event: &Event) -> Option<usize> {
+    // After everything that ended before it was invoked; before everything invoked after it
+    // ended.
+    let lo = order
+        .iter()
+        .rposition(|(_, e)| end(e) < event.invoked_at)
+        .map_or(0, |j| j + 1);
+    let ended = end(event);
+    let hi = order
+        .iter()
+        .position(|(_, e)| e.invoked_at > ended)
+        .unwrap_or(order.len());
+    (lo..=hi).rev().find(|&at| {
+        let events = order.iter().map(|(_, e)| *e);
+        explains(
+            events
+                .clone()
+                .take(at)
+                .chain(std::iter::once(event))
+                .chain(events.skip(at)),
+        )
+    })
+}
+
+/// Whether `order` is a linearization: no operation comes after one invoked after it ended,
+/// and each gets the answer it got from a single store that starts with the key absent
+/// (indeterminate operations fit any answer).
+fn explains<'a>(order: impl Iterator<Item = &'a Event>) -> bool {
+    let mut latest_invocation = 0;
+    let mut state: Option<&str> = None;
+    for event in order {
+        if end(event) < latest_invocation {
+            return false;
+        }
+        latest_invocation = latest_invocation.max(event.invoked_at);
+        let outcome = event.returned.as_ref().map(|(_, o)| o);
+        state = match (&event.op, outcome) {
+            (Op::Put { value, .. }, None | Some(Outcome::Ok)) => Some(value),
+            (Op::Delete { .. }, None | Some(Outcome::Ok)) => None,
+            (Op::Get { .. }, None) => state,
+            (Op::Get { .. }, Some(Outcome::Value(seen))) if seen.as_deref() == state => state,
+            (Op::Cas { expected, new, .. }, None | Some(Outcome::CasOk))
+                if expected.as_deref() == state =>
+            {
+                Some(new)
+            }
+            (Op::Cas { expected, .. }, None) if expected.as_deref() != state => state,
+            (Op::Cas { expected, .. }, Some(Outcome::CasFailed { current }))
+                if expected.as_deref() != state && current.as_deref() == state =>
+            {
+                state
+            }
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// A history for one search: a synthetic write that leaves `key` in `state` at `at` (none for
@@ -500,5 +706,59 @@ mod tests {
             live.check("x", 27, 1_000),
             Ok(Verdict::NotLinearizable { .. })
         ));
+    }
+
+    #[test]
+    fn a_kept_linearization_is_rechecked_when_an_operation_learns_its_deadline() {
+        // "late" was given up on; a read after "c" still sees it, so it took effect after "c".
+        let late = |deadline: Option<u64>| Event {
+            deadline,
+            ..Event::indeterminate(
+                3,
+                Op::Put {
+                    key: "x".into(),
+                    value: "late".into(),
+                },
+                0,
+            )
+        };
+        let mut live = LiveHistories::settling_at(100);
+        live.record(0, late(None), true);
+        live.record(1, put("b", 1, Some(2)), true);
+        live.record(2, put("c", 4, Some(5)), true);
+        live.record(3, get(Some("late"), 6, 7), true);
+        assert_eq!(live.check("x", 8, 1_000), Ok(Verdict::Linearizable));
+        assert!(
+            live.keys["x"].witness.is_some(),
+            "the search's order is kept"
+        );
+        // The same order, with nothing new to fit in, now breaks real time: "late" took
+        // effect by t=3, before "c" was invoked, so the read cannot see it.
+        live.record(0, late(Some(3)), true);
+        let whole: Vec<Event> = live.events("x").into_iter().cloned().collect();
+        assert!(matches!(
+            check(&whole, 1_000),
+            Ok(Verdict::NotLinearizable { .. })
+        ));
+        assert_eq!(live.check("x", 9, 1_000), check(&whole, 1_000));
+    }
+
+    #[test]
+    fn a_kept_linearization_takes_a_new_operation_where_it_fits() {
+        let mut live = LiveHistories::settling_at(100);
+        live.record(0, put("a", 0, Some(1)), true);
+        live.record(1, put("b", 2, Some(3)), true);
+        assert_eq!(live.check("x", 4, 1_000), Ok(Verdict::Linearizable));
+        // A read of "a" that overlapped "b" fits before it; one after "b" does not fit.
+        live.record(2, get(Some("a"), 2, 5), true);
+        assert_eq!(live.check("x", 6, 1_000), Ok(Verdict::Linearizable));
+        let kept = &live.keys["x"].witness.as_ref().map(|w| w.order.clone());
+        assert_eq!(kept, &Some(vec![Ref::Op(0), Ref::Op(2), Ref::Op(1)]));
+        live.record(3, get(Some("a"), 7, 8), true);
+        assert!(matches!(
+            live.check("x", 9, 1_000),
+            Ok(Verdict::NotLinearizable { .. })
+        ));
+        assert!(live.keys["x"].witness.is_none());
     }
 }

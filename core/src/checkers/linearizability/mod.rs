@@ -85,7 +85,7 @@ pub use live::LiveHistories;
 pub use oracle::brute_force;
 
 use history::validate;
-use search::{compile, explain, search, Search};
+use search::{compile, explain, search, search_for, Search};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
@@ -122,6 +122,35 @@ pub fn check<E: Borrow<Event>>(history: &[E], budget: u64) -> Result<Verdict, Hi
     } else {
         Verdict::Linearizable
     })
+}
+
+/// [`check`] of a history whose operations are all on one key, with the linearization it found
+/// when it is linearizable: the indices of the entries that took effect, in linearized order
+/// (entries left out are indeterminate ones that did not take effect). A live checker keeps it
+/// to explain the next, slightly longer history without a search.
+pub(super) fn check_one_key<E: Borrow<Event>>(
+    history: &[E],
+    budget: u64,
+) -> Result<(Verdict, Option<Vec<usize>>), HistoryError> {
+    validate(history)?;
+    let Some(first) = history.first() else {
+        return Ok((Verdict::Linearizable, Some(Vec::new())));
+    };
+    let key = first.borrow().op.key();
+    if history.iter().any(|e| e.borrow().op.key() != key) {
+        return Ok((check(history, budget)?, None));
+    }
+    let indices: Vec<usize> = (0..history.len()).collect();
+    let ops = compile(history, &indices);
+    let (mut steps, mut order) = (0, Vec::new());
+    Ok(
+        match search_for(&ops, budget, &mut steps, Some(&mut order)) {
+            Search::Linearizable => (Verdict::Linearizable, Some(order)),
+            Search::OutOfBudget => (Verdict::Unknown { steps }, None),
+            // Rare: the whole check again, for the same report `check` makes.
+            Search::NotLinearizable => (check(history, budget)?, None),
+        },
+    )
 }
 
 /// One key's verdict.

@@ -185,6 +185,18 @@ pub(super) enum Search {
 /// ones included) and is shared by every search of the same key; the search gives up once it
 /// reaches `budget`.
 pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
+    search_for(ops, budget, steps, None)
+}
+
+/// [`search`], and when it finds a linearization, the history indices of the operations that
+/// took effect, in their linearized order, into `found` (indeterminate operations left out
+/// did not take effect).
+pub(super) fn search_for(
+    ops: &[KeyOp],
+    budget: u64,
+    steps: &mut u64,
+    mut found: Option<&mut Vec<usize>>,
+) -> Search {
     // Two complete searches that differ only in the order candidates are tried, run as a
     // portfolio in alternating slices that double (1 Ki steps each, then 2 Ki, …) until one
     // decides or the budget is spent: each order has histories the other finds hard (see
@@ -207,6 +219,12 @@ pub(super) fn search(ops: &[KeyOp], budget: u64, steps: &mut u64) -> Search {
             match run.resume(limit, steps) {
                 Search::OutOfBudget if *steps >= budget => return Search::OutOfBudget,
                 Search::OutOfBudget => {}
+                Search::Linearizable => {
+                    if let Some(found) = found.as_deref_mut() {
+                        run.linearization(found);
+                    }
+                    return Search::Linearizable;
+                }
                 decided => return decided,
             }
         }
@@ -344,6 +362,19 @@ impl<'a> Dfs<'a> {
             taken: 0,
             decided: (remaining == 0).then_some(Search::Linearizable),
         }
+    }
+
+    /// After a search that found a linearization: its operations that took effect, in order
+    /// (as indices in the full history). A forced step of an indeterminate operation is the
+    /// decision that it never took effect.
+    fn linearization(&self, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend(
+            self.stack
+                .iter()
+                .filter(|(i, _, forced)| !(*forced && self.ops[*i].returned_at.is_none()))
+                .map(|(i, _, _)| self.ops[*i].index),
+        );
     }
 
     /// Unlinks an operation's call and return entries; `unlift` undoes it (dancing links: the

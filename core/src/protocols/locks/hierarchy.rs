@@ -23,7 +23,7 @@ use std::fmt;
 pub const MAX_NAME: usize = 48;
 
 /// How a lock is held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mode {
     /// Shared (readers): compatible with other shared holders.
     Shared,

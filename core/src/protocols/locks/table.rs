@@ -17,7 +17,7 @@ use std::fmt;
 pub use super::hierarchy::{check_name, Mode, MAX_NAME};
 
 /// An operation in a log entry or a client request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockOp {
     /// Acquire `lock` in `mode` (granted now, or queued); renews the lease.
     Acquire {

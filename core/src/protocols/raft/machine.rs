@@ -36,6 +36,21 @@ pub enum Command<S: StateMachine = super::kv::KvState> {
     },
 }
 
+/// By hand: a derived `Hash` would require the state machine itself to be hashable.
+impl<S: StateMachine> std::hash::Hash for Command<S> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Command::Noop => state.write_u8(0),
+            Command::Client { client, seq, op } => {
+                state.write_u8(1);
+                client.hash(state);
+                seq.hash(state);
+                op.hash(state);
+            }
+        }
+    }
+}
+
 impl<S: StateMachine> fmt::Display for Command<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -73,7 +88,7 @@ pub enum Applied<O> {
 /// the same log order and so reaches the same state; a snapshot is a clone of it.
 pub trait StateMachine: Clone + Debug + Default + PartialEq + Eq + 'static {
     /// A client's operation, as carried in log entries and client requests.
-    type Op: Clone + Debug + PartialEq + Eq + 'static;
+    type Op: Clone + Debug + PartialEq + Eq + std::hash::Hash + 'static;
     /// What an operation returns to its client.
     type Outcome: Clone + Debug + PartialEq + Eq + Display + 'static;
 

@@ -10,6 +10,7 @@
 //! sequence is a prefix of one canonical sequence" (State Machine Safety) are O(1) comparisons.
 //! Chains are extended incrementally; a node's truncation counter tells when to rebuild one.
 
+use super::machine::Command;
 use super::{Raft, RaftClient, RaftRole, RaftServer};
 use crate::checkers::linearizability::{LiveHistories, Verdict};
 use crate::kernel::check::{Checker, CheckerInfo, Finding};
@@ -17,6 +18,7 @@ use crate::kernel::node::Actor;
 use crate::kernel::trace::Fnv64;
 use crate::kernel::types::{NodeId, Time};
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 
 mod state;
 
@@ -107,12 +109,13 @@ const PROPERTIES: &[CheckerInfo] = &[
 /// Search budget per linearizability check (steps); past it the verdict is "unknown".
 const LIN_BUDGET: u64 = 200_000;
 
-/// One link of a hash chain (64-bit FNV-1a over the previous link, the term and the command).
-fn link(prev: u64, term: u64, command: &str) -> u64 {
+/// One link of a hash chain (64-bit FNV-1a over the previous link, the term and the command's
+/// `Hash` form: every field, so two entries link alike only if they are equal).
+fn link(prev: u64, term: u64, command: &Command) -> u64 {
     let mut h = Fnv64::default();
     h.write(&prev.to_le_bytes());
     h.write(&term.to_le_bytes());
-    h.write(command.as_bytes());
+    command.hash(&mut h);
     h.finish()
 }
 
@@ -224,7 +227,7 @@ impl RaftChecker {
             } else {
                 let e = &log[k - snap];
                 let prev = if k == 0 { 0 } else { track.chain[k - 1] };
-                let h = link(prev, e.term, &e.command.to_string());
+                let h = link(prev, e.term, &e.command);
                 fresh.push((k as u64 + 1, e.term, h));
                 h
             };
