@@ -372,41 +372,46 @@ impl std::error::Error for HistoryError {}
 /// Checks every entry of `history` for [`HistoryProblem`]s; the first one found is returned.
 pub(super) fn validate<E: Borrow<Event>>(history: &[E]) -> Result<(), HistoryError> {
     for (index, event) in history.iter().enumerate() {
-        let event = event.borrow();
-        if let Some(deadline) = event.deadline {
-            let problem = if event.returned.is_some() {
-                Some(HistoryProblem::DeadlineOnCompleted)
-            } else if deadline < event.invoked_at {
-                Some(HistoryProblem::DeadlineBeforeInvoked {
-                    invoked_at: event.invoked_at,
-                    deadline,
-                })
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                return Err(HistoryError { index, problem });
-            }
+        validate_one(index, event.borrow())?;
+    }
+    Ok(())
+}
+
+/// Checks entry `index` of a history, `event`, for [`HistoryProblem`]s.
+pub(super) fn validate_one(index: usize, event: &Event) -> Result<(), HistoryError> {
+    if let Some(deadline) = event.deadline {
+        let problem = if event.returned.is_some() {
+            Some(HistoryProblem::DeadlineOnCompleted)
+        } else if deadline < event.invoked_at {
+            Some(HistoryProblem::DeadlineBeforeInvoked {
+                invoked_at: event.invoked_at,
+                deadline,
+            })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(HistoryError { index, problem });
         }
-        if let Some((returned_at, outcome)) = &event.returned {
-            if *returned_at < event.invoked_at {
-                return Err(HistoryError {
-                    index,
-                    problem: HistoryProblem::ReturnedBeforeInvoked {
-                        invoked_at: event.invoked_at,
-                        returned_at: *returned_at,
-                    },
-                });
-            }
-            if !event.op.fits(outcome) {
-                return Err(HistoryError {
-                    index,
-                    problem: HistoryProblem::OutcomeDoesNotFit {
-                        op: event.op.name(),
-                        outcome: outcome.to_string(),
-                    },
-                });
-            }
+    }
+    if let Some((returned_at, outcome)) = &event.returned {
+        if *returned_at < event.invoked_at {
+            return Err(HistoryError {
+                index,
+                problem: HistoryProblem::ReturnedBeforeInvoked {
+                    invoked_at: event.invoked_at,
+                    returned_at: *returned_at,
+                },
+            });
+        }
+        if !event.op.fits(outcome) {
+            return Err(HistoryError {
+                index,
+                problem: HistoryProblem::OutcomeDoesNotFit {
+                    op: event.op.name(),
+                    outcome: outcome.to_string(),
+                },
+            });
         }
     }
     Ok(())

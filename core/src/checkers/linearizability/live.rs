@@ -55,7 +55,7 @@
 //! would. `core/tests/linearizability.rs` replays thousands of random histories as a live
 //! checker sees them and compares every verdict with a whole check.
 
-use super::history::{validate, Event, HistoryError, Op, Outcome, Verdict};
+use super::history::{validate_one, Event, HistoryError, Op, Outcome, Verdict};
 use super::{check, check_one_key};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -419,26 +419,28 @@ impl<K: Ord + Clone> KeyHistory<K> {
         }
         // Every finished operation must take effect: those the witness lacks are fitted in,
         // earliest invoked first.
-        let placed: BTreeSet<&K> = order
+        let mut placed: Vec<&K> = order
             .iter()
             .filter_map(|(r, _)| match r {
                 Ref::Op(id) => Some(id),
                 _ => None,
             })
             .collect();
-        let mut missing: Vec<(&K, &Event)> = self
-            .events
-            .iter()
-            .filter(|(id, r)| r.event.returned.is_some() && !placed.contains(id))
-            .map(|(id, r)| (id, &r.event))
-            .collect();
-        let all: Vec<&Event> = self.events.values().map(|r| &r.event).collect();
-        if validate(&all).is_err() {
-            return false;
+        placed.sort_unstable();
+        let mut missing: Vec<(&K, &Event)> = Vec::new();
+        for (index, (id, r)) in self.events.iter().enumerate() {
+            if validate_one(index, &r.event).is_err() {
+                return false;
+            }
+            if r.event.returned.is_some() && placed.binary_search(&id).is_err() {
+                missing.push((id, &r.event));
+            }
         }
         // Without one to fit in, an answer may still have changed: check the order as it is.
         // Otherwise each fitting checks the whole order it makes.
-        if missing.is_empty() && !explains(order.iter().map(|(_, e)| *e)) {
+        if missing.is_empty()
+            && fit_from(Replay::default(), order.iter().map(|(_, e)| *e)).is_none()
+        {
             return false;
         }
         missing.sort_by_key(|(_, e)| e.invoked_at);
@@ -481,39 +483,57 @@ fn fit<K>(order: &[(Ref<K>, &Event)], event: &Event) -> Option<usize> {
         .iter()
         .position(|(_, e)| e.invoked_at > ended)
         .unwrap_or(order.len());
-    (lo..=hi).rev().find(|&at| {
-        let events = order.iter().map(|(_, e)| *e);
-        explains(
-            events
-                .clone()
-                .take(at)
-                .chain(std::iter::once(event))
-                .chain(events.skip(at)),
-        )
+    // Where the replay stands before each place (as far as the order replays at all).
+    let mut before = Vec::with_capacity(hi + 1);
+    let mut replay = Replay::default();
+    before.push(replay);
+    for (_, e) in &order[..hi] {
+        match replay.then(e) {
+            Some(next) => replay = next,
+            None => break,
+        }
+        before.push(replay);
+    }
+    let last = hi.min(before.len() - 1);
+    (lo..=last).rev().find(|&at| {
+        let rest = std::iter::once(event).chain(order[at..].iter().map(|(_, e)| *e));
+        fit_from(before[at], rest).is_some()
     })
 }
 
-/// Whether `order` is a linearization: no operation comes after one invoked after it ended,
-/// and each gets the answer it got from a single store that starts with the key absent
-/// (indeterminate operations fit any answer).
-fn explains<'a>(order: impl Iterator<Item = &'a Event>) -> bool {
-    let mut latest_invocation = 0;
-    let mut state: Option<&str> = None;
-    for event in order {
-        if end(event) < latest_invocation {
-            return false;
+/// Replays `order` from `replay`: where it ends, if every step respects real time and gets
+/// its answer ([`Replay::then`]).
+fn fit_from<'a>(replay: Replay<'a>, order: impl Iterator<Item = &'a Event>) -> Option<Replay<'a>> {
+    order.into_iter().try_fold(replay, |r, e| r.then(e))
+}
+
+/// A linearization replayed so far: the latest invocation in it, and the state of a single
+/// store that started with the key absent.
+#[derive(Clone, Copy, Default)]
+struct Replay<'a> {
+    latest_invocation: u64,
+    state: Option<&'a str>,
+}
+
+impl<'a> Replay<'a> {
+    /// The replay with `event` next, if that respects real time (it did not end before
+    /// something earlier in the order was invoked) and the store gives the answer it got
+    /// (indeterminate operations fit any answer).
+    fn then(self, event: &'a Event) -> Option<Replay<'a>> {
+        if end(event) < self.latest_invocation {
+            return None;
         }
-        latest_invocation = latest_invocation.max(event.invoked_at);
+        let state = self.state;
         let outcome = event.returned.as_ref().map(|(_, o)| o);
-        state = match (&event.op, outcome) {
-            (Op::Put { value, .. }, None | Some(Outcome::Ok)) => Some(value),
+        let state = match (&event.op, outcome) {
+            (Op::Put { value, .. }, None | Some(Outcome::Ok)) => Some(value.as_str()),
             (Op::Delete { .. }, None | Some(Outcome::Ok)) => None,
             (Op::Get { .. }, None) => state,
             (Op::Get { .. }, Some(Outcome::Value(seen))) if seen.as_deref() == state => state,
             (Op::Cas { expected, new, .. }, None | Some(Outcome::CasOk))
                 if expected.as_deref() == state =>
             {
-                Some(new)
+                Some(new.as_str())
             }
             (Op::Cas { expected, .. }, None) if expected.as_deref() != state => state,
             (Op::Cas { expected, .. }, Some(Outcome::CasFailed { current }))
@@ -521,10 +541,13 @@ fn explains<'a>(order: impl Iterator<Item = &'a Event>) -> bool {
             {
                 state
             }
-            _ => return false,
+            _ => return None,
         };
+        Some(Replay {
+            latest_invocation: self.latest_invocation.max(event.invoked_at),
+            state,
+        })
     }
-    true
 }
 
 /// A history for one search: a synthetic write that leaves `key` in `state` at `at` (none for
