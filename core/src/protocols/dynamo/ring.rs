@@ -5,14 +5,28 @@
 use crate::kernel::trace::Fnv64;
 use crate::kernel::types::NodeId;
 use serde::Serialize;
+use std::fmt::Write;
 
 /// FNV-1a of `text` (the ring's hash: stable across platforms and runs).
 pub fn hash(text: &str) -> u64 {
     let mut h = Fnv64::default();
     h.write(text.as_bytes());
-    // FNV's low bits mix poorly for short inputs; fold the high half in.
+    fold(h)
+}
+
+/// FNV's low bits mix poorly for short inputs; fold the high half in.
+fn fold(h: Fnv64) -> u64 {
     let x = h.finish();
     x ^ (x >> 29).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// [`hash`] of virtual node `v`'s label `"{node}#{v}"`, hashed as it is written (the checkers
+/// build a ring after every event while a cluster settles: no string each time).
+fn token_hash(node: NodeId, v: usize) -> u64 {
+    let mut h = Fnv64::default();
+    // Writing into a hasher cannot fail.
+    let _ = write!(h, "{node}#{v}");
+    fold(h)
 }
 
 /// One position on the ring.
@@ -38,7 +52,7 @@ impl Ring {
             .flat_map(|i| {
                 let node = NodeId::from_index(i);
                 (0..vnodes.max(1)).map(move |v| Token {
-                    at: hash(&format!("{node}#{v}")),
+                    at: token_hash(node, v),
                     node,
                 })
             })
