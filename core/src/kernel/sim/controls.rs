@@ -7,6 +7,7 @@ use crate::kernel::node::{Actor, ClientId, Model};
 use crate::kernel::trace::TraceEvent;
 use crate::kernel::types::NodeId;
 use crate::kernel::view::{Flight, NodeStatus};
+use std::cell::OnceCell;
 
 impl<M: Model> Simulator<M> {
     // ----- user actions ------------------------------------------------------------------
@@ -194,10 +195,7 @@ impl<M: Model> Simulator<M> {
             return;
         };
         slot.node = None;
-        // What a restart would recover: shown in the UI while the node is down.
-        let recovered = Actor::<M>::new(id, &self.members, &self.config, Some(durable.clone()));
-        let slot = &mut self.slots[id.slot(self.servers)];
-        slot.durable = Some((durable, recovered.view()));
+        slot.durable = Some((durable, OnceCell::new()));
         slot.status = NodeStatus::Crashed;
         slot.timers.clear();
         let deferred = std::mem::take(&mut slot.deferred);

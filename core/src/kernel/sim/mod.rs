@@ -20,6 +20,7 @@ use crate::kernel::rng::SimRng;
 use crate::kernel::trace::{TraceEntry, TraceEvent};
 use crate::kernel::types::{MsgId, NodeId, Time};
 use crate::kernel::view::{Flight, NodeStatus, NodeView, Role};
+use std::cell::OnceCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
@@ -110,8 +111,10 @@ struct Slot<M: Model> {
     status: NodeStatus,
     /// The live actor (`None` while crashed).
     node: Option<Actor<M>>,
-    /// Durable state of a crashed server, and its view for the UI.
-    durable: Option<(Durable<M>, NodeView)>,
+    /// Durable state of a crashed server, and its view for the UI (what a restart would
+    /// recover), made when the UI first asks for it: chaos crashes nodes thousands of times and
+    /// never draws them.
+    durable: Option<(Durable<M>, OnceCell<NodeView>)>,
     rng: SimRng,
     timers: BTreeMap<M::Timer, Armed>,
     /// Events that arrived while paused, in arrival order.

@@ -113,7 +113,14 @@ impl<M: Model> Simulator<M> {
             .map(|(i, slot)| {
                 let view = match (&slot.node, &slot.durable) {
                     (Some(node), _) => node.view(),
-                    (None, Some((_, view))) => view.clone(),
+                    // What a restart would recover: shown while the node is down.
+                    (None, Some((durable, view))) => view
+                        .get_or_init(|| {
+                            let id = NodeId::at_slot(i, self.servers);
+                            Actor::<M>::new(id, &self.members, &self.config, Some(durable.clone()))
+                                .view()
+                        })
+                        .clone(),
                     (None, None) => unreachable!("a crashed node always keeps its durable state"),
                 };
                 NodeSnapshot {

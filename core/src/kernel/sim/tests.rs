@@ -90,3 +90,33 @@ fn crash_drops_what_waits_and_restart_traces_the_role() {
         .iter_from(start)
         .any(|e| matches!(e.event, TraceEvent::Role { node, .. } if node == NodeId(1))));
 }
+
+#[test]
+fn a_crashed_node_shows_what_a_restart_recovers() {
+    let mut s = sim(3);
+    s.run_until(Time(1500));
+    let leader = (0..5)
+        .map(NodeId::from_index)
+        .find(|n| s.node(*n).is_some_and(|x| x.role().leads))
+        .unwrap();
+    let before = s.node(leader).map(|n| n.view()).unwrap();
+    s.apply(Control::Crash { node: leader }).unwrap();
+    let shown = |s: &Simulator<Raft>| {
+        s.snapshot()
+            .nodes
+            .into_iter()
+            .find(|n| n.id == leader)
+            .map(|n| (n.status, n.view))
+            .unwrap()
+    };
+    let (status, view) = shown(&s);
+    assert_eq!(status, NodeStatus::Crashed);
+    // Its term and log survive the crash (Raft's durable state); leadership does not.
+    assert_eq!(view.term, before.term);
+    let last = |v: &NodeView| v.log.as_ref().map(|l| l.last_index);
+    assert_eq!(last(&view), last(&before));
+    assert!(last(&view) > Some(0), "the leader had appended its no-op");
+    assert!(!view.role.leads);
+    // Asked again (made once, then kept): the same.
+    assert_eq!(shown(&s).1, view);
+}

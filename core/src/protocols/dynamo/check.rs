@@ -312,6 +312,15 @@ fn state_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<KeyState
         .map(|n| n.store().get(key).cloned().unwrap_or_default())
 }
 
+/// The digest of a running replica's state of `key` (what [`state_at`] returns, not copied).
+fn digest_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<u64> {
+    sim.server(node).map(|n| {
+        n.store()
+            .get(key)
+            .map_or_else(|| KeyState::default().digest(), KeyState::digest)
+    })
+}
+
 /// A replica's state of `key`, running or crashed (its durable state).
 fn held_at(sim: &Simulator<Dynamo>, node: NodeId, key: &str) -> Option<KeyState> {
     store_of(sim, node).map(|s| s.get(key).cloned().unwrap_or_default())
@@ -327,10 +336,7 @@ pub fn converged(sim: &Simulator<Dynamo>) -> bool {
         return false;
     }
     keys(sim).into_iter().all(|(k, reps)| {
-        let mut digests = reps
-            .iter()
-            .filter_map(|r| state_at(sim, *r, &k))
-            .map(|s| s.digest());
+        let mut digests = reps.iter().filter_map(|r| digest_at(sim, *r, &k));
         let first = digests.next();
         digests.all(|d| Some(d) == first)
     })
