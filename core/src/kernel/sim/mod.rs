@@ -616,6 +616,12 @@ impl<M: Model> Simulator<M> {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: M::Msg) {
         let (fates, copies) = self.net.send(self.now, from, to);
+        // The last copy that travels takes the message itself; earlier ones take clones.
+        let last_arriving = fates[..copies]
+            .iter()
+            .rposition(|f| matches!(f, Fate::Arrives(_)));
+        let kind = msg.kind();
+        let mut msg = Some(msg);
         for (copy, fate) in fates.iter().take(copies).enumerate() {
             let id = MsgId(self.next_msg);
             self.next_msg += 1;
@@ -630,17 +636,25 @@ impl<M: Model> Simulator<M> {
                         id,
                         from,
                         to,
-                        kind: msg.kind(),
+                        kind,
                         reason,
                     });
                 }
                 Fate::Arrives(at) => {
+                    let travelling = if Some(copy) == last_arriving {
+                        msg.take()
+                    } else {
+                        msg.clone()
+                    };
+                    let Some(travelling) = travelling else {
+                        break;
+                    };
                     if self.cluster.record_trace {
                         self.record(TraceEvent::Send {
                             id,
                             from,
                             to,
-                            msg: msg.clone(),
+                            msg: travelling.clone(),
                             deliver_at: at,
                             duplicate: copy > 0,
                         });
@@ -650,7 +664,7 @@ impl<M: Model> Simulator<M> {
                         InFlight {
                             from,
                             to,
-                            msg: msg.clone(),
+                            msg: travelling,
                             sent_at: self.now,
                             deliver_at: at,
                             flight: Flight::Flying,

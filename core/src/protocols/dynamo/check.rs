@@ -335,10 +335,24 @@ pub fn converged(sim: &Simulator<Dynamo>) -> bool {
     if hints_pending {
         return false;
     }
-    keys(sim).into_iter().all(|(k, reps)| {
-        let mut digests = reps.iter().filter_map(|r| digest_at(sim, *r, &k));
-        let first = digests.next();
-        digests.all(|d| Some(d) == first)
+    // Every key some server stores (running or crashed), each judged once (at the first
+    // server that stores it), stopping at the first key whose running replicas differ: this
+    // runs after every event while a seed settles, so nothing is copied.
+    let ring = ring(sim);
+    let replicas = replicas_per_key(sim);
+    let stores: Vec<Option<&Store>> = (0..n)
+        .map(|i| store_of(sim, NodeId::from_index(i)))
+        .collect();
+    stores.iter().enumerate().all(|(i, store)| {
+        store.iter().flat_map(|s| s.keys()).all(|k| {
+            let judged = stores[..i].iter().flatten().any(|s| s.contains_key(k));
+            judged || {
+                let reps = ring.replicas(k, replicas);
+                let mut digests = reps.iter().filter_map(|r| digest_at(sim, *r, k));
+                let first = digests.next();
+                digests.all(|d| Some(d) == first)
+            }
+        })
     })
 }
 
