@@ -13,6 +13,7 @@ use crate::kernel::sim::Simulator;
 use crate::kernel::types::{NodeId, Time};
 use crate::kernel::view::NodeStatus;
 use crate::run::chaos::{ChaosOptions, ChaosProtocol, Verdicts, Workload};
+use std::fmt::Write as _;
 
 /// Keys the random transactions use: few, so transactions conflict often.
 const KEYS: &[&str] = &["a", "b", "c", "d"];
@@ -40,14 +41,14 @@ fn random_txn(rng: &mut SimRng, participants: &[NodeId], keys: Option<usize>) ->
     for p in chosen {
         let key = keys[rng.range_inclusive(0, keys.len() as u64 - 1) as usize];
         if want > 1 && rng.chance(0.15) {
-            op.push_str(&format!(" {p}:{key}"));
+            let _ = write!(op, " {p}:{key}");
         } else {
             let value = if rng.chance(0.03) {
                 -1
             } else {
                 rng.range_inclusive(0, 9) as i64
             };
-            op.push_str(&format!(" {p}:{key}={value}"));
+            let _ = write!(op, " {p}:{key}={value}");
         }
     }
     op
