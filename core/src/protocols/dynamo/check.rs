@@ -288,22 +288,32 @@ fn store_of(sim: &Simulator<Dynamo>, node: NodeId) -> Option<&Store> {
         .or_else(|| sim.crashed_durable(node).map(|d| &d.store))
 }
 
+/// What every server holds ([`store_of`]), by node index.
+fn stores(sim: &Simulator<Dynamo>) -> Vec<Option<&Store>> {
+    (0..sim.cluster_size())
+        .map(|i| store_of(sim, NodeId::from_index(i)))
+        .collect()
+}
+
+/// Every key some server stores (running or crashed), each once (at the first server that
+/// stores it), without copying any.
+fn stored_keys<'a>(stores: &'a [Option<&'a Store>]) -> impl Iterator<Item = &'a String> + 'a {
+    stores.iter().enumerate().flat_map(move |(i, store)| {
+        store
+            .iter()
+            .flat_map(|s| s.keys())
+            .filter(move |k| !stores[..i].iter().flatten().any(|s| s.contains_key(*k)))
+    })
+}
+
 /// Every key some server stores (running or crashed), with its replica set.
 fn keys(sim: &Simulator<Dynamo>) -> BTreeMap<String, Vec<NodeId>> {
     let ring = ring(sim);
     let n = replicas_per_key(sim);
-    let mut out = BTreeMap::new();
-    for i in 0..sim.cluster_size() {
-        let Some(store) = store_of(sim, NodeId::from_index(i)) else {
-            continue;
-        };
-        for k in store.keys() {
-            if !out.contains_key(k) {
-                out.insert(k.clone(), ring.replicas(k, n));
-            }
-        }
-    }
-    out
+    let stores = stores(sim);
+    stored_keys(&stores)
+        .map(|k| (k.clone(), ring.replicas(k, n)))
+        .collect()
 }
 
 /// A running replica's state of `key`.
@@ -335,25 +345,18 @@ pub fn converged(sim: &Simulator<Dynamo>) -> bool {
     if hints_pending {
         return false;
     }
-    // Every key some server stores (running or crashed), each judged once (at the first
-    // server that stores it), stopping at the first key whose running replicas differ: this
-    // runs after every event while a seed settles, so nothing is copied.
+    // Stops at the first key whose running replicas differ, copying nothing: this runs after
+    // every event while a seed settles.
     let ring = ring(sim);
     let replicas = replicas_per_key(sim);
-    let stores: Vec<Option<&Store>> = (0..n)
-        .map(|i| store_of(sim, NodeId::from_index(i)))
-        .collect();
-    stores.iter().enumerate().all(|(i, store)| {
-        store.iter().flat_map(|s| s.keys()).all(|k| {
-            let judged = stores[..i].iter().flatten().any(|s| s.contains_key(k));
-            judged || {
-                let reps = ring.replicas(k, replicas);
-                let mut digests = reps.iter().filter_map(|r| digest_at(sim, *r, k));
-                let first = digests.next();
-                digests.all(|d| Some(d) == first)
-            }
-        })
-    })
+    let stores = stores(sim);
+    let agree = stored_keys(&stores).all(|k| {
+        let reps = ring.replicas(k, replicas);
+        let mut digests = reps.iter().filter_map(|r| digest_at(sim, *r, k));
+        let first = digests.next();
+        digests.all(|d| Some(d) == first)
+    });
+    agree
 }
 
 /// The checks that need the whole settled cluster: convergence, and (siblings and set modes)
